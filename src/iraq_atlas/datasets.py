@@ -1,0 +1,124 @@
+"""Where the curated data lives, and how a CSV is read with errors that point at a cell.
+
+Curated tables sit in ``geodata/`` at the top of the project (or inside the
+installed wheel). Every loader in the package reads through :func:`read_csv`
+so that a bad value is reported with its file, row and column.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+import pandas as pd
+
+ENV_GEODATA = "IRAQ_ATLAS_GEODATA"
+# When set (by the report runner), every input file the library reads is
+# appended to this file, so the runner knows exactly what a notebook depends on.
+ENV_TRACE = "IRAQ_ATLAS_TRACE_READS"
+
+
+def record_read(path: str | os.PathLike) -> None:
+    """Note that an input file was read (no-op unless $IRAQ_ATLAS_TRACE_READS is set)."""
+    trace = os.environ.get(ENV_TRACE)
+    if trace:
+        with open(trace, "a", encoding="utf-8") as fh:
+            fh.write(str(Path(path).resolve()) + "\n")
+
+
+def geodata_dir() -> Path:
+    """The folder of curated inputs: $IRAQ_ATLAS_GEODATA, the wheel's copy, or the source tree's."""
+    env = os.environ.get(ENV_GEODATA)
+    if env:
+        return Path(env)
+    packaged = Path(__file__).resolve().parent / "geodata"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[2] / "geodata"
+
+
+def data_path(*parts: str) -> Path:
+    """Path of one curated file, e.g. ``data_path("places", "places.csv")``."""
+    return geodata_dir().joinpath(*parts)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One bad cell (or row): file, 1-based data row, column and why."""
+
+    file: str
+    row: int | None
+    column: str | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = [self.file]
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column:
+            where.append(f"column {self.column!r}")
+        return f"{', '.join(where)}: {self.reason}"
+
+
+class DataError(ValueError):
+    """Input that fails validation; carries every problem found, not just the first."""
+
+    def __init__(self, problems: Iterable[Problem]):
+        self.problems = list(problems)
+        head = "\n".join(f"  {p}" for p in self.problems[:20])
+        more = f"\n  … and {len(self.problems) - 20} more" if len(self.problems) > 20 else ""
+        super().__init__(f"{len(self.problems)} problem(s) in input:\n{head}{more}")
+
+
+def read_csv(path: str | os.PathLike, required: Iterable[str] = (), **kwargs) -> pd.DataFrame:
+    """Read a CSV as strings (no guessing), check required columns, keep data row numbers.
+
+    The returned frame has a ``_row`` column: the 1-based data row (line 2 of the
+    file is row 1), used in every later error message.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise DataError([Problem(str(path), None, None, "file not found")])
+    record_read(path)
+    try:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[], encoding="utf-8", **kwargs)
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise DataError([Problem(str(path), None, None, f"cannot parse CSV: {exc}")]) from exc
+    missing = [c for c in required if c not in df.columns]
+    if missing:
+        raise DataError([Problem(path.name, None, c, "required column is missing") for c in missing])
+    df = df.apply(lambda s: s.str.strip())
+    df.insert(0, "_row", range(1, len(df) + 1))
+    return df
+
+
+def to_number(df: pd.DataFrame, column: str, file: str, *, integer: bool = False,
+              required: bool = False, minimum: float | None = None,
+              maximum: float | None = None, problems: list[Problem]) -> pd.Series:
+    """Parse a text column to numbers, recording a Problem for every cell that is not one."""
+    raw = df[column].fillna("")
+    num = pd.to_numeric(raw.where(raw != "", None), errors="coerce")
+    bad = (raw != "") & num.isna()
+    for r in df.loc[bad, "_row"]:
+        problems.append(Problem(file, int(r), column, f"not a number: {raw[df['_row'] == r].iloc[0]!r}"))
+    if required:
+        for r in df.loc[raw == "", "_row"]:
+            problems.append(Problem(file, int(r), column, "value is missing"))
+    if integer:
+        frac = num.notna() & (num != num.round())
+        for r in df.loc[frac, "_row"]:
+            problems.append(Problem(file, int(r), column, "not a whole number"))
+    if minimum is not None:
+        for r in df.loc[num.notna() & (num < minimum), "_row"]:
+            problems.append(Problem(file, int(r), column, f"must be ≥ {minimum}"))
+    if maximum is not None:
+        for r in df.loc[num.notna() & (num > maximum), "_row"]:
+            problems.append(Problem(file, int(r), column, f"must be ≤ {maximum}"))
+    return num.astype("Int64") if integer and not (num.notna() & (num != num.round())).any() else num
+
+
+def split_list(value: str, sep: str = "|") -> list[str]:
+    """Split a pipe-separated cell into its non-empty, stripped parts."""
+    return [v.strip() for v in str(value or "").split(sep) if v.strip()]

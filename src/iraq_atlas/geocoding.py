@@ -1,0 +1,206 @@
+"""Resolve place names to gazetteer points: exact → alias → fuzzy, never a silent wrong point.
+
+Every input row comes back. A name that fits two places equally is
+``ambiguous`` (with its candidates), a name that fits none is ``unresolved``;
+only ``matched``, ``fuzzy`` and ``online`` rows carry a point.
+An optional online fallback (Nominatim via geopy) is off by default, cached on
+disk and rate-limited.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from rapidfuzz import fuzz, process
+from shapely.geometry import Point
+
+from .gazetteer import CRS, expand_aliases, gazetteer, in_iraq_bbox
+from .names import normalise
+
+RESULT_COLUMNS = ["query", "place_id", "name", "lat", "lon", "governorate_iso", "kind",
+                  "geo_precision", "precision_m", "confidence", "status", "candidates"]
+STATUSES = ("matched", "fuzzy", "online", "ambiguous", "unresolved")
+CONFIDENCE = {"name": 1.0, "name_ar": 1.0, "alias": 0.95}
+
+
+@dataclass
+class _Hit:
+    status: str
+    place_id: str | None = None
+    confidence: float = 0.0
+    candidates: tuple[str, ...] = ()
+    point: tuple[float, float] | None = None  # (lat, lon) for online hits
+    name: str | None = None
+
+
+class Geocoder:
+    """Offline geocoder over the gazetteer.
+
+    fuzzy_threshold: minimum rapidfuzz ratio (0–100) for a fuzzy match.
+    ambiguity_margin: two different places scoring within this many points
+    of each other make the answer ambiguous rather than a guess.
+    """
+
+    def __init__(self, places: gpd.GeoDataFrame | None = None, *, fuzzy_threshold: float = 85,
+                 ambiguity_margin: float = 3, online: "OnlineGeocoder | None" = None):
+        self.places = gazetteer() if places is None else places
+        self.fuzzy_threshold = fuzzy_threshold
+        self.ambiguity_margin = ambiguity_margin
+        self.online = online
+        self._by_id = self.places.set_index("place_id")
+        spell = expand_aliases(self.places)
+        spell["key"] = spell.spelling.map(normalise)
+        spell = spell[spell.key != ""]
+        self._index: dict[str, dict[str, str]] = {}
+        for key, pid, how in zip(spell.key, spell.place_id, spell.how):
+            best = self._index.setdefault(key, {})
+            if pid not in best or CONFIDENCE[how] > CONFIDENCE[best[pid]]:
+                best[pid] = how
+        self._keys = list(self._index)
+
+    # -- single names -------------------------------------------------------
+    def _prefer(self, pids: list[str]) -> list[str]:
+        """A city and the governorate named after it: the city wins (news usage)."""
+        if len(pids) < 2:
+            return pids
+        kinds = self._by_id.loc[pids, "kind"]
+        non_gov = [p for p in pids if kinds[p] != "governorate"]
+        govs = [p for p in pids if kinds[p] == "governorate"]
+        if len(non_gov) == 1 and all(self._by_id.loc[g, "governorate_iso"]
+                                     == self._by_id.loc[non_gov[0], "governorate_iso"] for g in govs):
+            return non_gov
+        return pids
+
+    def _resolve_key(self, key: str) -> _Hit:
+        if not key:
+            return _Hit("unresolved")
+        exact = self._index.get(key)
+        if exact:
+            pids = self._prefer(sorted(exact))
+            if len(pids) == 1:
+                return _Hit("matched", pids[0], CONFIDENCE[exact[pids[0]]])
+            return _Hit("ambiguous", candidates=tuple(pids))
+        scored = process.extract(key, self._keys, scorer=fuzz.ratio,
+                                 score_cutoff=self.fuzzy_threshold, limit=10)
+        if not scored:
+            return _Hit("unresolved")
+        best_by_pid: dict[str, float] = {}
+        for k, score, _ in scored:
+            for pid in self._index[k]:
+                best_by_pid[pid] = max(best_by_pid.get(pid, 0.0), score)
+        ranked = sorted(best_by_pid.items(), key=lambda kv: -kv[1])
+        top = ranked[0][1]
+        close = self._prefer([p for p, s in ranked if top - s <= self.ambiguity_margin])
+        if len(close) > 1:
+            return _Hit("ambiguous", candidates=tuple(sorted(close)))
+        return _Hit("fuzzy", close[0], round(0.9 * top / 100, 3))
+
+    # -- batches --------------------------------------------------------------
+    def geocode_names(self, names: Iterable[str]) -> gpd.GeoDataFrame:
+        """One result row per input name, in input order (EPSG:4326)."""
+        queries = pd.Series(list(names), dtype="object").fillna("").astype(str)
+        keys = queries.map(normalise)
+        hits = {k: self._resolve_key(k) for k in pd.unique(keys)}
+        if self.online is not None:
+            for q, k in zip(queries, keys):
+                if hits[k].status == "unresolved" and q.strip():
+                    found = self.online.lookup(q)
+                    if found is not None:
+                        hits[k] = _Hit("online", None, 0.5, point=(found["lat"], found["lon"]),
+                                       name=found["name"])
+        rows = [self._row(q, hits[k]) for q, k in zip(queries, keys)]
+        df = pd.DataFrame(rows, columns=RESULT_COLUMNS)
+        df["geo_precision"] = df["geo_precision"].astype("Int64")
+        geom = [Point(x, y) if pd.notna(x) else None for x, y in zip(df.lon, df.lat)]
+        return gpd.GeoDataFrame(df, geometry=geom, crs=CRS)
+
+    def _row(self, query: str, hit: _Hit) -> dict:
+        row = dict.fromkeys(RESULT_COLUMNS)
+        row.update(query=query, status=hit.status, confidence=hit.confidence,
+                   candidates="|".join(hit.candidates), lat=np.nan, lon=np.nan)
+        if hit.place_id is not None:
+            p = self._by_id.loc[hit.place_id]
+            row.update(place_id=hit.place_id, name=p["name"], lat=p.lat, lon=p.lon,
+                       governorate_iso=p.governorate_iso, kind=p.kind,
+                       geo_precision=p.geo_precision, precision_m=p.precision_m)
+        elif hit.point is not None:
+            row.update(name=hit.name, lat=hit.point[0], lon=hit.point[1], geo_precision=2)
+        return row
+
+    def geocode(self, df: pd.DataFrame, column: str, prefix: str = "geo_") -> gpd.GeoDataFrame:
+        """Add geocoding results for ``df[column]`` as ``prefix``-named columns; keeps every row."""
+        if column not in df.columns:
+            raise KeyError(f"column {column!r} not in the table (columns: {list(df.columns)})")
+        res = self.geocode_names(df[column].tolist())
+        res = res.drop(columns=["query", "geometry"]).add_prefix(prefix)
+        out = pd.concat([df.reset_index(drop=True), res.reset_index(drop=True)], axis=1)
+        geom = [Point(x, y) if pd.notna(x) else None
+                for x, y in zip(out[prefix + "lon"], out[prefix + "lat"])]
+        return gpd.GeoDataFrame(out, geometry=geom, crs=CRS)
+
+
+def geocode(names: Iterable[str], **kwargs) -> gpd.GeoDataFrame:
+    """Convenience: geocode a list of names with a default offline :class:`Geocoder`."""
+    return Geocoder(**kwargs).geocode_names(names)
+
+
+class OnlineGeocoder:
+    """Nominatim fallback for names the gazetteer lacks: restricted to Iraq, cached, rate-limited.
+
+    Off unless constructed. ``domain``/``scheme`` point it at another Nominatim
+    (the tests use one on 127.0.0.1). The cache is a JSON file so a repeated
+    run asks the server nothing; misses are cached too.
+    """
+
+    def __init__(self, cache_path: str | os.PathLike | None = None, *, domain: str = "nominatim.openstreetmap.org",
+                 scheme: str = "https", user_agent: str = "iraq-atlas", min_delay_seconds: float = 1.0,
+                 timeout: float = 10.0):
+        from geopy.geocoders import Nominatim
+
+        self._geocoder = Nominatim(domain=domain, scheme=scheme, user_agent=user_agent, timeout=timeout)
+        self.min_delay_seconds = min_delay_seconds
+        self.cache_path = Path(cache_path) if cache_path else None
+        self._cache: dict[str, dict | None] = {}
+        if self.cache_path and self.cache_path.exists():
+            self._cache = json.loads(self.cache_path.read_text(encoding="utf-8"))
+        self._last = 0.0
+        self._lock = threading.Lock()
+        self.requests_made = 0
+
+    def lookup(self, name: str) -> dict | None:
+        """{'lat', 'lon', 'name'} inside Iraq, or None; from cache when asked before."""
+        key = normalise(name)
+        if key in self._cache:
+            return self._cache[key]
+        with self._lock:
+            wait = self.min_delay_seconds - (time.monotonic() - self._last)
+            if wait > 0:
+                time.sleep(wait)
+            loc = self._geocoder.geocode(name, exactly_one=True, country_codes="iq")
+            self._last = time.monotonic()
+            self.requests_made += 1
+        result = None
+        if loc is not None:
+            lat, lon = float(loc.latitude), float(loc.longitude)
+            if in_iraq_bbox(pd.Series([lat]), pd.Series([lon])).iloc[0]:
+                result = {"lat": lat, "lon": lon, "name": str(loc.address)}
+        self._cache[key] = result
+        self._save()
+        return result
+
+    def _save(self) -> None:
+        if not self.cache_path:
+            return
+        self.cache_path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.cache_path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(self._cache, ensure_ascii=False, indent=1), encoding="utf-8")
+        os.replace(tmp, self.cache_path)

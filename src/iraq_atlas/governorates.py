@@ -1,0 +1,95 @@
+"""The 18 governorates and the crosswalk from any of their names or codes to ISO 3166-2:IQ.
+
+ISO codes are the project's key. pycountry supplies the official list, so a
+code that ISO does not know is rejected; the curated table adds OCHA p-codes,
+geoBoundaries names, Arabic names and the spellings users meet in the wild.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import pandas as pd
+import pycountry
+
+from .datasets import DataError, Problem, data_path, read_csv, split_list
+from .names import normalise
+
+COLUMNS = ["iso_3166_2", "name_en", "name_ar", "ocha_pcode", "ocha_name",
+           "geoboundaries_name", "variants", "capital_place_id", "region", "source_url"]
+
+
+@lru_cache(maxsize=1)
+def iso_codes() -> dict[str, str]:
+    """ISO 3166-2:IQ governorate codes and their official names (Kurdistan Region excluded)."""
+    return {s.code: s.name for s in pycountry.subdivisions.get(country_code="IQ")
+            if s.type == "Governorate"}
+
+
+def load_governorates(path=None) -> pd.DataFrame:
+    """The governorate table, validated: 18 known ISO codes, unique p-codes, a source per row."""
+    path = path or data_path("places", "governorates.csv")
+    df = read_csv(path, required=COLUMNS)
+    name = getattr(path, "name", str(path))
+    problems: list[Problem] = []
+    known = iso_codes()
+    for _, r in df.iterrows():
+        if r.iso_3166_2 not in known:
+            problems.append(Problem(name, r._row, "iso_3166_2", f"unknown ISO 3166-2:IQ code {r.iso_3166_2!r}"))
+        if not r.source_url.startswith(("http://", "https://")):
+            problems.append(Problem(name, r._row, "source_url", "every row needs a source URL"))
+    for col in ("iso_3166_2", "ocha_pcode"):
+        dup = df[col].duplicated(keep=False) & (df[col] != "")
+        for _, r in df[dup].iterrows():
+            problems.append(Problem(name, r._row, col, f"duplicate value {r[col]!r}"))
+    missing = set(known) - set(df.iso_3166_2)
+    if missing:
+        problems.append(Problem(name, None, "iso_3166_2", f"governorates missing: {sorted(missing)}"))
+    if problems:
+        raise DataError(problems)
+    return df.drop(columns="_row").reset_index(drop=True)
+
+
+@lru_cache(maxsize=1)
+def _lookup() -> dict[str, str]:
+    table = load_governorates()
+    keys: dict[str, str] = {}
+    for code, official in iso_codes().items():
+        keys[normalise(code)] = code
+        keys[normalise(official.replace(" Governorate", ""))] = code
+    for r in table.itertuples():
+        names = [r.iso_3166_2, r.name_en, r.name_ar, r.ocha_pcode, r.ocha_name,
+                 r.geoboundaries_name, *split_list(r.variants)]
+        for n in names:
+            if n:
+                keys[normalise(n)] = r.iso_3166_2
+                keys[normalise(n + " governorate")] = r.iso_3166_2
+    return keys
+
+
+def to_iso(value: str | None) -> str | None:
+    """ISO 3166-2:IQ code for a governorate name, variant, Arabic name, p-code or code; None if unknown."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    text = str(value).strip()
+    if not text:
+        return None
+    return _lookup().get(normalise(text))
+
+
+def governorate_names() -> dict[str, str]:
+    """ISO code → English display name from the curated table."""
+    t = load_governorates()
+    return dict(zip(t.iso_3166_2, t.name_en))
+
+
+# A tile-grid cartogram: one square per governorate, placed to keep neighbours
+# next to each other (north at the top). Used for maps when no polygons are at hand.
+TILE_GRID: dict[str, tuple[int, int]] = {
+    "IQ-NI": (0, 1), "IQ-DA": (0, 2), "IQ-AR": (0, 3),
+    "IQ-AN": (1, 0), "IQ-SD": (1, 2), "IQ-KI": (1, 3), "IQ-SU": (1, 4),
+    "IQ-KA": (2, 1), "IQ-BG": (2, 2), "IQ-DI": (2, 3),
+    "IQ-NA": (3, 1), "IQ-BB": (3, 2), "IQ-WA": (3, 3),
+    "IQ-MU": (4, 1), "IQ-QA": (4, 2), "IQ-MA": (4, 3),
+    "IQ-DQ": (5, 2), "IQ-BA": (5, 3),
+}

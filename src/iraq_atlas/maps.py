@@ -1,0 +1,412 @@
+"""Folium maps that stand on their own and never trust data text.
+
+* Offline: Leaflet (and MarkerCluster when used) are inlined from the XStatic
+  packages installed with the suite; folium's CDN links are not emitted, and
+  :func:`to_html` refuses a page that would still fetch a script or style.
+  Tiles load only when the browser is online; a vector base (governorates or
+  the tile grid, the Green Zone) is always drawn, so the map is never blank.
+* Safe: data travels as JSON inside the page and popups/tooltips are built
+  with DOM ``textContent``, so ``<img onerror>``, ``</script>``, quotes and
+  backticks display as text. Only http(s) links become anchors.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from branca.element import Element, MacroElement
+from jinja2 import Template
+
+from .boundaries import Boundaries
+from .gazetteer import CRS
+
+TILES_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+TILES_ATTRIBUTION = "© OpenStreetMap contributors"
+BAGHDAD = (33.31, 44.39)
+IRAQ = (33.2, 43.7)
+_ASSET_MARKER = "<!--iraq-atlas-assets-->"
+
+# Event-type colours, shared with charts.
+EVENT_COLORS = {
+    "Explosions/Remote violence": "#d62728",
+    "Battles": "#9467bd",
+    "Violence against civilians": "#8c564b",
+    "Protests": "#1f77b4",
+    "Riots": "#ff7f0e",
+    "Strategic developments": "#2ca02c",
+}
+DEFAULT_COLOR = "#555555"
+
+
+def escape(text) -> str:
+    """HTML-escape any value for use in markup we write ourselves (quotes and backticks too)."""
+    if text is None or (isinstance(text, float) and np.isnan(text)):
+        return ""
+    return html.escape(str(text), quote=True).replace("`", "&#96;")
+
+
+def json_for_script(obj) -> str:
+    """JSON that is safe inside a <script> element (no </script>, <!--, or line separators)."""
+    s = json.dumps(obj, ensure_ascii=False, default=_json_default)
+    return (s.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+def _json_default(o):
+    if isinstance(o, (np.integer,)):
+        return int(o)
+    if isinstance(o, (np.floating,)):
+        return None if np.isnan(o) else float(o)
+    if isinstance(o, (pd.Timestamp,)):
+        return o.isoformat()
+    if o is pd.NA or o is pd.NaT:
+        return None
+    return str(o)
+
+
+# -- assets -------------------------------------------------------------------
+def _xstatic_dir(module: str) -> Path:
+    mod = __import__(f"xstatic.pkg.{module}", fromlist=["BASE_DIR"])
+    return Path(mod.BASE_DIR)
+
+
+def _leaflet_css() -> str:
+    base = _xstatic_dir("leaflet")
+    css = (base / "leaflet.css").read_text(encoding="utf-8")
+
+    def data_uri(m: re.Match) -> str:
+        f = base / m.group(1)
+        return f"url(data:image/png;base64,{base64.b64encode(f.read_bytes()).decode()})"
+
+    return re.sub(r"url\((images/[\w.-]+\.png)\)", data_uri, css)
+
+
+def assets(cluster: bool) -> list[tuple[str, str, str]]:
+    """(kind, file name, text) of every asset a map needs: Leaflet, plus MarkerCluster if used."""
+    out = [("css", "leaflet.css", _leaflet_css()),
+           ("js", "leaflet.js", (_xstatic_dir("leaflet") / "leaflet.js").read_text(encoding="utf-8"))]
+    if cluster:
+        mc = _xstatic_dir("leaflet_markercluster")
+        out += [("css", "MarkerCluster.css", (mc / "MarkerCluster.css").read_text(encoding="utf-8")),
+                ("css", "MarkerCluster.Default.css", (mc / "MarkerCluster.Default.css").read_text(encoding="utf-8")),
+                ("js", "leaflet.markercluster.js", (mc / "leaflet.markercluster.js").read_text(encoding="utf-8"))]
+    return out
+
+
+class OfflineAssetError(RuntimeError):
+    """A page would load a script or stylesheet from the network."""
+
+
+_EXTERNAL = re.compile(r"<(?:script[^>]+src|link[^>]+href)=[\"'](?:https?:)?//[^\"']+[\"']", re.I)
+
+# Browser-side helpers: DOM-built popups (textContent only) and safe links.
+_JS_HELPERS = r"""
+window.IA = window.IA || {
+  safeUrl: function (u) { return (typeof u === 'string' && /^https?:\/\//i.test(u)) ? u : null; },
+  card: function (props, fields, titleField) {
+    var box = document.createElement('div'); box.className = 'ia-card';
+    if (titleField && props[titleField] != null) {
+      var t = document.createElement('b'); t.textContent = String(props[titleField]); box.appendChild(t);
+    }
+    var tbl = document.createElement('table');
+    fields.forEach(function (f) {
+      var v = props[f[0]]; if (v === null || v === undefined || v === '') return;
+      var tr = document.createElement('tr'), th = document.createElement('th'), td = document.createElement('td');
+      th.textContent = f[1];
+      var url = f[2] ? IA.safeUrl(v) : null;
+      if (url) { var a = document.createElement('a'); a.href = url; a.target = '_blank'; a.rel = 'noopener noreferrer'; a.textContent = url; td.appendChild(a); }
+      else { td.textContent = String(v); }
+      tr.appendChild(th); tr.appendChild(td); tbl.appendChild(tr);
+    });
+    box.appendChild(tbl); return box;
+  },
+  text: function (v) { var s = document.createElement('span'); s.textContent = (v == null ? '' : String(v)); return s; }
+};
+"""
+
+
+class SafeGeoJson(folium.map.Layer):
+    """GeoJSON points or shapes with DOM-built popups; optional clustering and a date filter."""
+
+    _template = Template(u"""
+{% macro script(this, kwargs) %}
+    {{ this.helpers }}
+    var {{ this.get_name() }}_data = {{ this.data }};
+    var {{ this.get_name() }}_opts = {{ this.options }};
+    var {{ this.get_name() }} = (function (data, o, map) {
+      var geo = L.geoJSON(data, {
+        pointToLayer: function (f, ll) {
+          var p = f.properties;
+          return L.circleMarker(ll, {radius: p._radius || 6, color: p._color || '#333', weight: 1,
+                                     fillColor: p._color || '#333', fillOpacity: 0.75});
+        },
+        style: function (f) {
+          var p = f.properties;
+          return {color: p._stroke || p._color || '#333', weight: p._weight || 1.5,
+                  fillColor: p._color || '#888', fillOpacity: (p._opacity === undefined ? 0.35 : p._opacity),
+                  dashArray: p._dash || null};
+        },
+        onEachFeature: function (f, layer) {
+          if (o.popup.length) { layer.bindPopup(function () { return IA.card(f.properties, o.popup, o.title); }, {maxWidth: 360}); }
+          if (o.tooltip) { layer.bindTooltip(function () { return IA.text(f.properties[o.tooltip]); }, {sticky: true}); }
+        }
+      });
+      var holder = geo;
+      if (o.cluster) { holder = L.markerClusterGroup({chunkedLoading: true}); holder.addLayers(geo.getLayers()); }
+      if (o.timeField) {
+        window.IA_TIME = window.IA_TIME || [];
+        window.IA_TIME.push({geo: geo, holder: holder, field: o.timeField});
+      }
+      return holder;
+    })({{ this.get_name() }}_data, {{ this.get_name() }}_opts, {{ this._parent.get_name() }});
+    {% if this.show %}{{ this.get_name() }}.addTo({{ this._parent.get_name() }});{% endif %}
+{% endmacro %}
+""")
+
+    def __init__(self, features: dict, *, name: str, popup: Sequence[tuple[str, str, bool]] = (),
+                 title: str | None = None, tooltip: str | None = None, cluster: bool = False,
+                 time_field: str | None = None, show: bool = True, overlay: bool = True):
+        super().__init__(name=name, overlay=overlay, control=True, show=show)
+        self._name = "SafeGeoJson"
+        self.data = json_for_script(features)
+        self.options = json_for_script({"popup": [list(p) for p in popup], "title": title,
+                                        "tooltip": tooltip, "cluster": cluster, "timeField": time_field})
+        self.helpers = _JS_HELPERS
+        self.cluster = cluster
+
+
+def features(gdf: gpd.GeoDataFrame, props: Iterable[str]) -> dict:
+    """A GeoJSON FeatureCollection of the given columns (missing values become null)."""
+    gdf = gdf.to_crs(CRS) if gdf.crs is not None else gdf
+    cols = [c for c in props if c in gdf.columns]
+    feats = []
+    geoms = gdf.geometry.values
+    records = gdf[cols].astype(object).where(gdf[cols].notna(), None).to_dict("records")
+    for geom, rec in zip(geoms, records):
+        if geom is None or geom.is_empty:
+            continue
+        feats.append({"type": "Feature", "geometry": geom.__geo_interface__, "properties": rec})
+    return {"type": "FeatureCollection", "features": feats}
+
+
+class _TilesWhenOnline(MacroElement):
+    """A tile layer added only when the browser says it is online (no failed fetches offline)."""
+
+    _template = Template(u"""
+{% macro script(this, kwargs) %}
+    if (navigator.onLine) {
+      L.tileLayer({{ this.url }}, {maxZoom: 19, attribution: {{ this.attr }}}).addTo({{ this._parent.get_name() }});
+    }
+{% endmacro %}
+""")
+
+    def __init__(self, url: str, attribution: str):
+        super().__init__()
+        self.url = json_for_script(url)
+        self.attr = json_for_script(escape(attribution))
+
+
+class _Attribution(MacroElement):
+    _template = Template(u"""
+{% macro script(this, kwargs) %}
+    {{ this._parent.get_name() }}.attributionControl.addAttribution({{ this.text }});
+{% endmacro %}
+""")
+
+    def __init__(self, text: str):
+        super().__init__()
+        self.text = json_for_script(escape(text))
+
+
+class _TimeSlider(MacroElement):
+    """A date slider over every layer registered with a time field: shows events up to the chosen day."""
+
+    _template = Template(u"""
+{% macro script(this, kwargs) %}
+    (function (map, days) {
+      var ctl = L.control({position: 'bottomleft'});
+      ctl.onAdd = function () {
+        var div = L.DomUtil.create('div', 'ia-time leaflet-bar');
+        div.style.background = 'white'; div.style.padding = '4px 8px';
+        var label = document.createElement('div'); label.className = 'ia-time-label';
+        var input = document.createElement('input'); input.type = 'range'; input.min = 0;
+        input.max = days.length - 1; input.value = days.length - 1; input.className = 'ia-time-input';
+        input.style.width = '240px';
+        function apply() {
+          var day = days[+input.value];
+          label.textContent = 'Up to ' + day + ' (' + days[0] + ' – ' + days[days.length - 1] + ')';
+          (window.IA_TIME || []).forEach(function (t) {
+            t.holder.clearLayers();
+            var keep = t.geo.getLayers().filter(function (l) { return String(l.feature.properties[t.field]) <= day; });
+            if (t.holder.addLayers) { t.holder.addLayers(keep); } else { keep.forEach(function (l) { t.holder.addLayer(l); }); }
+          });
+        }
+        input.addEventListener('input', apply);
+        div.appendChild(label); div.appendChild(input);
+        L.DomEvent.disableClickPropagation(div);
+        setTimeout(apply, 0);
+        return div;
+      };
+      ctl.addTo(map);
+    })({{ this._parent.get_name() }}, {{ this.days }});
+{% endmacro %}
+""")
+
+    def __init__(self, days: Sequence[str]):
+        super().__init__()
+        self.days = json_for_script(sorted(set(days)))
+
+
+def base_map(center: tuple[float, float] = IRAQ, zoom: int = 6, *, boundaries: Boundaries | None = None,
+             green_zone: bool = True, tiles: bool = True) -> folium.Map:
+    """A map with the offline vector base (governorates or tile grid, Green Zone) and attributions."""
+    m = folium.Map(location=list(center), zoom_start=zoom, tiles=None, prefer_canvas=True,
+                   control_scale=True)
+    m.default_js, m.default_css = [], []  # assets are inlined by to_html(), never linked
+    m.get_root().header.add_child(Element(_ASSET_MARKER), name="ia_assets")
+    if tiles:
+        m.add_child(_TilesWhenOnline(TILES_URL, TILES_ATTRIBUTION))
+    if boundaries is not None:
+        gdf = boundaries.gdf.copy()
+        gdf["_color"] = "#cfd8dc" if not boundaries.is_fallback else "#e0e0e0"
+        gdf["_stroke"] = "#607d8b"
+        gdf["_opacity"] = 0.25
+        label = "Governorates (tile grid)" if boundaries.is_fallback else "Governorates"
+        SafeGeoJson(features(gdf, ["iso_3166_2", "name", "_color", "_stroke", "_opacity"]), name=label,
+                    tooltip="name", popup=[("name", "Governorate", False), ("iso_3166_2", "ISO 3166-2", False)]
+                    ).add_to(m)
+        m.add_child(_Attribution(boundaries.attribution))
+    if green_zone:
+        from .gazetteer import outlines
+        gz = outlines()
+        gz = gz[gz.place_id == "green_zone"].copy()
+        gz["_color"], gz["_stroke"], gz["_opacity"], gz["_weight"] = "#2e7d32", "#1b5e20", 0.15, 2
+        SafeGeoJson(features(gz, ["name", "source_url", "_color", "_stroke", "_opacity", "_weight"]),
+                    name="Green Zone outline", tooltip="name",
+                    popup=[("name", "Place", False), ("source_url", "Source", True)]).add_to(m)
+        m.add_child(_Attribution("Places: Iraq Atlas gazetteer"))
+    return m
+
+
+def add_points(m: folium.Map, gdf: gpd.GeoDataFrame, *, name: str, popup: Sequence[tuple[str, str, bool]],
+               title: str | None = None, tooltip: str | None = None, color: str | pd.Series = DEFAULT_COLOR,
+               radius: float | pd.Series = 6, cluster: bool = False, time_field: str | None = None,
+               show: bool = True) -> SafeGeoJson:
+    """Add point rows as one toggleable layer; every text reaches the page as data, not markup."""
+    gdf = gdf.copy()
+    gdf["_color"] = color
+    gdf["_radius"] = radius
+    props = {p[0] for p in popup} | {"_color", "_radius"} | ({tooltip} if tooltip else set()) \
+        | ({title} if title else set()) | ({time_field} if time_field else set())
+    layer = SafeGeoJson(features(gdf, props), name=name, popup=popup, title=title, tooltip=tooltip,
+                        cluster=cluster, time_field=time_field, show=show)
+    layer.add_to(m)
+    return layer
+
+
+def add_time_slider(m: folium.Map, days: Iterable[str]) -> None:
+    """Add a date slider filtering every layer created with ``time_field``."""
+    days = [d for d in days if d]
+    if days:
+        m.add_child(_TimeSlider(days))
+
+
+def finish(m: folium.Map) -> folium.Map:
+    """Add the layer switcher (call once, after all layers)."""
+    folium.LayerControl(collapsed=False).add_to(m)
+    return m
+
+
+def _uses_cluster(m: folium.Map) -> bool:
+    return any(getattr(ch, "cluster", False) for ch in m._children.values())
+
+
+def to_html(m: folium.Map, *, assets_mode: str = "inline", asset_prefix: str = "assets") -> tuple[str, list]:
+    """Render a page: (html, assets to write beside it). Raises if anything would load from the network."""
+    if assets_mode not in ("inline", "folder"):
+        raise ValueError("assets_mode must be 'inline' or 'folder'")
+    page = m.get_root().render()
+    needed = assets(_uses_cluster(m))
+    if assets_mode == "inline":
+        tags = "".join(f"<style>{t}</style>" if k == "css" else f"<script>{t}</script>" for k, _, t in needed)
+        files = []
+    else:
+        tags = "".join(f'<link rel="stylesheet" href="{asset_prefix}/{n}"/>' if k == "css"
+                       else f'<script src="{asset_prefix}/{n}"></script>' for k, n, _ in needed)
+        files = [(n, t) for _, n, t in needed]
+    if _ASSET_MARKER not in page:
+        raise OfflineAssetError("map was not made by base_map(): asset slot missing")
+    page = page.replace(_ASSET_MARKER, tags, 1)
+    ext = _EXTERNAL.findall(page)
+    if ext:
+        raise OfflineAssetError(f"page would fetch from the network: {ext[:3]}")
+    return page, files
+
+
+def write_atomic(path: str | os.PathLike, text: str) -> Path:
+    """Write text to a file via a temporary file and rename, so readers never see half a file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, path)
+    return path
+
+
+def save_map(m: folium.Map, path: str | os.PathLike, *, assets_mode: str = "inline") -> Path:
+    """Write a map page that works with no network: assets inline (default) or in ``assets/`` beside it."""
+    page, files = to_html(m, assets_mode=assets_mode)
+    path = Path(path)
+    for name, text in files:
+        write_atomic(path.parent / "assets" / name, text)
+    return write_atomic(path, page)
+
+
+class MapView:
+    """Notebook display of a map as a self-contained ``<iframe srcdoc>`` (survives HTML export offline)."""
+
+    def __init__(self, m: folium.Map, height: int = 520):
+        self.m, self.height = m, height
+
+    def _repr_html_(self) -> str:
+        page, _ = to_html(self.m)
+        return (f'<iframe class="ia-map" srcdoc="{html.escape(page, quote=True)}" '
+                f'style="width:100%;height:{self.height}px;border:1px solid #ccc" '
+                f'sandbox="allow-scripts allow-popups"></iframe>')
+
+
+def show(m: folium.Map, height: int = 520) -> MapView:
+    """Display helper for notebooks."""
+    return MapView(m, height)
+
+
+KIND_COLORS = {
+    "zone": "#2e7d32", "residence": "#c62828", "embassy": "#1565c0", "government": "#6a1b9a",
+    "palace": "#8e24aa", "square": "#ef6c00", "bridge": "#546e7a", "airport": "#00838f",
+    "base": "#37474f", "district": "#9e9d24", "city": "#283593", "building": "#795548",
+    "gate": "#d84315", "governorate": "#757575",
+}
+
+
+def add_places(m: folium.Map, places: gpd.GeoDataFrame, *, name: str = "Places") -> SafeGeoJson:
+    """Gazetteer places as circles coloured by kind, popups with names, precision and source."""
+    places = places[places.geometry.notna()]
+    return add_points(
+        m, places, name=name, title="name", tooltip="name",
+        color=places["kind"].map(KIND_COLORS).fillna(DEFAULT_COLOR),
+        radius=7,
+        popup=[("name_ar", "Arabic", False), ("kind", "Kind", False), ("precision_m", "Precision (m)", False),
+               ("governorate_iso", "Governorate", False), ("source_url", "Source", True)])

@@ -1,0 +1,188 @@
+"""Notebook parameters declared once, in the cell tagged ``parameters``, and checked before any kernel starts.
+
+A parameter is a typed assignment with its help text in a trailing comment::
+
+    start_date: str = "2021-09-26"  # first day, YYYY-MM-DD
+    jobs: int = 2                   # parallel workers
+    by: Literal["list", "bloc"] = "bloc"  # grouping
+
+Supported types: str, int, float, bool, list[str] and Literal[...] choices.
+A help text containing ``YYYY-MM-DD`` makes the value a date (empty allowed).
+Values from the command line arrive as text and are converted with these
+declared types, never guessed, and never pasted into code as text: papermill
+receives Python objects.
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime as dt
+import io
+import json
+import tokenize
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+
+class ParameterError(ValueError):
+    """A parameter that a notebook does not declare, or a value it cannot take."""
+
+
+@dataclass
+class Parameter:
+    name: str
+    type: str               # "str", "int", "float", "bool", "list[str]", or "choice"
+    default: Any
+    help: str = ""
+    choices: tuple = ()
+
+    @property
+    def is_date(self) -> bool:
+        return self.type == "str" and "YYYY-MM-DD" in self.help
+
+
+@dataclass
+class NotebookParams:
+    notebook: str
+    params: dict[str, Parameter] = field(default_factory=dict)
+
+
+def parameters_cell(nb) -> str:
+    """Source of the first code cell tagged ``parameters`` ('' if none)."""
+    for cell in nb.cells:
+        if cell.cell_type == "code" and "parameters" in cell.get("metadata", {}).get("tags", []):
+            return cell.source
+    return ""
+
+
+def _comments(src: str) -> dict[int, str]:
+    out = {}
+    for tok in tokenize.generate_tokens(io.StringIO(src).readline):
+        if tok.type == tokenize.COMMENT:
+            out[tok.start[0]] = tok.string.lstrip("#").strip()
+    return out
+
+
+def _type_of(ann: ast.expr, where: str) -> tuple[str, tuple]:
+    text = ast.unparse(ann)
+    if text in ("str", "int", "float", "bool", "list[str]"):
+        return text, ()
+    if isinstance(ann, ast.Subscript) and ast.unparse(ann.value) in ("Literal", "typing.Literal"):
+        sl = ann.slice
+        elts = sl.elts if isinstance(sl, ast.Tuple) else [sl]
+        return "choice", tuple(ast.literal_eval(e) for e in elts)
+    raise ParameterError(f"{where}: unsupported parameter type {text!r}")
+
+
+def read_params(notebook: str | Path) -> NotebookParams:
+    """Parse a notebook's parameters cell into declared parameters."""
+    path = Path(notebook)
+    nb = nbformat.read(path, as_version=4)
+    src = parameters_cell(nb)
+    out = NotebookParams(path.name)
+    if not src.strip():
+        return out
+    comments = _comments(src)
+    for node in ast.parse(src).body:
+        where = f"{path.name}, line {getattr(node, 'lineno', '?')} of the parameters cell"
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
+            name = node.target.id
+            typ, choices = _type_of(node.annotation, where)
+            try:
+                default = ast.literal_eval(node.value)
+            except ValueError as exc:
+                raise ParameterError(f"{where}: default of {name!r} must be a literal") from exc
+            out.params[name] = Parameter(name, typ, default, comments.get(node.lineno, ""), choices)
+        elif isinstance(node, (ast.Import, ast.ImportFrom, ast.Expr)):
+            continue  # `from typing import Literal`, docstrings
+        else:
+            raise ParameterError(f"{where}: parameters must be typed assignments like `name: int = 3`")
+    return out
+
+
+_TRUE, _FALSE = {"true", "1", "yes", "on"}, {"false", "0", "no", "off"}
+
+
+def convert(p: Parameter, value: Any, notebook: str) -> Any:
+    """Convert a value (text from a CLI, or an object from YAML) to the declared type, or raise."""
+    def fail(why: str) -> ParameterError:
+        return ParameterError(f"{notebook}: parameter {p.name!r} {why} (got {value!r})")
+
+    if p.type == "bool":
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+            return value.strip().lower() in _TRUE
+        raise fail("must be true or false")
+    if p.type == "int":
+        if isinstance(value, bool):
+            raise fail("must be a whole number")
+        try:
+            f = float(value)
+        except (TypeError, ValueError):
+            raise fail("must be a whole number") from None
+        if not f.is_integer():
+            raise fail("must be a whole number")
+        return int(f)
+    if p.type == "float":
+        if isinstance(value, bool):
+            raise fail("must be a number")
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            raise fail("must be a number") from None
+    if p.type == "list[str]":
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                try:
+                    value = json.loads(text)
+                except json.JSONDecodeError:
+                    raise fail("is not a valid list") from None
+            else:
+                return [v.strip() for v in text.split(",") if v.strip()]
+        if isinstance(value, (list, tuple)) and all(isinstance(v, (str, int, float)) for v in value):
+            return [str(v) for v in value]
+        raise fail("must be a list of text values (comma-separated)")
+    if p.type == "choice":
+        for c in p.choices:
+            if value == c or str(value) == str(c):
+                return c
+        raise fail(f"must be one of {list(p.choices)}")
+    # str
+    if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+        raise fail("must be text")
+    value = str(value)
+    if p.is_date and value:
+        try:
+            dt.date.fromisoformat(value)
+        except ValueError:
+            raise fail("must be a date as YYYY-MM-DD") from None
+    return value
+
+
+def resolve(spec: NotebookParams, given: dict[str, Any], *, strict: bool = True) -> dict[str, Any]:
+    """Defaults overlaid with ``given`` values, all converted; unknown names raise when strict."""
+    out = {name: p.default for name, p in spec.params.items()}
+    for name, value in given.items():
+        if name not in spec.params:
+            if strict:
+                known = ", ".join(sorted(spec.params)) or "none"
+                raise ParameterError(f"{spec.notebook}: unknown parameter {name!r} (it takes: {known})")
+            continue
+        out[name] = convert(spec.params[name], value, spec.notebook)
+    return out
+
+
+def describe(spec: NotebookParams) -> list[dict[str, Any]]:
+    """Rows for ``iraq-atlas params``: name, type, default, help."""
+    rows = []
+    for p in spec.params.values():
+        typ = "one of " + "|".join(map(str, p.choices)) if p.type == "choice" else p.type
+        if p.is_date:
+            typ = "date (YYYY-MM-DD)"
+        rows.append({"name": p.name, "type": typ, "default": p.default, "help": p.help})
+    return rows

@@ -1,0 +1,91 @@
+"""Point questions: inside the Green Zone? how far from a place? which governorate?"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import Geod
+
+from .boundaries import Boundaries, capital_points, load_boundaries
+from .gazetteer import CRS, outlines, place
+
+_GEOD = Geod(ellps="WGS84")
+# UTM zone 38N covers Baghdad; used for metric buffers and distances to outlines.
+METRIC_CRS = "EPSG:32638"
+
+
+def outline(place_id: str = "green_zone"):
+    """The curated outline polygon of a place (shapely geometry, EPSG:4326)."""
+    o = outlines()
+    hit = o[o.place_id == place_id]
+    if hit.empty:
+        raise KeyError(f"no outline for place {place_id!r}")
+    return hit.geometry.iloc[0]
+
+
+def in_green_zone(lat, lon) -> np.ndarray | bool:
+    """True for points inside the Green Zone outline (boundary counts as inside)."""
+    poly = outline("green_zone")
+    scalar = np.isscalar(lat)
+    pts = shapely.points(np.atleast_1d(np.asarray(lon, float)), np.atleast_1d(np.asarray(lat, float)))
+    res = shapely.covers(poly, pts)
+    return bool(res[0]) if scalar else res
+
+
+def distance_m(lat, lon, place_id: str) -> np.ndarray | float:
+    """Geodesic distance in metres from points to a gazetteer place's point."""
+    p = place(place_id)
+    if pd.isna(p.lat):
+        raise ValueError(f"place {place_id!r} has no coordinates in the gazetteer")
+    lat_a, lon_a = np.atleast_1d(np.asarray(lat, float)), np.atleast_1d(np.asarray(lon, float))
+    _, _, d = _GEOD.inv(lon_a, lat_a, np.full_like(lon_a, p.lon), np.full_like(lat_a, p.lat))
+    return float(d[0]) if np.isscalar(lat) else d
+
+
+def distance_to_outline_m(lat, lon, place_id: str = "green_zone") -> np.ndarray:
+    """Metres from points to an outline polygon (0 inside), in UTM 38N."""
+    poly = gpd.GeoSeries([outline(place_id)], crs=CRS).to_crs(METRIC_CRS).iloc[0]
+    pts = gpd.GeoSeries(gpd.points_from_xy(np.atleast_1d(lon), np.atleast_1d(lat)), crs=CRS).to_crs(METRIC_CRS)
+    return shapely.distance(poly, pts.values).astype(float)
+
+
+def assign_governorate(gdf: gpd.GeoDataFrame, boundaries: Boundaries | None = None) -> gpd.GeoDataFrame:
+    """Add ``governorate_iso`` and ``governorate_method`` to point rows; every row is kept.
+
+    method: ``polygon`` (inside one governorate), ``boundary`` (on a shared edge or
+    in an overlap of two polygons: the lowest ISO code of those touched is used), ``outside`` (no
+    polygon covers it; governorate left empty), ``nearest_capital`` (no
+    polygons loaded; nearest governorate capital), ``no_point`` (row has no geometry).
+    """
+    boundaries = boundaries or load_boundaries("ADM1")
+    out = gdf.copy()
+    if out.crs is None:
+        out = out.set_crs(CRS)
+    pts = out.geometry.to_crs(CRS).values
+    has = ~(shapely.is_missing(pts) | shapely.is_empty(pts))
+    iso = np.full(len(out), None, dtype=object)
+    method = np.where(has, "outside", "no_point").astype(object)
+    idx = np.flatnonzero(has)
+    if boundaries.is_fallback:
+        caps = capital_points()
+        tree = shapely.STRtree(caps.geometry.values)
+        nearest = tree.nearest(pts[idx])
+        iso[idx] = caps.iso_3166_2.values[nearest]
+        method[idx] = "nearest_capital"
+    else:
+        polys = boundaries.gdf
+        tree = shapely.STRtree(polys.geometry.values)
+        p_idx, t_idx = tree.query(pts[idx], predicate="intersects")
+        codes = polys.iso_3166_2.values
+        hits = pd.DataFrame({"pt": idx[p_idx], "iso": codes[t_idx]}).sort_values(["pt", "iso"])
+        counts = hits.groupby("pt", sort=False).size()
+        first = hits.drop_duplicates("pt")
+        iso[first.pt.values] = first.iso.values
+        method[first.pt.values] = "polygon"
+        multi = counts.index[counts.values > 1].to_numpy()
+        method[multi] = "boundary"
+    out["governorate_iso"] = iso
+    out["governorate_method"] = method
+    return out
