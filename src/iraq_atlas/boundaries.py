@@ -96,10 +96,10 @@ def read_boundary_file(path: str | os.PathLike, level: str = "ADM1") -> gpd.GeoD
                                 "district": raw["shapeName"], "district_pcode": raw.get("shapeID")})
             iso_col = None
         else:
-            iso_col = "shapeISO" if "shapeISO" in cols else "shapeName"
-            iso = raw[iso_col].map(to_iso)
-            if "shapeISO" in cols:
-                iso = iso.fillna(raw["shapeName"].map(to_iso))
+            # shapeISO when it is filled and known, else the name; errors point at the name
+            iso = raw["shapeISO"].map(to_iso) if "shapeISO" in cols else pd.Series(None, index=raw.index)
+            iso = iso.fillna(raw["shapeName"].map(to_iso))
+            iso_col = "shapeName"
             out = pd.DataFrame({"iso_3166_2": iso, "name": raw["shapeName"], "pcode": raw.get("shapeID")})
     else:
         raise DataError([Problem(path.name, None, None,

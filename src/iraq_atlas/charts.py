@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import math
+import os
+import textwrap
+from pathlib import Path
+
 import geopandas as gpd
 import matplotlib
+import numpy as np
+import pandas as pd
 
 matplotlib.use("Agg") if matplotlib.get_backend().lower() not in ("agg", "module://matplotlib_inline.backend_inline") else None
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.patches import Circle, Patch, Rectangle  # noqa: E402
 
 from .boundaries import Boundaries  # noqa: E402
 from .maps import EVENT_COLORS, KIND_COLORS  # noqa: E402
@@ -29,7 +37,8 @@ BLOC_LABELS = {
 }
 BLOC_ORDER = list(BLOC_COLORS)
 
-__all__ = ["BLOC_COLORS", "BLOC_LABELS", "BLOC_ORDER", "EVENT_COLORS", "KIND_COLORS", "places_overview"]
+__all__ = ["BLOC_COLORS", "BLOC_LABELS", "BLOC_ORDER", "EVENT_COLORS", "KIND_COLORS", "places_overview",
+           "save_figure", "hemicycle_layout", "hemicycle", "seat_change_chart", "seats_map", "turnout_chart"]
 
 
 def places_overview(boundaries: Boundaries, places: gpd.GeoDataFrame):
@@ -47,4 +56,238 @@ def places_overview(boundaries: Boundaries, places: gpd.GeoDataFrame):
     ax.set_title("Iraq Atlas gazetteer: places by kind")
     ax.set_axis_off()
     ax.text(0.99, 0.01, boundaries.attribution, transform=ax.transAxes, ha="right", va="bottom", fontsize=7, color="#555")
+    return fig
+
+
+# -- elections ---------------------------------------------------------------------
+def save_figure(fig, folder: str | os.PathLike, stem: str) -> list[Path]:
+    """Write a figure as PNG and SVG (``folder/stem.png``, ``folder/stem.svg``); returns both paths."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = [folder / f"{stem}.png", folder / f"{stem}.svg"]
+    fig.savefig(paths[0], dpi=150, bbox_inches="tight")
+    fig.savefig(paths[1], bbox_inches="tight")
+    return paths
+
+
+def _hemicycle_rows(n_seats: int, inner: float) -> int:
+    """Fewest rows for which the gap along an arc is no wider than the gap between arcs.
+
+    With r rows between radii ``inner`` and 1, arcs are (1 - inner) / (r - 1) apart and
+    hold π·Σradius of arc length, i.e. π·r·(1 + inner)/2 shared by n seats. Equal gaps
+    give r(r - 1) = 2n(1 - inner) / (π(1 + inner)).
+    """
+    target = 2 * n_seats * (1 - inner) / (math.pi * (1 + inner))
+    rows = 1
+    while rows * (rows - 1) < target:
+        rows += 1
+    return rows
+
+
+def hemicycle_layout(n_seats: int, rows: int | None = None, inner: float = 0.4) -> pd.DataFrame:
+    """Seat centres on concentric half circles (outer radius 1), ordered from left to right.
+
+    Each arc gets seats in proportion to its radius (largest remainders settle the
+    rounding), seats on an arc are spread evenly from 180° to 0°, and the whole set is
+    sorted by angle so that consecutive seats, and so each bloc, form a wedge.
+    """
+    if n_seats < 1:
+        raise ValueError("a hemicycle needs at least one seat")
+    if not 0 < inner < 1:
+        raise ValueError("inner radius must be between 0 and 1")
+    rows = rows or _hemicycle_rows(n_seats, inner)
+    rows = min(rows, n_seats)
+    radii = np.array([1.0]) if rows == 1 else inner + (1 - inner) * np.arange(rows) / (rows - 1)
+    exact = n_seats * radii / radii.sum()
+    counts = np.floor(exact).astype(int)
+    for i in np.argsort(-(exact - counts), kind="stable")[: n_seats - counts.sum()]:
+        counts[i] += 1
+    seats = []
+    for row, (radius, n) in enumerate(zip(radii, counts)):
+        angles = [math.pi / 2] if n == 1 else np.linspace(math.pi, 0, n)
+        seats += [(row, radius, a) for a in angles]
+    df = pd.DataFrame(seats, columns=["row", "radius", "angle"])
+    df["x"] = df["radius"] * np.cos(df["angle"])
+    df["y"] = df["radius"] * np.sin(df["angle"])
+    df = df.sort_values(["angle", "row"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    gap = (1 - inner) / (rows - 1) if rows > 1 else 1.0
+    df.attrs["seat_radius"] = 0.42 * min(gap, min(r * math.pi / max(n - 1, 1) for r, n in zip(radii, counts) if n))
+    return df
+
+
+def _bloc_sorted(seats: pd.DataFrame) -> pd.DataFrame:
+    rank = {b: i for i, b in enumerate(BLOC_ORDER)}
+    return seats.assign(_r=seats["bloc"].map(rank).fillna(len(rank))).sort_values(
+        ["_r", "seats"], ascending=[True, False], kind="stable").drop(columns="_r")
+
+
+def hemicycle(seats: pd.DataFrame, title: str = "", *, majority: bool = True):
+    """Parliament diagram: one circle per seat, coloured by bloc, blocs as wedges from left to right.
+
+    ``seats`` has a ``bloc`` and a ``seats`` column (one row per bloc or per list).
+    Each seat is a Circle patch with gid ``seat-<bloc>``, so the drawing can be counted.
+    """
+    rows = _bloc_sorted(seats[seats["seats"] > 0])
+    colours = [b for b, n in zip(rows["bloc"], rows["seats"].astype(int)) for _ in range(n)]
+    layout = hemicycle_layout(len(colours))
+    size = layout.attrs["seat_radius"]
+    fig, ax = plt.subplots(figsize=(9, 5.4))
+    for (x, y), bloc in zip(layout[["x", "y"]].to_numpy(), colours):
+        c = Circle((x, y), size, facecolor=BLOC_COLORS.get(bloc, "#333333"), edgecolor="white", linewidth=0.3)
+        c.set_gid(f"seat-{bloc}")
+        ax.add_patch(c)
+    total = len(colours)
+    ax.text(0, 0.05, f"{total}", ha="center", va="bottom", fontsize=28, fontweight="bold", color="#263238")
+    ax.text(0, 0.0, "seats" + (f" · majority {total // 2 + 1}" if majority else ""), ha="center", va="top",
+            fontsize=10, color="#455a64")
+    per_bloc = rows.groupby("bloc", sort=False)["seats"].sum()
+    handles = [Patch(facecolor=BLOC_COLORS.get(b, "#333333"), label=f"{BLOC_LABELS.get(b, b)} — {int(n)}")
+               for b, n in per_bloc.items()]
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.02), ncol=3, fontsize=9, frameon=False)
+    ax.set_xlim(-1.08, 1.08)
+    ax.set_ylim(-0.12, 1.08)
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+    if title:
+        ax.set_title(title, fontsize=13)
+    return fig
+
+
+def _dumbbell(ax, df: pd.DataFrame, label_col: str, first: int, second: int, title: str) -> None:
+    a, b = f"seats_{first}", f"seats_{second}"
+    df = df.iloc[::-1].reset_index(drop=True)  # first row on top
+    top = max(1, int(df[[a, b]].to_numpy().max()))
+    for y, r in df.iterrows():
+        colour = BLOC_COLORS.get(r["bloc"], "#333333")
+        ax.plot([r[a], r[b]], [y, y], color="#b0bec5", linewidth=3, zorder=1, solid_capstyle="round")
+        if r[a] != r[b]:
+            ax.annotate("", xy=(r[b], y), xytext=(r[a], y), zorder=2,
+                        arrowprops={"arrowstyle": "-|>", "color": colour, "lw": 1.6, "shrinkA": 5, "shrinkB": 6})
+        ax.scatter([r[a]], [y], s=60, facecolor="white", edgecolor=colour, linewidth=1.8, zorder=3)
+        ax.scatter([r[b]], [y], s=70, color=colour, zorder=3)
+        sign = "+" if r["change"] > 0 else ("±" if r["change"] == 0 else "−")
+        ax.text(max(r[a], r[b]) + top * 0.03, y, f"{int(r[a])} → {int(r[b])} ({sign}{abs(int(r['change']))})",
+                va="center", fontsize=9, fontweight="bold" if abs(r["change"]) >= 10 else "normal")
+    ax.set_yticks(range(len(df)), [textwrap.fill(str(t), 38) for t in df[label_col]])
+    ax.set_xlim(0, top * 1.32)
+    ax.set_ylim(-0.7, len(df) - 0.3)
+    ax.set_xlabel("seats (of 329)")
+    ax.grid(axis="x", color="#eceff1")
+    ax.set_axisbelow(True)
+    for s in ("top", "right"):
+        ax.spines[s].set_visible(False)
+    ax.set_title(title, fontsize=11, loc="left")
+
+
+def seat_change_chart(by_bloc: pd.DataFrame, by_list: pd.DataFrame | None = None, *,
+                      first: int = 2018, second: int = 2021, top: int = 8):
+    """Dumbbell chart of seats in two elections: hollow dot = first, filled dot and arrow = second.
+
+    ``by_bloc`` comes from :func:`iraq_atlas.elections.change_by_bloc`, ``by_list`` from
+    :func:`~iraq_atlas.elections.change_by_list` (its ``top`` largest lists are shown).
+    """
+    panels = [(by_bloc, "label", "By bloc")]
+    if by_list is not None and len(by_list):
+        panels.append((by_list.head(top), "name", "Lists that ran both times"))
+    fig, axes = plt.subplots(1, len(panels), figsize=(7.5 * len(panels), 0.5 * max(len(p[0]) for p in panels) + 2),
+                             squeeze=False)
+    for ax, (df, col, title) in zip(axes[0], panels):
+        _dumbbell(ax, df, col, first, second, title)
+    fig.suptitle(f"Seats won, {first} (hollow) → {second} (filled)", fontsize=13, x=0.02, ha="left")
+    fig.tight_layout()
+    return fig
+
+
+def _tile_axes(ax) -> None:
+    ax.set_xlim(-0.1, 5.1)
+    ax.set_ylim(-6.1, 0.1)
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+
+
+def seats_map(seats: pd.DataFrame, boundaries: Boundaries, year: int, *,
+              highlight: list[str] | None = None, blocs: pd.DataFrame | None = None):
+    """Seats per governorate: a choropleth on real polygons, or a tile-grid cartogram offline.
+
+    ``seats`` has ``iso_3166_2`` and ``seats`` for one year. Governorates outside
+    ``highlight`` are drawn grey. On the tile grid, governorates with a published
+    list breakdown (``blocs``: iso_3166_2, bloc, seats) get a strip in bloc colours.
+    """
+    gdf = boundaries.gdf[["iso_3166_2", "name", "geometry"]].merge(
+        seats[["iso_3166_2", "seats"]], on="iso_3166_2", how="left")
+    if gdf["seats"].isna().any():
+        raise ValueError(f"no {year} seats for {gdf.loc[gdf['seats'].isna(), 'iso_3166_2'].tolist()}")
+    chosen = set(highlight or gdf["iso_3166_2"])
+    on = gdf["iso_3166_2"].isin(chosen)
+    fig, ax = plt.subplots(figsize=(7, 7.5))
+    norm = matplotlib.colors.Normalize(vmin=0, vmax=float(gdf["seats"].max()))
+    cmap = matplotlib.colormaps["Blues"]
+    if (~on).any():
+        gdf[~on].plot(ax=ax, color="#eeeeee", edgecolor="#90a4ae", linewidth=0.6)
+    gdf[on].plot(ax=ax, color=[cmap(0.15 + 0.85 * norm(s)) for s in gdf.loc[on, "seats"]],
+                 edgecolor="#37474f", linewidth=0.6)
+    for r in gdf.itertuples():
+        p = r.geometry.representative_point()
+        dark = r.iso_3166_2 in chosen and norm(r.seats) > 0.55
+        text = f"{r.iso_3166_2}\n{int(r.seats)}" if boundaries.is_fallback else f"{int(r.seats)}"
+        ax.annotate(text, (p.x, p.y), ha="center", va="center", fontsize=8 if boundaries.is_fallback else 9,
+                    fontweight="bold", color="white" if dark else "#263238")
+    if boundaries.is_fallback and blocs is not None and len(blocs):
+        for iso, part in blocs.groupby("iso_3166_2"):
+            geom = gdf.loc[gdf["iso_3166_2"] == iso, "geometry"]
+            if geom.empty:
+                continue
+            x0, y0, x1, _ = geom.iloc[0].bounds
+            left, width = x0 + 0.08, (x1 - x0) - 0.16
+            total = part["seats"].sum()
+            for b, n in _bloc_sorted(part)[["bloc", "seats"]].itertuples(index=False):
+                w = width * n / total
+                ax.add_patch(Rectangle((left, y0 + 0.08), w, 0.18, facecolor=BLOC_COLORS.get(b, "#333"),
+                                       edgecolor="white", linewidth=0.4))
+                left += w
+        ax.text(0.01, 0.99, "strips: seats by bloc (colours as in the hemicycle)\nwhere a list breakdown is published",
+                transform=ax.transAxes, fontsize=7, color="#555", va="top")
+    sm = matplotlib.cm.ScalarMappable(norm=matplotlib.colors.Normalize(vmin=0, vmax=float(gdf["seats"].max())),
+                                      cmap=matplotlib.colors.LinearSegmentedColormap.from_list(
+                                          "seats", [cmap(0.15), cmap(1.0)]))
+    fig.colorbar(sm, ax=ax, shrink=0.5, label="seats")
+    kind = "tile-grid cartogram, no boundaries loaded" if boundaries.is_fallback else "governorates"
+    ax.set_title(f"Council of Representatives seats by governorate, {year}\n({kind}; minority quota seats included)",
+                 fontsize=11)
+    ax.set_axis_off()
+    ax.text(0.99, 0.01, boundaries.attribution, transform=ax.transAxes, ha="right", va="bottom", fontsize=7,
+            color="#555")
+    return fig
+
+
+def turnout_chart(turnout: pd.DataFrame, years: list[int]):
+    """Turnout per governorate on the tile grid, one panel per year; unpublished values say so.
+
+    ``turnout`` has year, iso_3166_2, turnout_pct (empty when not published). Missing
+    values are never drawn as zero: their tiles are hatched and read "not published".
+    """
+    from .governorates import TILE_GRID
+
+    fig, axes = plt.subplots(1, len(years), figsize=(4.6 * len(years), 5.4), squeeze=False)
+    cmap = matplotlib.colormaps["Purples"]
+    published_any = False
+    for ax, year in zip(axes[0], years):
+        part = turnout[turnout["year"] == year].set_index("iso_3166_2")["turnout_pct"]
+        for iso, (row, col) in TILE_GRID.items():
+            value = part.get(iso)
+            known = value is not None and pd.notna(value)
+            published_any |= known
+            face = cmap(0.2 + 0.8 * float(value) / 100) if known else "#f5f5f5"
+            ax.add_patch(Rectangle((col, -row - 1), 0.92, 0.92, facecolor=face, edgecolor="#90a4ae",
+                                   hatch=None if known else "///", linewidth=0.6))
+            label = f"{iso[3:]}\n{float(value):.1f}%" if known else f"{iso[3:]}\nnot\npublished"
+            ax.text(col + 0.46, -row - 0.54, label, ha="center", va="center", fontsize=7.5,
+                    color="#263238")
+        n = int(part.notna().sum())
+        ax.set_title(f"{year}: {n} of {len(TILE_GRID)} governorates published", fontsize=10)
+        _tile_axes(ax)
+    fig.suptitle("Turnout by governorate", fontsize=13)
+    if not published_any:
+        fig.text(0.5, 0.01, "No governorate turnout figures are in the curated data: every tile reads "
+                 "'not published' (no zeros are plotted).", ha="center", fontsize=8.5, color="#555")
     return fig

@@ -10,4 +10,75 @@ import argparse
 
 def register(sub: argparse._SubParsersAction, print_table) -> None:
     """Add the domain commands to the CLI."""
+    _register_elections(sub, print_table)
+    _register_incidents(sub, print_table)
     return None
+
+
+def _register_elections(sub: argparse._SubParsersAction, print_table) -> None:
+    """``iraq-atlas elections --year YEAR --by list|bloc|governorate``: seats from the validated tables."""
+    e = sub.add_parser("elections", help="seats won in the 2018 or 2021 election, by list, bloc or governorate")
+    e.add_argument("--year", type=int, required=True, choices=[2018, 2021])
+    e.add_argument("--by", choices=["list", "bloc", "governorate"], default="list",
+                   help="governorate counts every seat elected there, minority quota seats included")
+    e.add_argument("--format", choices=["csv", "json", "table"], default="csv")
+
+    def run(args) -> int:
+        from .elections import seats_table
+
+        print_table(seats_table(args.year, args.by), args.format)
+        return 0
+
+    e.set_defaults(func=run)
+
+
+def _incident_source_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--source", metavar="FILE", help="ACLED / UCDP GED export or curated-format CSV (default: curated set)")
+    p.add_argument("--format-in", choices=["auto", "curated", "acled", "ucdp"], default="auto",
+                   help="input format (default: guessed from the columns)")
+    p.add_argument("--start", metavar="YYYY-MM-DD", help="first day kept")
+    p.add_argument("--end", metavar="YYYY-MM-DD", help="last day kept")
+
+
+def _register_incidents(sub: argparse._SubParsersAction, print_table) -> None:
+    """``iraq-atlas incidents`` (validated table) and ``iraq-atlas map`` (self-contained incident map)."""
+    import sys
+
+    i = sub.add_parser("incidents", help="validate curated, ACLED or UCDP incidents; print accepted rows")
+    _incident_source_args(i)
+    i.add_argument("--format", choices=["csv", "json", "table"], default="csv")
+    i.add_argument("--rejected", metavar="FILE", help="write rejected rows with reasons here (default: stderr)")
+
+    def run_incidents(args) -> int:
+        from .incidents import as_table, load_incidents
+
+        loaded = load_incidents(args.source, args.format_in, args.start, args.end)
+        print_table(as_table(loaded.accepted), args.format)
+        if args.rejected:
+            loaded.rejected.to_csv(args.rejected, index=False, lineterminator="\n")
+        elif len(loaded.rejected):
+            loaded.rejected.to_csv(sys.stderr, index=False, lineterminator="\n")
+        print(loaded.summary(), file=sys.stderr)
+        return 0
+
+    i.set_defaults(func=run_incidents)
+
+    m = sub.add_parser("map", help="write the incident map as one self-contained HTML page")
+    _incident_source_args(m)
+    m.add_argument("--out", metavar="PATH.html", required=True)
+    m.add_argument("--boundaries", metavar="PATH", help="governorate boundaries file or folder")
+    m.add_argument("--cluster", choices=["auto", "yes", "no"], default="auto")
+
+    def run_map(args) -> int:
+        from .boundaries import load_boundaries
+        from .incidents import load_incidents
+        from .maps import save_incident_map
+
+        loaded = load_incidents(args.source, args.format_in, args.start, args.end)
+        cluster = {"auto": None, "yes": True, "no": False}[args.cluster]
+        path = save_incident_map(loaded.accepted, args.out, boundaries=load_boundaries("ADM1", args.boundaries),
+                                 cluster=cluster)
+        print(f"{loaded.summary()}; map: {path}", file=sys.stderr)
+        return 0
+
+    m.set_defaults(func=run_map)

@@ -33,6 +33,7 @@ from .gazetteer import CRS
 
 TILES_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 TILES_ATTRIBUTION = "© OpenStreetMap contributors"
+MAX_ZOOM = 19
 BAGHDAD = (33.31, 44.39)
 IRAQ = (33.2, 43.7)
 _ASSET_MARKER = "<!--iraq-atlas-assets-->"
@@ -206,7 +207,7 @@ class _TilesWhenOnline(MacroElement):
     _template = Template(u"""
 {% macro script(this, kwargs) %}
     if (navigator.onLine) {
-      L.tileLayer({{ this.url }}, {maxZoom: 19, attribution: {{ this.attr }}}).addTo({{ this._parent.get_name() }});
+      L.tileLayer({{ this.url }}, {maxZoom: {{ this.max_zoom }}, attribution: {{ this.attr }}}).addTo({{ this._parent.get_name() }});
     }
 {% endmacro %}
 """)
@@ -215,6 +216,7 @@ class _TilesWhenOnline(MacroElement):
         super().__init__()
         self.url = json_for_script(url)
         self.attr = json_for_script(escape(attribution))
+        self.max_zoom = MAX_ZOOM
 
 
 class _Attribution(MacroElement):
@@ -271,8 +273,10 @@ class _TimeSlider(MacroElement):
 def base_map(center: tuple[float, float] = IRAQ, zoom: int = 6, *, boundaries: Boundaries | None = None,
              green_zone: bool = True, tiles: bool = True) -> folium.Map:
     """A map with the offline vector base (governorates or tile grid, Green Zone) and attributions."""
+    # maxZoom is set on the map itself: offline there is no tile layer to supply it, and
+    # MarkerCluster throws "Map has no maxZoom specified" without one.
     m = folium.Map(location=list(center), zoom_start=zoom, tiles=None, prefer_canvas=True,
-                   control_scale=True)
+                   control_scale=True, max_zoom=MAX_ZOOM)
     m.default_js, m.default_css = [], []  # assets are inlined by to_html(), never linked
     m.get_root().header.add_child(Element(_ASSET_MARKER), name="ia_assets")
     if tiles:
@@ -410,3 +414,83 @@ def add_places(m: folium.Map, places: gpd.GeoDataFrame, *, name: str = "Places")
         radius=7,
         popup=[("name_ar", "Arabic", False), ("kind", "Kind", False), ("precision_m", "Precision (m)", False),
                ("governorate_iso", "Governorate", False), ("source_url", "Source", True)])
+
+
+# -- incidents ----------------------------------------------------------------------
+INCIDENT_POPUP = [("event_day", "Date", False), ("event_type", "Type", False),
+                  ("sub_event_type", "Sub-type", False), ("location", "Location", False),
+                  ("target", "Target", False), ("killed", "Killed", False), ("injured", "Injured", False),
+                  ("actor1", "Actor", False), ("notes", "Notes", False), ("source", "Source", False),
+                  ("source_url", "Link", True), ("event_id_cnty", "Id", False)]
+HEAT_COLORS = ["#fff5eb", "#fdd0a2", "#fd8d3c", "#d94801", "#7f2704"]
+
+
+def _count_text(used, low, high) -> pd.Series:
+    """'3' or '3 (range 2–5)' per row; empty where no figure is known."""
+    used, low, high = (s.astype("object").where(s.notna(), None) for s in (used, low, high))
+    out = used.map(lambda v: "" if v is None else str(v))
+    has_range = low.notna() & high.notna() & (low != high)
+    out[has_range] = out[has_range] + " (range " + low[has_range].astype(str) + "–" \
+        + high[has_range].astype(str) + ")"
+    return out
+
+
+def add_heat_cells(m: folium.Map, cells: gpd.GeoDataFrame, *, name: str = "Incident density",
+                   show: bool = False) -> SafeGeoJson | None:
+    """Draw counted grid cells (see incidents.density_grid) as polygons shaded by count; no plugin."""
+    if cells.empty:
+        return None
+    cells = cells.copy()
+    top = int(cells["count"].max())
+    step = np.ceil(cells["count"] / top * (len(HEAT_COLORS) - 1)).astype(int).clip(0, len(HEAT_COLORS) - 1)
+    cells["_color"] = [HEAT_COLORS[i] for i in step]
+    cells["_stroke"], cells["_opacity"], cells["_weight"] = "#7f2704", 0.55, 0.5
+    cells["incidents"] = cells["count"].astype(int)
+    layer = SafeGeoJson(features(cells, ["incidents", "_color", "_stroke", "_opacity", "_weight"]), name=name,
+                        tooltip="incidents", popup=[("incidents", "Incidents in this cell", False)], show=show)
+    layer.add_to(m)
+    return layer
+
+
+def incident_map(incidents: gpd.GeoDataFrame, boundaries: Boundaries | None = None,
+                 center: tuple[float, float] = IRAQ, zoom: int = 6, *, cluster: bool | None = None,
+                 heat_cell_deg: float | None = None, time_slider: bool = True) -> folium.Map:
+    """Incidents as circles coloured by event type and sized by casualties, one layer per type.
+
+    cluster=None clusters when there are more than 200 points. The heat layer
+    counts incidents on a grid (cell size from the zoom unless given) and draws
+    the cells as polygons; the time slider filters points by date.
+    """
+    from .incidents import EVENT_TYPES, casualties, density_grid
+
+    pts = incidents[incidents.geometry.notna() & ~incidents.geometry.is_empty].copy()
+    if cluster is None:
+        cluster = len(pts) > 200
+    m = base_map(center, zoom, boundaries=boundaries)
+    if pts.empty:
+        return finish(m)
+    pts["event_day"] = pd.to_datetime(pts["event_date"]).dt.strftime("%Y-%m-%d")
+    pts["killed"] = _count_text(pts["fatalities"], pts["fatalities_low"], pts["fatalities_high"])
+    pts["injured"] = _count_text(pts["injuries"], pts["injuries_low"], pts["injuries_high"])
+    radius = 5 + 2.2 * np.sqrt(casualties(pts).clip(upper=400).astype(float))
+    order = [t for t in EVENT_TYPES if t in set(pts["event_type"])] + \
+        sorted(set(pts["event_type"]) - set(EVENT_TYPES))
+    for etype in order:
+        grp = pts[pts["event_type"] == etype]
+        add_points(m, grp, name=f"{etype} ({len(grp)})", popup=INCIDENT_POPUP, title="location",
+                   tooltip="sub_event_type", color=EVENT_COLORS.get(etype, DEFAULT_COLOR),
+                   radius=radius[grp.index], cluster=cluster, time_field="event_day")
+    cell = heat_cell_deg or (0.01 if zoom >= 11 else 0.05 if zoom >= 8 else 0.25)
+    add_heat_cells(m, density_grid(pts, cell), name=f"Incident density ({cell}° cells)")
+    if time_slider:
+        add_time_slider(m, pts["event_day"])
+    m.add_child(_Attribution("Incidents: Iraq Atlas curated set / user export"))
+    return finish(m)
+
+
+def save_incident_map(incidents: gpd.GeoDataFrame, path: str | os.PathLike, *,
+                      boundaries: Boundaries | None = None, center: tuple[float, float] = IRAQ,
+                      zoom: int = 6, cluster: bool | None = None, assets_mode: str = "inline") -> Path:
+    """Write a self-contained incident map page (one point per incident) and return its path."""
+    m = incident_map(incidents, boundaries, center, zoom, cluster=cluster)
+    return save_map(m, path, assets_mode=assets_mode)

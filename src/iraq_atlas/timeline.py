@@ -1,0 +1,156 @@
+"""Time: political and election milestones, date windows, and the incidents-over-time chart.
+
+Milestones come from two curated tables (``geodata/incidents/milestones.csv``
+for political events, ``geodata/elections/milestones.csv`` for the electoral
+calendar). Both are validated cell by cell; where the two tables record the
+same kind of event on the same day, the chart draws one line for both.
+Key incidents (the 5 Nov 2021 clash at the Green Zone gates and the 7 Nov 2021
+drone strike on the Prime Minister's residence) are drawn as lines too.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg") if matplotlib.get_backend().lower() not in ("agg", "module://matplotlib_inline.backend_inline") else None
+import matplotlib.dates as mdates  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from .datasets import DataError, Problem, data_path, read_csv  # noqa: E402
+from .incidents import EVENT_TYPES, parse_dates  # noqa: E402
+from .maps import DEFAULT_COLOR, EVENT_COLORS  # noqa: E402
+
+MILESTONE_COLUMNS = ["date", "milestone_id", "label", "kind", "source_url"]
+MILESTONE_KINDS = ("protest", "resignation", "killing", "government", "election_day", "results", "appeals",
+                   "ratification", "parliament_session")
+# The incidents drawn as lines on the timeline: 5 Nov 2021 clash, 7 Nov 2021 drone strike.
+KEY_INCIDENT_IDS = ("IRQIA0049", "IRQIA0050")
+LINE_STYLES = {
+    "election_day": ("#000000", "-"), "results": ("#455a64", "--"), "ratification": ("#455a64", ":"),
+    "appeals": ("#90a4ae", ":"), "parliament_session": ("#6a1b9a", "-."), "government": ("#6a1b9a", "--"),
+    "resignation": ("#8d6e63", "--"), "killing": ("#b71c1c", "-."), "protest": ("#1f77b4", ":"),
+    "incident": ("#d62728", "-"),
+}
+FREQUENCIES = {"D": "day", "W": "week", "M": "month"}
+
+
+def _read_milestones(path: Path, origin: str, problems: list[Problem]) -> pd.DataFrame:
+    df = read_csv(path, required=MILESTONE_COLUMNS)
+    name = path.name
+    dates = parse_dates(df["date"])
+    for r in df.loc[dates.isna(), "_row"]:
+        problems.append(Problem(name, int(r), "date", "not a date (use YYYY-MM-DD)"))
+    for r, k in df.loc[~df["kind"].isin(MILESTONE_KINDS), ["_row", "kind"]].itertuples(index=False):
+        problems.append(Problem(name, int(r), "kind", f"unknown kind {k!r}; use one of {list(MILESTONE_KINDS)}"))
+    for r in df.loc[~df["source_url"].str.match(r"https?://"), "_row"]:
+        problems.append(Problem(name, int(r), "source_url", "every milestone needs a source URL"))
+    for r in df.loc[df["label"] == "", "_row"]:
+        problems.append(Problem(name, int(r), "label", "value is missing"))
+    for r, m in df.loc[df["milestone_id"].duplicated(keep="first"), ["_row", "milestone_id"]].itertuples(index=False):
+        problems.append(Problem(name, int(r), "milestone_id", f"duplicate id {m!r}"))
+    return df.assign(date=dates, origin=origin).drop(columns="_row")
+
+
+def load_milestones(political: str | os.PathLike | None = None,
+                    elections: str | os.PathLike | None = None) -> pd.DataFrame:
+    """Political and election milestones in one table sorted by date (DataError listing every bad cell)."""
+    problems: list[Problem] = []
+    parts = [_read_milestones(Path(political or data_path("incidents", "milestones.csv")), "political", problems),
+             _read_milestones(Path(elections or data_path("elections", "milestones.csv")), "elections", problems)]
+    if problems:
+        raise DataError(problems)
+    return pd.concat(parts, ignore_index=True).sort_values(["date", "origin"], kind="stable").reset_index(drop=True)
+
+
+def key_incidents(incidents: pd.DataFrame, ids: tuple[str, ...] = KEY_INCIDENT_IDS) -> pd.DataFrame:
+    """Incidents shaped as milestones (kind ``incident``), labelled from their own date, type and place."""
+    hit = incidents[incidents["event_id_cnty"].isin(ids)]
+    label = (hit["event_date"].dt.strftime("%-d %b %Y") + ": " + hit["sub_event_type"].str.lower()
+             + ", " + hit["location"])
+    return pd.DataFrame({"date": hit["event_date"], "milestone_id": hit["event_id_cnty"], "label": label,
+                         "kind": "incident", "source_url": hit["source_url"], "origin": "incidents"})
+
+
+def select_window(df: pd.DataFrame, start=None, end=None, column: str = "date") -> pd.DataFrame:
+    """Rows whose ``column`` date lies in [start, end] (either bound may be None)."""
+    keep = pd.Series(True, index=df.index)
+    if start not in (None, ""):
+        keep &= df[column] >= pd.Timestamp(start)
+    if end not in (None, ""):
+        keep &= df[column] <= pd.Timestamp(end)
+    return df[keep]
+
+
+def lines_for_chart(milestones: pd.DataFrame) -> pd.DataFrame:
+    """One line per (date, kind): milestones recorded in both tables are merged, ids joined by '|'."""
+    if milestones.empty:
+        return milestones.assign(milestone_ids=pd.Series(dtype=str))
+    g = milestones.groupby(["date", "kind"], sort=True)
+    return g.agg(label=("label", "first"), milestone_ids=("milestone_id", "|".join),
+                 source_url=("source_url", "first")).reset_index()
+
+
+def counts_by_period(incidents: pd.DataFrame, start, end, freq: str = "W") -> pd.DataFrame:
+    """Incidents per day / week (starting Monday) / month and event type, zero-filled over [start, end]."""
+    if freq not in FREQUENCIES:
+        raise ValueError(f"freq must be one of {list(FREQUENCIES)}, not {freq!r}")
+    rule = {"D": "D", "W": "W-MON", "M": "MS"}[freq]
+    start, end = pd.Timestamp(start), pd.Timestamp(end)
+    inc = select_window(incidents, start, end, "event_date")
+    period = inc["event_date"].dt.to_period({"D": "D", "W": "W-SUN", "M": "M"}[freq]).dt.start_time
+    table = pd.crosstab(period, inc["event_type"]) if len(inc) else pd.DataFrame()
+    first = start.to_period({"D": "D", "W": "W-SUN", "M": "M"}[freq]).start_time
+    index = pd.date_range(first, end, freq=rule)
+    types = [t for t in EVENT_TYPES if t in table.columns] or list(EVENT_TYPES[:0])
+    return table.reindex(index=index, columns=types, fill_value=0).fillna(0).astype(int).rename_axis("period")
+
+
+def timeline_chart(incidents: pd.DataFrame, milestones: pd.DataFrame, start, end, freq: str = "W",
+                   title: str | None = None):
+    """Stacked incident counts per period by event type, with milestones as labelled vertical lines."""
+    start, end = pd.Timestamp(start), pd.Timestamp(end)
+    counts = counts_by_period(incidents, start, end, freq)
+    width = {"D": 0.8, "W": 5.6, "M": 24}[freq]
+    fig, ax = plt.subplots(figsize=(11, 5))
+    bottom = pd.Series(0, index=counts.index)
+    for etype in counts.columns:
+        ax.bar(counts.index, counts[etype], width=width, bottom=bottom, align="edge",
+               color=EVENT_COLORS.get(etype, DEFAULT_COLOR), label=etype, edgecolor="white", linewidth=0.5)
+        bottom = bottom + counts[etype]
+    top = max(int(bottom.max()) if len(bottom) else 0, 1)
+    ax.set_ylim(0, top * 1.9 + 1)
+    lines = lines_for_chart(select_window(milestones, start, end))
+    for i, m in enumerate(lines.itertuples()):
+        color, style = LINE_STYLES.get(m.kind, ("#333333", "-"))
+        ax.axvline(m.date, color=color, linestyle=style, linewidth=1.4, zorder=3)
+        ax.text(m.date, ax.get_ylim()[1] * (0.98 - 0.07 * (i % 4)), " " + _short(m.label), rotation=0,
+                fontsize=7.5, va="top", ha="left", color=color, zorder=4,
+                bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none", "pad": 1})
+    ax.set_xlim(start, end + pd.Timedelta(days=1))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b\n%Y"))
+    ax.set_ylabel(f"incidents per {FREQUENCIES[freq]}")
+    ax.yaxis.get_major_locator().set_params(integer=True)
+    ax.set_title(title or f"Incidents by type, {start:%d %b %Y} – {end:%d %b %Y}")
+    if len(counts.columns):
+        ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=8, frameon=False)
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    return fig
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def save_figure(fig, folder: str | os.PathLike, stem: str) -> list[Path]:
+    """Write a figure as PNG and SVG (``stem.png``, ``stem.svg``) and return both paths."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = [folder / f"{stem}.png", folder / f"{stem}.svg"]
+    fig.savefig(paths[0], dpi=120, bbox_inches="tight")
+    fig.savefig(paths[1], bbox_inches="tight")
+    return paths

@@ -1,0 +1,211 @@
+"""Headless Chromium for the browser tests: offline pages, Leaflet inspection, screenshot checks.
+
+Not a test module. ``chromium`` is a session fixture (import it into a test module);
+:func:`open_offline` opens a page with the network cut off and records every request
+that tried to leave file:// or data:, every console error and every page error, so a
+test can assert that a page needs nothing from the network and runs cleanly.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ENV_REQUIRE = "IRAQ_ATLAS_REQUIRE_BROWSER"
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+               "--disable-component-update", "--no-first-run", "--disable-sync"]
+VIEWPORT = {"width": 1000, "height": 700}
+_LOCAL_SCHEMES = ("file:", "data:", "about:", "blob:")
+
+
+def find_chromium() -> str | None:
+    """The system Chromium (Debian ``chromium``); Playwright's own downloads are never used."""
+    for name in ("chromium", "chromium-browser"):
+        path = shutil.which(name)
+        if path:
+            return path
+    return None
+
+
+def _unavailable(reason: str):
+    """Skip with the reason, unless CI demands the browser (then the missing browser is a failure)."""
+    if os.environ.get(ENV_REQUIRE):
+        pytest.fail(f"{reason}, but {ENV_REQUIRE} is set: the browser tests must run here")
+    pytest.skip(reason)
+
+
+_SHARED: dict = {}
+
+
+@pytest.fixture(scope="session")
+def chromium(request):
+    """One headless Chromium for the whole session (launched from the system binary)."""
+    if "browser" in _SHARED:
+        return _SHARED["browser"]
+    exe = find_chromium()
+    if exe is None:
+        _unavailable("no chromium binary on PATH (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("the playwright Python package is not installed (pip install -e '.[test]')")
+    pw = sync_playwright().start()
+    browser = pw.chromium.launch(executable_path=exe, headless=True, args=LAUNCH_ARGS)
+
+    def close():
+        _SHARED.clear()
+        browser.close()
+        pw.stop()
+
+    request.addfinalizer(close)
+    _SHARED["browser"] = browser
+    return browser
+
+
+@dataclass
+class OfflinePage:
+    """A page opened with no network, plus what it tried to fetch and what went wrong."""
+
+    page: object
+    context: object
+    blocked: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def close(self) -> None:
+        self.context.close()
+
+
+def open_offline(browser, path: Path | str, *, wait_for: str | None = ".leaflet-container") -> OfflinePage:
+    """Open a local file with the network blocked twice over (offline mode and a route that aborts).
+
+    Any request not for file://, data:, about: or blob: is aborted and listed in ``blocked``;
+    console messages of type error and uncaught page errors are listed in ``errors``.
+    """
+    context = browser.new_context(viewport=VIEWPORT)
+    context.set_offline(True)
+    op = OfflinePage(page=None, context=context)
+
+    def route(r):
+        url = r.request.url
+        if url.startswith(_LOCAL_SCHEMES):
+            r.continue_()
+        else:
+            op.blocked.append(url)
+            r.abort()
+
+    context.route("**/*", route)
+    page = context.new_page()
+    page.on("console", lambda m: op.errors.append(f"console: {m.text}") if m.type == "error" else None)
+    page.on("pageerror", lambda e: op.errors.append(f"pageerror: {e}"))
+    op.page = page
+    url = path if isinstance(path, str) else Path(path).resolve().as_uri()
+    page.goto(url, wait_until="load")
+    if wait_for:
+        page.wait_for_selector(wait_for, state="attached", timeout=15_000)
+    return op
+
+
+# JavaScript run in a map page (or a map iframe): find folium's L.Map and describe its layers.
+_FIND_MAP = """
+() => {
+  const names = Object.keys(window).filter(k => {
+    try { return typeof L !== 'undefined' && window[k] instanceof L.Map; } catch (e) { return false; }
+  });
+  if (names.length !== 1) { throw new Error('expected one L.Map on the page, found ' + names.length); }
+  window.__iaMap = window[names[0]];
+  return names[0];
+}
+"""
+
+_MAP_STATS = """
+() => {
+  const map = window.__iaMap;
+  let markers = 0, polygons = 0, lines = 0, tiles = 0, clusters = 0;
+  map.eachLayer(l => {
+    if (l instanceof L.CircleMarker || l instanceof L.Marker) { markers++; }
+    else if (l instanceof L.Polygon) { polygons++; }
+    else if (l instanceof L.Polyline) { lines++; }
+    else if (l instanceof L.TileLayer) { tiles++; }
+    if (L.MarkerClusterGroup && l instanceof L.MarkerClusterGroup) { clusters++; }
+  });
+  return {
+    leaflet: typeof L !== 'undefined',
+    containers: document.querySelectorAll('.leaflet-container').length,
+    markers, polygons, lines, tiles, clusters,
+    attribution: (document.querySelector('.leaflet-control-attribution') || {}).textContent || '',
+    overlays: Array.from(document.querySelectorAll('.leaflet-control-layers-overlays label'))
+                   .map(x => x.textContent.trim()),
+  };
+}
+"""
+
+
+def map_stats(frame) -> dict:
+    """Leaflet state of a page or frame: markers, polygons, tile layers, attribution, layer names."""
+    frame.evaluate(_FIND_MAP)
+    return frame.evaluate(_MAP_STATS)
+
+
+def click_marker(page, title_prop: str, title: str) -> str:
+    """Click (with the mouse) the circle marker whose feature property equals ``title``; return the popup text."""
+    box = page.evaluate("""([prop, title]) => {
+      const map = window.__iaMap; let found = null;
+      map.eachLayer(l => { if (l instanceof L.CircleMarker && l.feature && l.feature.properties[prop] === title) found = l; });
+      if (!found) throw new Error('no marker titled ' + title);
+      map.setView(found.getLatLng(), map.getZoom(), {animate: false});
+      const pt = map.latLngToContainerPoint(found.getLatLng());
+      const r = map.getContainer().getBoundingClientRect();
+      return {x: r.left + pt.x, y: r.top + pt.y};
+    }""", [title_prop, title])
+    page.mouse.click(box["x"], box["y"])
+    popup = page.wait_for_selector(".leaflet-popup-content", timeout=5_000)
+    return popup.inner_text()
+
+
+def open_every_popup(frame) -> list[dict]:
+    """Open each feature layer's popup and tooltip in turn; return their text, HTML and links."""
+    return frame.evaluate("""() => {
+      const map = window.__iaMap, out = [];
+      const layers = [];
+      map.eachLayer(l => { if (l.feature && (l.getPopup() || l.getTooltip())) layers.push(l); });
+      layers.forEach(l => {
+        const rec = {title: null, popupText: null, popupHtml: null, tooltipText: null, links: []};
+        if (l.getPopup()) {
+          l.openPopup();
+          const el = l.getPopup().getElement().querySelector('.leaflet-popup-content');
+          rec.popupText = el.textContent; rec.popupHtml = el.innerHTML;
+          const b = el.querySelector('b'); rec.title = b ? b.textContent : null;
+          rec.cells = Array.from(el.querySelectorAll('td')).map(td => td.textContent);
+          rec.links = Array.from(el.querySelectorAll('a')).map(a => a.getAttribute('href'));
+          l.closePopup();
+        }
+        if (l.getTooltip()) {
+          l.openTooltip();
+          rec.tooltipText = l.getTooltip().getElement().textContent;
+          l.closeTooltip();
+        }
+        out.push(rec);
+      });
+      return out;
+    }""")
+
+
+def hide_controls(frame) -> None:
+    """Hide zoom, layer and attribution controls so a screenshot shows only what the map drew."""
+    frame.add_style_tag(content=".leaflet-control-container{display:none !important}")
+
+
+def image_stats(png: bytes) -> tuple[float, int]:
+    """(standard deviation of pixel values 0–255, number of distinct RGB colours) of a PNG."""
+    from PIL import Image
+
+    img = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(np.int64)
+    flat = img.reshape(-1, 3)
+    colours = np.unique(flat[:, 0] << 16 | flat[:, 1] << 8 | flat[:, 2]).size
+    return float(img.std()), int(colours)

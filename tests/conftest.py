@@ -1,0 +1,55 @@
+"""Shared fixtures: offline by default, real boundaries from ../shared/geodata, notebook runs."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "notebooks"
+
+
+def shared_geodata_dir() -> Path | None:
+    """The real OCHA boundaries beside the checkout (CI sets IRAQ_ATLAS_TEST_GEODATA)."""
+    env = os.environ.get("IRAQ_ATLAS_TEST_GEODATA")
+    cand = Path(env) if env else ROOT.parent / "shared" / "geodata"
+    return cand if (cand / "irq_admbnda_adm1_cso_20190603.geojson").exists() else None
+
+
+@pytest.fixture(autouse=True)
+def _offline(monkeypatch, tmp_path_factory):
+    """No test downloads anything: boundaries come from a path or fall back to the tile grid."""
+    monkeypatch.setenv("IRAQ_ATLAS_OFFLINE", "1")
+    monkeypatch.setenv("IRAQ_ATLAS_CACHE", str(tmp_path_factory.mktemp("cache")))
+    monkeypatch.delenv("IRAQ_ATLAS_BOUNDARIES", raising=False)
+
+
+@pytest.fixture(scope="session")
+def geodata_dir() -> Path:
+    """Real boundaries; a hard failure in CI (where they must exist), a skip elsewhere."""
+    d = shared_geodata_dir()
+    if d is None:
+        if os.environ.get("CI"):
+            pytest.fail("../shared/geodata is missing in CI")
+        pytest.skip("real boundaries (../shared/geodata) not available")
+    return d
+
+
+@pytest.fixture(scope="session")
+def adm1(geodata_dir):
+    from iraq_atlas.boundaries import load_boundaries
+
+    return load_boundaries("ADM1", geodata_dir)
+
+
+def run_notebook(name: str, out_dir: Path, **params) -> Path:
+    """Execute a notebook under papermill with the given parameters; returns the executed copy."""
+    import papermill as pm
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    out_nb = out_dir / name
+    pm.execute_notebook(str(NOTEBOOKS / name), str(out_nb), parameters={"output_dir": str(out_dir), **params},
+                        cwd=str(NOTEBOOKS), progress_bar=False, kernel_name="python3")
+    return out_nb

@@ -1,0 +1,372 @@
+"""Exported maps, notebook HTML and index.html in a real headless Chromium with the network cut off.
+
+Every page must load with no request leaving file:// or data:, log no console error, start
+Leaflet, draw the expected markers and polygons and produce a screenshot that is not blank.
+Hostile strings from data must display as text and never run.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+from shapely.geometry import Point
+
+from browser import (chromium, click_marker, hide_controls, image_stats, map_stats,  # noqa: F401
+                     open_every_popup, open_offline)
+from conftest import NOTEBOOKS, ROOT, run_notebook
+
+pytestmark = pytest.mark.browser
+
+PLACES_CSV = ROOT / "geodata" / "places" / "places.csv"
+ADM1_FILE = "irq_admbnda_adm1_cso_20190603.geojson"
+IRAQ_GOVERNORATES = 18          # Iraq has 18 governorates (ISO 3166-2:IQ)
+PM = "Prime Minister's residence (al-Kadhimi home)"
+
+
+def _places_rows() -> list[dict]:
+    """The curated places read straight from the CSV (not through the library under test)."""
+    with open(PLACES_CSV, encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _adm1_feature_count(geodata_dir: Path) -> int:
+    return len(json.loads((geodata_dir / ADM1_FILE).read_text(encoding="utf-8"))["features"])
+
+
+def _assert_clean(op) -> None:
+    assert op.blocked == [], f"page tried to use the network: {op.blocked}"
+    assert op.errors == [], f"console/page errors: {op.errors}"
+
+
+def _assert_not_blank(png: bytes, *, min_std: float = 8.0, min_colours: int = 20) -> None:
+    std, colours = image_stats(png)
+    assert std > min_std and colours > min_colours, f"screenshot looks blank: std={std:.1f}, colours={colours}"
+
+
+@pytest.fixture(scope="session")
+def offline_env():
+    """Session-wide offline settings for the notebook runs below (the kernels inherit them)."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("IRAQ_ATLAS_OFFLINE", "1")
+    mp.delenv("IRAQ_ATLAS_BOUNDARIES", raising=False)
+    yield
+    mp.undo()
+
+
+@pytest.fixture(scope="session")
+def nb01_out(offline_env, geodata_dir, tmp_path_factory) -> Path:
+    """Notebook 01 run once under papermill with the real boundaries; its output folder."""
+    out = tmp_path_factory.mktemp("nb01")
+    run_notebook("01_places.ipynb", out, boundaries_path=str(geodata_dir))
+    return out
+
+
+@pytest.fixture(scope="session")
+def report_dir(offline_env, geodata_dir, tmp_path_factory) -> Path:
+    """A report run of notebook 01 only (jobs=1); the finished run folder."""
+    from iraq_atlas.report import RunOptions, discover, plan, run_report
+
+    jobs = plan(discover(NOTEBOOKS, ["01"]), {"boundaries_path": str(geodata_dir)})
+    run_dir, results = run_report(jobs, RunOptions(out=tmp_path_factory.mktemp("report"), jobs=1,
+                                                   progress=False))
+    assert [r.status for r in results] == ["ok"], [r.error for r in results]
+    return run_dir
+
+
+def _expected_points(map_name: str) -> int:
+    rows = [r for r in _places_rows() if r["lat"].strip()]
+    if map_name == "01_baghdad":
+        return sum(r["governorate_iso"] == "IQ-BG" for r in rows)
+    return sum(r["kind"] in ("city", "base", "airport") for r in rows)
+
+
+# -- the harness itself ------------------------------------------------------------
+def test_harness_catches_network_assets_and_errors(chromium, tmp_path):
+    """A page linking a CDN script is caught (so a stray asset in a real page would fail the tests)."""
+    page = tmp_path / "cdn.html"
+    page.write_text('<!DOCTYPE html><html><head>'
+                    '<script src="https://unpkg.com/leaflet@1.9.4/dist/leaflet.js"></script></head>'
+                    '<body><script>undefinedFunction()</script></body></html>', encoding="utf-8")
+    op = open_offline(chromium, page, wait_for=None)
+    try:
+        assert op.blocked == ["https://unpkg.com/leaflet@1.9.4/dist/leaflet.js"]
+        assert any("undefinedFunction" in e for e in op.errors)
+        assert op.page.evaluate("typeof L") == "undefined"
+    finally:
+        op.close()
+
+
+# -- maps written by notebook 01 ---------------------------------------------------------
+@pytest.mark.parametrize("map_name", ["01_baghdad", "01_iraq"])
+def test_notebook01_maps_render_offline(chromium, nb01_out, geodata_dir, map_name):
+    op = open_offline(chromium, nb01_out / "maps" / f"{map_name}.html")
+    try:
+        stats = map_stats(op.page)
+        assert stats["leaflet"] and stats["containers"] == 1
+        assert stats["markers"] == _expected_points(map_name)
+        governorates = _adm1_feature_count(geodata_dir)
+        assert governorates == IRAQ_GOVERNORATES
+        green_zone = 1 if map_name == "01_baghdad" else 0
+        assert stats["polygons"] == governorates + green_zone
+        assert stats["tiles"] == 0, "offline, no tile layer should be added"
+        assert "OCHA" in stats["attribution"]
+        assert "Places" in stats["overlays"] and "Governorates" in stats["overlays"]
+        hide_controls(op.page)
+        _assert_not_blank(op.page.screenshot())
+        _assert_clean(op)
+    finally:
+        op.close()
+
+
+def test_clicking_a_marker_opens_its_popup(chromium, nb01_out):
+    pm = next(r for r in _places_rows() if r["name"] == PM)
+    op = open_offline(chromium, nb01_out / "maps" / "01_baghdad.html")
+    try:
+        map_stats(op.page)
+        text = click_marker(op.page, "name", PM)
+        assert text.startswith(PM)
+        assert pm["name_ar"] in text
+        assert "residence" in text
+        assert pm["source_url"] in text
+        link = op.page.get_attribute(".leaflet-popup-content a", "href")
+        assert link == pm["source_url"]
+        _assert_clean(op)
+    finally:
+        op.close()
+
+
+# -- assets side by side, clustering, the tile-grid fallback --------------------------------
+def _places_map(boundaries, *, cluster: bool):
+    from iraq_atlas import gazetteer, maps
+
+    places = gazetteer.load_places()
+    places = places[places.lat.notna() & (places.governorate_iso == "IQ-BG")]
+    m = maps.base_map((33.303, 44.395), 12, boundaries=boundaries)
+    maps.add_points(m, places, name="Places", title="name", tooltip="name",
+                    popup=[("kind", "Kind", False)], cluster=cluster)
+    return maps.finish(m)
+
+
+def test_folder_assets_mode_loads_relative_files(chromium, adm1, tmp_path):
+    from iraq_atlas import maps
+
+    path = maps.save_map(_places_map(adm1, cluster=True), tmp_path / "export" / "map.html", assets_mode="folder")
+    page = path.read_text(encoding="utf-8")
+    assert '<script src="assets/leaflet.js"></script>' in page
+    assert '<script src="assets/leaflet.markercluster.js"></script>' in page
+    assert "L.Map=" not in page.replace(" ", "")  # Leaflet itself is not inlined in folder mode
+    assert sorted(p.name for p in (tmp_path / "export" / "assets").iterdir()) == [
+        "MarkerCluster.Default.css", "MarkerCluster.css", "leaflet.css", "leaflet.js", "leaflet.markercluster.js"]
+    op = open_offline(chromium, path)
+    try:
+        expected = sum(r["governorate_iso"] == "IQ-BG" and bool(r["lat"].strip()) for r in _places_rows())
+        stats = map_stats(op.page)
+        assert stats["clusters"] == 1
+        in_cluster = op.page.evaluate("""() => { let n = 0; window.__iaMap.eachLayer(l => {
+            if (l instanceof L.MarkerClusterGroup) n += l.getLayers().length; }); return n; }""")
+        assert in_cluster == expected
+        # MarkerCluster's stylesheet came from assets/: cluster icons get its colours
+        assert op.page.locator(".marker-cluster").count() >= 1
+        bg = op.page.eval_on_selector(".marker-cluster", "e => getComputedStyle(e).backgroundColor")
+        assert bg not in ("", "rgba(0, 0, 0, 0)")
+        hide_controls(op.page)
+        _assert_not_blank(op.page.screenshot())
+        _assert_clean(op)
+    finally:
+        op.close()
+
+
+def test_inline_mode_needs_no_other_file(chromium, adm1, tmp_path):
+    from iraq_atlas import maps
+
+    path = maps.save_map(_places_map(adm1, cluster=True), tmp_path / "alone.html")
+    assert [p.name for p in tmp_path.iterdir()] == ["alone.html"]
+    page = path.read_text(encoding="utf-8")
+    assert "<script src=" not in page and "<link rel=\"stylesheet\"" not in page
+    op = open_offline(chromium, path)
+    try:
+        assert map_stats(op.page)["clusters"] == 1
+        _assert_clean(op)
+    finally:
+        op.close()
+
+
+def test_fallback_map_without_boundaries_is_not_blank(chromium, tmp_path):
+    """No polygons at all (offline, nothing cached): the tile grid and Green Zone still draw."""
+    from iraq_atlas import boundaries, maps
+
+    grid = boundaries.load_boundaries("ADM1")
+    assert grid.is_fallback
+    m = maps.finish(maps.base_map(boundaries=grid))
+    op = open_offline(chromium, maps.save_map(m, tmp_path / "grid.html"))
+    try:
+        stats = map_stats(op.page)
+        assert stats["polygons"] == IRAQ_GOVERNORATES + 1   # 18 grid squares + the Green Zone
+        assert "Tile-grid" in stats["attribution"]
+        hide_controls(op.page)
+        _assert_not_blank(op.page.screenshot(), min_colours=3)
+        _assert_clean(op)
+    finally:
+        op.close()
+
+
+# -- the report runner's pages ---------------------------------------------------------
+def test_report_index_renders_offline(chromium, report_dir):
+    op = open_offline(chromium, report_dir / "index.html", wait_for="#notebooks")
+    try:
+        page = op.page
+        assert page.inner_text("#run-status") == "ok"
+        assert page.get_attribute("#notebooks a", "href") == "01_places.html"
+        assert sorted(page.eval_on_selector_all("#maps a", "as => as.map(a => a.getAttribute('href'))")) == [
+            "maps/01_baghdad.html", "maps/01_iraq.html"]
+        widths = page.eval_on_selector_all("#figures img", "is => is.map(i => i.complete ? i.naturalWidth : 0)")
+        assert len(widths) == 1 and widths[0] > 100, "the figure did not load"
+        _assert_not_blank(page.screenshot(full_page=True))
+        _assert_clean(op)
+    finally:
+        op.close()
+
+
+def test_report_notebook_html_renders_maps_offline(chromium, report_dir, geodata_dir):
+    op = open_offline(chromium, report_dir / "01_places.html", wait_for="iframe.ia-map")
+    try:
+        page = op.page
+        assert page.locator("iframe.ia-map").count() == 2
+        frames = [h.content_frame() for h in page.query_selector_all("iframe.ia-map")]
+        counts = []
+        for frame in frames:
+            frame.wait_for_selector(".leaflet-container", state="attached", timeout=15_000)
+            s = map_stats(frame)
+            counts.append((s["markers"], s["polygons"]))
+        governorates = _adm1_feature_count(geodata_dir)
+        assert counts == [(_expected_points("01_baghdad"), governorates + 1),
+                          (_expected_points("01_iraq"), governorates)]
+        # the report's own copies of the map files open too
+        _assert_not_blank(page.screenshot())
+        _assert_clean(op)
+    finally:
+        op.close()
+    op = open_offline(chromium, report_dir / "maps" / "01_baghdad.html")
+    try:
+        assert map_stats(op.page)["markers"] == _expected_points("01_baghdad")
+        _assert_clean(op)
+    finally:
+        op.close()
+
+
+# -- hostile strings -------------------------------------------------------------------
+H_IMG = '<img src=x onerror="window.__pwned=1">'
+H_SCRIPT = "</script><script>window.__pwned=2</script>"
+H_QUOTES = "double \" single ' backtick `${window.__pwned=3}`"
+H_BACKSLASH = "back\\slash \\\" \\u003c \\n \\` end\\"
+JS_URL = "javascript:alert(1)"
+JS_URL_2 = " JavaScript:window.__pwned=4"
+SAFE_URL = "https://example.org/report?a=1&b=<2>"
+H_LAYER = 'Layer <img src=x onerror="window.__pwned=5"> & `${window.__pwned=6}`'
+
+
+@pytest.fixture
+def hostile_points() -> gpd.GeoDataFrame:
+    """Three points whose name, notes and source are written to break out of HTML, JS or URLs."""
+    return gpd.GeoDataFrame(
+        {"name": [H_IMG, H_QUOTES, H_SCRIPT],
+         "notes": [H_SCRIPT, H_BACKSLASH, H_IMG + " " + H_QUOTES],
+         "source": [JS_URL, SAFE_URL, JS_URL_2]},
+        geometry=[Point(44.38, 33.30), Point(44.40, 33.31), Point(44.42, 33.32)], crs="EPSG:4326")
+
+
+def _hostile_map(points):
+    from iraq_atlas import maps
+
+    m = maps.base_map((33.31, 44.40), 13)
+    maps.add_points(m, points, name=H_LAYER, title="name", tooltip="name",
+                    popup=[("notes", "Notes", False), ("source", "Source", True)])
+    return maps.finish(m)
+
+
+def _assert_not_pwned(frame) -> None:
+    assert frame.evaluate("typeof window.__pwned") == "undefined", "a string from data was executed"
+
+
+def test_hostile_strings_display_as_text_in_map(chromium, hostile_points, tmp_path):
+    from iraq_atlas import maps
+
+    op = open_offline(chromium, maps.save_map(_hostile_map(hostile_points), tmp_path / "hostile.html"))
+    try:
+        page = op.page
+        stats = map_stats(page)
+        assert stats["markers"] == 3
+        assert H_LAYER in stats["overlays"], stats["overlays"]
+        records = {r["title"]: r for r in open_every_popup(page) if r["title"] in (H_IMG, H_QUOTES, H_SCRIPT)}
+        assert set(records) == {H_IMG, H_QUOTES, H_SCRIPT}
+        assert records[H_IMG]["cells"] == [H_SCRIPT, JS_URL]
+        assert records[H_QUOTES]["cells"] == [H_BACKSLASH, SAFE_URL]
+        assert records[H_SCRIPT]["cells"] == [H_IMG + " " + H_QUOTES, JS_URL_2]
+        for title, rec in records.items():
+            assert rec["tooltipText"] == title
+            assert "<img" not in rec["popupHtml"].replace("&lt;img", "")  # no element, only text
+        assert records[H_IMG]["links"] == [] and records[H_SCRIPT]["links"] == []
+        assert records[H_QUOTES]["links"] == [SAFE_URL]
+        assert page.evaluate("document.querySelectorAll('[href^=\"javascript\" i], img[src=\"x\"]').length") == 0
+        # a real click too
+        assert click_marker(page, "name", H_QUOTES).startswith(H_QUOTES)
+        _assert_not_pwned(page)
+        _assert_clean(op)
+    finally:
+        op.close()
+
+
+def test_hostile_strings_in_notebook_iframe_display(chromium, hostile_points, tmp_path):
+    """maps.show(): the <iframe srcdoc> a notebook displays (and nbconvert keeps) stays inert too."""
+    from iraq_atlas import maps
+
+    frag = maps.show(_hostile_map(hostile_points))._repr_html_()
+    path = tmp_path / "cell.html"
+    path.write_text(f"<!DOCTYPE html><html><head><meta charset='utf-8'></head><body>{frag}</body></html>",
+                    encoding="utf-8")
+    op = open_offline(chromium, path, wait_for="iframe.ia-map")
+    try:
+        frame = op.page.query_selector("iframe.ia-map").content_frame()
+        frame.wait_for_selector(".leaflet-container", state="attached")
+        assert map_stats(frame)["markers"] == 3
+        records = {r["title"]: r for r in open_every_popup(frame) if r["title"]}
+        assert records[H_SCRIPT]["cells"][0] == H_IMG + " " + H_QUOTES
+        _assert_not_pwned(frame)
+        _assert_not_pwned(op.page)
+        _assert_clean(op)
+    finally:
+        op.close()
+
+
+def test_hostile_strings_display_as_text_in_index(chromium, tmp_path):
+    from iraq_atlas.report import JobResult, index_html
+
+    bad_map = 'maps/<img src=x onerror="window.__pwned=7">.html'
+    res = JobResult(slug="01_places", notebook=H_IMG + ".ipynb", section=H_QUOTES, status="failed",
+                    error=f"ValueError: {H_SCRIPT} {H_BACKSLASH}", params={"start": H_IMG, "q": H_QUOTES},
+                    outputs=[bad_map], html="01_places.html")
+    manifest = {"run_id": "r1", "started": "2021-11-07T00:00:00", "finished": "2021-11-07T00:01:00",
+                "status": "failed", "iraq_atlas": "0.1.0"}
+    path = tmp_path / "index.html"
+    path.write_text(index_html(manifest, [res], H_SCRIPT), encoding="utf-8")
+    op = open_offline(chromium, path, wait_for="#notebooks")
+    try:
+        page = op.page
+        assert page.title() == H_SCRIPT
+        assert page.inner_text("h1") == H_SCRIPT
+        row = page.query_selector("#notebooks tbody tr")
+        cells = row.eval_on_selector_all("td", "tds => tds.map(td => td.textContent)")
+        assert cells[0] == H_IMG + ".ipynb"
+        assert cells[1] == H_QUOTES
+        assert cells[4] == f"ValueError: {H_SCRIPT} {H_BACKSLASH}"
+        assert cells[5] == f"start={H_IMG}, q={H_QUOTES}"
+        assert page.inner_text("#maps a") == '<img src=x onerror="window.__pwned=7">.html'
+        assert page.evaluate("document.querySelectorAll('img').length") == 0
+        _assert_not_pwned(page)
+        assert op.blocked == []  # the literal text is never fetched as an image
+    finally:
+        op.close()

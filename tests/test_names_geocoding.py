@@ -1,0 +1,104 @@
+"""Name normalisation and the offline geocoder on spelling variants, Arabic, ambiguity and unknowns."""
+
+import math
+
+import pandas as pd
+import pytest
+
+from iraq_atlas.geocoding import Geocoder
+from iraq_atlas.names import normalise
+
+
+@pytest.mark.parametrize("a,b", [
+    ("Al-Kadhimiya", "kadhimiya"),
+    ("al Kadhimiya", "KADHIMIYA"),
+    ("Ṣalāḥ ad Dīn", "salah din"),
+    ("Karbalā’", "karbala"),
+    ("الكاظمية", "كاظميه"),          # article, ta marbuta
+    ("أربيل", "اربيل"),              # hamza on alef
+    ("المُثَنّى", "مثني"),             # harakat, alef maqsura
+])
+def test_normalise_equates_spellings(a, b):
+    assert normalise(a) == normalise(b)
+
+
+def test_normalise_keeps_different_names_apart():
+    assert normalise("Basra") != normalise("Balad")
+
+
+@pytest.fixture(scope="module")
+def geocoder():
+    return Geocoder()
+
+
+def _one(geocoder, name):
+    return geocoder.geocode_names([name]).iloc[0]
+
+
+@pytest.mark.parametrize("query,place_id", [
+    ("Green Zone", "green_zone"),
+    ("international zone", "green_zone"),
+    ("IZ", "green_zone"),
+    ("المنطقة الخضراء", "green_zone"),
+    ("al-Kadhimiya", "kadhimiya"),
+    ("الكاظمية", "kadhimiya"),
+    ("U.S. Embassy", "us_embassy_baghdad"),
+    ("Ain al-Assad", "ain_al_asad"),
+    ("Nineveh", "gov_iq_ni"),
+    ("Dhi Qar", "gov_iq_dq"),
+    ("Baghdad", "capital_baghdad"),   # the city wins over the governorate of the same name
+])
+def test_exact_and_alias_matches(geocoder, query, place_id):
+    r = _one(geocoder, query)
+    assert r.status == "matched", r.to_dict()
+    assert r.place_id == place_id
+    assert r.confidence >= 0.95
+
+
+@pytest.mark.parametrize("query,place_id", [
+    ("Kadimiya", "kadhimiya"),
+    ("Bagdad airport", "baghdad_airport"),
+    ("Sadr Citty", "sadr_city"),
+])
+def test_misspellings_are_fuzzy_with_lower_confidence(geocoder, query, place_id):
+    r = _one(geocoder, query)
+    assert r.status == "fuzzy"
+    assert r.place_id == place_id
+    assert 0.5 < r.confidence < 0.95
+
+
+def test_unknown_names_are_unresolved_without_a_point(geocoder):
+    res = geocoder.geocode_names(["Atlantis", "", "Springfield"])
+    assert list(res.status) == ["unresolved"] * 3
+    assert res.place_id.isna().all() and res.geometry.isna().all()
+
+
+def test_ambiguous_names_list_candidates_and_carry_no_point():
+    places = Geocoder().places
+    twin = places[places.place_id == "dora"].copy()
+    twin["place_id"], twin["governorate_iso"] = "dora_twin", "IQ-NI"
+    g = Geocoder(pd.concat([places, twin], ignore_index=True))
+    r = g.geocode_names(["Dora"]).iloc[0]
+    assert r.status == "ambiguous"
+    assert set(r.candidates.split("|")) == {"dora", "dora_twin"}
+    assert math.isnan(r.lat) and r.geometry is None
+
+
+def test_batch_keeps_every_row_in_order(geocoder):
+    df = pd.DataFrame({"loc": ["Green Zone", "Atlantis", "Green Zone", None, "Kadimiya"], "n": range(5)})
+    out = geocoder.geocode(df, "loc")
+    assert len(out) == 5 and list(out.n) == [0, 1, 2, 3, 4]
+    assert list(out.geo_status) == ["matched", "unresolved", "matched", "unresolved", "fuzzy"]
+    assert out.crs.to_epsg() == 4326
+    gz = out.iloc[0]
+    assert 33.2 < gz.geometry.y < 33.4 and 44.3 < gz.geometry.x < 44.5
+
+
+def test_geocode_cli_csv(capsys):
+    from iraq_atlas.cli import main
+
+    assert main(["geocode", "Green Zone", "Kadimiya", "Atlantis", "--format", "csv"]) == 0
+    out = pd.read_csv(pd.io.common.StringIO(capsys.readouterr().out))
+    assert list(out.columns) == ["query", "place_id", "name", "lat", "lon", "governorate_iso", "confidence", "status"]
+    assert list(out.status) == ["matched", "fuzzy", "unresolved"]
+    assert out.loc[0, "governorate_iso"] == "IQ-BG"

@@ -1,0 +1,51 @@
+"""pyproject.toml and environment.yml list the same runtime dependencies; the CLI entry point exists."""
+
+import re
+import tomllib
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+# conda-forge names of PyPI distributions whose names differ
+CONDA_NAME = {"dask[distributed]": "dask"}
+
+
+def _name(req: str) -> str:
+    return re.split(r"[<>=!~ ;]", req, maxsplit=1)[0].strip().lower()
+
+
+def test_environment_yml_matches_pyproject():
+    py = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    deps = {CONDA_NAME.get(_name(d), _name(d)) for d in py["project"]["dependencies"]}
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    conda, pip = set(), set()
+    for d in env["dependencies"]:
+        if isinstance(d, dict):
+            pip |= {_name(x) for x in d["pip"] if not x.startswith("-e")}
+        else:
+            conda.add(_name(d))
+    conda -= {"python", "pip", "distributed"}
+    listed = conda | pip
+    assert deps - listed == set(), f"in pyproject but not environment.yml: {deps - listed}"
+    assert listed - deps == set(), f"in environment.yml but not pyproject: {listed - deps}"
+
+
+def test_console_script_declared_and_importable():
+    py = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    target = py["project"]["scripts"]["iraq-atlas"]
+    mod, func = target.split(":")
+    module = __import__(mod, fromlist=[func])
+    assert callable(getattr(module, func))
+
+
+def test_notebooks_committed_clean_and_parameterised():
+    import nbformat
+
+    nbs = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    assert nbs, "no notebooks"
+    for path in nbs:
+        nb = nbformat.read(path, as_version=4)
+        code = [c for c in nb.cells if c.cell_type == "code"]
+        assert "parameters" in code[0].metadata.get("tags", []), path.name
+        assert all(not c.outputs and c.execution_count is None for c in code), f"{path.name} has outputs"

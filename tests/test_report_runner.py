@@ -1,0 +1,216 @@
+"""The report runner on small notebooks written by the tests: validation, parallelism, cache, failures, atomicity, sweeps, dask."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from iraq_atlas import report
+from iraq_atlas.params import ParameterError, read_params
+from iraq_atlas.report import RunOptions, discover, plan, run_report
+
+PARAMS_A = '''from typing import Literal
+label: str = "alpha"  # text written to the table
+repeat: int = 2  # how many rows
+day: str = "2021-10-10"  # a day, YYYY-MM-DD
+mode: Literal["fast", "slow"] = "fast"  # a choice
+output_dir: str = "outputs"  # where files go'''
+
+BODY_A = '''from pathlib import Path
+from iraq_atlas.datasets import read_csv
+from iraq_atlas.report import output_folders
+out = output_folders(output_dir)
+data = read_csv(DATA)
+rows = [f"{label},{mode},{day},{i},{len(data)}" for i in range(repeat)]
+(out["tables"] / "01_rows.csv").write_text("\\n".join(rows) + "\\n")
+'''
+
+PARAMS_B = '''label: str = "beta"  # text
+output_dir: str = "outputs"  # where files go'''
+
+BODY_B = '''from iraq_atlas.report import output_folders
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+out = output_folders(output_dir)
+fig, ax = plt.subplots(figsize=(2, 2)); ax.plot([0, 1], [0, 1]); ax.set_title(label)
+fig.savefig(out["figures"] / "02_line.png")
+(out["tables"] / "02_label.csv").write_text(label + "\\n")
+'''
+
+
+def _nb(path: Path, params: str, body: str) -> None:
+    nb = nbformat.v4.new_notebook()
+    p = nbformat.v4.new_code_cell(params)
+    p.metadata["tags"] = ["parameters"]
+    nb.cells = [nbformat.v4.new_markdown_cell(f"# {path.stem}"), p, nbformat.v4.new_code_cell(body)]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+
+
+@pytest.fixture
+def suite(tmp_path):
+    nbs = tmp_path / "notebooks"
+    nbs.mkdir()
+    data = tmp_path / "data.csv"
+    data.write_text("a\n1\n2\n3\n")
+    _nb(nbs / "01_alpha.ipynb", PARAMS_A, f"DATA = {str(data)!r}\n" + BODY_A)
+    _nb(nbs / "02_beta.ipynb", PARAMS_B, BODY_B)
+    return tmp_path
+
+
+def _run(suite, overrides=None, sweep=None, **opts):
+    jobs = plan(discover(suite / "notebooks"), overrides or {}, sweep)
+    o = RunOptions(out=suite / "reports", progress=False, **{"jobs": 1, **opts})
+    return run_report(jobs, o)
+
+
+def _status(results):
+    return {r.slug: ("reused" if r.cached else r.status) for r in results}
+
+
+# -- parameters ------------------------------------------------------------------
+def test_params_are_read_with_types_help_and_choices(suite):
+    spec = read_params(suite / "notebooks" / "01_alpha.ipynb")
+    assert {n: p.type for n, p in spec.params.items()} == {
+        "label": "str", "repeat": "int", "day": "str", "mode": "choice", "output_dir": "str"}
+    assert spec.params["mode"].choices == ("fast", "slow") and spec.params["day"].is_date
+    assert spec.params["repeat"].help == "how many rows"
+
+
+@pytest.mark.parametrize("overrides,message", [
+    ({"nope": "1"}, "unknown parameter 'nope'"),
+    ({"repeat": "2.5"}, "01_alpha.ipynb: parameter 'repeat' must be a whole number"),
+    ({"repeat": "two"}, "parameter 'repeat' must be a whole number"),
+    ({"day": "10/10/2021"}, "parameter 'day' must be a date as YYYY-MM-DD"),
+    ({"mode": "medium"}, "parameter 'mode' must be one of ['fast', 'slow']"),
+])
+def test_bad_parameters_fail_before_any_kernel(suite, overrides, message):
+    with pytest.raises(ParameterError) as err:
+        _run(suite, overrides)
+    assert message in str(err.value)
+    assert not (suite / "reports").exists()     # nothing ran, nothing written
+
+
+def test_cli_values_are_converted_by_declared_type_not_guessed(suite):
+    jobs = plan(discover(suite / "notebooks"), {"repeat": "3", "label": "2", "mode": "slow"})
+    a = next(j for j in jobs if j.notebook.name == "01_alpha.ipynb")
+    b = next(j for j in jobs if j.notebook.name == "02_beta.ipynb")
+    assert a.params["repeat"] == 3 and a.params["label"] == "2" and isinstance(a.params["label"], str)
+    assert b.params["label"] == "2"            # applies to every notebook declaring it
+
+
+# -- runs ------------------------------------------------------------------------
+def test_run_layout_index_manifest_and_latest(suite):
+    run_dir, results = _run(suite)
+    assert _status(results) == {"01_alpha": "ok", "02_beta": "ok"}
+    assert (run_dir / "tables" / "01_rows.csv").read_text().splitlines() == [
+        "alpha,fast,2021-10-10,0,3", "alpha,fast,2021-10-10,1,3"]
+    assert (run_dir / "figures" / "02_line.png").stat().st_size > 1000
+    for r in results:
+        assert (run_dir / r.html).exists() and (run_dir / r.ipynb).exists()
+    index = (run_dir / "index.html").read_text()
+    for link in ["01_alpha.html", "02_beta.html", "tables/01_rows.csv", "figures/02_line.png", "manifest.json"]:
+        assert f'href="{link}"' in index
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    assert manifest["status"] == "ok"
+    assert [n["status"] for n in manifest["notebooks"]] == ["ok", "ok"]
+    assert str(suite / "data.csv") in manifest["inputs"]
+    assert (suite / "reports" / "latest").resolve() == run_dir.resolve()
+    assert not [p for p in (suite / "reports").iterdir() if p.name.startswith(".run-")]
+
+
+def test_parallel_run_matches_sequential(suite):
+    seq_dir, _ = _run(suite, jobs=1)
+    par_dir, res = _run(suite, jobs=2, force=True)
+    assert _status(res) == {"01_alpha": "ok", "02_beta": "ok"}
+    for f in ["tables/01_rows.csv", "tables/02_label.csv"]:
+        assert (seq_dir / f).read_text() == (par_dir / f).read_text()
+
+
+def test_warm_rerun_executes_nothing_and_force_reruns(suite):
+    _run(suite)
+    run2, res2 = _run(suite)
+    assert _status(res2) == {"01_alpha": "reused", "02_beta": "reused"}
+    assert (run2 / "tables" / "01_rows.csv").exists() and (run2 / "02_beta.html").exists()
+    assert "reused" in (run2 / "index.html").read_text()
+    _, res3 = _run(suite, force=True)
+    assert _status(res3) == {"01_alpha": "ok", "02_beta": "ok"}
+
+
+def test_changed_parameter_or_data_file_reruns_only_what_depends_on_it(suite):
+    _run(suite)
+    _, res = _run(suite, {"repeat": "3"})          # only 01 declares repeat
+    assert _status(res) == {"01_alpha": "ok", "02_beta": "reused"}
+    (suite / "data.csv").write_text("a\n1\n")       # only 01 reads it
+    run, res = _run(suite, {"repeat": "3"})
+    assert _status(res) == {"01_alpha": "ok", "02_beta": "reused"}
+    assert (run / "tables" / "01_rows.csv").read_text().splitlines()[0].endswith(",1")
+
+
+def test_failing_notebook_is_isolated(suite, capsys):
+    nb = suite / "notebooks" / "01_alpha.ipynb"
+    book = nbformat.read(nb, as_version=4)
+    book.cells.append(nbformat.v4.new_code_cell("raise RuntimeError('boom <b>here</b>')"))
+    nbformat.write(book, nb)
+    from iraq_atlas.cli import main
+    code = main(["report", "--notebooks-dir", str(suite / "notebooks"), "--out", str(suite / "reports"),
+                 "--jobs", "2", "--quiet"])
+    assert code == 1
+    run = (suite / "reports" / "latest").resolve()
+    manifest = json.loads((run / "manifest.json").read_text())
+    st = {n["slug"]: (n["status"], n["error"]) for n in manifest["notebooks"]}
+    assert st["02_beta"][0] == "ok"
+    assert st["01_alpha"][0] == "failed" and "RuntimeError: boom <b>here</b>" in st["01_alpha"][1]
+    executed = nbformat.read(run / "notebooks" / "01_alpha.ipynb", as_version=4)
+    assert any(o.get("ename") == "RuntimeError" for c in executed.cells for o in c.get("outputs", []))
+    index = (run / "index.html").read_text()
+    assert "boom &lt;b&gt;here&lt;/b&gt;" in index and "<b>here</b>" not in index
+
+
+def test_interrupted_run_leaves_previous_report(suite, monkeypatch):
+    first, _ = _run(suite)
+    calls = []
+
+    def interrupted(job, *a, **k):
+        calls.append(job.slug)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(report, "execute_job", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        _run(suite, force=True)
+    assert calls
+    reports = suite / "reports"
+    assert (reports / "latest").resolve() == first.resolve()
+    runs = [p for p in reports.iterdir() if not p.name.startswith(".") and p.name != "latest"]
+    assert runs == [first]
+    assert not [p for p in reports.iterdir() if p.name.startswith(".run-")]
+
+
+def test_sweep_runs_one_section_per_value(suite):
+    run, res = _run(suite, sweep=("label", ["x", "y"]))
+    slugs = sorted(r.slug for r in res)
+    assert slugs == ["01_alpha__label-x", "01_alpha__label-y", "02_beta__label-x", "02_beta__label-y"]
+    assert (run / "tables" / "01_alpha__label-x" / "01_rows.csv").read_text().startswith("x,")
+    assert (run / "tables" / "02_beta__label-y" / "02_label.csv").read_text() == "y\n"
+    index = (run / "index.html").read_text()
+    assert "label = x" in index and "label = y" in index
+
+
+def test_sweep_of_unknown_parameter_fails(suite):
+    with pytest.raises(ParameterError, match="unknown parameter 'colour'"):
+        _run(suite, sweep=("colour", ["red"]))
+
+
+def test_dask_executor_on_local_cluster(suite):
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        run, res = _run(suite, executor="dask", scheduler=cluster.scheduler_address)
+    assert _status(res) == {"01_alpha": "ok", "02_beta": "ok"}
+    assert (run / "tables" / "01_rows.csv").read_text().count("\n") == 2
+    assert json.loads((run / "manifest.json").read_text())["executor"] == "dask"
