@@ -428,6 +428,20 @@ def check_governorates(governorates: list[str]) -> list[str]:
     return out or sorted(iso_codes())
 
 
+def check_grouping(grouping: str) -> str:
+    """Check the ``grouping`` parameter: 'bloc' or 'list'."""
+    if grouping not in ("bloc", "list"):
+        raise ValueError(f"parameter 'grouping': {grouping!r} is not 'bloc' or 'list'")
+    return grouping
+
+
+def milestones_for(milestones: pd.DataFrame, years: list[int]) -> pd.DataFrame:
+    """Milestones of the chosen elections: dated in the election year or the year after
+    (the 2021 cycle ran to the new government of October 2022)."""
+    y = milestones["date"].dt.year
+    return milestones[y.isin(years) | (y - 1).isin(years)].reset_index(drop=True)
+
+
 # -- interactive map ----------------------------------------------------------------------
 def seats_folium_map(governorate_seats: pd.DataFrame, year: int, boundaries: Boundaries,
                      governorates: list[str] | None = None):

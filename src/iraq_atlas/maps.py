@@ -178,7 +178,8 @@ class SafeGeoJson(folium.map.Layer):
     def __init__(self, features: dict, *, name: str, popup: Sequence[tuple[str, str, bool]] = (),
                  title: str | None = None, tooltip: str | None = None, cluster: bool = False,
                  time_field: str | None = None, show: bool = True, overlay: bool = True):
-        super().__init__(name=name, overlay=overlay, control=True, show=show)
+        # the layer control writes names with innerHTML, so the name is escaped here
+        super().__init__(name=escape(name), overlay=overlay, control=True, show=show)
         self._name = "SafeGeoJson"
         self.data = json_for_script(features)
         self.options = json_for_script({"popup": [list(p) for p in popup], "title": title,
@@ -276,7 +277,8 @@ def base_map(center: tuple[float, float] = IRAQ, zoom: int = 6, *, boundaries: B
     # maxZoom is set on the map itself: offline there is no tile layer to supply it, and
     # MarkerCluster throws "Map has no maxZoom specified" without one.
     m = folium.Map(location=list(center), zoom_start=zoom, tiles=None, prefer_canvas=True,
-                   control_scale=True, max_zoom=MAX_ZOOM)
+                   control_scale=True)
+    m.options["maxZoom"] = MAX_ZOOM  # folium passes max_zoom= only to its own tile layer
     m.default_js, m.default_css = [], []  # assets are inlined by to_html(), never linked
     m.get_root().header.add_child(Element(_ASSET_MARKER), name="ia_assets")
     if tiles:
