@@ -104,7 +104,7 @@ def open_offline(browser, path: Path | str, *, wait_for: str | None = ".leaflet-
     page.on("console", lambda m: op.errors.append(f"console: {m.text}") if m.type == "error" else None)
     page.on("pageerror", lambda e: op.errors.append(f"pageerror: {e}"))
     op.page = page
-    url = path if isinstance(path, str) else Path(path).resolve().as_uri()
+    url = path if isinstance(path, str) and "://" in path else Path(path).resolve().as_uri()
     page.goto(url, wait_until="load")
     if wait_for:
         page.wait_for_selector(wait_for, state="attached", timeout=15_000)
@@ -154,23 +154,34 @@ def map_stats(frame) -> dict:
 
 def click_marker(page, title_prop: str, title: str) -> str:
     """Click (with the mouse) the circle marker whose feature property equals ``title``; return the popup text."""
-    box = page.evaluate("""([prop, title]) => {
+    page.evaluate("""([prop, title]) => new Promise((done, fail) => {
       const map = window.__iaMap; let found = null;
       map.eachLayer(l => { if (l instanceof L.CircleMarker && l.feature && l.feature.properties[prop] === title) found = l; });
-      if (!found) throw new Error('no marker titled ' + title);
+      if (!found) { fail(new Error('no marker titled ' + title)); return; }
+      map.closePopup(); map.stop(); window.__iaClicked = found;
       map.setView(found.getLatLng(), map.getZoom(), {animate: false});
-      const pt = map.latLngToContainerPoint(found.getLatLng());
+      requestAnimationFrame(() => requestAnimationFrame(done));   // let the canvas redraw
+    })""", [title_prop, title])
+    _wait_popups_gone(page)
+    box = page.evaluate("""() => {
+      const map = window.__iaMap, pt = map.latLngToContainerPoint(window.__iaClicked.getLatLng());
       const r = map.getContainer().getBoundingClientRect();
       return {x: r.left + pt.x, y: r.top + pt.y};
-    }""", [title_prop, title])
+    }""")
     page.mouse.click(box["x"], box["y"])
-    popup = page.wait_for_selector(".leaflet-popup-content", timeout=5_000)
-    return popup.inner_text()
+    page.wait_for_function("() => window.__iaClicked.isPopupOpen()", timeout=5_000)
+    return page.evaluate("() => window.__iaClicked.getPopup().getElement()"
+                         ".querySelector('.leaflet-popup-content').innerText")
+
+
+def _wait_popups_gone(frame) -> None:
+    """Closed popups fade out for 200 ms and still catch clicks meanwhile: wait until they are removed."""
+    frame.wait_for_function("() => !document.querySelector('.leaflet-popup')", timeout=5_000)
 
 
 def open_every_popup(frame) -> list[dict]:
     """Open each feature layer's popup and tooltip in turn; return their text, HTML and links."""
-    return frame.evaluate("""() => {
+    records = frame.evaluate("""() => {
       const map = window.__iaMap, out = [];
       const layers = [];
       map.eachLayer(l => { if (l.feature && (l.getPopup() || l.getTooltip())) layers.push(l); });
@@ -194,6 +205,8 @@ def open_every_popup(frame) -> list[dict]:
       });
       return out;
     }""")
+    _wait_popups_gone(frame)
+    return records
 
 
 def hide_controls(frame) -> None:

@@ -12,6 +12,7 @@ def register(sub: argparse._SubParsersAction, print_table) -> None:
     """Add the domain commands to the CLI."""
     _register_elections(sub, print_table)
     _register_incidents(sub, print_table)
+    _register_geoparse(sub, print_table)
     return None
 
 
@@ -82,3 +83,19 @@ def _register_incidents(sub: argparse._SubParsersAction, print_table) -> None:
         return 0
 
     m.set_defaults(func=run_map)
+
+
+def _register_geoparse(sub: argparse._SubParsersAction, print_table) -> None:
+    """``iraq-atlas geoparse FILE ... --published YYYY-MM-DD``: places, dates, casualties in article text."""
+    g = sub.add_parser("geoparse", help="find places, dates, casualty figures and events in news text")
+    g.add_argument("files", nargs="+", metavar="FILE", help="text files or folders of .txt files")
+    g.add_argument("--published", required=True, metavar="YYYY-MM-DD", help="publication date (Asia/Baghdad)")
+    g.add_argument("--format", choices=["csv", "json", "table"], default="csv")
+
+    def run(args) -> int:
+        from .geoparse import cli_table
+
+        print_table(cli_table(args.files, args.published), args.format)
+        return 0
+
+    g.set_defaults(func=run)

@@ -97,26 +97,28 @@ def read_csv(path: str | os.PathLike, required: Iterable[str] = (), **kwargs) ->
 def to_number(df: pd.DataFrame, column: str, file: str, *, integer: bool = False,
               required: bool = False, minimum: float | None = None,
               maximum: float | None = None, problems: list[Problem]) -> pd.Series:
-    """Parse a text column to numbers, recording a Problem for every cell that is not one."""
-    raw = df[column].fillna("")
-    num = pd.to_numeric(raw.where(raw != "", None), errors="coerce")
-    bad = (raw != "") & num.isna()
-    for r in df.loc[bad, "_row"]:
-        problems.append(Problem(file, int(r), column, f"not a number: {raw[df['_row'] == r].iloc[0]!r}"))
+    """Parse a text column to numbers, recording a Problem for every cell that is not a valid one.
+
+    Bad cells become NaN in the result; the caller raises once with every problem found.
+    """
+    raw = df[column].fillna("").astype(str)
+    num = pd.to_numeric(raw.where(raw != "", None), errors="coerce").astype(float)
+    rows = df["_row"].to_numpy()
+
+    def flag(mask: pd.Series, reason) -> None:
+        for i in mask.to_numpy().nonzero()[0]:
+            problems.append(Problem(file, int(rows[i]), column, reason(raw.iloc[i]) if callable(reason) else reason))
+
+    flag((raw != "") & num.isna(), lambda v: f"not a number: {v!r}")
     if required:
-        for r in df.loc[raw == "", "_row"]:
-            problems.append(Problem(file, int(r), column, "value is missing"))
+        flag(raw == "", "value is missing")
     if integer:
-        frac = num.notna() & (num != num.round())
-        for r in df.loc[frac, "_row"]:
-            problems.append(Problem(file, int(r), column, "not a whole number"))
+        flag(num.notna() & (num != num.round()), "not a whole number")
     if minimum is not None:
-        for r in df.loc[num.notna() & (num < minimum), "_row"]:
-            problems.append(Problem(file, int(r), column, f"must be ≥ {minimum}"))
+        flag(num.notna() & (num < minimum), f"must be ≥ {minimum}")
     if maximum is not None:
-        for r in df.loc[num.notna() & (num > maximum), "_row"]:
-            problems.append(Problem(file, int(r), column, f"must be ≤ {maximum}"))
-    return num.astype("Int64") if integer and not (num.notna() & (num != num.round())).any() else num
+        flag(num.notna() & (num > maximum), f"must be ≤ {maximum}")
+    return num
 
 
 def split_list(value: str, sep: str = "|") -> list[str]:

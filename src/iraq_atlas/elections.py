@@ -112,9 +112,9 @@ def _validate(path: str | os.PathLike, schema: tuple[Column, ...]) -> tuple[pd.D
 
 def _duplicates(df: pd.DataFrame, keys: list[str], file: str, problems: list[Problem]) -> None:
     dup = df.duplicated(keys, keep="first")
-    for r in df.loc[dup].itertuples():
+    for r in df.loc[dup].rename(columns={"_row": "row_no"}).itertuples():
         key = ", ".join(f"{k}={getattr(r, k)}" for k in keys)
-        problems.append(Problem(file, int(r._row), keys[-1], f"duplicate row for {key}"))
+        problems.append(Problem(file, int(r.row_no), keys[-1], f"duplicate row for {key}"))
 
 
 def _rows(df: pd.DataFrame) -> str:
@@ -160,8 +160,9 @@ def load_governorate_seats(path: str | os.PathLike | None = None) -> pd.DataFram
     df, problems = _validate(path, GOVERNORATE_SEATS_SCHEMA)
     if not problems:
         _duplicates(df, ["year", "iso_3166_2"], file, problems)
-        for r in df[df["minority_seats"].notna() & (df["minority_seats"] > df["seats"])].itertuples():
-            problems.append(Problem(file, int(r._row), "minority_seats",
+        for r in df[df["minority_seats"].notna() & (df["minority_seats"] > df["seats"])].rename(
+                columns={"_row": "row_no"}).itertuples():
+            problems.append(Problem(file, int(r.row_no), "minority_seats",
                                     f"{int(r.minority_seats)} quota seats exceed the governorate's {int(r.seats)} seats"))
         for year in YEARS:
             missing = sorted(set(iso_codes()) - set(df.loc[df["year"] == year, "iso_3166_2"]))
@@ -187,13 +188,13 @@ def load_governorate_results(path: str | os.PathLike | None = None, *,
     if not problems:
         _duplicates(df, ["year", "iso_3166_2", "list_id"], file, problems)
         blocs = {(int(r.year), r.list_id): r.bloc for r in national.itertuples()}
-        for r in df.itertuples():
+        for r in df.rename(columns={"_row": "row_no"}).itertuples():
             key = (int(r.year), r.list_id)
             if key not in blocs:
-                problems.append(Problem(file, int(r._row), "list_id",
+                problems.append(Problem(file, int(r.row_no), "list_id",
                                         f"list {r.list_id!r} is not in the national results for {int(r.year)}"))
             elif blocs[key] != r.bloc:
-                problems.append(Problem(file, int(r._row), "bloc",
+                problems.append(Problem(file, int(r.row_no), "bloc",
                                         f"bloc {r.bloc!r} differs from {blocs[key]!r} in the national results"))
         totals = {(int(r.year), r.iso_3166_2): int(r.seats) for r in governorate_seats.itertuples()}
         for (year, iso), part in df.groupby(["year", "iso_3166_2"]):

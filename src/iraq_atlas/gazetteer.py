@@ -15,7 +15,7 @@ import geopandas as gpd
 import pandas as pd
 from shapely.geometry import Point, shape
 
-from .datasets import DataError, Problem, data_path, read_csv, record_read, split_list
+from .datasets import DataError, Problem, data_path, read_csv, record_read, split_list, to_number
 from .governorates import iso_codes, load_governorates
 
 COLUMNS = ["place_id", "name", "name_ar", "aliases", "kind", "lat", "lon", "precision_m",
@@ -39,7 +39,6 @@ def load_places(path=None) -> gpd.GeoDataFrame:
     df = read_csv(path, required=COLUMNS)
     name = getattr(path, "name", str(path))
     problems: list[Problem] = []
-    from .datasets import to_number
     lat = to_number(df, "lat", name, problems=problems, minimum=-90, maximum=90)
     lon = to_number(df, "lon", name, problems=problems, minimum=-180, maximum=180)
     prec = to_number(df, "precision_m", name, problems=problems, minimum=0)

@@ -299,6 +299,9 @@ _CONTEXT_RULES: list[tuple[str, re.Pattern, str, float]] = [
      "context:baghdads_green_zone", 1.0),
     ("green_zone", re.compile(r"\b(?:Western|foreign)\s+embassies\b", re.IGNORECASE),
      "context:western_embassies", 0.6),
+    ("green_zone", re.compile(r"\b(?:the\s+)?(?:heavily\s+)?fortified\s+(?:government\s+)?(?:district|zone|enclave)\b"
+                              r"|\bthe\s+government\s+(?:district|zone|quarter|enclave)\b", re.IGNORECASE),
+     "context:fortified_district", 0.6),
     ("us_embassy_baghdad", re.compile(r"\b(?:the\s+)?(?:U\.S\.|US|American|United\s+States)\s+"
                                       r"[Ee]mbassy\b"), "context:us_embassy", 0.9),
 ]
@@ -314,7 +317,7 @@ def _context_places(text: str) -> list[dict]:
 
 
 _CANDIDATE = re.compile(r"\b(?:in|near|at|on|outside|inside|around|from|towards?)\s+(?:the\s+)?"
-                        r"((?:al-|Al-|el-)?[A-Z][\w'-]*(?:\s+(?:al-|of\s+|Al-)?[A-Z][\w'-]*)*)")
+                        r"((?:al-|Al-|el-)?[A-Z][\w'-]*(?:[ \t]+(?:al-|of[ \t]+|Al-)?[A-Z][\w'-]*)*)")
 _MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september",
            "october", "november", "december"]
 _WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
@@ -324,7 +327,8 @@ _NOT_PLACES = set(_MONTHS) | set(_WEEKDAYS) | {
     "story", "read", "reuters", "ap", "afp", "syria", "kurdistan", "kurdish", "one", "two", "some",
     "which", "what", "dawn", "noon", "night", "midnight", "christmas", "ramadan", "eid", "oct", "nov", "dec",
     "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "islamic", "shiite", "sunni", "pm",
-    "parliament", "prime", "minister", "president", "washington", "tehran", "time", "times", "press"}
+    "parliament", "prime", "minister", "president", "washington", "tehran", "time", "times", "press",
+    "arabic", "english", "kurdish", "persian", "god", "power", "office", "charge"}
 
 
 @lru_cache(maxsize=1)
@@ -605,6 +609,10 @@ _CASUALTY_RULES: list[tuple[str, re.Pattern]] = [
     ("one_person", re.compile(r"\b(?:a|one)\s+(?:young\s+)?(?:man|guy|woman|person|protester|demonstrator|soldier|"
                               r"contractor|civilian|child|boy|girl|guard|officer)\s+(?:who\s+)?(?:was\s+|had\s+been\s+)?"
                               r"(?:shot\s+)?(" + _KILL + "|" + _HURT + r")\b", re.IGNORECASE)),
+    # "killing a civilian contractor", "killed a US contractor"
+    ("verb_one_person", re.compile(r"\b(" + _KILL + "|" + _HURT + r")\s+(?:a|an|one)\s+(?:[\w.-]+\s+){0,2}?"
+                                   r"(?:man|woman|person|protester|demonstrator|soldier|contractor|civilian|child|boy|"
+                                   r"girl|guard|officer|policeman|service\s*member|American|Briton)\b", re.IGNORECASE)),
     # "seven guards" as a bare count of people
     ("people_count", re.compile(r"\b(" + _QUAL + r"\s+)?(one|two|three|four|five|six|seven|eight|nine|ten|\d{1,4})\s+"
                                 r"(?:[\w-]+\s+)?(?:guards|bodyguards|soldiers|protesters|civilians|contractors|"
@@ -655,6 +663,8 @@ def _casualty_mentions(text: str) -> list[dict]:
                 verb, qual, num = g
             elif rule == "one_person":
                 qual, num, verb = None, "one", g[0]
+            elif rule == "verb_one_person":
+                qual, num, verb = None, "one", g[0]
             else:
                 qual, num, verb = g[0], g[1], ""
             value, base = _number(num)
@@ -687,6 +697,8 @@ _EVENT_RULES: list[tuple[str, str, str, re.Pattern]] = [
      re.compile(r"\b(?:clashes|clashed|clash|skirmish(?:es)?|gunfight|firefight|exchange\s+of\s+fire)\b", re.IGNORECASE)),
     ("funeral", "Protests", "Peaceful protest",
      re.compile(r"\bfuneral\s+(?:march|procession|cortege|parade)\b", re.IGNORECASE)),
+    ("storming", "Riots", "Violent demonstration",
+     re.compile(r"\b(?:storm(?:ed|ing)?|besieg(?:ed|ing)|siege\s+of|ransack(?:ed|ing)?)\b", re.IGNORECASE)),
     ("arrest", "Strategic developments", "Arrests",
      re.compile(r"\b(?:arrest(?:ed|s|ing)?|detain(?:ed|ing)?|detention)\b", re.IGNORECASE)),
     ("protest", "Protests", "Peaceful protest",
@@ -705,8 +717,6 @@ def _event_mentions(text: str) -> list[dict]:
     out = []
     for name, etype, sub, pattern in _EVENT_RULES:
         for m in pattern.finditer(text):
-            if m.group().lower() == "presentations" and "demonstrat" not in text.lower():
-                pass
             out.append(dict(kind="event", start=m.start(), end=m.end(), event_type=etype,
                             sub_event_type=sub, confidence=0.7, rule=f"event:{name}"))
     return out
@@ -740,8 +750,31 @@ def _extend_places(places: list[dict], text: str) -> list[dict]:
     return out
 
 
+_ANAPHORA = re.compile(r"\bthe\s+(airport|air\s*base|base|embassy)\b(?!\s+of\b)")
+_ANAPHORA_KINDS = {"airport": {"airport"}, "base": {"base", "airport"}, "airbase": {"base"},
+                   "embassy": {"embassy"}}
+
+
+def _anaphora_places(places: list[dict], text: str) -> list[dict]:
+    """"the airport", "the base": the last place of that kind named before, in the same text."""
+    kinds = _place_index().places["kind"]
+    out = []
+    for m in _ANAPHORA.finditer(text):
+        if any(p["start"] < m.end() and m.start() < p["end"] for p in places):
+            continue
+        want = _ANAPHORA_KINDS[re.sub(r"\s+", "", m.group(1).lower())]
+        before = [p for p in places if p["end"] <= m.start() and p["kind"] == "place"
+                  and kinds.get(p["place_id"]) in want]
+        if before:
+            prev = max(before, key=lambda p: p["end"])
+            out.append(dict(kind="place", start=m.start(), end=m.end(), place_id=prev["place_id"],
+                            confidence=0.6, rule="context:anaphora"))
+    return out
+
+
 def _mentions_clean(clean: str, pub: date) -> list[dict]:
     places = _extend_places(_non_overlapping(_context_places(clean) + _gazetteer_places(clean)), clean)
+    places = sorted(places + _anaphora_places(places, clean), key=lambda p: p["start"])
     dates = _date_mentions(clean, pub)
     cands = _resolve_candidates(_candidate_places(clean, [(p["start"], p["end"]) for p in places + dates]), clean)
     cas = _casualty_mentions(clean)
@@ -781,7 +814,7 @@ def parse_text(text: str, published: date | datetime | str, source: str = "") ->
                           kind="stable").reset_index(drop=True)
 
 
-def _expand_paths(paths: str | os.PathLike | Iterable[str | os.PathLike]) -> list[Path]:
+def expand_paths(paths: str | os.PathLike | Iterable[str | os.PathLike]) -> list[Path]:
     if isinstance(paths, (str, os.PathLike)):
         parts = [p for p in str(paths).split(",") if p.strip()] if isinstance(paths, str) else [paths]
     else:
@@ -810,7 +843,7 @@ def parse_files(paths: str | os.PathLike | Iterable[str | os.PathLike],
                 published: date | datetime | str) -> pd.DataFrame:
     """Mentions of each file (a folder means its ``*.txt`` files); ``file`` column first."""
     frames = []
-    for f in _expand_paths(paths):
+    for f in expand_paths(paths):
         df = parse_text(read_article(f), published, source=f.name)
         df.insert(0, "file", str(f))
         frames.append(df)
@@ -864,19 +897,16 @@ def _specific(pid: str, places: pd.DataFrame) -> bool:
     return places.at[pid, "kind"] not in ("city", "governorate")
 
 
-def _pick(cands: pd.DataFrame, pos: int) -> pd.Series | None:
-    if cands.empty:
-        return None
-    dist = (cands["start"] - pos).abs()
-    return cands.loc[dist.idxmin()]
-
-
 def draft_incidents(text: str, published: date | datetime | str, source: str = "") -> pd.DataFrame:
     """Draft incident rows: each event phrase linked to the nearest place and date.
 
-    Places and dates are taken from the event's sentence, else its paragraph;
-    a specific place (residence, base, zone …) beats a city or governorate in
-    the same sentence. Drafts of the same event type at the same or a nested
+    Places and dates are taken from the event's sentence, else its paragraph
+    (at most ``CONTEXT_SENTENCES`` sentences away); a specific place (residence,
+    base, zone …) beats a city or governorate in the same sentence; a date just
+    before "elections"/"vote" is not taken for a non-election event; an event
+    with no date nearby gets the story's lead date (noted, lower confidence);
+    plural generic phrases ("rocket attacks") only take a date from their own
+    sentence. Drafts of the same event type at the same or a nested
     place on overlapping dates are merged. Every row keeps its evidence text
     and span (into the original text) and has ``status`` "draft".
     """
@@ -890,6 +920,10 @@ def draft_incidents(text: str, published: date | datetime | str, source: str = "
     sents = sentence_spans(ct.text)
     drafts: list[dict] = []
     events = m[m.kind == "event"]
+    # the story's own date: the first day-precision date not after publication, in the first paragraphs
+    lede_c = dt[(dt.precision == "day") & (dt.date_start == dt.date_end) & (dt.paragraph <= 2)
+                & (dt.date_start <= pub.isoformat())]
+    lede = lede_c.iloc[0] if not lede_c.empty else None
     for ev in events.itertuples():
         near_p = pl[(pl.paragraph == ev.paragraph) & ((pl.sentence - ev.sentence).abs() <= CONTEXT_SENTENCES)]
         near_d = dt[(dt.paragraph == ev.paragraph) & ((dt.sentence - ev.sentence).abs() <= CONTEXT_SENTENCES)]
@@ -897,6 +931,9 @@ def draft_incidents(text: str, published: date | datetime | str, source: str = "
         chosen = _link_place(near_p, ev, places_tab)
         generic = ev.text.lower().endswith("s") and ev.rule in ("event:drone", "event:rocket")
         dchosen = _link_date(near_d[near_d.sentence == ev.sentence] if generic else near_d, ev)
+        lede_used = False
+        if dchosen is None and not generic and lede is not None:
+            dchosen, lede_used = lede, True
         etype, sub = ev.event_type, ev.sub_event_type
         a, b, _ = sents[ev.sentence] if sents else (0, len(ct.text), 0)
         ev_start, ev_end = ct.span(a, b)
@@ -906,7 +943,7 @@ def draft_incidents(text: str, published: date | datetime | str, source: str = "
             ev_end -= 1
         sent_text = text[ev_start:ev_end]
         window = text[ct.span(*sents[max(0, ev.sentence - 2)][:2])[0]:ev_end] if sents else sent_text
-        if etype == "Battles" and _RIOT_WORDS.search(sent_text):
+        if etype == "Battles" and _RIOT_WORDS.search(window):
             etype, sub = "Riots", "Violent demonstration"
         if sub == "Peaceful protest" and re.search(r"\bstorm|stones|burn|tear\s+gas", sent_text, re.IGNORECASE):
             etype, sub = "Riots", "Violent demonstration"
@@ -928,6 +965,9 @@ def draft_incidents(text: str, published: date | datetime | str, source: str = "
                        event_date=dchosen.date_start,
                        time_precision=(1 if single else 2) if dchosen.precision == "day"
                        else {"week": 2}.get(dchosen.precision, 3))
+            if lede_used:
+                row["notes"] += "; date taken from the story's lead"
+                row["confidence"] = round(row["confidence"] - 0.1, 3)
         if (events.sentence == ev.sentence).sum() == 1:  # numbers only when the sentence has one event
             sc = cas[cas.sentence == ev.sentence]
             for kind, col in (("killed", "fatalities"), ("injured", "injuries")):
@@ -945,7 +985,7 @@ def draft_incidents(text: str, published: date | datetime | str, source: str = "
 
 def _related(a: str, b: str, places: pd.DataFrame) -> bool:
     if not a or not b:
-        return a == b
+        return True  # a place-less mention (a headline) joins a twin of the same type
     if a == b:
         return True
     pa, pb = places.at[a, "parent_id"], places.at[b, "parent_id"]

@@ -455,9 +455,20 @@ def _rejected_table(problems: pd.DataFrame, df: pd.DataFrame, file: str) -> pd.D
     """One row per rejected input row, its problems joined in check order."""
     if problems.empty:
         return pd.DataFrame(columns=REJECTED_COLUMNS)
-    g = problems.groupby("_row", sort=True)
-    table = pd.DataFrame({"column": g["column"].agg(lambda s: "; ".join(dict.fromkeys(s))),
-                          "reason": g["reason"].agg("; ".join)}).reset_index()
+    # Joined without a Python-level function per group: sort stably by row, prefix every
+    # problem after a row's first with "; ", then concatenate runs with np.add.reduceat.
+    problems = problems.sort_values("_row", kind="stable").reset_index(drop=True)
+    rows = problems["_row"].to_numpy()
+    starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
+    first = np.zeros(len(rows), bool)
+    first[starts] = True
+    col_once = ~problems.duplicated(["_row", "column"]).to_numpy()
+    cols = np.where(col_once, np.where(first, "", "; ") + problems["column"].to_numpy(dtype=object), "")
+    why = np.where(first, "", "; ") + problems["reason"].to_numpy(dtype=object)
+    table = pd.DataFrame({"_row": rows[starts],
+                          "column": np.add.reduceat(cols.astype(object), starts),
+                          "reason": np.add.reduceat(why.astype(object), starts)})
+    table["column"] = table["column"].str.removeprefix("; ")
     ids = df.set_index("_row")["event_id_cnty"]
     table["event_id_cnty"] = table["_row"].map(ids)
     table["file"] = file

@@ -154,6 +154,9 @@ def execute_job(job: Job, work_dir: str, kernel_name: str | None, no_input: bool
     """Execute one notebook with papermill into ``work_dir``; never raises for notebook errors."""
     import papermill as pm
 
+    # papermill's own parameter inspection cannot read typed Literal[...] declarations and
+    # warns about "unknown" parameters; ours were validated already, so keep its log quiet.
+    logging.getLogger("papermill").setLevel(logging.ERROR)
     work = Path(work_dir)
     work.mkdir(parents=True, exist_ok=True)
     trace = work / "_reads.txt"

@@ -69,7 +69,7 @@ def load_milestones(political: str | os.PathLike | None = None,
 def key_incidents(incidents: pd.DataFrame, ids: tuple[str, ...] = KEY_INCIDENT_IDS) -> pd.DataFrame:
     """Incidents shaped as milestones (kind ``incident``), labelled from their own date, type and place."""
     hit = incidents[incidents["event_id_cnty"].isin(ids)]
-    label = (hit["event_date"].dt.strftime("%-d %b %Y") + ": " + hit["sub_event_type"].str.lower()
+    label = (hit["event_date"].dt.day.astype(str) + hit["event_date"].dt.strftime(" %b %Y") + ": " + hit["sub_event_type"].str.lower()
              + ", " + hit["location"])
     return pd.DataFrame({"date": hit["event_date"], "milestone_id": hit["event_id_cnty"], "label": label,
                          "kind": "incident", "source_url": hit["source_url"], "origin": "incidents"})

@@ -1,0 +1,397 @@
+"""Elections 2018/2021: the curated tables, their validation, aggregates, charts, CLI and notebook 02.
+
+Expected numbers are read off geodata/elections/*.csv by hand (sums written out in comments).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import math
+import shutil
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.patches import Circle  # noqa: E402
+
+from iraq_atlas import charts, elections, maps  # noqa: E402
+from iraq_atlas.boundaries import load_boundaries  # noqa: E402
+from iraq_atlas.cli import main  # noqa: E402
+from iraq_atlas.datasets import DataError, data_path  # noqa: E402
+
+from conftest import run_notebook  # noqa: E402
+
+ELECTIONS = data_path("elections")
+
+
+@pytest.fixture(scope="module")
+def data() -> elections.ElectionData:
+    return elections.load_elections()
+
+
+# -- the real files ---------------------------------------------------------------------
+def test_real_files_load_with_329_seats_each_year(data):
+    n = data.national
+    assert n.groupby("year")["seats"].sum().to_dict() == {2018: 329, 2021: 329}
+    assert data.governorate_seats.groupby("year")["seats"].sum().to_dict() == {2018: 329, 2021: 329}
+    assert len(data.governorate_seats) == 36  # 18 governorates × 2 years
+    seats = n.set_index(["year", "list_id"])["seats"]
+    assert seats[(2018, "saairun")] == 54 and seats[(2021, "sadrist")] == 73
+    assert seats[(2018, "fatah")] == 48 and seats[(2021, "fatah")] == 17
+    # preliminary counts kept apart from the certified ones
+    assert seats[(2018, "fatah")] != n.set_index(["year", "list_id"]).loc[(2018, "fatah"), "seats_preliminary"] == 47
+
+
+def test_governorate_tables_hold_quota_seats_and_published_breakdowns(data):
+    g = data.governorate_seats.set_index(["year", "iso_3166_2"])
+    assert g.loc[(2018, "IQ-BG"), "seats"] == 71 and g.loc[(2018, "IQ-BG"), "minority_seats"] == 2
+    assert g.loc[(2021, "IQ-NI"), "seats"] == 34 and g.loc[(2021, "IQ-NI"), "minority_seats"] == 3
+    assert data.governorate_seats.groupby("year")["minority_seats"].sum().to_dict() == {2018: 9, 2021: 9}
+    assert int(data.governorate_seats.loc[data.governorate_seats["year"] == 2021, "constituencies"].sum()) == 83
+    r = data.governorate_results
+    assert sorted(r["iso_3166_2"].unique()) == ["IQ-DQ", "IQ-KA", "IQ-MA", "IQ-MU", "IQ-NA"]
+    assert set(r["year"]) == {2018}
+    # Dhi Qar 2018: Sairoon 6 + Fatah 5 + Nasr 3 + State of Law 3 + Hikma 2 = 19
+    assert r[r["iso_3166_2"] == "IQ-DQ"]["seats"].sum() == 19
+
+
+def test_milestones_are_dated_and_sorted(data):
+    ms = data.milestones
+    assert ms["date"].is_monotonic_increasing
+    row = ms.set_index("milestone_id").loc["ed_2018"]
+    assert str(row["date"].date()) == "2018-05-12" and row["kind"] == "election_day"
+    assert set(elections.milestones_for(ms, [2018])["date"].dt.year) <= {2018, 2019}
+
+
+# -- one broken file per rule --------------------------------------------------------------
+def _broken(tmp_path: Path, file: str, edit) -> Path:
+    """Copy the curated folder, apply ``edit`` to one table (a DataFrame of strings), return the folder."""
+    folder = tmp_path / "elections"
+    shutil.copytree(ELECTIONS, folder)
+    df = pd.read_csv(folder / file, dtype=str, keep_default_na=False)
+    df = edit(df)
+    df.to_csv(folder / file, index=False)
+    return folder
+
+
+def _set(row: int, column: str, value: str):
+    def edit(df):
+        df.loc[row - 1, column] = value  # data row N is index N-1
+        return df
+    return edit
+
+
+BROKEN = [
+    # (rule, file, edit, row, column, words in the reason)
+    ("year outside 2018/2021", "national_results.csv", _set(1, "year", "2019"), 1, "year", "not one of"),
+    ("negative seats", "national_results.csv", _set(3, "seats", "-1"), 3, "seats", "≥ 0"),
+    ("missing seats", "national_results.csv", _set(2, "seats", ""), 2, "seats", "missing"),
+    ("fractional seats", "governorate_seats.csv", _set(4, "seats", "16.5"), 4, "seats", "whole number"),
+    ("text as seats", "governorate_results.csv", _set(2, "seats", "five"), 2, "seats", "not a number"),
+    ("unknown ISO code", "governorate_seats.csv", _set(5, "iso_3166_2", "IQ-XX"), 5, "iso_3166_2", "unknown ISO"),
+    ("name instead of code", "governorate_results.csv", _set(1, "iso_3166_2", "Dhi Qar"), 1, "iso_3166_2",
+     "did you mean IQ-DQ"),
+    ("bloc outside the vocabulary", "national_results.csv", _set(6, "bloc", "secular"), 6, "bloc", "unknown bloc"),
+    ("list_id not in national results", "governorate_results.csv", _set(3, "list_id", "nasr_2018"), 3, "list_id",
+     "not in the national results"),
+    ("bloc differs from national", "governorate_results.csv", _set(4, "bloc", "sunni"), 4, "bloc", "differs"),
+    ("missing source_url", "national_results.csv", _set(7, "source_url", ""), 7, "source_url", "missing"),
+    ("source that is not a URL", "governorate_seats.csv", _set(8, "source_url", "IHEC leaflet"), 8, "source_url",
+     "http(s) URL"),
+    ("milestone with bad date", "milestones.csv", _set(2, "date", "2018-13-40"), 2, "date", "not a date"),
+    ("milestone kind", "milestones.csv", _set(3, "kind", "party"), 3, "kind", "not one of"),
+    ("duplicate list", "national_results.csv", _set(2, "list_id", "saairun"), 2, "list_id", "duplicate"),
+    ("more quota seats than seats", "governorate_seats.csv", _set(1, "minority_seats", "16"), 1, "minority_seats",
+     "exceed"),
+]
+
+
+@pytest.mark.parametrize("rule,file,edit,row,column,words", BROKEN, ids=[b[0] for b in BROKEN])
+def test_each_rule_rejects_a_broken_file(tmp_path, rule, file, edit, row, column, words):
+    folder = _broken(tmp_path, file, edit)
+    with pytest.raises(DataError) as err:
+        elections.load_elections(folder)
+    msg = str(err.value)
+    assert f"{file}, row {row}, column '{column}'" in msg, msg
+    assert words in msg, msg
+
+
+@pytest.mark.parametrize("file,edit,words", [
+    # 2018 Sairoon 54 → 55 makes the national 2018 total 330
+    ("national_results.csv", _set(1, "seats", "55"), "2018 (rows 1–37): list seats add up to 330, not the national total of 329"),
+    # 2021 Baghdad (data row 23) 71 → 70 makes the governorates add up to 328
+    ("governorate_seats.csv", _set(23, "seats", "70"), "2021 (rows 19–36): governorate seats add up to 328"),
+    # Dhi Qar 2018 Sairoon 6 → 7: the breakdown no longer matches the 19 seats
+    ("governorate_results.csv", _set(1, "seats", "7"), "2018 IQ-DQ (rows 1–5): lists add up to 20, but the governorate elects 19"),
+])
+def test_totals_that_do_not_add_up_name_file_rows_and_column(tmp_path, file, edit, words):
+    folder = _broken(tmp_path, file, edit)
+    with pytest.raises(DataError) as err:
+        elections.load_elections(folder)
+    msg = str(err.value)
+    assert f"{file}, column 'seats'" in msg and words in msg, msg
+
+
+def test_missing_column_and_missing_governorate_are_reported(tmp_path):
+    folder = _broken(tmp_path, "national_results.csv", lambda df: df.drop(columns="seats"))
+    with pytest.raises(DataError, match=r"national_results.csv, column 'seats': required column is missing"):
+        elections.load_national_results(folder / "national_results.csv")
+    folder2 = _broken(tmp_path / "b", "governorate_seats.csv", lambda df: df[df["iso_3166_2"] != "IQ-MU"])
+    with pytest.raises(DataError, match=r"2018: governorates missing: \['IQ-MU'\]"):
+        elections.load_governorate_seats(folder2 / "governorate_seats.csv")
+
+
+def test_every_problem_is_reported_not_just_the_first(tmp_path):
+    def two(df):
+        df.loc[0, "bloc"] = "x"
+        df.loc[9, "seats"] = "-2"
+        return df
+    folder = _broken(tmp_path, "national_results.csv", two)
+    with pytest.raises(DataError) as err:
+        elections.load_national_results(folder / "national_results.csv")
+    assert len(err.value.problems) == 2
+
+
+# -- aggregates and change ----------------------------------------------------------------------
+def test_seats_by_bloc_match_hand_counts(data):
+    b = elections.seats_by_bloc(data.national).set_index(["year", "bloc"])["seats"]
+    # sunni 2018: Qarar 14 + Anbar 6 + Baghdad Alliance 3 + Arabs of Kirkuk 3 + Nineveh 3 + Hasm 3 + Masses 2 + Saladin 1
+    assert b[(2018, "sunni")] == 35
+    # sunni 2021: Taqaddum 37 + Azm 14 + Identity 3 + Hasm 3 + Masses 1 + INP 1 + Arabs of Kirkuk 1 + Nation 1
+    assert b[(2021, "sunni")] == 61
+    # iran_aligned 2021: Fatah 17 + National Contract 4 + Huquq 1
+    assert b[(2021, "iran_aligned")] == 22
+    # kurdish: 2018 KDP 25 + PUK 18 + Gorran 5 + NGM 4 + CDJ 2 + KIU 2 + Komal 2; 2021 KDP 31 + KA 17 + NGM 9 + Komal 1
+    assert b[(2018, "kurdish")] == 58 and b[(2021, "kurdish")] == 58
+    assert b[(2021, "protest")] == 15 and (2018, "protest") not in b.index  # Imtidad 9 + Ishraqat Kanoon 6
+    share = elections.seats_by_bloc(data.national).set_index(["year", "bloc"])["share_pct"]
+    assert share[(2021, "sadrist")] == round(73 / 329 * 100, 2) == 22.19
+
+
+def test_change_by_bloc_and_by_list(data):
+    c = elections.change_by_bloc(data.national).set_index("bloc")
+    assert (c.loc["sadrist", "seats_2018"], c.loc["sadrist", "seats_2021"], c.loc["sadrist", "change"]) == (54, 73, 19)
+    assert (c.loc["iran_aligned", "seats_2018"], c.loc["iran_aligned", "seats_2021"]) == (48, 22)
+    assert (c.loc["protest", "seats_2018"], c.loc["protest", "change"]) == (0, 15)
+    assert c["change"].sum() == 0  # 329 seats both times
+    assert c.loc["sadrist", "share_change_pp"] == pytest.approx(22.19 - 16.41, abs=0.011)
+    lists = elections.change_by_list(data.national).set_index("list_id")
+    assert (lists.loc["fatah", "seats_2018"], lists.loc["fatah", "seats_2021"], lists.loc["fatah", "change"]) == (48, 17, -31)
+    assert lists.loc["sadrist", "matched_by"] == "leader" and lists.loc["sadrist", "seats_2018"] == 54
+    assert lists.loc["kdp", "change"] == 6  # 25 → 31
+    assert "ansf" not in lists.index  # Abadi and Hakim's joint list is not Nasr under another name
+
+
+def test_list_successors_rule_on_a_small_table():
+    national = pd.DataFrame([
+        {"year": 2018, "list_id": "a", "leader": "X", "bloc": "sunni"},
+        {"year": 2018, "list_id": "b", "leader": "Y", "bloc": "sunni"},
+        {"year": 2018, "list_id": "c", "leader": "Z", "bloc": "kurdish"},
+        {"year": 2021, "list_id": "a2", "leader": "X", "bloc": "sunni"},       # same leader and bloc
+        {"year": 2021, "list_id": "b", "leader": "Q", "bloc": "sunni"},        # same id
+        {"year": 2021, "list_id": "c2", "leader": "Z", "bloc": "other"},       # bloc differs
+        {"year": 2021, "list_id": "d", "leader": "Y; Z", "bloc": "sunni"},     # joint list
+    ])
+    pairs = elections.list_successors(national)
+    assert sorted(map(tuple, pairs.to_numpy().tolist())) == [("a", "a2", "leader"), ("b", "b", "list_id")]
+
+
+@pytest.mark.parametrize("by", ["list", "bloc", "governorate"])
+def test_seats_table_adds_up(data, by):
+    for year in (2018, 2021):
+        t = elections.seats_table(year, by, data)
+        assert list(t.columns) == ["year", "name", "iso_3166_2", "bloc", "seats"]
+        assert t["seats"].sum() == 329 and set(t["year"]) == {year}
+        if by == "governorate":
+            assert len(t) == 18 and t["iso_3166_2"].str.match(r"^IQ-[A-Z]{2}$").all()
+        else:
+            assert (t["iso_3166_2"] == "").all() and (t["bloc"] != "").all()
+
+
+def test_seats_table_rejects_bad_arguments(data):
+    with pytest.raises(ValueError, match="year must be one of"):
+        elections.seats_table(2014, "list", data)
+    with pytest.raises(ValueError, match="by must be"):
+        elections.seats_table(2018, "party", data)
+
+
+def test_turnout_and_coverage_say_not_published(data):
+    t = elections.turnout(data.governorate_seats)
+    assert (t["status"] == "not published").all() and t["turnout_pct"].isna().all()
+    cov = elections.breakdown_coverage(data.governorate_seats, data.governorate_results)
+    assert (cov["breakdown"] == "published").sum() == 5 and len(cov) == 36
+
+
+def test_notebook_parameter_checks():
+    assert elections.check_years(["2021", "2018", "2021"]) == [2018, 2021]
+    with pytest.raises(ValueError, match="parameter 'years': 2019"):
+        elections.check_years(["2019"])
+    assert elections.check_governorates(["Nineveh", "IQ-BG"]) == ["IQ-NI", "IQ-BG"]
+    assert len(elections.check_governorates([])) == 18
+    with pytest.raises(ValueError, match="parameter 'governorates'"):
+        elections.check_governorates(["Atlantis"])
+    with pytest.raises(ValueError, match="parameter 'grouping'"):
+        elections.check_grouping("party")
+
+
+# -- CLI -------------------------------------------------------------------------------------------
+def _cli(capsys, *args) -> list[dict]:
+    assert main(["elections", *args]) == 0
+    return list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+
+
+def test_cli_by_list_bloc_and_governorate(capsys):
+    rows = _cli(capsys, "--year", "2021", "--by", "list", "--format", "csv")
+    assert list(rows[0]) == ["year", "name", "iso_3166_2", "bloc", "seats"]
+    assert rows[0]["name"] == "Sadrist Movement (Sadrist Bloc)" and rows[0]["seats"] == "73"
+    assert sum(int(r["seats"]) for r in rows) == 329
+    fatah = [r for r in rows if r["name"] == "Fatah Alliance"]
+    assert fatah == [{"year": "2021", "name": "Fatah Alliance", "iso_3166_2": "", "bloc": "iran_aligned", "seats": "17"}]
+    blocs = {r["bloc"]: int(r["seats"]) for r in _cli(capsys, "--year", "2018", "--by", "bloc")}
+    assert blocs["sadrist"] == 54 and blocs["iran_aligned"] == 48 and sum(blocs.values()) == 329
+    govs = {r["iso_3166_2"]: int(r["seats"]) for r in _cli(capsys, "--year", "2018", "--by", "governorate")}
+    assert len(govs) == 18 and govs["IQ-BG"] == 71 and govs["IQ-MU"] == 7 and sum(govs.values()) == 329
+
+
+def test_cli_rejects_unknown_year(capsys):
+    with pytest.raises(SystemExit):
+        main(["elections", "--year", "2019", "--by", "list"])
+    assert "invalid choice" in capsys.readouterr().err
+
+
+# -- charts -------------------------------------------------------------------------------------------
+def test_hemicycle_layout_small_case_by_hand():
+    # 5 seats: 2 rows (radii 0.4 and 1.0); 5·0.4/1.4 = 1.43 → 1 seat inside, 3.57 → 4 outside
+    lay = charts.hemicycle_layout(5)
+    assert lay.groupby("row").size().tolist() == [1, 4]
+    inner = lay[lay["row"] == 0].iloc[0]
+    assert (round(inner["x"], 9), round(inner["y"], 9)) == (0.0, 0.4)
+    outer = lay[lay["row"] == 1]
+    assert [round(math.degrees(a)) for a in outer["angle"]] == [180, 120, 60, 0]
+    assert charts.hemicycle_layout(1)[["x", "y"]].round(9).values.tolist() == [[0.0, 1.0]]
+
+
+def test_hemicycle_layout_329_seats_do_not_overlap():
+    lay = charts.hemicycle_layout(329)
+    assert len(lay) == 329 and lay["angle"].is_monotonic_decreasing
+    assert (lay["y"] >= -1e-9).all() and lay["radius"].between(0.4 - 1e-9, 1 + 1e-9).all()
+    r = lay.attrs["seat_radius"]
+    pts = lay[["x", "y"]].to_numpy()
+    closest = min(math.dist(p, q) for p, q in itertools.combinations(pts, 2))
+    assert closest > 2 * r > 0
+    assert abs(lay["x"].sum()) < 1e-9  # symmetric about the centre line
+
+
+def test_hemicycle_draws_one_circle_per_seat(data, tmp_path):
+    blocs = elections.seats_by_bloc(data.national)
+    fig = charts.hemicycle(blocs[blocs["year"] == 2021], "2021")
+    ax = fig.axes[0]
+    seats = [p for p in ax.patches if isinstance(p, Circle) and (p.get_gid() or "").startswith("seat-")]
+    assert len(seats) == 329
+    assert sum(p.get_gid() == "seat-sadrist" for p in seats) == 73
+    assert matplotlib.colors.to_hex(seats[0].get_facecolor()) == charts.BLOC_COLORS["sadrist"]  # leftmost wedge
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "Sadrist — 73" in legend and "Iran-aligned (Fatah & allies) — 22" in legend
+    png, svg = charts.save_figure(fig, tmp_path, "02_hemicycle_2021")
+    plt.close(fig)
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 20_000
+    assert svg.read_text().count('id="seat-sadrist"') == 73
+
+
+def test_seat_change_chart_labels_the_big_moves(data, tmp_path):
+    fig = charts.seat_change_chart(elections.change_by_bloc(data.national), elections.change_by_list(data.national))
+    texts = [t.get_text() for ax in fig.axes for t in ax.texts]
+    assert "54 → 73 (+19)" in texts and "48 → 17 (−31)" in texts and "48 → 22 (−26)" in texts
+    assert len(fig.axes) == 2
+    png, svg = charts.save_figure(fig, tmp_path, "02_seat_change")
+    plt.close(fig)
+    assert png.stat().st_size > 20_000 and "Fatah" in svg.read_text()
+
+
+def test_seats_map_tile_grid_offline(data, tmp_path):
+    grid = load_boundaries("ADM1")
+    assert grid.is_fallback
+    part = data.governorate_seats[data.governorate_seats["year"] == 2018]
+    blocs = elections.governorate_blocs(data.governorate_results)
+    fig = charts.seats_map(part, grid, 2018, blocs=blocs)
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert "IQ-BG\n71" in texts and "IQ-MU\n7" in texts
+    assert "tile-grid" in fig.axes[0].get_title()
+    png, _ = charts.save_figure(fig, tmp_path, "map")
+    plt.close(fig)
+    assert png.stat().st_size > 20_000
+
+
+def test_seats_map_choropleth_with_real_polygons(data, adm1, tmp_path):
+    part = data.governorate_seats[data.governorate_seats["year"] == 2021]
+    fig = charts.seats_map(part, adm1, 2021, highlight=["IQ-BG"])
+    ax = fig.axes[0]
+    texts = [t.get_text() for t in ax.texts]
+    assert "71" in texts and "34" in texts and "tile-grid" not in ax.get_title()
+    png, svg = charts.save_figure(fig, tmp_path, "map")
+    plt.close(fig)
+    assert png.stat().st_size > 20_000 and svg.stat().st_size > 50_000
+
+
+def test_turnout_chart_never_draws_missing_as_zero(tmp_path):
+    t = pd.DataFrame({"year": [2021] * 2, "iso_3166_2": ["IQ-BA", "IQ-BG"], "turnout_pct": [51.3, None]})
+    fig = charts.turnout_chart(t, [2021])
+    texts = [x.get_text() for x in fig.axes[0].texts]
+    assert "BA\n51.3%" in texts
+    assert sum("not\npublished" in x for x in texts) == 17
+    assert "0.0%" not in " ".join(texts)
+    assert fig.axes[0].get_title() == "2021: 1 of 18 governorates published"
+    charts.save_figure(fig, tmp_path, "turnout")
+    plt.close(fig)
+
+
+def test_interactive_seats_map_is_offline_and_coloured(data, tmp_path):
+    m = elections.seats_folium_map(data.governorate_seats, 2021, load_boundaries("ADM1"), ["IQ-BG", "IQ-NI"])
+    path = maps.save_map(m, tmp_path / "02_seats.html")
+    page = path.read_text()
+    assert "Baghdad: 71 seats" in page and "Seats by governorate, 2021" in page
+    assert "<script src=\"http" not in page
+    # highlighted governorates are shaded, the other sixteen grey
+    assert page.count('"_color": "#e0e0e0"') >= 16
+
+
+# -- notebook -----------------------------------------------------------------------------------------
+EXPECTED_FIGURES = ["02_hemicycle_2018", "02_hemicycle_2021", "02_seat_change", "02_seats_map_2018",
+                    "02_seats_map_2021", "02_turnout"]
+
+
+def _check_run(out: Path) -> None:
+    for stem in EXPECTED_FIGURES:
+        for ext in ("png", "svg"):
+            f = out / "figures" / f"{stem}.{ext}"
+            assert f.exists() and f.stat().st_size > 5_000, f
+    assert (out / "maps" / "02_seats_by_governorate_2021.html").stat().st_size > 50_000
+    gov = pd.read_csv(out / "tables" / "02_seats_by_governorate.csv")
+    assert gov.groupby("year")["seats"].sum().to_dict() == {2018: 329, 2021: 329}
+
+
+def test_notebook_runs_offline_with_tile_grid(tmp_path):
+    run_notebook("02_elections.ipynb", tmp_path)
+    _check_run(tmp_path)
+    blocs = pd.read_csv(tmp_path / "tables" / "02_change_by_bloc.csv").set_index("bloc")
+    assert blocs.loc["sadrist", "change"] == 19
+
+
+def test_notebook_runs_with_real_boundaries_and_list_grouping(tmp_path, geodata_dir):
+    run_notebook("02_elections.ipynb", tmp_path, boundaries_path=str(geodata_dir), grouping="list")
+    _check_run(tmp_path)
+    lists = pd.read_csv(tmp_path / "tables" / "02_change_by_list.csv").set_index("list_id")
+    assert lists.loc["fatah", "seats_2021"] == 17
+
+
+def test_notebook_rejects_unknown_year(tmp_path):
+    import papermill as pm
+
+    with pytest.raises(pm.PapermillExecutionError, match="parameter 'years'"):
+        run_notebook("02_elections.ipynb", tmp_path, years=["2019"])
