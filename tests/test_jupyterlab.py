@@ -58,6 +58,19 @@ def _wait_for_status(proc: subprocess.Popen, base: str, token: str, log: Path) -
     pytest.fail(f"jupyter lab did not answer within {SERVER_START_S} s:\n{log.read_text()[-3000:]}")
 
 
+def _wait_for_idle_kernel(base: str, token: str, notebook: str, timeout_s: float = 120) -> None:
+    """Wait until the server reports a session for the notebook whose kernel is idle (started, connected)."""
+    deadline = time.monotonic() + timeout_s
+    sessions: list = []
+    while time.monotonic() < deadline:
+        sessions = _api(base, token, "/api/sessions")
+        if any(s.get("path", "").endswith(notebook) and (s.get("kernel") or {}).get("execution_state") == "idle"
+               for s in sessions):
+            return
+        time.sleep(0.25)  # polling interval
+    pytest.fail(f"no idle kernel for {notebook} after {timeout_s} s: {sessions}")
+
+
 @pytest.fixture
 def lab_server(tmp_path):
     """A JupyterLab server over a temp copy of notebooks/; yields (base URL, token, root)."""
@@ -124,8 +137,8 @@ def test_lab_lists_runs_and_shows_the_map(chromium, lab_server):
                   timeout=60_000)
         # the notebook is open and its kernel is ready
         page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=90_000)
-        page.wait_for_selector(".jp-NotebookPanel-toolbar .jp-Notebook-ExecutionIndicator[data-status='idle']",
-                               timeout=120_000)
+        _wait_for_idle_kernel(base, token, "01_places.ipynb")
+        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
         # Run → Run All Cells, through the menu bar as a user would
         page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
         page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
@@ -142,6 +155,9 @@ def test_lab_lists_runs_and_shows_the_map(chromium, lab_server):
         assert page.locator(".jp-OutputArea-output .jp-RenderedText[data-mime-type='application/vnd.jupyter.error']"
                             ).count() == 0
         assert (root / "outputs" / "maps" / "01_baghdad.html").exists()
+    except Exception:
+        page.screenshot(path=str(root.parent / "lab-failure.png"), full_page=True)  # kept for diagnosis
+        raise
     finally:
         context.close()
     assert errors == [], f"page errors in the lab UI: {errors}"

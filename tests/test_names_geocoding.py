@@ -102,3 +102,20 @@ def test_geocode_cli_csv(capsys):
     assert list(out.columns) == ["query", "place_id", "name", "lat", "lon", "governorate_iso", "confidence", "status"]
     assert list(out.status) == ["matched", "fuzzy", "unresolved"]
     assert out.loc[0, "governorate_iso"] == "IQ-BG"
+
+
+def test_to_iso_every_code_pcode_and_common_spelling():
+    from iraq_atlas.governorates import iso_codes, load_governorates, to_iso
+
+    for code in iso_codes():
+        assert to_iso(code) == code and to_iso(code.lower()) == code
+    table = load_governorates()
+    for p, iso in zip(table.ocha_pcode, table.iso_3166_2):
+        assert to_iso(p) == iso
+    spellings = {"Ninewa": "IQ-NI", "Nineveh": "IQ-NI", "Thi Qar": "IQ-DQ", "Dhi Qar": "IQ-DQ",
+                 "Kerbala": "IQ-KA", "Karbala": "IQ-KA", "Al-Qadissiya": "IQ-QA", "Diwaniyah": "IQ-QA",
+                 "Salah Al-Din": "IQ-SD", "Saladin": "IQ-SD", "Duhok": "IQ-DA", "Dahuk": "IQ-DA",
+                 "Erbil": "IQ-AR", "Arbil": "IQ-AR", "Al-Anbar": "IQ-AN", "Anbar": "IQ-AN",
+                 "بغداد": "IQ-BG", "Atlantis": None, "": None}
+    for name, iso in spellings.items():
+        assert to_iso(name) == iso, name

@@ -55,11 +55,10 @@ def _lookup() -> dict[str, str]:
     table = load_governorates()
     keys: dict[str, str] = {}
     for code, official in iso_codes().items():
-        keys[normalise(code)] = code
         keys[normalise(official.replace(" Governorate", ""))] = code
     for r in table.itertuples():
-        names = [r.iso_3166_2, r.name_en, r.name_ar, r.ocha_pcode, r.ocha_name,
-                 r.geoboundaries_name, *split_list(r.variants)]
+        # codes are matched exactly in to_iso(): normalising "IQ-AN" would drop "an" as an article
+        names = [r.name_en, r.name_ar, r.ocha_name, r.geoboundaries_name, *split_list(r.variants)]
         for n in names:
             if n:
                 keys[normalise(n)] = r.iso_3166_2
@@ -74,7 +73,19 @@ def to_iso(value: str | None) -> str | None:
     text = str(value).strip()
     if not text:
         return None
+    code = text.upper()
+    if code in iso_codes():
+        return code
+    pcodes = _pcodes()
+    if code in pcodes:
+        return pcodes[code]
     return _lookup().get(normalise(text))
+
+
+@lru_cache(maxsize=1)
+def _pcodes() -> dict[str, str]:
+    table = load_governorates()
+    return {p.upper(): iso for p, iso in zip(table.ocha_pcode, table.iso_3166_2) if p}
 
 
 def governorate_names() -> dict[str, str]:
