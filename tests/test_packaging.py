@@ -49,3 +49,17 @@ def test_notebooks_committed_clean_and_parameterised():
         code = [c for c in nb.cells if c.cell_type == "code"]
         assert "parameters" in code[0].metadata.get("tags", []), path.name
         assert all(not c.outputs and c.execution_count is None for c in code), f"{path.name} has outputs"
+
+
+def test_plain_papermill_sees_every_declared_parameter():
+    """`papermill -p NAME VALUE` must work without our runner: its own inspection reads each parameter."""
+    import nbformat
+    from papermill.translators import PythonTranslator
+
+    from iraq_atlas.params import read_params
+
+    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        cell = next(c for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code")
+        seen = {p.name for p in PythonTranslator.inspect(cell)}
+        declared = set(read_params(path).params)
+        assert declared and declared <= seen, f"{path.name}: papermill cannot read {sorted(declared - seen)}"

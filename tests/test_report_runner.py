@@ -13,11 +13,11 @@ from iraq_atlas import report
 from iraq_atlas.params import ParameterError, read_params
 from iraq_atlas.report import RunOptions, discover, plan, run_report
 
-PARAMS_A = '''from typing import Literal
+PARAMS_A = '''
 label: str = "alpha"  # text written to the table
 repeat: int = 2  # how many rows
 day: str = "2021-10-10"  # a day, YYYY-MM-DD
-mode: Literal["fast", "slow"] = "fast"  # a choice
+mode: str = "fast"  # a choice (one of: fast, slow)
 output_dir: str = "outputs"  # where files go'''
 
 BODY_A = '''from pathlib import Path
@@ -214,3 +214,19 @@ def test_dask_executor_on_local_cluster(suite):
     assert _status(res) == {"01_alpha": "ok", "02_beta": "ok"}
     assert (run / "tables" / "01_rows.csv").read_text().count("\n") == 2
     assert json.loads((run / "manifest.json").read_text())["executor"] == "dask"
+
+
+def test_literal_annotations_declare_choices_too(tmp_path):
+    nb = tmp_path / "01_lit.ipynb"
+    _nb(nb, 'from typing import Literal\nby: Literal["list", "bloc"] = "bloc"  # grouping\noutput_dir: str = "o"  # out', "pass")
+    spec = read_params(nb)
+    assert spec.params["by"].type == "choice" and spec.params["by"].choices == ("list", "bloc")
+    with pytest.raises(ParameterError, match="'by' must be one of"):
+        plan([nb], {"by": "region"})
+
+
+def test_choice_default_outside_its_choices_is_rejected(tmp_path):
+    nb = tmp_path / "01_bad.ipynb"
+    _nb(nb, 'by: str = "region"  # grouping (one of: list, bloc)\noutput_dir: str = "o"  # out', "pass")
+    with pytest.raises(ParameterError, match="default 'region' of 'by' is not one of"):
+        read_params(nb)

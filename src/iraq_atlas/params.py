@@ -7,7 +7,10 @@ A parameter is a typed assignment with its help text in a trailing comment::
     by: Literal["list", "bloc"] = "bloc"  # grouping
 
 Supported types: str, int, float, bool, list[str] and Literal[...] choices.
-A help text containing ``YYYY-MM-DD`` makes the value a date (empty allowed).
+A help text ending in ``(one of: a, b, c)`` declares choices too, in a form that
+papermill's own parameter inspection also reads (it cannot parse ``Literal``);
+help texts avoid ``=`` for the same reason. A help text containing
+``YYYY-MM-DD`` makes the value a date (empty allowed).
 Values from the command line arrive as text and are converted with these
 declared types, never guessed, and never pasted into code as text: papermill
 receives Python objects.
@@ -19,12 +22,16 @@ import ast
 import datetime as dt
 import io
 import json
+import re
 import tokenize
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import nbformat
+
+
+_ONE_OF = re.compile(r"\(one of:\s*([^)]*)\)\s*$")
 
 
 class ParameterError(ValueError):
@@ -95,7 +102,13 @@ def read_params(notebook: str | Path) -> NotebookParams:
                 default = ast.literal_eval(node.value)
             except ValueError as exc:
                 raise ParameterError(f"{where}: default of {name!r} must be a literal") from exc
-            out.params[name] = Parameter(name, typ, default, comments.get(node.lineno, ""), choices)
+            help_text = comments.get(node.lineno, "")
+            listed = _ONE_OF.search(help_text)
+            if listed and typ == "str":
+                typ, choices = "choice", tuple(c.strip() for c in listed.group(1).split(",") if c.strip())
+            if typ == "choice" and default not in choices:
+                raise ParameterError(f"{where}: default {default!r} of {name!r} is not one of {list(choices)}")
+            out.params[name] = Parameter(name, typ, default, help_text, choices)
         elif isinstance(node, (ast.Import, ast.ImportFrom, ast.Expr)):
             continue  # `from typing import Literal`, docstrings
         else:
