@@ -167,7 +167,7 @@ class SafeGeoJson(folium.map.Layer):
       if (o.cluster) { holder = L.markerClusterGroup({chunkedLoading: true}); holder.addLayers(geo.getLayers()); }
       if (o.timeField) {
         window.IA_TIME = window.IA_TIME || [];
-        window.IA_TIME.push({geo: geo, holder: holder, field: o.timeField});
+        window.IA_TIME.push({all: geo.getLayers().slice(), holder: holder, field: o.timeField});
       }
       return holder;
     })({{ this.get_name() }}_data, {{ this.get_name() }}_opts, {{ this._parent.get_name() }});
@@ -251,7 +251,7 @@ class _TimeSlider(MacroElement):
           label.textContent = 'Up to ' + day + ' (' + days[0] + ' – ' + days[days.length - 1] + ')';
           (window.IA_TIME || []).forEach(function (t) {
             t.holder.clearLayers();
-            var keep = t.geo.getLayers().filter(function (l) { return String(l.feature.properties[t.field]) <= day; });
+            var keep = t.all.filter(function (l) { return String(l.feature.properties[t.field]) <= day; });
             if (t.holder.addLayers) { t.holder.addLayers(keep); } else { keep.forEach(function (l) { t.holder.addLayer(l); }); }
           });
         }
