@@ -13,6 +13,7 @@ def register(sub: argparse._SubParsersAction, print_table) -> None:
     _register_elections(sub, print_table)
     _register_incidents(sub, print_table)
     _register_geoparse(sub, print_table)
+    _register_merge(sub, print_table)
     return None
 
 
@@ -96,6 +97,22 @@ def _register_geoparse(sub: argparse._SubParsersAction, print_table) -> None:
         from .geoparse import cli_table
 
         print_table(cli_table(args.files, args.published), args.format)
+        return 0
+
+    g.set_defaults(func=run)
+
+
+def _register_merge(sub: argparse._SubParsersAction, print_table) -> None:
+    """``iraq-atlas merge``: incidents per governorate with seats, one row per governorate (zeros kept)."""
+    g = sub.add_parser("merge", help="incidents per governorate joined with 2018/2021 seats (all 18 governorates)")
+    _incident_source_args(g)
+    g.add_argument("--boundaries", metavar="PATH", help="governorate boundaries file or folder")
+    g.add_argument("--format", choices=["csv", "json", "table"], default="csv")
+
+    def run(args) -> int:
+        from .merge import summary_table
+
+        print_table(summary_table(args.source, args.format_in, args.start, args.end, args.boundaries), args.format)
         return 0
 
     g.set_defaults(func=run)
