@@ -69,6 +69,40 @@ def test_milestones_are_dated_and_sorted(data):
     assert set(elections.milestones_for(ms, [2018])["date"].dt.year) <= {2018, 2019}
 
 
+def test_national_turnout_loads_as_announced(data):
+    t = data.national_turnout
+    assert list(zip(t["year"], t["stage"])) == [(2018, "preliminary"), (2021, "preliminary"), (2021, "final")]
+    rows = t.set_index(["year", "stage"])
+    # national_turnout.csv row 1: 10,840,989 votes, 44.52%, no exact registered total in the source
+    assert rows.loc[(2018, "preliminary"), "turnout_pct"] == 44.52
+    assert rows.loc[(2018, "preliminary"), "votes_cast"] == 10_840_989
+    assert pd.isna(rows.loc[(2018, "preliminary"), "registered_voters"])
+    # row 2: 41% from 94% of stations (9,077,779 of 22,116,368)
+    assert rows.loc[(2021, "preliminary"), "turnout_pct"] == 41
+    assert rows.loc[(2021, "preliminary"), "votes_cast"] == 9_077_779
+    # row 3: final 44% as IHEC announced it, 9,629,601 of 22,116,368 (which would be 43.54%)
+    final = rows.loc[(2021, "final")]
+    assert final["turnout_pct"] == 44 and final["votes_cast"] == 9_629_601
+    assert final["registered_voters"] == 22_116_368
+    assert round(final["votes_cast"] / final["registered_voters"] * 100, 2) == 43.54
+    assert t["source_url"].str.startswith("https://").all()
+
+
+def test_national_turnout_table_prefers_final(data):
+    table = elections.national_turnout_table(data)
+    assert list(table.columns) == ["year", "stage", "registered_voters", "votes_cast", "turnout_pct", "source_url"]
+    assert table[["year", "stage", "turnout_pct"]].values.tolist() == [[2018, "preliminary", 44.52],
+                                                                       [2021, "final", 44.0]]
+    # final wins whatever the row order; a year with only a preliminary figure keeps it
+    small = pd.DataFrame({"year": [2021, 2021, 2018], "stage": ["final", "preliminary", "preliminary"],
+                          "registered_voters": [None] * 3, "votes_cast": [None] * 3,
+                          "turnout_pct": [44.0, 41.0, 44.52], "source_url": ["https://x"] * 3})
+    picked = elections.national_turnout_table(small)
+    assert picked[["year", "stage", "turnout_pct"]].values.tolist() == [[2018, "preliminary", 44.52],
+                                                                        [2021, "final", 44.0]]
+    assert elections.national_turnout_table(elections.ElectionData(*[None] * 4)).empty
+
+
 # -- one broken file per rule --------------------------------------------------------------
 def _broken(tmp_path: Path, file: str, edit) -> Path:
     """Copy the curated folder, apply ``edit`` to one table (a DataFrame of strings), return the folder."""
@@ -109,6 +143,15 @@ BROKEN = [
     ("duplicate list", "national_results.csv", _set(2, "list_id", "saairun"), 2, "list_id", "duplicate"),
     ("more quota seats than seats", "governorate_seats.csv", _set(1, "minority_seats", "16"), 1, "minority_seats",
      "exceed"),
+    # national_turnout.csv: row 2 is 2021 preliminary, row 3 2021 final
+    ("duplicate turnout year and stage", "national_turnout.csv", _set(2, "stage", "final"), 3, "stage",
+     "duplicate row for year=2021, stage=final"),
+    ("unknown turnout stage", "national_turnout.csv", _set(1, "stage", "provisional"), 1, "stage",
+     "'provisional' is not one of preliminary, final"),
+    ("turnout above 100", "national_turnout.csv", _set(2, "turnout_pct", "120"), 2, "turnout_pct", "≤ 100"),
+    ("turnout without source", "national_turnout.csv", _set(3, "source_url", ""), 3, "source_url", "missing"),
+    ("negative votes cast", "national_turnout.csv", _set(1, "votes_cast", "-5"), 1, "votes_cast", "≥ 0"),
+    ("turnout year outside 2018/2021", "national_turnout.csv", _set(1, "year", "2014"), 1, "year", "not one of"),
 ]
 
 
@@ -351,6 +394,30 @@ def test_turnout_chart_never_draws_missing_as_zero(tmp_path):
     plt.close(fig)
 
 
+def test_turnout_chart_draws_national_bars_beside_the_governorates(data, tmp_path):
+    national = elections.national_turnout_table(data)
+    fig = charts.turnout_chart(elections.turnout(data.governorate_seats), [2018, 2021], national=national)
+    assert len(fig.axes) == 3
+    gov, nat = fig.axes[0], fig.axes[-1]
+    assert gov.get_title() == "2018: 0 of 18 governorates published"
+    assert sum("not\npublished" in t.get_text() for a in fig.axes[:2] for t in a.texts) == 36
+    bars = [p for p in nat.patches if (p.get_gid() or "").startswith("national-turnout-")]
+    assert [p.get_gid() for p in bars] == ["national-turnout-2018", "national-turnout-2021"]
+    assert [round(p.get_height(), 2) for p in bars] == [44.52, 44.0]
+    assert nat.get_xlim()[0] < bars[0].get_x() < bars[1].get_x()
+    texts = [t.get_text() for t in nat.texts]
+    assert texts == ["44.5%\n(preliminary)", "44.0%\n(final)"]
+    assert nat.get_ylim() == (0, 100)
+    # only one year chosen: one bar
+    one = charts.turnout_chart(elections.turnout(data.governorate_seats), [2021],
+                               national=national[national["year"] == 2021])
+    assert [p.get_height() for p in one.axes[-1].patches if p.get_gid()] == [44.0]
+    png, _ = charts.save_figure(fig, tmp_path, "turnout")
+    plt.close(fig)
+    plt.close(one)
+    assert png.stat().st_size > 20_000
+
+
 def test_interactive_seats_map_is_offline_and_coloured(data, tmp_path):
     m = elections.seats_folium_map(data.governorate_seats, 2021, load_boundaries("ADM1"), ["IQ-BG", "IQ-NI"])
     path = maps.save_map(m, tmp_path / "02_seats.html")
@@ -381,6 +448,9 @@ def test_notebook_runs_offline_with_tile_grid(tmp_path):
     _check_run(tmp_path)
     blocs = pd.read_csv(tmp_path / "tables" / "02_change_by_bloc.csv").set_index("bloc")
     assert blocs.loc["sadrist", "change"] == 19
+    national = pd.read_csv(tmp_path / "tables" / "02_national_turnout.csv")
+    assert national[["year", "stage", "turnout_pct"]].values.tolist() == [[2018, "preliminary", 44.52],
+                                                                          [2021, "final", 44.0]]
 
 
 def test_notebook_runs_with_real_boundaries_and_list_grouping(tmp_path, geodata_dir):

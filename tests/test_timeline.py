@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from iraq_atlas import timeline
+from iraq_atlas import charts, timeline
 from iraq_atlas.datasets import DataError
 from iraq_atlas.incidents import load_curated
 
@@ -73,6 +73,6 @@ def test_timeline_chart_draws_lines_and_saves_png_and_svg(curated, tmp_path):
     assert len(ax.lines) == 5
     heights = sorted(p.get_height() for p in ax.patches if p.get_height() > 0)
     assert heights == [1, 1, 2]
-    png, svg = timeline.save_figure(fig, tmp_path, "03_timeline")
+    png, svg = charts.save_figure(fig, tmp_path, "03_timeline")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert svg.read_text(encoding="utf-8").lstrip().startswith("<?xml") and svg.stat().st_size > 5000

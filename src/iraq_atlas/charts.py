@@ -260,18 +260,53 @@ def seats_map(seats: pd.DataFrame, boundaries: Boundaries, year: int, *,
     return fig
 
 
-def turnout_chart(turnout: pd.DataFrame, years: list[int]):
+TURNOUT_STAGE_COLORS = {"final": "#5e35b1", "preliminary": "#b39ddb"}
+
+
+def _national_turnout_bars(ax, national: pd.DataFrame, years: list[int]) -> None:
+    """One bar per year (announced national turnout), labelled with the percentage and its stage."""
+    rows = national.set_index("year")
+    for i, year in enumerate(years):
+        if year not in rows.index or pd.isna(rows.at[year, "turnout_pct"]):
+            ax.text(i, 2, "not\npublished", ha="center", va="bottom", fontsize=8, color="#555")
+            continue
+        pct, stage = float(rows.at[year, "turnout_pct"]), str(rows.at[year, "stage"])
+        ax.bar(i, pct, width=0.6, color=TURNOUT_STAGE_COLORS.get(stage, "#9e9e9e"), edgecolor="#4527a0",
+               linewidth=0.6, gid=f"national-turnout-{year}")
+        ax.text(i, pct + 1.5, f"{pct:.1f}%\n({stage})", ha="center", va="bottom", fontsize=8.5,
+                color="#263238")
+    ax.set_xticks(range(len(years)), [str(y) for y in years])
+    ax.set_xlim(-0.6, len(years) - 0.4)
+    ax.set_ylim(0, 100)
+    ax.set_ylabel("Turnout, % (as announced)", fontsize=8.5)
+    ax.tick_params(labelsize=8.5)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.set_title("National turnout (IHEC)", fontsize=10)
+
+
+def turnout_chart(turnout: pd.DataFrame, years: list[int], national: pd.DataFrame | None = None):
     """Turnout per governorate on the tile grid, one panel per year; unpublished values say so.
 
     ``turnout`` has year, iso_3166_2, turnout_pct (empty when not published). Missing
     values are never drawn as zero: their tiles are hatched and read "not published".
+    ``national`` (optional; year, stage, turnout_pct as from
+    :func:`iraq_atlas.elections.national_turnout_table`) adds a panel at the left with one
+    bar per year, labelled with the percentage and whether it is the preliminary or final figure.
+    The governorate panels come first in ``fig.axes``, the national panel last.
     """
     from .governorates import TILE_GRID
 
-    fig, axes = plt.subplots(1, len(years), figsize=(4.6 * len(years), 5.4), squeeze=False)
+    widths = [4.6] * len(years)
+    if national is not None:
+        widths = [1.6 + 0.9 * len(years)] + widths
+    fig = plt.figure(figsize=(sum(widths), 5.8))
+    grid = fig.add_gridspec(1, len(widths), width_ratios=widths, wspace=0.25)
+    first = 1 if national is not None else 0
+    axes = [fig.add_subplot(grid[0, first + i]) for i in range(len(years))]
     cmap = matplotlib.colormaps["Purples"]
     published_any = False
-    for ax, year in zip(axes[0], years):
+    for ax, year in zip(axes, years):
         part = turnout[turnout["year"] == year].set_index("iso_3166_2")["turnout_pct"]
         for iso, (row, col) in TILE_GRID.items():
             value = part.get(iso)
@@ -286,8 +321,17 @@ def turnout_chart(turnout: pd.DataFrame, years: list[int]):
         n = int(part.notna().sum())
         ax.set_title(f"{year}: {n} of {len(TILE_GRID)} governorates published", fontsize=10)
         _tile_axes(ax)
-    fig.suptitle("Turnout by governorate", fontsize=13)
+    notes = []
+    if national is not None:
+        _national_turnout_bars(fig.add_subplot(grid[0, 0]), national, years)
+        fig.suptitle("Turnout: national and by governorate", fontsize=13)
+        notes.append("National: the turnout IHEC announced, the final figure where one was published, "
+                     "otherwise the preliminary one (lighter bar).")
+    else:
+        fig.suptitle("Turnout by governorate", fontsize=13)
     if not published_any:
-        fig.text(0.5, 0.01, "No governorate turnout figures are in the curated data: every tile reads "
-                 "'not published' (no zeros are plotted).", ha="center", fontsize=8.5, color="#555")
+        notes.append("Governorates: no turnout figures are in the curated data, so every tile reads "
+                     "'not published' (no zeros are plotted).")
+    if notes:
+        fig.text(0.5, 0.015, "\n".join(notes), ha="center", va="bottom", fontsize=8.5, color="#555")
     return fig

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -28,6 +28,7 @@ YEARS: tuple[int, ...] = (2018, 2021)
 TOTAL_SEATS = 329
 BLOCS: tuple[str, ...] = tuple(BLOC_ORDER)
 MILESTONE_KINDS = ("election_day", "results", "appeals", "ratification", "parliament_session", "government")
+TURNOUT_STAGES = ("preliminary", "final")
 TABLE_COLUMNS = ["year", "name", "iso_3166_2", "bloc", "seats"]
 Grouping = Literal["list", "bloc", "governorate"]
 
@@ -61,6 +62,11 @@ GOVERNORATE_RESULTS_SCHEMA = (
     Column("year", "year", True), Column("iso_3166_2", "iso", True), Column("list_id", required=True),
     Column("bloc", "bloc", True), Column("seats", "int", True, 0), Column("source_url", "url", True),
     Column("note"),
+)
+NATIONAL_TURNOUT_SCHEMA = (
+    Column("year", "year", True), Column("stage", "choice", True, choices=TURNOUT_STAGES),
+    Column("registered_voters", "int", False, 0), Column("votes_cast", "int", False, 0),
+    Column("turnout_pct", "float", True, 0, 100), Column("source_url", "url", True), Column("note"),
 )
 MILESTONES_SCHEMA = (
     Column("date", "date", True), Column("milestone_id", required=True), Column("label", required=True),
@@ -113,7 +119,9 @@ def _validate(path: str | os.PathLike, schema: tuple[Column, ...]) -> tuple[pd.D
 def _duplicates(df: pd.DataFrame, keys: list[str], file: str, problems: list[Problem]) -> None:
     dup = df.duplicated(keys, keep="first")
     for r in df.loc[dup].rename(columns={"_row": "row_no"}).itertuples():
-        key = ", ".join(f"{k}={getattr(r, k)}" for k in keys)
+        values = [getattr(r, k) for k in keys]
+        key = ", ".join(f"{k}={int(v) if isinstance(v, float) and v.is_integer() else v}"
+                        for k, v in zip(keys, values))
         problems.append(Problem(file, int(r.row_no), keys[-1], f"duplicate row for {key}"))
 
 
@@ -217,14 +225,37 @@ def load_milestones(path: str | os.PathLike | None = None) -> pd.DataFrame:
     return out.sort_values("date", kind="stable").reset_index(drop=True)
 
 
+def load_national_turnout(path: str | os.PathLike | None = None) -> pd.DataFrame:
+    """National turnout as IHEC announced it, one row per year and stage (preliminary/final), validated.
+
+    ``turnout_pct`` is the announced percentage, not recomputed from the counts; counts may be empty.
+    """
+    path = path or data_path("elections", "national_turnout.csv")
+    file = Path(path).name
+    df, problems = _validate(path, NATIONAL_TURNOUT_SCHEMA)
+    if not problems:
+        _duplicates(df, ["year", "stage"], file, problems)
+    out = _finish(df, problems)
+    out["year"] = out["year"].astype(int)
+    for col in ("registered_voters", "votes_cast"):
+        out[col] = out[col].astype("Int64")
+    rank = out["stage"].map({st: i for i, st in enumerate(TURNOUT_STAGES)})
+    return out.assign(_r=rank).sort_values(["year", "_r"]).drop(columns="_r").reset_index(drop=True)
+
+
+def _empty_turnout() -> pd.DataFrame:
+    return pd.DataFrame(columns=[c.name for c in NATIONAL_TURNOUT_SCHEMA])
+
+
 @dataclass
 class ElectionData:
-    """All four election tables, validated against each other."""
+    """All the election tables, validated against each other."""
 
     national: pd.DataFrame
     governorate_seats: pd.DataFrame
     governorate_results: pd.DataFrame
     milestones: pd.DataFrame
+    national_turnout: pd.DataFrame = field(default_factory=_empty_turnout)
 
 
 def load_elections(folder: str | os.PathLike | None = None) -> ElectionData:
@@ -234,7 +265,8 @@ def load_elections(folder: str | os.PathLike | None = None) -> ElectionData:
     seats = load_governorate_seats(base / "governorate_seats.csv")
     results = load_governorate_results(base / "governorate_results.csv", national=national,
                                        governorate_seats=seats)
-    return ElectionData(national, seats, results, load_milestones(base / "milestones.csv"))
+    return ElectionData(national, seats, results, load_milestones(base / "milestones.csv"),
+                        load_national_turnout(base / "national_turnout.csv"))
 
 
 # -- aggregates ---------------------------------------------------------------------
@@ -300,6 +332,25 @@ def turnout(governorate_seats: pd.DataFrame) -> pd.DataFrame:
     df.insert(2, "name", df["iso_3166_2"].map(governorate_names()))
     df["status"] = df["turnout_pct"].notna().map({True: "published", False: "not published"})
     return df.sort_values(["year", "name"]).reset_index(drop=True)
+
+
+NATIONAL_TURNOUT_COLUMNS = ["year", "stage", "registered_voters", "votes_cast", "turnout_pct", "source_url"]
+
+
+def national_turnout_table(data: ElectionData | pd.DataFrame) -> pd.DataFrame:
+    """One row per year: the final national turnout where published, else the preliminary one.
+
+    ``stage`` says which figure the row is; ``data`` is an :class:`ElectionData` or its
+    ``national_turnout`` frame.
+    """
+    df = data.national_turnout if isinstance(data, ElectionData) else data
+    if df.empty:
+        return pd.DataFrame(columns=NATIONAL_TURNOUT_COLUMNS)
+    rank = df["stage"].map({st: i for i, st in enumerate(TURNOUT_STAGES)})
+    best = df.assign(_r=rank).sort_values(["year", "_r"]).groupby("year", as_index=False).tail(1)
+    out = best[NATIONAL_TURNOUT_COLUMNS].copy()
+    out["year"] = out["year"].astype(int)
+    return out.sort_values("year").reset_index(drop=True)
 
 
 def _change(frame: pd.DataFrame, key: str, first: int, second: int) -> pd.DataFrame:

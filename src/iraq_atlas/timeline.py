@@ -144,13 +144,3 @@ def timeline_chart(incidents: pd.DataFrame, milestones: pd.DataFrame, start, end
 
 def _short(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def save_figure(fig, folder: str | os.PathLike, stem: str) -> list[Path]:
-    """Write a figure as PNG and SVG (``stem.png``, ``stem.svg``) and return both paths."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = [folder / f"{stem}.png", folder / f"{stem}.svg"]
-    fig.savefig(paths[0], dpi=120, bbox_inches="tight")
-    fig.savefig(paths[1], bbox_inches="tight")
-    return paths
