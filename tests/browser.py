@@ -19,7 +19,10 @@ import pytest
 
 ENV_REQUIRE = "IRAQ_ATLAS_REQUIRE_BROWSER"
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-               "--disable-component-update", "--no-first-run", "--disable-sync"]
+               "--disable-component-update", "--no-first-run", "--disable-sync",
+               # keep sandboxed srcdoc iframes (notebook map displays) in the page's process, so the
+               # offline emulation and request routing reach them too
+               "--disable-features=IsolateSandboxedIframes"]
 VIEWPORT = {"width": 1000, "height": 700}
 _LOCAL_SCHEMES = ("file:", "data:", "about:", "blob:")
 

@@ -241,7 +241,9 @@ def test_report_notebook_html_renders_maps_offline(chromium, report_dir, geodata
         counts = []
         for frame in frames:
             frame.wait_for_selector(".leaflet-container", state="attached", timeout=15_000)
+            assert frame.evaluate("navigator.onLine") is False, "offline emulation did not reach the map iframe"
             s = map_stats(frame)
+            assert s["tiles"] == 0
             counts.append((s["markers"], s["polygons"]))
         governorates = _adm1_feature_count(geodata_dir)
         assert counts == [(_expected_points("01_baghdad"), governorates + 1),
@@ -333,6 +335,7 @@ def test_hostile_strings_in_notebook_iframe_display(chromium, hostile_points, tm
     try:
         frame = op.page.query_selector("iframe.ia-map").content_frame()
         frame.wait_for_selector(".leaflet-container", state="attached")
+        assert frame.evaluate("navigator.onLine") is False, "offline emulation did not reach the map iframe"
         assert map_stats(frame)["markers"] == 3
         records = {r["title"]: r for r in open_every_popup(frame) if r["title"]}
         assert records[H_SCRIPT]["cells"][0] == H_IMG + " " + H_QUOTES

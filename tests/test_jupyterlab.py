@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -126,9 +127,10 @@ def test_lab_lists_runs_and_shows_the_map(chromium, lab_server):
     assert expected <= names, f"the server lists {sorted(names)}"
 
     context = chromium.new_context(viewport={"width": 1400, "height": 900})
-    # the lab talks to its own server only; anything else is refused
-    context.route("**/*", lambda r: r.continue_() if r.request.url.startswith(
-        (base, "data:", "blob:", "about:")) else r.abort())
+    # The lab talks to its own server only; anything else is refused. The pattern leaves the
+    # server's own requests uninterrupted (a Python route handler would stall them while the
+    # test waits outside Playwright, e.g. polling the REST API).
+    context.route(re.compile(rf"^(?!{re.escape(base)}/|data:|blob:|about:)"), lambda r: r.abort())
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
@@ -137,11 +139,15 @@ def test_lab_lists_runs_and_shows_the_map(chromium, lab_server):
                   timeout=60_000)
         # the notebook is open and its kernel is ready
         page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=90_000)
+        page.wait_for_function("""() => {
+            const name = document.querySelector('.jp-NotebookPanel-toolbar .jp-KernelName');
+            const state = document.querySelector('.jp-NotebookPanel-toolbar .jp-Notebook-ExecutionIndicator');
+            return name && name.textContent.trim() !== 'No Kernel' && state && state.dataset.status === 'idle';
+        }""", timeout=120_000)
         _wait_for_idle_kernel(base, token, "01_places.ipynb")
-        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
         # Run → Run All Cells, through the menu bar as a user would
-        page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-        page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+        page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
+        page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
         iframe = page.wait_for_selector(".jp-OutputArea-output iframe.ia-map", state="attached",
                                         timeout=RUN_ALL_MS)
         frame = iframe.content_frame()
@@ -155,7 +161,7 @@ def test_lab_lists_runs_and_shows_the_map(chromium, lab_server):
         assert page.locator(".jp-OutputArea-output .jp-RenderedText[data-mime-type='application/vnd.jupyter.error']"
                             ).count() == 0
         assert (root / "outputs" / "maps" / "01_baghdad.html").exists()
-    except Exception:
+    except BaseException:
         page.screenshot(path=str(root.parent / "lab-failure.png"), full_page=True)  # kept for diagnosis
         raise
     finally:
