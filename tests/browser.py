@@ -118,7 +118,7 @@ def open_offline(browser, path: Path | str, *, wait_for: str | None = ".leaflet-
 _FIND_MAP = """
 () => {
   const names = Object.keys(window).filter(k => {
-    try { return typeof L !== 'undefined' && window[k] instanceof L.Map; } catch (e) { return false; }
+    try { return k !== '__iaMap' && typeof L !== 'undefined' && window[k] instanceof L.Map; } catch (e) { return false; }
   });
   if (names.length !== 1) { throw new Error('expected one L.Map on the page, found ' + names.length); }
   window.__iaMap = window[names[0]];

@@ -374,3 +374,45 @@ def test_hostile_strings_display_as_text_in_index(chromium, tmp_path):
         _assert_clean(op)  # the literal text is never fetched as an image
     finally:
         op.close()
+
+
+def test_cli_incident_map_with_time_slider(chromium, tmp_path, geodata_dir):
+    """`iraq-atlas map` on a user's ACLED export: one point per accepted row; the slider filters by date."""
+    from test_incidents import ACLED_HEADER, _acled_row
+
+    from iraq_atlas.cli import main
+
+    rows = [
+        _acled_row(event_id_cnty="IRQ1", event_date="2021-10-19", event_type="Protests",
+                   sub_event_type="Peaceful protest", notes="sit-in <b>one</b>", latitude="33.31", longitude="44.40"),
+        _acled_row(event_id_cnty="IRQ2", event_date="2021-11-05", event_type="Riots",
+                   sub_event_type="Violent demonstration", fatalities="2", latitude="33.30", longitude="44.38"),
+        _acled_row(event_id_cnty="IRQ3", event_date="2021-11-07", latitude="33.3075", longitude="44.39"),
+        _acled_row(event_id_cnty="IRQ4", event_date="2021-11-08", latitude="44.39", longitude="33.30"),  # swapped
+    ]
+    src = tmp_path / "acled.csv"
+    with open(src, "w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=ACLED_HEADER)
+        w.writeheader()
+        w.writerows(rows)
+    out = tmp_path / "incidents.html"
+    assert main(["map", "--source", str(src), "--boundaries", str(geodata_dir), "--out", str(out)]) == 0
+    op = open_offline(chromium, out)
+    try:
+        stats = map_stats(op.page)
+        assert stats["markers"] == 3                       # the swapped row was rejected, not drawn
+        assert {"Protests (1)", "Riots (1)", "Explosions/Remote violence (1)"} <= set(stats["overlays"])
+        slider = op.page.locator("input.ia-time-input")
+        assert slider.count() == 1
+        op.page.evaluate("""() => { const s = document.querySelector('input.ia-time-input');
+            s.value = 0; s.dispatchEvent(new Event('input')); }""")
+        assert map_stats(op.page)["markers"] == 1          # only 19 Oct is on or before the first day
+        assert "2021-10-19" in op.page.locator(".ia-time-label").inner_text()
+        op.page.evaluate("""() => { const s = document.querySelector('input.ia-time-input');
+            s.value = s.max; s.dispatchEvent(new Event('input')); }""")
+        assert map_stats(op.page)["markers"] == 3
+        texts = " ".join(p.get("popupText") or "" for p in open_every_popup(op.page))
+        assert "sit-in <b>one</b>" in texts
+        _assert_clean(op)
+    finally:
+        op.close()
