@@ -18,8 +18,10 @@ from pathlib import Path
 from typing import Iterable
 
 import geopandas as gpd
+from geopandas.array import from_shapely
 import numpy as np
 import pandas as pd
+import shapely
 from rapidfuzz import fuzz, process
 from shapely.geometry import Point
 
@@ -57,6 +59,9 @@ class Geocoder:
         self.ambiguity_margin = ambiguity_margin
         self.online = online
         self._by_id = self.places.set_index("place_id")
+        # plain dicts of what results need per place: pandas .loc per hit would dominate batch time
+        self._info: dict[str, dict] = self._by_id[["name", "lat", "lon", "governorate_iso", "kind",
+                                                   "geo_precision", "precision_m"]].to_dict("index")
         spell = expand_aliases(self.places)
         spell["key"] = spell.spelling.map(normalise)
         spell = spell[spell.key != ""]
@@ -72,11 +77,11 @@ class Geocoder:
         """A city and the governorate named after it: the city wins (news usage)."""
         if len(pids) < 2:
             return pids
-        kinds = self._by_id.loc[pids, "kind"]
-        non_gov = [p for p in pids if kinds[p] != "governorate"]
-        govs = [p for p in pids if kinds[p] == "governorate"]
-        if len(non_gov) == 1 and all(self._by_id.loc[g, "governorate_iso"]
-                                     == self._by_id.loc[non_gov[0], "governorate_iso"] for g in govs):
+        info = self._info
+        non_gov = [p for p in pids if info[p]["kind"] != "governorate"]
+        govs = [p for p in pids if info[p]["kind"] == "governorate"]
+        if len(non_gov) == 1 and all(info[g]["governorate_iso"] == info[non_gov[0]]["governorate_iso"]
+                                     for g in govs):
             return non_gov
         return pids
 
@@ -105,33 +110,116 @@ class Geocoder:
         return _Hit("fuzzy", close[0], round(0.9 * top / 100, 3))
 
     # -- batches --------------------------------------------------------------
+    def _fuzzy_many(self, keys: list[str]) -> list[_Hit]:
+        """The fuzzy step of :meth:`_resolve_key` for many keys at once, on one core.
+
+        Scores every key against every gazetteer spelling with rapidfuzz's ``cdist``
+        (vectorised), keeps each key's ten best spellings like ``process.extract``
+        did, takes the best score per place, then applies the same ambiguity rules.
+        """
+        if not keys:
+            return []
+        pids = sorted({pid for by in self._index.values() for pid in by})
+        pid_pos = {p: i for i, p in enumerate(pids)}
+        pairs = [(ki, pid_pos[pid]) for ki, k in enumerate(self._keys) for pid in self._index[k]]
+        pairs.sort(key=lambda kp: kp[1])
+        pair_key = np.array([k for k, _ in pairs])
+        pair_pid = np.array([p for _, p in pairs])
+        starts = np.flatnonzero(np.r_[True, pair_pid[1:] != pair_pid[:-1]])
+        pid_of_group = pair_pid[starts]
+        limit = min(10, len(self._keys))
+        hits: list[_Hit] = []
+        for lo in range(0, len(keys), 2048):
+            chunk = keys[lo:lo + 2048]
+            score = process.cdist(chunk, self._keys, scorer=fuzz.ratio, score_cutoff=self.fuzzy_threshold,
+                                  dtype=np.float64, workers=1)
+            # only each key's ten best spellings count, as with process.extract(limit=10)
+            crowded = np.flatnonzero((score > 0).sum(axis=1) > limit)
+            if len(crowded):
+                sub = score[crowded]
+                tenth = np.partition(sub, -limit, axis=1)[:, -limit][:, None]
+                score[crowded] = np.where(sub >= tenth, sub, 0.0)
+            per_pid = np.zeros((len(chunk), len(pids)))
+            per_pid[:, pid_of_group] = np.maximum.reduceat(score[:, pair_key], starts, axis=1)
+            top = per_pid.max(axis=1)
+            near = (per_pid > 0) & (top[:, None] - per_pid <= self.ambiguity_margin)
+            n_near = near.sum(axis=1)
+            only = near.argmax(axis=1)
+            for i in range(len(chunk)):
+                if top[i] <= 0:
+                    hits.append(_Hit("unresolved"))
+                    continue
+                if n_near[i] == 1:
+                    hits.append(_Hit("fuzzy", pids[only[i]], round(0.9 * float(top[i]) / 100, 3)))
+                    continue
+                row = per_pid[i]
+                idx = np.flatnonzero(near[i])
+                ranked = [pids[j] for j in idx[np.argsort(-row[idx], kind="stable")]]
+                close = self._prefer(ranked)
+                if len(close) > 1:
+                    hits.append(_Hit("ambiguous", candidates=tuple(sorted(close))))
+                else:
+                    hits.append(_Hit("fuzzy", close[0], round(0.9 * float(top[i]) / 100, 3)))
+        return hits
+
+    def _resolve_many(self, keys: list[str]) -> list[_Hit]:
+        """:meth:`_resolve_key` for distinct keys: exact look-ups first, the rest fuzzy in one batch."""
+        hits: list[_Hit | None] = [None] * len(keys)
+        fuzzy_at = []
+        for i, key in enumerate(keys):
+            if not key:
+                hits[i] = _Hit("unresolved")
+            elif key in self._index:
+                hits[i] = self._resolve_key(key)
+            else:
+                fuzzy_at.append(i)
+        for i, hit in zip(fuzzy_at, self._fuzzy_many([keys[i] for i in fuzzy_at])):
+            hits[i] = hit
+        return hits  # type: ignore[return-value]
+
     def geocode_names(self, names: Iterable[str]) -> gpd.GeoDataFrame:
-        """One result row per input name, in input order (EPSG:4326)."""
-        queries = pd.Series(list(names), dtype="object").fillna("").astype(str)
-        keys = queries.map(normalise)
-        hits = {k: self._resolve_key(k) for k in pd.unique(keys)}
+        """One result row per input name, in input order (EPSG:4326).
+
+        Work is done once per distinct spelling: names are factorised, each distinct
+        normalised key is resolved once, and the per-key answers are spread back to
+        the rows with array indexing (no per-row Python).
+        """
+        # factorise first: all later work is per distinct spelling (missing names become "")
+        if not isinstance(names, (pd.Series, pd.Index)):
+            names = pd.Series(list(names), dtype="object")
+        q_codes, q_uniq = pd.factorize(names, use_na_sentinel=True)
+        q_text = [u if isinstance(u, str) else str(u) for u in q_uniq]
+        q_uniq = np.array(q_text + [""], dtype=object)        # code -1 (missing) → the trailing ""
+        uniq_keys = [normalise(q) for q in q_uniq]
+        k_of_q, keys = pd.factorize(pd.Series(uniq_keys, dtype=object), sort=False)
+        keys = list(keys)
+        hits = self._resolve_many(keys)
         if self.online is not None:
-            for q, k in zip(queries, keys):
+            for q, k in zip(q_uniq, k_of_q):  # distinct queries in order of first appearance
                 if hits[k].status == "unresolved" and q.strip():
                     found = self.online.lookup(q)
                     if found is not None:
                         hits[k] = _Hit("online", None, 0.5, point=(found["lat"], found["lon"]),
                                        name=found["name"])
-        rows = [self._row(q, hits[k]) for q, k in zip(queries, keys)]
-        df = pd.DataFrame(rows, columns=RESULT_COLUMNS)
+        per_key = pd.DataFrame([self._row("", h) for h in hits], columns=RESULT_COLUMNS)
+        row_key = k_of_q[q_codes]                               # q_codes -1 picks the "" spelling
+        df = per_key.iloc[row_key].reset_index(drop=True)
+        df["query"] = q_uniq[q_codes]
         df["geo_precision"] = df["geo_precision"].astype("Int64")
-        geom = [Point(x, y) if pd.notna(x) else None for x, y in zip(df.lon, df.lat)]
-        return gpd.GeoDataFrame(df, geometry=geom, crs=CRS)
+        lon, lat = per_key.lon.to_numpy(float), per_key.lat.to_numpy(float)
+        geom = shapely.points(lon, lat)
+        geom[np.isnan(lon) | np.isnan(lat)] = None
+        return gpd.GeoDataFrame(df, geometry=from_shapely(geom, crs=CRS).take(row_key), crs=CRS)
 
     def _row(self, query: str, hit: _Hit) -> dict:
         row = dict.fromkeys(RESULT_COLUMNS)
         row.update(query=query, status=hit.status, confidence=hit.confidence,
                    candidates="|".join(hit.candidates), lat=np.nan, lon=np.nan)
         if hit.place_id is not None:
-            p = self._by_id.loc[hit.place_id]
-            row.update(place_id=hit.place_id, name=p["name"], lat=p.lat, lon=p.lon,
-                       governorate_iso=p.governorate_iso, kind=p.kind,
-                       geo_precision=p.geo_precision, precision_m=p.precision_m)
+            p = self._info[hit.place_id]
+            row.update(place_id=hit.place_id, name=p["name"], lat=p["lat"], lon=p["lon"],
+                       governorate_iso=p["governorate_iso"], kind=p["kind"],
+                       geo_precision=p["geo_precision"], precision_m=p["precision_m"])
         elif hit.point is not None:
             row.update(name=hit.name, lat=hit.point[0], lon=hit.point[1], geo_precision=2)
         return row

@@ -132,7 +132,21 @@ window.IA = window.IA || {
     });
     box.appendChild(tbl); return box;
   },
-  text: function (v) { var s = document.createElement('span'); s.textContent = (v == null ? '' : String(v)); return s; }
+  text: function (v) { var s = document.createElement('span'); s.textContent = (v == null ? '' : String(v)); return s; },
+  // point_columns() → GeoJSON: columns of coordinates and (dictionary-coded) properties back to features
+  unpack: function (c) {
+    if (!c || c.type !== 'IAColumns') { return c; }
+    var names = Object.keys(c.props), n = c.x.length, feats = new Array(n);
+    for (var i = 0; i < n; i++) {
+      var p = {};
+      for (var j = 0; j < names.length; j++) {
+        var col = c.props[names[j]];
+        p[names[j]] = col.list ? col.list[i] : col.values[col.codes ? col.codes[i] : 0];
+      }
+      feats[i] = {type: 'Feature', geometry: {type: 'Point', coordinates: [c.x[i], c.y[i]]}, properties: p};
+    }
+    return {type: 'FeatureCollection', features: feats};
+  }
 };
 """
 
@@ -146,7 +160,7 @@ class SafeGeoJson(folium.map.Layer):
     var {{ this.get_name() }}_data = {{ this.data }};
     var {{ this.get_name() }}_opts = {{ this.options }};
     var {{ this.get_name() }} = (function (data, o, map) {
-      var geo = L.geoJSON(data, {
+      var geo = L.geoJSON(IA.unpack(data), {
         pointToLayer: function (f, ll) {
           var p = f.properties;
           return L.circleMarker(ll, {radius: p._radius || 6, color: p._color || '#333', weight: 1,
@@ -202,6 +216,42 @@ def features(gdf: gpd.GeoDataFrame, props: Iterable[str]) -> dict:
     return {"type": "FeatureCollection", "features": feats}
 
 
+# Point layers larger than this travel as columns (see point_columns): several times less HTML.
+COMPACT_POINTS = 1000
+
+
+def point_columns(gdf: gpd.GeoDataFrame, props: Iterable[str]) -> dict:
+    """Point rows as compact columns instead of one GeoJSON feature each; the page unpacks them.
+
+    Coordinates are rounded to 6 decimals (~0.1 m); a property column with
+    repeated values is sent once per distinct value plus an integer code per row
+    (no codes at all when every row has the same value).
+    Nothing is dropped: every row keeps every property, so popups are unchanged.
+    """
+    gdf = gdf.to_crs(CRS) if gdf.crs is not None else gdf
+    keep = gdf.geometry.notna().to_numpy() & ~gdf.geometry.is_empty.to_numpy()
+    gdf = gdf[keep]
+    if not (gdf.geom_type == "Point").all():
+        raise ValueError("point_columns: every geometry must be a point")
+    cols: dict[str, dict] = {}
+    for c in [c for c in props if c in gdf.columns]:
+        values = gdf[c].astype(object).where(gdf[c].notna(), None)
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        uniq = [None if u is None else _json_default(u) if not isinstance(u, (str, int, float, bool)) else u
+                for u in uniques]
+        if (codes < 0).any():  # missing values get their own code pointing at null
+            uniq.append(None)
+            codes = np.where(codes < 0, len(uniq) - 1, codes)
+        if len(uniq) == 1:
+            cols[c] = {"values": uniq, "codes": None}
+        elif len(uniq) <= len(values) // 2:
+            cols[c] = {"values": uniq, "codes": codes.tolist()}
+        else:
+            cols[c] = {"list": values.tolist()}
+    return {"type": "IAColumns", "x": np.round(gdf.geometry.x.to_numpy(), 6).tolist(),
+            "y": np.round(gdf.geometry.y.to_numpy(), 6).tolist(), "props": cols}
+
+
 class _TilesWhenOnline(MacroElement):
     """A tile layer added only when the browser says it is online (no failed fetches offline)."""
 
@@ -246,9 +296,11 @@ class _TimeSlider(MacroElement):
         var input = document.createElement('input'); input.type = 'range'; input.min = 0;
         input.max = days.length - 1; input.value = days.length - 1; input.className = 'ia-time-input';
         input.style.width = '240px';
-        function apply() {
+        function apply(first) {
           var day = days[+input.value];
           label.textContent = 'Up to ' + day + ' (' + days[0] + ' – ' + days[days.length - 1] + ')';
+          // the slider starts at the last day: every event is already on the map, nothing to re-add
+          if (first === true) { return; }
           (window.IA_TIME || []).forEach(function (t) {
             t.holder.clearLayers();
             var keep = t.all.filter(function (l) { return String(l.feature.properties[t.field]) <= day; });
@@ -258,7 +310,7 @@ class _TimeSlider(MacroElement):
         input.addEventListener('input', apply);
         div.appendChild(label); div.appendChild(input);
         L.DomEvent.disableClickPropagation(div);
-        setTimeout(apply, 0);
+        setTimeout(function () { apply(true); }, 0);
         return div;
       };
       ctl.addTo(map);
@@ -315,7 +367,9 @@ def add_points(m: folium.Map, gdf: gpd.GeoDataFrame, *, name: str, popup: Sequen
     gdf["_radius"] = radius
     props = {p[0] for p in popup} | {"_color", "_radius"} | ({tooltip} if tooltip else set()) \
         | ({title} if title else set()) | ({time_field} if time_field else set())
-    layer = SafeGeoJson(features(gdf, props), name=name, popup=popup, title=title, tooltip=tooltip,
+    points = len(gdf) > COMPACT_POINTS and bool((gdf.geometry.isna() | (gdf.geom_type == "Point")).all())
+    data = point_columns(gdf, props) if points else features(gdf, props)
+    layer = SafeGeoJson(data, name=name, popup=popup, title=title, tooltip=tooltip,
                         cluster=cluster, time_field=time_field, show=show)
     layer.add_to(m)
     return layer
