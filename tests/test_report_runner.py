@@ -230,3 +230,24 @@ def test_choice_default_outside_its_choices_is_rejected(tmp_path):
     _nb(nb, 'by: str = "region"  # grouping (one of: list, bloc)\noutput_dir: str = "o"  # out', "pass")
     with pytest.raises(ParameterError, match="default 'region' of 'by' is not one of"):
         read_params(nb)
+
+
+def test_longest_notebook_starts_first_on_rerun(suite, monkeypatch):
+    """With a cache from earlier runs, the job that took longest last time is started first."""
+    _run(suite)
+    cache = suite / "reports" / ".cache"
+    for slug, secs in (("01_alpha", 1.0), ("02_beta", 9.0)):
+        entry = cache / slug / "entry.json"
+        data = json.loads(entry.read_text())
+        data["result"]["duration_s"] = secs
+        entry.write_text(json.dumps(data))
+    order = []
+    real = report.execute_job
+
+    def recording(job, *a, **k):
+        order.append(job.slug)
+        return real(job, *a, **k)
+
+    monkeypatch.setattr(report, "execute_job", recording)
+    _run(suite, force=True)
+    assert order == ["02_beta", "01_alpha"]

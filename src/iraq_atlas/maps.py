@@ -29,6 +29,7 @@ from branca.element import Element, MacroElement
 from jinja2 import Template
 
 from .boundaries import Boundaries
+from .pages import escape, write_atomic  # noqa: F401  (maps.escape / maps.write_atomic are public)
 from .gazetteer import CRS
 
 TILES_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
@@ -48,13 +49,6 @@ EVENT_COLORS = {
     "Strategic developments": "#2ca02c",
 }
 DEFAULT_COLOR = "#555555"
-
-
-def escape(text) -> str:
-    """HTML-escape any value for use in markup we write ourselves (quotes and backticks too)."""
-    if text is None or (isinstance(text, float) and np.isnan(text)):
-        return ""
-    return html.escape(str(text), quote=True).replace("`", "&#96;")
 
 
 def json_for_script(obj) -> str:
@@ -412,18 +406,6 @@ def to_html(m: folium.Map, *, assets_mode: str = "inline", asset_prefix: str = "
     if ext:
         raise OfflineAssetError(f"page would fetch from the network: {ext[:3]}")
     return page, files
-
-
-def write_atomic(path: str | os.PathLike, text: str) -> Path:
-    """Write text to a file via a temporary file and rename, so readers never see half a file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, path)
-    return path
 
 
 def save_map(m: folium.Map, path: str | os.PathLike, *, assets_mode: str = "inline") -> Path:

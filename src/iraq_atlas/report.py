@@ -32,7 +32,7 @@ from typing import Any, Iterable
 
 from . import __version__
 from .datasets import ENV_TRACE
-from .maps import escape, write_atomic
+from .pages import escape, write_atomic
 from .params import NotebookParams, ParameterError, read_params, resolve
 
 log = logging.getLogger("iraq_atlas.report")
@@ -250,6 +250,15 @@ def _cache_lookup(job: Job, out: Path) -> JobResult | None:
     return res
 
 
+def _last_duration(job: Job, out: Path) -> float:
+    """Seconds the job took when it last succeeded (0 if never), whatever changed since."""
+    entry = _cache_dir(out) / job.slug / "entry.json"
+    try:
+        return float(json.loads(entry.read_text())["result"]["duration_s"])
+    except (OSError, ValueError, KeyError):
+        return 0.0
+
+
 def _cache_store(job: Job, res: JobResult, work: Path, out: Path) -> None:
     dest = _cache_dir(out) / job.slug
     tmp = Path(tempfile.mkdtemp(dir=_cache_dir(out), prefix=f".{job.slug}."))
@@ -315,6 +324,9 @@ def run_report(jobs: list[Job], opts: RunOptions) -> tuple[Path, list[JobResult]
                 log.info("%-40s reused (inputs unchanged)", job.slug)
             else:
                 to_run.append(job)
+        # longest first (by the last recorded duration): with a few workers this keeps one
+        # slow notebook from starting last and running alone
+        to_run.sort(key=lambda j: -_last_duration(j, out))
         bar = tqdm(total=len(jobs), desc="notebooks", unit="nb", disable=not opts.progress,
                    initial=len(jobs) - len(to_run), file=sys.stderr)
         work_root = staging / "_work"
