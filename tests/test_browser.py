@@ -416,3 +416,41 @@ def test_cli_incident_map_with_time_slider(chromium, tmp_path, geodata_dir):
         _assert_clean(op)
     finally:
         op.close()
+
+
+def test_large_point_layer_keeps_every_point_and_stays_inert(chromium, hostile_points, tmp_path):
+    """Above maps.COMPACT_POINTS the page receives columns, not GeoJSON: same points, same escaped text."""
+    import numpy as np
+
+    from iraq_atlas import maps
+
+    n = maps.COMPACT_POINTS + 200
+    rng = np.random.default_rng(7)
+    names = [f"event {i}" for i in range(n)]
+    names[5], names[6] = H_IMG, H_SCRIPT
+    pts = gpd.GeoDataFrame({"name": names, "notes": ["same note"] * (n - 1) + [H_QUOTES],
+                            "source": [SAFE_URL] * (n - 1) + [JS_URL]},
+                           geometry=gpd.points_from_xy(rng.uniform(44.2, 44.6, n), rng.uniform(33.2, 33.45, n)),
+                           crs="EPSG:4326")
+    m = maps.base_map((33.31, 44.40), 11)
+    maps.add_points(m, pts, name="Many", title="name", tooltip="name", cluster=True,
+                    popup=[("notes", "Notes", False), ("source", "Source", True)])
+    page_html = maps.to_html(maps.finish(m))[0]
+    assert H_IMG not in page_html and "</script><script>window.__pwned" not in page_html
+    op = open_offline(chromium, maps.save_map(m, tmp_path / "many.html"))
+    try:
+        page = op.page
+        map_stats(page)
+        in_cluster = page.evaluate("""() => { let n = 0; window.__iaMap.eachLayer(l => {
+            if (l instanceof L.MarkerClusterGroup) n += l.getLayers().length; }); return n; }""")
+        assert in_cluster == n
+        found = page.evaluate("""(names) => { const out = {}; window.__iaMap.eachLayer(l => {
+            if (l instanceof L.MarkerClusterGroup) l.getLayers().forEach(m => {
+              const p = m.feature.properties; if (names.includes(p.name)) out[p.name] = [p.notes, p.source]; }); });
+            return out; }""", [H_IMG, H_SCRIPT, names[-1]])
+        assert found[H_IMG] == ["same note", SAFE_URL]
+        assert found[names[-1]] == [H_QUOTES, JS_URL]
+        _assert_not_pwned(page)
+        _assert_clean(op)
+    finally:
+        op.close()
