@@ -462,7 +462,7 @@ tr.failed td.status{{color:#b71c1c;font-weight:bold}} tr.ok td.status{{color:#1b
 td.err{{color:#b71c1c;font-family:monospace;font-size:.85em;max-width:320px;overflow-wrap:anywhere}}
 td.params{{font-size:.8em;color:#555;max-width:300px;overflow-wrap:anywhere}}
 .figs{{display:flex;flex-wrap:wrap;gap:1rem}} figure{{margin:0;width:240px}} figure img{{width:240px;height:160px;object-fit:contain;border:1px solid #ddd}}
-figcaption{{font-size:.8em;color:#555}} .meta{{color:#555}}
+figcaption{{font-size:.8em;color:#555;overflow-wrap:anywhere}} .meta{{color:#555}}
 </style></head><body>
 <h1>{escape(title)}</h1>
 <p class="meta">Run <code>{escape(manifest['run_id'])}</code> · started {escape(manifest['started'])} · finished {escape(manifest['finished'])} ·
