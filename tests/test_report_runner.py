@@ -251,3 +251,11 @@ def test_longest_notebook_starts_first_on_rerun(suite, monkeypatch):
     monkeypatch.setattr(report, "execute_job", recording)
     _run(suite, force=True)
     assert order == ["02_beta", "01_alpha"]
+
+
+def test_progress_bars_over_the_run_and_over_cells_when_sequential(suite, capfd):
+    jobs = plan(discover(suite / "notebooks"), {})
+    run_report(jobs, RunOptions(out=suite / "reports", jobs=1, progress=True))
+    err = capfd.readouterr().err
+    assert "notebooks: 100%" in err and "2/2" in err        # the run bar
+    assert err.count("Executing: 100%") >= 2                 # a cell bar per notebook

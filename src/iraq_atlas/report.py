@@ -150,7 +150,8 @@ def _slug(text: str) -> str:
 
 
 # -- executing one job (runs in a worker process) --------------------------------
-def execute_job(job: Job, work_dir: str, kernel_name: str | None, no_input: bool, timeout: int) -> JobResult:
+def execute_job(job: Job, work_dir: str, kernel_name: str | None, no_input: bool, timeout: int,
+                cell_progress: bool = False) -> JobResult:
     """Execute one notebook with papermill into ``work_dir``; never raises for notebook errors."""
     import papermill as pm
 
@@ -169,7 +170,7 @@ def execute_job(job: Job, work_dir: str, kernel_name: str | None, no_input: bool
     t0 = time.perf_counter()
     try:
         pm.execute_notebook(str(job.notebook), str(out_nb), parameters=params, cwd=str(job.notebook.parent),
-                            kernel_name=kernel_name, progress_bar=False, log_output=False,
+                            kernel_name=kernel_name, progress_bar=cell_progress, log_output=False,
                             execution_timeout=timeout, report_mode=False)
     except Exception as exc:  # PapermillExecutionError, DeadKernelError, timeouts …
         result.status = "failed"
@@ -362,7 +363,10 @@ def _execute_all(jobs: list[Job], work_root: Path, opts: RunOptions):
     """Yield (job, result) as executions finish, locally in processes or on a dask cluster."""
     if not jobs:
         return
-    args = lambda j: (j, str(work_root / j.slug), opts.kernel_name, opts.no_input, opts.timeout)  # noqa: E731
+    # a per-notebook cell bar only when notebooks run one at a time: parallel bars would interleave
+    cell_bar = opts.progress and opts.jobs <= 1 and opts.executor == "local"
+    args = lambda j: (j, str(work_root / j.slug), opts.kernel_name, opts.no_input, opts.timeout,  # noqa: E731
+                      cell_bar)
     if opts.executor == "dask":
         from distributed import Client, as_completed
 
