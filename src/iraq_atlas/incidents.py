@@ -67,8 +67,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geopandas.array import GeometryArray
+
 from .datasets import DataError, Problem, data_path, read_csv, record_read
-from .gazetteer import CRS, IRAQ_BBOX, gazetteer, governorate_place_id, in_iraq_bbox
+from .gazetteer import CRS, IRAQ_BBOX, gazetteer, governorate_place_id
 from .governorates import iso_codes, to_iso
 
 # ACLED's event types and the sub-event types allowed under each.
@@ -162,32 +164,117 @@ def _read_export(path: Path, required: list[str], used: list[str] | None = None)
     try:
         header = list(pd.read_csv(path, nrows=0, dtype=str).columns)
         cols = header if used is None else [c for c in header if c in set(used) | set(required)]
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[], encoding="utf-8", engine="pyarrow",
-                         usecols=cols)
+        df = _read_text_arrow(path, cols)
+        if df is None:
+            df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[], encoding="utf-8",
+                             engine="pyarrow", usecols=cols)
+            for c in df.columns:  # one column at a time: never two copies of the table in memory
+                df[c] = df[c].str.strip()
     except Exception:  # pyarrow.ArrowInvalid and friends: let the careful reader report it
         return read_csv(path, required=required)
     record_read(path)
     missing = [c for c in required if c not in df.columns]
     if missing:
         raise DataError([Problem(path.name, None, c, "required column is missing") for c in missing])
-    for c in df.columns:  # one column at a time: never two copies of the table in memory
-        df[c] = df[c].str.strip()
     df.insert(0, "_row", range(1, len(df) + 1))
     return df
+
+
+def _read_text_arrow(path: Path, cols: list[str]) -> pd.DataFrame | None:
+    """``pd.read_csv(dtype=str, keep_default_na=False, engine="pyarrow", usecols=cols)`` plus
+    stripping, straight through ``pyarrow.csv``; None when the header is unusual (the caller
+    then takes the pandas route).
+
+    A column is stripped only if some cell could start or end with white space (a first
+    or last byte that is ASCII space/control or non-ASCII): the check reads two bytes per
+    cell, the strip copies the column.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+
+    if len(set(cols)) != len(cols) or not cols:
+        return None
+    table = pacsv.read_csv(path, read_options=pacsv.ReadOptions(block_size=_BLOCK_SIZE),
+                           convert_options=pacsv.ConvertOptions(
+        include_columns=cols, column_types={c: pa.string() for c in cols}, null_values=[],
+        strings_can_be_null=False, quoted_strings_can_be_null=False))
+    if table.column_names != cols:
+        return None
+    out = {}
+    for c in cols:
+        col = table.column(c)
+        out[c] = pc.utf8_trim_whitespace(col) if _may_need_strip(col) else col
+    table = pa.table(out)
+    text = pd.StringDtype("pyarrow", na_value=np.nan)
+    return table.to_pandas(types_mapper=lambda t: text if t in (pa.string(), pa.large_string()) else None)
+
+
+_BLOCK_SIZE = 4 << 20  # parsed in 4 MB blocks, in parallel (1 MB, the default, makes ~300 chunks per column)
+
+
+def _may_need_strip(col) -> bool:
+    """False only when no cell of an Arrow string column starts or ends with a space-like byte.
+
+    Reads each cell's first and last byte (an empty cell reads its neighbours' bytes,
+    which can only make the answer more cautious); ASCII space and control bytes and any
+    non-ASCII byte (Unicode spaces are multi-byte) count as space-like.
+    """
+    ends = []
+    for chunk in col.chunks:
+        if chunk.null_count:
+            return True
+        if len(chunk) == 0:
+            continue
+        _, offsets, data = chunk.buffers()
+        off = np.frombuffer(offsets, dtype=np.int32, count=len(chunk) + 1, offset=chunk.offset * 4)
+        if data is None or off[-1] == off[0]:
+            continue  # only empty cells
+        data = np.frombuffer(data, dtype=np.uint8, count=off[-1])
+        ends.append(data.take(off[:-1], mode="clip"))
+        ends.append(data.take(off[1:] - 1, mode="clip"))
+    if not ends:
+        return False
+    edge = np.concatenate(ends) - np.uint8(33)  # bytes 0–32 and 127–255 wrap to ≥ 94
+    return bool((edge >= 94).any())
 
 
 def _read_acled(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     required = ["event_id_cnty", "event_date", "event_type", "sub_event_type", "country", "admin1",
                 "location", "latitude", "longitude", "fatalities"]
     df = _read_export(path, required, used=CURATED_COLUMNS + ["country", "iso"])
-    for col in CURATED_COLUMNS:
-        if col not in df.columns:
-            df[col] = ""
-    df["dataset"] = "acled"
+    missing = [col for col in CURATED_COLUMNS if col not in df.columns]
+    if missing:  # one shared column of empty texts (columns are never modified in place)
+        empty = _constant_text("", df)
+        for col in missing:
+            df[col] = empty
+    df["dataset"] = _constant_text("acled", df)
     country = df["country"].str.lower()
     iso_ok = df["iso"] == IRAQ_ACLED_ISO if "iso" in df.columns else False
-    df["_country"] = np.where(country.isin(IRAQ_NAMES) | iso_ok, "Iraq", df["country"])
+    iraq = country.isin(IRAQ_NAMES) | iso_ok
+    if iraq.all():
+        df["_country"] = _constant_text("Iraq", df)
+    else:
+        df["_country"] = np.where(iraq, "Iraq", df["country"])
     return df, _no_problems()
+
+
+def _constant_text(value: str, df: pd.DataFrame) -> pd.Series:
+    """A text column holding ``value`` on every row of ``df``, in pandas' string dtype.
+
+    Built from Arrow buffers, not from a million Python strings; equal to ``df[col] = value``.
+    """
+    try:
+        import pyarrow as pa
+
+        n = len(df)
+        data = value.encode("utf-8")
+        offsets = pa.py_buffer((np.arange(n + 1, dtype=np.int64) * len(data)).tobytes())
+        arr = pa.LargeStringArray.from_buffers(n, offsets, pa.py_buffer(data * n))
+        dtype = pd.StringDtype("pyarrow", na_value=np.nan)
+        return pd.Series(dtype.__from_arrow__(pa.chunked_array([arr], type=pa.large_string())), index=df.index)
+    except Exception:  # an older pandas or pyarrow: the plain way
+        return pd.Series(value, index=df.index, dtype=str)
 
 
 def _read_ucdp(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -262,9 +349,17 @@ def _flag(df: pd.DataFrame, mask, column: str, reason) -> pd.DataFrame:
     flagged rows' texts: with a function, nothing is formatted for rows that pass
     (at a million rows, formatting every row's message cost more than the checks).
     """
-    mask = pd.Series(mask, index=df.index).fillna(False).astype(bool)
-    if not mask.any():
-        return _no_problems()
+    if isinstance(mask, np.ndarray) and mask.dtype == bool:
+        if not mask.any():  # the usual case at a million rows: no Series built for a clean check
+            return _no_problems()
+        mask = pd.Series(mask, index=df.index)
+    elif isinstance(mask, pd.Series) and mask.dtype == bool and mask.index is df.index:
+        if not mask.any():
+            return _no_problems()
+    else:
+        mask = pd.Series(mask, index=df.index).fillna(False).astype(bool)
+        if not mask.any():
+            return _no_problems()
     if callable(reason):
         reason = reason(mask)
     why = reason[mask] if isinstance(reason, pd.Series) else reason
@@ -273,10 +368,46 @@ def _flag(df: pd.DataFrame, mask, column: str, reason) -> pd.DataFrame:
 
 def parse_dates(text: pd.Series) -> pd.Series:
     """Dates written YYYY-MM-DD (ACLED API, UCDP, curated) or '07 November 2021' (ACLED exports)."""
+    fast = _iso_dates(text)
+    if fast is not None:
+        return fast
     iso = pd.to_datetime(text.where(text.str.fullmatch(r"\d{4}-\d{2}-\d{2}"), None), format="%Y-%m-%d",
                          errors="coerce")
     long = pd.to_datetime(text.where(iso.isna(), None), format="%d %B %Y", errors="coerce")
     return iso.fillna(long)
+
+
+def _iso_dates(text: pd.Series) -> pd.Series | None:
+    """:func:`parse_dates` when every non-empty cell is a valid YYYY-MM-DD date, else None.
+
+    Arrow's date cast accepts exactly ten characters, four-two-two ASCII digits and
+    real calendar days, the same set as the regex plus ``%Y-%m-%d`` route, at a
+    fraction of its cost; years before 1 (which pandas refuses) take the slow route.
+    """
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        if text.dtype == object:
+            arr = pa.array(text.to_numpy(dtype=object), type=pa.string())
+        else:
+            arr = pa.array(text.array)
+            if not pa.types.is_string(arr.type) and not pa.types.is_large_string(arr.type):
+                return None
+        if arr.null_count:
+            return None
+        arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, arr.type), arr)
+        days = pc.cast(arr, pa.date32())
+        if days.null_count == len(days):  # nothing to parse: the slow route's dtype is another unit
+            return None
+        low = pc.min(days).as_py()
+        if low is not None and low.year < 1:
+            return None
+        values = days.to_numpy(zero_copy_only=False) if days.null_count == 0 else \
+            pc.cast(days, pa.timestamp("us")).to_numpy(zero_copy_only=False)
+        return pd.Series(values.astype("datetime64[us]"), index=text.index)
+    except Exception:  # ArrowInvalid: some cell is not an ISO date
+        return None
 
 
 def _numbers(raw: pd.Series) -> pd.Series:
@@ -305,6 +436,9 @@ def _counts(df: pd.DataFrame, column: str, low: int | None, high: int | None) ->
     """Whole numbers in [low, high]; empty stays <NA>; every other value is a problem."""
     raw = df[column]
     num = _numbers(raw)
+    fast = _counts_fast(df, raw, num, column, low, high)
+    if fast is not None:
+        return fast
     probs = [_flag(df, (raw != "") & num.isna(), column, lambda m: "not a number: " + raw[m].map(repr)),
              _flag(df, num.notna() & (num != num.round()), column, lambda m: "not a whole number: " + raw[m])]
     if low is not None:
@@ -315,16 +449,40 @@ def _counts(df: pd.DataFrame, column: str, low: int | None, high: int | None) ->
     return ok.astype("Float64").round().astype("Int64"), probs
 
 
+def _counts_fast(df, raw, num, column, low, high):
+    """:func:`_counts` on NumPy arrays (same problems, same result); None for infinities or
+    numbers beyond 2**53, which take the pandas route."""
+    v = num.to_numpy(dtype=float)
+    nan = np.isnan(v)
+    if np.isinf(v).any():
+        return None
+    ok = ~nan & (v == np.round(v))
+    if ok.any() and np.abs(v[ok]).max() >= 2.0 ** 53:
+        return None
+    probs = []
+    if nan.any():
+        probs.append(_flag(df, (raw != "") & nan if not nan.all() else raw != "", column,
+                           lambda m: "not a number: " + raw[m].map(repr)))
+    if not nan.all():
+        probs.append(_flag(df, ~nan & ~ok, column, lambda m: "not a whole number: " + raw[m]))
+        if low is not None:
+            probs.append(_flag(df, v < low, column, lambda m: f"must be {low} or more, not " + raw[m]))
+        if high is not None:
+            probs.append(_flag(df, v > high, column, lambda m: f"must be {high} or less, not " + raw[m]))
+    values = pd.arrays.IntegerArray(np.where(ok, v, 0).astype(np.int64), ~ok)
+    return pd.Series(values, index=raw.index), probs
+
+
 def _governorate_codes(admin1: pd.Series) -> pd.Series:
     """ISO 3166-2:IQ code for each admin1 text (names, variants, codes; 'X province' too); None if unknown."""
-    uniq = pd.Series(admin1.unique())
+    codes_idx, uniq = pd.factorize(admin1, use_na_sentinel=False)
+    uniq = pd.Series(uniq)
     stripped = uniq.str.replace(r"\s+(province|governorate|muhafazat)$", "", case=False, regex=True)
     exact = iso_codes()
     # An exact ISO code is taken as is: to_iso("IQ-AN") currently answers IQ-AR, because name
     # normalisation drops "an"/"ar" as Arabic articles (reported to the lead).
-    codes = {u: (u.upper() if u.upper() in exact else (to_iso(u) or to_iso(s)))
-             for u, s in zip(uniq, stripped)}
-    return admin1.map(codes)
+    codes = [(u.upper() if u.upper() in exact else (to_iso(u) or to_iso(s))) for u, s in zip(uniq, stripped)]
+    return pd.Series(np.array(codes + [None], dtype=object)[codes_idx], index=admin1.index, dtype=object)
 
 
 def _locate(df: pd.DataFrame, need: pd.Series, geocoder) -> tuple[pd.DataFrame, list]:
@@ -398,26 +556,40 @@ def _locate(df: pd.DataFrame, need: pd.Series, geocoder) -> tuple[pd.DataFrame, 
 
 def validate(df: pd.DataFrame, file: str, *, geocoder=None, boundaries=None,
              require_source_url: bool = False,
-             extra_problems: pd.DataFrame | None = None) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+             extra_problems: pd.DataFrame | None = None,
+             dates: pd.Series | None = None) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     """Check schema-shaped text rows; return (accepted GeoDataFrame, rejected rows with reasons).
 
     ``df`` holds the schema's columns as text plus ``_row``. Checks are
     vectorised column operations (geocoding runs once per distinct name).
+    ``dates``, when given, is ``parse_dates(df["event_date"])`` already computed
+    (same index as ``df``).
     """
-    df = df.reset_index(drop=True)
+    if dates is not None and not dates.index.equals(df.index):
+        dates = None
+    if not isinstance(df.index, pd.RangeIndex) or df.index.start != 0 or df.index.step != 1:
+        df = df.reset_index(drop=True)
+        dates = None if dates is None else dates.reset_index(drop=True)
+    else:
+        df = df.copy(deep=False)
     for col in CURATED_COLUMNS:
         if col not in df.columns:
             df[col] = ""
     probs: list[pd.DataFrame] = [] if extra_problems is None else [extra_problems]
 
+    lat_raw, lon_raw = df["latitude"], df["longitude"]
+    lat, lon = _numbers(lat_raw), _numbers(lon_raw)
+    need = (lat_raw == "") & (lon_raw == "")
     ids = df["event_id_cnty"]
-    first_row = df.groupby("event_id_cnty")["_row"].transform("min")
+    # the ids' uniqueness and (when every row has its own coordinates) the points are made
+    # on a second thread while the checks below run; both are used only as computed here
+    side = _SideWork.start(ids, lon, lat, with_points=not need.any()) if len(df) >= _SideWork.MIN_ROWS else None
     probs.append(_flag(df, ids == "", "event_id_cnty", "id is missing"))
-    probs.append(_flag(df, (ids != "") & ids.duplicated(keep="first"), "event_id_cnty",
-                       lambda m: "duplicate id " + ids[m].map(repr) + " (first on row "
-                       + first_row[m].astype(str) + ")"))
+    dup_slot = len(probs)
+    probs.append(_no_problems())  # duplicate ids: filled in below, keeping the check order
 
-    dates = parse_dates(df["event_date"])
+    if dates is None:
+        dates = parse_dates(df["event_date"])
     probs.append(_flag(df, df["event_date"] == "", "event_date", "date is missing"))
     probs.append(_flag(df, (df["event_date"] != "") & dates.isna(), "event_date",
                        lambda m: "not a date: " + df["event_date"][m].map(repr) + " (use YYYY-MM-DD)"))
@@ -427,8 +599,7 @@ def validate(df: pd.DataFrame, file: str, *, geocoder=None, boundaries=None,
     probs.append(_flag(df, ~known_type, "event_type",
                        lambda m: "unknown event type " + etype[m].map(repr) + " (ACLED types: "
                        + ", ".join(EVENT_TYPES) + ")"))
-    pairs = {f"{t}|{s}" for t, subs in VOCABULARY.items() for s in subs}
-    probs.append(_flag(df, known_type & ~(etype + "|" + sub).isin(pairs), "sub_event_type",
+    probs.append(_flag(df, known_type & ~_known_pairs(etype, sub), "sub_event_type",
                        lambda m: "sub-event type " + sub[m].map(repr) + " is not an ACLED sub-type of "
                        + etype[m].map(repr)))
 
@@ -442,21 +613,28 @@ def validate(df: pd.DataFrame, file: str, *, geocoder=None, boundaries=None,
         probs += p
     for kind in ("fatalities", "injuries"):
         used, lo, hi = counts[kind], counts[f"{kind}_low"], counts[f"{kind}_high"]
+        if lo.isna().all() and hi.isna().all():
+            continue  # no range given on any row: both checks are unknown (never flagged) everywhere
         probs.append(_flag(df, (lo > hi).fillna(False), f"{kind}_low",
                            f"{kind}_low is above {kind}_high"))
         probs.append(_flag(df, ((used < lo) | (used > hi)).fillna(False), kind,
                            f"{kind} (the figure used) lies outside {kind}_low–{kind}_high"))
 
-    lat_raw, lon_raw = df["latitude"], df["longitude"]
-    lat, lon = _numbers(lat_raw), _numbers(lon_raw)
+    unique = side.ids_unique() if side is not None else None
+    if not (unique if unique is not None else ids.is_unique):
+        first_row = df.groupby("event_id_cnty")["_row"].transform("min")
+        probs[dup_slot] = _flag(df, (ids != "") & ids.duplicated(keep="first"), "event_id_cnty",
+                                lambda m: "duplicate id " + ids[m].map(repr) + " (first on row "
+                                + first_row[m].astype(str) + ")")
+
     probs.append(_flag(df, (lat_raw != "") & lat.isna(), "latitude", lambda m: "not a number: " + lat_raw[m].map(repr)))
     probs.append(_flag(df, (lon_raw != "") & lon.isna(), "longitude",
                        lambda m: "not a number: " + lon_raw[m].map(repr)))
     one_only = (lat_raw == "") != (lon_raw == "")
     probs.append(_flag(df, one_only, "latitude", "give both latitude and longitude, or neither"))
     both = lat.notna() & lon.notna()
-    inside = in_iraq_bbox(lat, lon)
-    swapped = in_iraq_bbox(lon, lat)
+    inside = _in_bbox(lat, lon)
+    swapped = _in_bbox(lon, lat)
     where = lambda m: "(" + lat_raw[m] + ", " + lon_raw[m] + ")"  # noqa: E731
     probs.append(_flag(df, both & ~inside & swapped, "latitude",
                        lambda m: "point " + where(m) + " is outside Iraq: latitude and longitude look swapped"))
@@ -464,20 +642,26 @@ def validate(df: pd.DataFrame, file: str, *, geocoder=None, boundaries=None,
                        lambda m: "point " + where(m) + f" is outside Iraq (lat {IRAQ_BBOX[1]}–{IRAQ_BBOX[3]}, "
                        f"lon {IRAQ_BBOX[0]}–{IRAQ_BBOX[2]})"))
 
-    need = (lat_raw == "") & (lon_raw == "")
-    located, p = _locate(df, need, geocoder)
-    probs += p
-    lat = lat.where(~need, located["lat"])
-    lon = lon.where(~need, located["lon"])
-    point_prec = located["prec"].where(need)
-    geo_prec = pd.concat([geo_prec, point_prec], axis=1).max(axis=1, skipna=True).astype("Int64")
-    coord_source = pd.Series(np.where(need, located["src"], "data"), index=df.index)
-    place_id = df["place_id"].where(~need | (df["place_id"] != ""), located["pid"])
+    if need.any():
+        located, p = _locate(df, need, geocoder)
+        probs += p
+        lat = lat.where(~need, located["lat"])
+        lon = lon.where(~need, located["lon"])
+        point_prec = located["prec"].where(need)
+        geo_prec = pd.concat([geo_prec, point_prec], axis=1).max(axis=1, skipna=True).astype("Int64")
+        coord_source = pd.Series(np.where(need, located["src"], "data"), index=df.index)
+        place_id = df["place_id"].where(~need | (df["place_id"] != ""), located["pid"])
+        located_iso = located["iso"]
+    else:  # every row has coordinates: nothing to place (the gazetteer is loaded as before)
+        gazetteer()
+        coord_source = pd.Series("data", index=df.index, dtype=df["event_id_cnty"].dtype)
+        place_id = df["place_id"]
+        located_iso = None
 
     admin1 = _governorate_codes(df["admin1"])
     probs.append(_flag(df, (df["admin1"] != "") & admin1.isna(), "admin1",
                        lambda m: "unknown governorate " + df["admin1"][m].map(repr)))
-    admin1 = admin1.where(df["admin1"] != "", located["iso"])
+    admin1 = admin1.where(df["admin1"] != "", located_iso)
 
     if require_source_url:
         probs.append(_flag(df, ~df["source_url"].str.match(r"https?://"), "source_url",
@@ -485,8 +669,10 @@ def validate(df: pd.DataFrame, file: str, *, geocoder=None, boundaries=None,
 
     problems = pd.concat([p for p in probs if len(p)], ignore_index=True) if any(len(p) for p in probs) \
         else _no_problems()
-    bad_rows = set(problems["_row"])
-    bad = df["_row"].isin(bad_rows)
+    if len(problems):
+        bad = df["_row"].isin(set(problems["_row"]))
+    else:
+        bad = pd.Series(False, index=df.index)
     rejected = _rejected_table(problems, df, file)
 
     good = ~bad
@@ -496,16 +682,120 @@ def validate(df: pd.DataFrame, file: str, *, geocoder=None, boundaries=None,
         from .spatial import assign_governorate
         pts = gpd.GeoDataFrame(geometry=gpd.points_from_xy(lon[gap], lat[gap]), crs=CRS, index=df.index[gap])
         admin1.loc[gap] = assign_governorate(pts, boundaries)["governorate_iso"]
-    acc = pd.DataFrame({
+    columns = {
         **{c: df[c] for c in TEXT_COLUMNS},
         "event_date": dates, "time_precision": time_prec, "latitude": lat.astype(float),
         "longitude": lon.astype(float), "geo_precision": geo_prec, **counts,
         "admin1": admin1.astype(str), "place_id": place_id, "dataset": df.get("dataset", pd.Series("", index=df.index)),
         "coord_source": coord_source,
-    })[SCHEMA][good].reset_index(drop=True)
-    accepted = gpd.GeoDataFrame(acc, geometry=gpd.points_from_xy(acc.longitude, acc.latitude), crs=CRS)
-    ACCEPTED_SCHEMA.validate(acc)
+    }
+    acc = pd.DataFrame({c: columns[c] for c in SCHEMA}, copy=False)
+    if not good.all():
+        acc = acc[good]
+    acc = acc.reset_index(drop=True)
+    points = side.points() if side is not None else None
+    if points is not None:  # the same shapely.points(lon, lat) as points_from_xy, made beforehand
+        geometry = GeometryArray(points if good.all() else points[good.to_numpy()])
+    else:
+        geometry = gpd.points_from_xy(acc.longitude, acc.latitude)
+    accepted = gpd.GeoDataFrame(acc, geometry=geometry, crs=CRS)
+    ACCEPTED_SCHEMA.validate(acc, ids_unique=True)  # validate's duplicate check rejected repeated ids
     return accepted, rejected
+
+
+def _in_bbox(lat: pd.Series, lon: pd.Series) -> pd.Series:
+    """:func:`in_iraq_bbox` on NumPy arrays (inclusive bounds, NaN outside)."""
+    x0, y0, x1, y1 = IRAQ_BBOX
+    y, x = lat.to_numpy(dtype=float), lon.to_numpy(dtype=float)
+    return pd.Series((y >= y0) & (y <= y1) & (x >= x0) & (x <= x1), index=lat.index)
+
+
+def _has_na(s: pd.Series) -> bool:
+    """``s.isna().any()``, read off Arrow's null count for Arrow-backed text."""
+    if isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow":
+        import pyarrow as pa
+
+        return pa.array(s.array).null_count > 0
+    return bool(s.isna().any())
+
+
+class _SideWork:
+    """Work for a second thread during :func:`validate`, on copies of its inputs.
+
+    First the ids' uniqueness (one Arrow hash pass, which releases the GIL), then, when
+    asked, ``shapely.points(lon, lat)`` for every row in slices, so the main thread's
+    checks run in between. Any failure leaves the answers empty and the caller computes
+    them itself, the ordinary way.
+    """
+
+    MIN_ROWS = 50_000
+    SLICE = 20_000
+
+    def __init__(self, ids, lon, lat):
+        import threading
+
+        self._ids, self._lon, self._lat = ids, lon, lat
+        self._unique: bool | None = None
+        self._points = None
+        self._unique_done = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="iraq-atlas-validate", daemon=True)
+
+    @classmethod
+    def start(cls, ids: pd.Series, lon: pd.Series, lat: pd.Series, with_points: bool) -> "_SideWork | None":
+        try:
+            import pyarrow as pa
+
+            arr = pa.array(ids.array) if isinstance(ids.dtype, pd.StringDtype) else None
+            if arr is not None and arr.null_count:
+                arr = None
+            xy = (lon.to_numpy(dtype=float, copy=True), lat.to_numpy(dtype=float, copy=True)) if with_points \
+                else (None, None)
+            work = cls(arr, *xy)
+            work._thread.start()
+            return work
+        except Exception:
+            return None
+
+    def _run(self) -> None:
+        try:
+            if self._ids is not None:
+                import pyarrow.compute as pc
+
+                self._unique = len(pc.unique(self._ids)) == len(self._ids)
+        except Exception:
+            self._unique = None
+        finally:
+            self._unique_done.set()
+        try:
+            if self._lon is not None:
+                import shapely
+
+                n = len(self._lon)
+                parts = [shapely.points(self._lon[i:i + self.SLICE], self._lat[i:i + self.SLICE])
+                         for i in range(0, n, self.SLICE)]
+                self._points = np.concatenate(parts) if parts else np.empty(0, dtype=object)
+        except Exception:
+            self._points = None
+
+    def ids_unique(self) -> bool | None:
+        self._unique_done.wait()
+        return self._unique
+
+    def points(self):
+        self._thread.join()
+        return self._points
+
+
+def _known_pairs(etype: pd.Series, sub: pd.Series) -> pd.Series:
+    """True where (event_type, sub_event_type) is an ACLED pair; decided once per distinct pair."""
+    pairs = {f"{t}|{s}" for t, subs in VOCABULARY.items() for s in subs}
+    t_codes, t_uniq = pd.factorize(etype, use_na_sentinel=False)
+    s_codes, s_uniq = pd.factorize(sub, use_na_sentinel=False)
+    if len(t_uniq) * len(s_uniq) > 100_000:  # free text in the type columns: the plain way
+        return (etype + "|" + sub).isin(pairs)
+    table = np.array([[isinstance(t, str) and isinstance(s, str) and f"{t}|{s}" in pairs for s in s_uniq]
+                      for t in t_uniq], dtype=bool).reshape(len(t_uniq), len(s_uniq))
+    return pd.Series(table[t_codes, s_codes], index=etype.index)
 
 
 def _rejected_table(problems: pd.DataFrame, df: pd.DataFrame, file: str) -> pd.DataFrame:
@@ -552,12 +842,65 @@ def _schema():
 
 
 class _LazySchema:
-    _schema = None
+    """The pandera schema, built on first use.
 
-    def validate(self, df: pd.DataFrame) -> pd.DataFrame:
+    pandera runs its checks column by column through generic machinery (~0.4 s at a
+    million rows). For a large table, :func:`_rows_meet_schema` first checks every
+    per-row rule of the schema on every row with plain vectorised operations; when they
+    all hold, pandera itself runs on a sample (columns, dtypes, the schema's own
+    checks), since it cannot then fail on any other row. When any row breaks a rule,
+    pandera runs on the whole table and reports exactly as before.
+    """
+
+    _schema = None
+    SAMPLE = 10_000
+
+    def validate(self, df: pd.DataFrame, *, ids_unique: bool = False) -> pd.DataFrame:
         if self._schema is None:
             self._schema = _schema()
+        if len(df) > self.SAMPLE and _rows_meet_schema(df, ids_unique=ids_unique):
+            self._schema.validate(df.iloc[: self.SAMPLE], lazy=True)
+            return df
         return self._schema.validate(df, lazy=True)
+
+
+def _rows_meet_schema(df: pd.DataFrame, *, ids_unique: bool = False) -> bool:
+    """True only if no row can fail a rule of :func:`_schema` (False means: let pandera look).
+
+    Mirrors the schema rule by rule: non-null columns, id length and uniqueness,
+    precisions in 1–3, counts ≥ 0, event types from the vocabulary, admin1 codes,
+    coordinates inside Iraq's bounding box. ``ids_unique`` is for :func:`validate`,
+    whose duplicate check has already rejected every repeated id. Text columns must
+    have pandas' string dtype (pandera checks object columns element by element).
+    """
+    import re
+
+    try:
+        text = ["event_id_cnty", "event_type", "sub_event_type", "admin1"]
+        if any(not isinstance(df[c].dtype, pd.StringDtype) for c in text):
+            return False
+        if any(_has_na(df[c]) for c in [*text, "event_date", "latitude", "longitude"]):
+            return False
+        ids = df["event_id_cnty"]
+        if (ids == "").any() or not (ids_unique or ids.is_unique):
+            return False
+        if not df["event_type"].isin(EVENT_TYPES).all():
+            return False
+        pattern = re.compile(r"^IQ-[A-Z]{2}$")
+        if not all(pattern.match(code) for code in pd.unique(df["admin1"])):
+            return False
+        if not (df["latitude"].between(IRAQ_BBOX[1], IRAQ_BBOX[3]).all()
+                and df["longitude"].between(IRAQ_BBOX[0], IRAQ_BBOX[2]).all()):
+            return False
+        for col in ("time_precision", "geo_precision"):
+            if str(df[col].dtype) != "Int64" or not df[col].isin([1, 2, 3]).where(df[col].notna(), True).all():
+                return False
+        for col in COUNT_COLUMNS:
+            if str(df[col].dtype) != "Int64" or not (df[col] >= 0).fillna(True).all():
+                return False
+        return True
+    except Exception:  # anything unexpected: pandera decides
+        return False
 
 
 ACCEPTED_SCHEMA = _LazySchema()
@@ -607,10 +950,13 @@ def load_incidents(source: str | os.PathLike | None = None, format: str = "auto"
     excluded = pd.DataFrame({"file": path.name, "row": raw.loc[drop, "_row"],
                              "event_id_cnty": raw.loc[drop, "event_id_cnty"],
                              "reason": pd.Series(reason, index=raw.index[drop], dtype=object)})[EXCLUDED_COLUMNS]
-    keep = raw[~drop]
-    pre = pre[pre["_row"].isin(keep["_row"])]
+    if drop.any():
+        keep, dates = raw[~drop], dates[~drop]
+        pre = pre[pre["_row"].isin(keep["_row"])]
+    else:  # nothing left out: no copy of a million-row text table
+        keep = raw
     accepted, rejected = validate(keep, path.name, geocoder=geocoder, boundaries=boundaries,
-                                  require_source_url=(fmt == "curated"), extra_problems=pre)
+                                  require_source_url=(fmt == "curated"), extra_problems=pre, dates=dates)
     return IncidentSet(accepted, rejected, excluded.reset_index(drop=True), path.name, fmt)
 
 
