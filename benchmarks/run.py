@@ -159,7 +159,7 @@ def bench_runner(rep: Report, sizes: dict, repeat: int, work: Path, notebooks: l
                 statistics.median(changed) / c, "re-runs only dependants", ok,
                 f"re-ran: {', '.join(reran) or 'none'}; declared by: {', '.join(declares)}")
     rep.note("runner", f"Notebooks: {names}. Default parameters, IRAQ_ATLAS_OFFLINE=1, boundaries: "
-                       f"{os.environ.get('IRAQ_ATLAS_BOUNDARIES') or 'offline fallback'}. "
+                       f"{'real OCHA polygons (' + Path(os.environ['IRAQ_ATLAS_BOUNDARIES']).name + ')' if os.environ.get('IRAQ_ATLAS_BOUNDARIES') else 'offline fallback'}. "
                        "The runner's time includes HTML conversion of every executed notebook and the index "
                        "page, and spawning its two worker processes; the papermill loop only executes. "
                        "Kernel start-up (~2 s per notebook) bounds both. With one repeat on a shared 2-core "
