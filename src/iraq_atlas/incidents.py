@@ -71,7 +71,7 @@ from geopandas.array import GeometryArray
 
 from .datasets import DataError, Problem, data_path, read_csv, record_read
 from .gazetteer import CRS, IRAQ_BBOX, gazetteer, governorate_place_id
-from .governorates import iso_codes, to_iso
+from .governorates import to_iso
 
 # ACLED's event types and the sub-event types allowed under each.
 VOCABULARY: dict[str, tuple[str, ...]] = {
@@ -478,10 +478,7 @@ def _governorate_codes(admin1: pd.Series) -> pd.Series:
     codes_idx, uniq = pd.factorize(admin1, use_na_sentinel=False)
     uniq = pd.Series(uniq)
     stripped = uniq.str.replace(r"\s+(province|governorate|muhafazat)$", "", case=False, regex=True)
-    exact = iso_codes()
-    # An exact ISO code is taken as is: to_iso("IQ-AN") currently answers IQ-AR, because name
-    # normalisation drops "an"/"ar" as Arabic articles (reported to the lead).
-    codes = [(u.upper() if u.upper() in exact else (to_iso(u) or to_iso(s))) for u, s in zip(uniq, stripped)]
+    codes = [to_iso(u) or to_iso(s) for u, s in zip(uniq, stripped)]
     return pd.Series(np.array(codes + [None], dtype=object)[codes_idx], index=admin1.index, dtype=object)
 
 
