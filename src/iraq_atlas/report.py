@@ -383,7 +383,10 @@ def _execute_all(jobs: list[Job], work_root: Path, opts: RunOptions):
         for j in jobs:
             yield j, execute_job(*args(j))
         return
-    ctx = multiprocessing.get_context("spawn")
+    # forkserver: workers fork from a clean server that has already imported papermill and
+    # nbconvert (cheaper than spawn, and unlike fork safe in a process that runs threads)
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["iraq_atlas.report", "papermill", "nbconvert"])
     with cf.ProcessPoolExecutor(max_workers=opts.jobs, mp_context=ctx) as pool:
         futs = {pool.submit(execute_job, *args(j)): j for j in jobs}
         try:
