@@ -12,7 +12,6 @@ import matplotlib
 import numpy as np
 import pandas as pd
 
-matplotlib.use("Agg") if matplotlib.get_backend().lower() not in ("agg", "module://matplotlib_inline.backend_inline") else None
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.patches import Circle, Patch, Rectangle  # noqa: E402
 

@@ -17,7 +17,6 @@ import html
 import json
 import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Iterable, Sequence
 
