@@ -262,7 +262,7 @@ def bench_governorates(rep: Report, sizes: dict, repeat: int, work: Path) -> Non
 
 # -- 4. ACLED import ------------------------------------------------------------------
 _MEMORY_PROBE = r"""
-import json, sys
+import json, sys, time
 import pandas as pd
 from iraq_atlas.incidents import read_acled
 from iraq_atlas.gazetteer import gazetteer
@@ -277,20 +277,23 @@ def status(field):
 with open("/proc/self/clear_refs", "w") as fh:
     fh.write("5")
 before = status("VmRSS")
+t0 = time.perf_counter()
 if sys.argv[2] == "ours":
     s = read_acled(sys.argv[1]); n = len(s.accepted)
 else:
     df = pd.read_csv(sys.argv[1]); n = len(df)
+seconds = time.perf_counter() - t0
 after = status("VmHWM")
-print(json.dumps({"before_kb": before, "after_kb": after, "rows": n}))
+print(json.dumps({"before_kb": before, "after_kb": after, "rows": n, "seconds": seconds}))
 """
 
 
-def _peak_mb(path: Path, which: str) -> float:
+def _fresh_process(path: Path, which: str) -> tuple[float, float]:
+    """(peak RSS growth in MiB, seconds) of one call in a new interpreter (its first call)."""
     out = subprocess.run([sys.executable, "-c", _MEMORY_PROBE, str(path), which], check=True,
                          capture_output=True, text=True, env={**os.environ, "PYTHONWARNINGS": "ignore"})
     data = json.loads(out.stdout.strip().splitlines()[-1])
-    return (data["after_kb"] - data["before_kb"]) / 1024
+    return (data["after_kb"] - data["before_kb"]) / 1024, data["seconds"]
 
 
 def acled_csv(work: Path, n: int) -> Path:
@@ -310,27 +313,39 @@ def bench_acled(rep: Report, sizes: dict, repeat: int, work: Path) -> None:
 
     n = sizes["acled_rows"]
     path = acled_csv(work, n)
-    last: list = []
-    a, b = alternate(lambda: last.append(read_acled(path)) or last[-1], lambda: pd.read_csv(path), repeat)
+    outcome: list[str] = []
+
+    def ours():  # keeps only the summary: each repeat's million-row result is freed, like the baseline's
+        s = read_acled(path)
+        outcome[:] = [s.summary()]
+        return s
+
+    a, b = alternate(ours, lambda: pd.read_csv(path), repeat)
     r = statistics.median(a) / statistics.median(b)
     size_mb = path.stat().st_size / 1e6
     rep.add("acled", f"{n:,}-row ACLED CSV ({size_mb:.0f} MB): import + validation", fmt_s(a),
             fmt_s(b) + " pandas.read_csv", r, "≤ 2.5×", r <= 2.5)
-    del last[:-1]
     df_mb = pd.read_csv(path).memory_usage(deep=True).sum() / 2**20
-    ours_mb, base_mb = _peak_mb(path, "ours"), _peak_mb(path, "baseline")
+    (ours_mb, ours_s), (base_mb, base_s) = _fresh_process(path, "ours"), _fresh_process(path, "baseline")
     rep.add("acled", "peak memory (RSS growth in a fresh process)", f"{ours_mb:,.0f} MiB",
             f"{base_mb:,.0f} MiB pandas.read_csv; DataFrame {df_mb:,.0f} MiB", ours_mb / df_mb,
             "≤ 3× DataFrame", ours_mb / df_mb <= 3, "ratio is against the DataFrame's memory_usage(deep=True)")
-    s = last[-1]
-    rep.note("acled", f"Outcome: {s.summary()}. pandas.read_csv infers types and checks nothing; read_acled "
-                      "reads every cell as text, strips it, parses dates, numbers and coordinates, checks "
-                      "the ACLED vocabulary and Iraq's bounding box, maps admin1 to ISO codes and "
-                      "validates the accepted table against the pandera schema. Target missed: reading the "
-                      "file as text (Arrow) and stripping the used columns costs about as much as the whole "
-                      "baseline (~0.5 s); the rest is validation of a million rows (pandera schema, "
-                      "geometry, two date parses, ~20 column checks) at several seconds. Most of the memory "
-                      "peak is the text table and the typed accepted table being alive at the same time.")
+    rep.add("acled", "first call in a fresh process (one run each)", f"{ours_s:.3g} s",
+            f"{base_s:.3g} s pandas.read_csv", ours_s / base_s, "(context)", None,
+            "the process's first million-row load also pays for fresh memory pages and lazy imports")
+    rep.note("acled", f"Outcome: {outcome[0]}. pandas.read_csv infers types and checks nothing; read_acled "
+                      "reads every used cell as text (Arrow, both cores), strips it, parses dates, numbers and "
+                      "coordinates, checks the ACLED vocabulary and Iraq's bounding box, maps admin1 to ISO "
+                      "codes, builds a million shapely points and validates the accepted table against the "
+                      "pandera schema. Reading the text alone costs about as much as the whole baseline. Two "
+                      "changes brought the ratio under target: the cyclic garbage collector is paused during "
+                      "the load (building a million points otherwise triggers collections that walk every "
+                      "object made so far, more than doubling their cost), and columns an export lacks are "
+                      "recognised as empty from their Arrow offsets instead of being parsed. The first call in "
+                      "a process is slower for both (fresh memory pages; Arrow's allocator keeps its pages for "
+                      "later calls, glibc's malloc returns pandas' large blocks), hence the context row. Most "
+                      "of the memory peak is the text table and the typed accepted table being alive at the "
+                      "same time.")
 
 
 # -- 5. maps ------------------------------------------------------------------------------
@@ -502,7 +517,8 @@ def write_doc(path: Path, rep: Report, args, sizes: dict, total_s: float) -> Non
 
 Written by `make bench` (`benchmarks/run.py`) on {when}; the whole run took {total_s:.0f} s.
 Each row times the library against the obvious baseline **in the same run**, alternating the
-two, {args.repeat} repeat(s) ({args.runner_repeat} for the runner, whose every repeat executes all
+two, {args.repeat} repeat(s) ({args.acled_repeat} for the ACLED import, whose 1–2 s call varies most;
+{args.runner_repeat} for the runner, whose every repeat executes all
 notebooks three times and would not fit the 10-minute budget more often); times are medians
 with the range in brackets. Ratio is ours ÷
 baseline unless the row says otherwise. Sizes: {", ".join(f"{k} {v:,}" for k, v in sizes.items())}.
@@ -525,6 +541,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--quick", action="store_true", help="small sizes, one repeat: a smoke run")
     p.add_argument("--tasks", default=",".join(TASKS), help=f"comma-separated subset of {','.join(TASKS)}")
     p.add_argument("--repeat", type=int, default=None, help="repeats per measurement (default 3, quick 1)")
+    p.add_argument("--acled-repeat", type=int, default=None,
+                   help="repeats for the ACLED import (default 5, quick 1): a 1-2 s call on a shared machine "
+                        "varies by a third between runs, so its median needs more runs than the others")
     p.add_argument("--runner-repeat", type=int, default=1,
                    help="repeats for the runner task (default 1: each repeat runs every notebook ~3 times)")
     p.add_argument("--notebooks", default="", help="runner: only these notebook numbers, e.g. 01,05")
@@ -545,6 +564,7 @@ def main(argv: list[str] | None = None) -> int:
         if getattr(args, key) is not None:
             sizes[key] = getattr(args, key)
     args.repeat = args.repeat or (1 if args.quick else 3)
+    args.acled_repeat = args.acled_repeat or (1 if args.quick else 5)
     os.environ.setdefault("IRAQ_ATLAS_OFFLINE", "1")
     if boundaries_dir() and not os.environ.get("IRAQ_ATLAS_BOUNDARIES"):
         os.environ["IRAQ_ATLAS_BOUNDARIES"] = str(boundaries_dir())
@@ -563,7 +583,7 @@ def main(argv: list[str] | None = None) -> int:
         elif task == "governorates":
             bench_governorates(rep, sizes, args.repeat, work)
         elif task == "acled":
-            bench_acled(rep, sizes, args.repeat, work)
+            bench_acled(rep, sizes, args.acled_repeat, work)
         elif task == "maps":
             bench_maps(rep, sizes, args.repeat, work, args.chromium, args.naive_timeout)
         print(f"[bench] {task} done in {time.perf_counter() - t_task:.0f} s", file=sys.stderr, flush=True)

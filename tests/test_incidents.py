@@ -213,6 +213,57 @@ def test_acled_values_mapped(acled_csv):
     assert set(acc.dataset) == {"acled"}
 
 
+def test_acled_columns_an_export_lacks_are_unknown_not_zero(acled_csv):
+    """ACLED has no injuries or ranges: those come out all <NA> (Int64), never 0, with no problem raised."""
+    s = incidents.read_acled(acled_csv)
+    acc = s.accepted
+    for col in ("injuries", "injuries_low", "injuries_high", "fatalities_low", "fatalities_high"):
+        assert str(acc[col].dtype) == "Int64" and acc[col].isna().all(), col
+    assert set(s.rejected.column.str.split("; ").explode()) >= {"fatalities"}  # row 5 still named
+    assert not s.rejected.column.str.contains("injuries").any()
+
+
+def test_empty_count_column_agrees_with_the_general_path():
+    """The all-empty shortcut of the count checks gives what the general path gives."""
+    text = pd.Series(["", "", ""], dtype="str")
+    frame = pd.DataFrame({"_row": [1, 2, 3], "n": text})
+    assert incidents._all_empty(text) and incidents._all_empty(text.astype(object))
+    assert not incidents._all_empty(pd.Series(["", " ", ""], dtype="str"))
+    assert incidents._all_empty(pd.Series(["x", "", ""], dtype="str").iloc[1:])  # a slice: offsets not from 0
+    assert not incidents._all_empty(pd.Series(["", None], dtype="str"))  # a missing cell is not empty text
+    values, problems = incidents._counts(frame, "n", 0, None)
+    assert values.isna().all() and str(values.dtype) == "Int64" and problems == []
+    general = incidents._counts_fast(frame, text, incidents._numbers(text), "n", 0, None)
+    pd.testing.assert_series_equal(values, general[0])
+    assert all(len(p) == 0 for p in general[1])
+
+
+def test_load_restores_the_garbage_collector(acled_csv, tmp_path):
+    import gc
+
+    from iraq_atlas.datasets import gc_paused
+
+    assert gc.isenabled()
+    incidents.read_acled(acled_csv)
+    assert gc.isenabled()
+    bad = tmp_path / "bad.csv"
+    bad.write_text("event_id_cnty,event_type,country\nX,Riots,Iraq\n", encoding="utf-8")
+    with pytest.raises(incidents.DataError):
+        incidents.read_acled(bad)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with gc_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # a caller who turned it off keeps it off
+    finally:
+        gc.enable()
+    with pytest.raises(RuntimeError):
+        with gc_paused():
+            raise RuntimeError("boom")
+    assert gc.isenabled()
+
+
 def test_acled_date_window(acled_csv):
     s = incidents.read_acled(acled_csv, start="2021-11-06", end="2021-11-30")
     assert "IRQ2" not in set(s.accepted.event_id_cnty)          # 5 Nov: before the window

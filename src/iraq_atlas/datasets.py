@@ -7,10 +7,12 @@ so that a bad value is reported with its file, row and column.
 
 from __future__ import annotations
 
+import gc
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 
 import pandas as pd
 
@@ -124,3 +126,22 @@ def to_number(df: pd.DataFrame, column: str, file: str, *, integer: bool = False
 def split_list(value: str, sep: str = "|") -> list[str]:
     """Split a pipe-separated cell into its non-empty, stripped parts."""
     return [v.strip() for v in str(value or "").split(sep) if v.strip()]
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for a bulk load, then restore it as it was.
+
+    Building a million shapely points (or other tracked objects) triggers a collection
+    every few hundred allocations, and the full ones walk every object built so far:
+    at 1M rows that more than doubles the cost of building the points. Reference counting
+    still frees everything as usual; any cycle made meanwhile waits for the first
+    collection after the load. A caller who disabled the collector keeps it off.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

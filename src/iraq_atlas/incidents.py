@@ -69,7 +69,7 @@ import pandas as pd
 
 from geopandas.array import GeometryArray
 
-from .datasets import DataError, Problem, data_path, read_csv, record_read
+from .datasets import DataError, Problem, data_path, gc_paused, read_csv, record_read
 from .gazetteer import CRS, IRAQ_BBOX, gazetteer, governorate_place_id
 from .governorates import to_iso
 
@@ -226,8 +226,8 @@ def _may_need_strip(col) -> bool:
             return True
         if len(chunk) == 0:
             continue
-        _, offsets, data = chunk.buffers()
-        off = np.frombuffer(offsets, dtype=np.int32, count=len(chunk) + 1, offset=chunk.offset * 4)
+        data = chunk.buffers()[2]
+        off = _offsets(chunk)
         if data is None or off[-1] == off[0]:
             continue  # only empty cells
         data = np.frombuffer(data, dtype=np.uint8, count=off[-1])
@@ -435,6 +435,9 @@ def _numbers(raw: pd.Series) -> pd.Series:
 def _counts(df: pd.DataFrame, column: str, low: int | None, high: int | None) -> tuple[pd.Series, list]:
     """Whole numbers in [low, high]; empty stays <NA>; every other value is a problem."""
     raw = df[column]
+    if _all_empty(raw):  # a column the file does not have (or never fills): all unknown, nothing to check
+        n = len(raw)
+        return pd.Series(pd.arrays.IntegerArray(np.zeros(n, np.int64), np.ones(n, bool)), index=raw.index), []
     num = _numbers(raw)
     fast = _counts_fast(df, raw, num, column, low, high)
     if fast is not None:
@@ -447,6 +450,33 @@ def _counts(df: pd.DataFrame, column: str, low: int | None, high: int | None) ->
         probs.append(_flag(df, num > high, column, lambda m: f"must be {high} or less, not " + raw[m]))
     ok = num.where(num.notna() & (num == num.round()))
     return ok.astype("Float64").round().astype("Int64"), probs
+
+
+def _offsets(chunk) -> np.ndarray:
+    """The value offsets of one Arrow string chunk (string or large_string), as a NumPy view."""
+    import pyarrow as pa
+
+    wide = pa.types.is_large_string(chunk.type)
+    return np.frombuffer(chunk.buffers()[1], dtype=np.int64 if wide else np.int32, count=len(chunk) + 1,
+                         offset=chunk.offset * (8 if wide else 4))
+
+
+def _all_empty(s: pd.Series) -> bool:
+    """True when every cell is the empty text; Arrow-backed text is read off its offsets alone."""
+    if isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow":
+        import pyarrow as pa
+
+        arr = pa.array(s.array)
+        chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
+        if arr.null_count:
+            return False
+        for c in chunks:
+            if len(c):
+                off = _offsets(c)
+                if off[-1] != off[0]:
+                    return False
+        return True
+    return bool((s == "").all())
 
 
 def _counts_fast(df, raw, num, column, low, high):
@@ -474,12 +504,24 @@ def _counts_fast(df, raw, num, column, low, high):
 
 
 def _governorate_codes(admin1: pd.Series) -> pd.Series:
-    """ISO 3166-2:IQ code for each admin1 text (names, variants, codes; 'X province' too); None if unknown."""
+    """ISO 3166-2:IQ code for each admin1 text (names, variants, codes; 'X province' too); missing if unknown.
+
+    Each distinct text is looked up once; the codes come back as text (pandas' string
+    dtype, NaN where unknown), spread to every row by Arrow, not a Python loop.
+    """
     codes_idx, uniq = pd.factorize(admin1, use_na_sentinel=False)
-    uniq = pd.Series(uniq)
+    uniq = pd.Series(uniq, dtype=object)
     stripped = uniq.str.replace(r"\s+(province|governorate|muhafazat)$", "", case=False, regex=True)
-    codes = [to_iso(u) or to_iso(s) for u, s in zip(uniq, stripped)]
-    return pd.Series(np.array(codes + [None], dtype=object)[codes_idx], index=admin1.index, dtype=object)
+    codes = [(to_iso(u) or to_iso(s)) if isinstance(u, str) else None for u, s in zip(uniq, stripped)]
+    try:
+        import pyarrow as pa
+
+        spread = pa.DictionaryArray.from_arrays(pa.array(codes_idx, type=pa.int32()),
+                                                pa.array(codes, type=pa.string())).dictionary_decode()
+        dtype = pd.StringDtype("pyarrow", na_value=np.nan)
+        return pd.Series(dtype.__from_arrow__(pa.chunked_array([spread])), index=admin1.index)
+    except ImportError:
+        return pd.Series(np.array(codes + [None], dtype=object)[codes_idx], index=admin1.index, dtype=str)
 
 
 def _locate(df: pd.DataFrame, need: pd.Series, geocoder) -> tuple[pd.DataFrame, list]:
@@ -651,7 +693,7 @@ def validate(df: pd.DataFrame, file: str, *, geocoder=None, boundaries=None,
         located_iso = located["iso"]
     else:  # every row has coordinates: nothing to place (the gazetteer is loaded as before)
         gazetteer()
-        coord_source = pd.Series("data", index=df.index, dtype=df["event_id_cnty"].dtype)
+        coord_source = _constant_text("data", df)
         place_id = df["place_id"]
         located_iso = None
 
@@ -683,7 +725,7 @@ def validate(df: pd.DataFrame, file: str, *, geocoder=None, boundaries=None,
         **{c: df[c] for c in TEXT_COLUMNS},
         "event_date": dates, "time_precision": time_prec, "latitude": lat.astype(float),
         "longitude": lon.astype(float), "geo_precision": geo_prec, **counts,
-        "admin1": admin1.astype(str), "place_id": place_id, "dataset": df.get("dataset", pd.Series("", index=df.index)),
+        "admin1": admin1.astype(str), "place_id": place_id, "dataset": df["dataset"] if "dataset" in df.columns else _constant_text("", df),
         "coord_source": coord_source,
     }
     acc = pd.DataFrame({c: columns[c] for c in SCHEMA}, copy=False)
@@ -695,7 +737,8 @@ def validate(df: pd.DataFrame, file: str, *, geocoder=None, boundaries=None,
         geometry = GeometryArray(points if good.all() else points[good.to_numpy()])
     else:
         geometry = gpd.points_from_xy(acc.longitude, acc.latitude)
-    accepted = gpd.GeoDataFrame(acc, geometry=geometry, crs=CRS)
+    # copy=False: geopandas copies a plain DataFrame by default, and acc is ours alone
+    accepted = gpd.GeoDataFrame(acc, geometry=geometry, crs=CRS, copy=False)
     ACCEPTED_SCHEMA.validate(acc, ids_unique=True)  # validate's duplicate check rejected repeated ids
     return accepted, rejected
 
@@ -929,31 +972,32 @@ def load_incidents(source: str | os.PathLike | None = None, format: str = "auto"
     start_d, end_d = _as_date(start, "start"), _as_date(end, "end")
     if start_d is not None and end_d is not None and start_d > end_d:
         raise ValueError(f"start {start_d.date()} is after end {end_d.date()}")
-    raw, pre = _READERS[fmt](path)
-    dates = parse_dates(raw["event_date"])
-    other = raw["_country"] != "Iraq"
-    outside = pd.Series(False, index=raw.index)
-    if start_d is not None:
-        outside |= dates < start_d
-    if end_d is not None:
-        outside |= dates > end_d
-    outside &= ~other
-    drop = other | outside
-    # reasons are written for the excluded rows only (formatting a million dates costs seconds)
-    reason = np.where(other[drop], "country is " + raw.loc[drop, "_country"].map(repr) + ", not Iraq",
-                      "date " + dates[drop].dt.strftime("%Y-%m-%d").fillna("") + " is outside "
-                      + (str(start_d.date()) if start_d is not None else "…") + " – "
-                      + (str(end_d.date()) if end_d is not None else "…"))
-    excluded = pd.DataFrame({"file": path.name, "row": raw.loc[drop, "_row"],
-                             "event_id_cnty": raw.loc[drop, "event_id_cnty"],
-                             "reason": pd.Series(reason, index=raw.index[drop], dtype=object)})[EXCLUDED_COLUMNS]
-    if drop.any():
-        keep, dates = raw[~drop], dates[~drop]
-        pre = pre[pre["_row"].isin(keep["_row"])]
-    else:  # nothing left out: no copy of a million-row text table
-        keep = raw
-    accepted, rejected = validate(keep, path.name, geocoder=geocoder, boundaries=boundaries,
-                                  require_source_url=(fmt == "curated"), extra_problems=pre, dates=dates)
+    with gc_paused():  # a million points and text cells: see gc_paused
+        raw, pre = _READERS[fmt](path)
+        dates = parse_dates(raw["event_date"])
+        other = raw["_country"] != "Iraq"
+        outside = pd.Series(False, index=raw.index)
+        if start_d is not None:
+            outside |= dates < start_d
+        if end_d is not None:
+            outside |= dates > end_d
+        outside &= ~other
+        drop = other | outside
+        # reasons are written for the excluded rows only (formatting a million dates costs seconds)
+        reason = np.where(other[drop], "country is " + raw.loc[drop, "_country"].map(repr) + ", not Iraq",
+                          "date " + dates[drop].dt.strftime("%Y-%m-%d").fillna("") + " is outside "
+                          + (str(start_d.date()) if start_d is not None else "…") + " – "
+                          + (str(end_d.date()) if end_d is not None else "…"))
+        excluded = pd.DataFrame({"file": path.name, "row": raw.loc[drop, "_row"],
+                                 "event_id_cnty": raw.loc[drop, "event_id_cnty"],
+                                 "reason": pd.Series(reason, index=raw.index[drop], dtype=object)})[EXCLUDED_COLUMNS]
+        if drop.any():
+            keep, dates = raw[~drop], dates[~drop]
+            pre = pre[pre["_row"].isin(keep["_row"])]
+        else:  # nothing left out: no copy of a million-row text table
+            keep = raw
+        accepted, rejected = validate(keep, path.name, geocoder=geocoder, boundaries=boundaries,
+                                      require_source_url=(fmt == "curated"), extra_problems=pre, dates=dates)
     return IncidentSet(accepted, rejected, excluded.reset_index(drop=True), path.name, fmt)
 
 
@@ -987,7 +1031,7 @@ def select(incidents: pd.DataFrame, event_types: list[str] | None = None,
         out = out[out["event_type"].isin(event_types)]
     if governorates:
         codes = dict(zip(governorates, _governorate_codes(pd.Series(governorates, dtype=str))))
-        unknown = [g for g, c in codes.items() if c is None]
+        unknown = [g for g, c in codes.items() if not isinstance(c, str)]
         if unknown:
             raise ValueError(f"governorates: unknown governorate(s) {unknown}")
         out = out[out["admin1"].isin(set(codes.values()))]
