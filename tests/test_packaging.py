@@ -63,3 +63,18 @@ def test_plain_papermill_sees_every_declared_parameter():
         seen = {p.name for p in PythonTranslator.inspect(cell)}
         declared = set(read_params(path).params)
         assert declared and declared <= seen, f"{path.name}: papermill cannot read {sorted(declared - seen)}"
+
+
+def test_notebook_imports_stay_light():
+    """What the notebooks import must not pull in nbformat/jsonschema (about a second per kernel):
+    only the runner needs them, when it reads or converts a notebook."""
+    import subprocess
+    import sys
+
+    code = ("import sys\n"
+            "from iraq_atlas import boundaries, charts, elections, gazetteer, geocoding, geoparse, incidents, "
+            "maps, merge, spatial, timeline\n"
+            "from iraq_atlas.report import output_folders\n"
+            "print(sorted(m for m in ('nbformat', 'jsonschema', 'nbconvert', 'papermill') if m in sys.modules))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import nbformat
 
 
 _ONE_OF = re.compile(r"\(one of:\s*([^)]*)\)\s*$")
@@ -87,6 +86,8 @@ def _type_of(ann: ast.expr, where: str) -> tuple[str, tuple]:
 def read_params(notebook: str | Path) -> NotebookParams:
     """Parse a notebook's parameters cell into declared parameters."""
     path = Path(notebook)
+    import nbformat  # here, not at import: notebooks import the library and should not pay for it
+
     nb = nbformat.read(path, as_version=4)
     src = parameters_cell(nb)
     out = NotebookParams(path.name)
