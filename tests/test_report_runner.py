@@ -259,3 +259,29 @@ def test_progress_bars_over_the_run_and_over_cells_when_sequential(suite, capfd)
     err = capfd.readouterr().err
     assert "notebooks: 100%" in err and "2/2" in err        # the run bar
     assert err.count("Executing: 100%") >= 2                 # a cell bar per notebook
+
+
+def test_first_run_orders_by_notebook_size_then_history(suite):
+    """With no history, the notebook with more code starts first; notebooks never run here
+    come before those with a recorded duration."""
+    out = suite / "reports"
+    jobs = plan(discover(suite / "notebooks"), {})
+    assert [j.slug for j in report._expected_order(jobs, out)] == ["01_alpha", "02_beta"]  # alpha has more code
+    _nb(suite / "notebooks" / "02_beta.ipynb", PARAMS_B, BODY_B + "\n# padding\n" * 60)
+    jobs = plan(discover(suite / "notebooks"), {})
+    assert [j.slug for j in report._expected_order(jobs, out)] == ["02_beta", "01_alpha"]
+    _run(suite)  # both now have a duration; a new notebook goes before them
+    _nb(suite / "notebooks" / "03_gamma.ipynb", PARAMS_B, "pass")
+    jobs = plan(discover(suite / "notebooks"), {})
+    assert report._expected_order(jobs, out)[0].slug == "03_gamma"
+
+
+def test_failed_html_conversion_fails_the_job_but_keeps_the_notebook(suite, monkeypatch):
+    def broken(path, **kw):
+        raise RuntimeError("template missing")
+
+    monkeypatch.setattr(report, "notebook_html", broken)
+    run_dir, results = _run(suite, jobs=2)
+    for r in results:
+        assert r.status == "failed" and r.error == "HTML conversion failed: template missing"
+        assert (run_dir / "notebooks" / f"{r.slug}.ipynb").exists() and not r.html

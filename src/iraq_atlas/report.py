@@ -149,9 +149,11 @@ def _slug(text: str) -> str:
 
 
 # -- executing one job (runs in a worker process) --------------------------------
-def execute_job(job: Job, work_dir: str, kernel_name: str | None, no_input: bool, timeout: int,
+def execute_job(job: Job, work_dir: str, kernel_name: str | None, timeout: int,
                 cell_progress: bool = False) -> JobResult:
-    """Execute one notebook with papermill into ``work_dir``; never raises for notebook errors."""
+    """Execute one notebook with papermill into ``work_dir``; never raises for notebook errors.
+
+    HTML comes afterwards, from :func:`convert_job`."""
     import papermill as pm
 
     # papermill's own parameter inspection cannot read typed Literal[...] declarations and
@@ -183,6 +185,17 @@ def execute_job(job: Job, work_dir: str, kernel_name: str | None, no_input: bool
     reads = sorted({line.strip() for line in trace.read_text().splitlines() if line.strip()})
     result.inputs = {p: file_hash(p) for p in reads if Path(p).exists()}
     trace.unlink()
+    return result
+
+
+def convert_job(job: Job, result: JobResult, work_dir: str | os.PathLike, no_input: bool) -> JobResult:
+    """Write ``<slug>.html`` next to the executed notebook; a failed conversion fails the job.
+
+    The runner calls this in its own process as each execution finishes, so the workers
+    go straight on to the next notebook.
+    """
+    work = Path(work_dir)
+    out_nb = work / f"{job.slug}.ipynb"
     if out_nb.exists():
         try:
             html = notebook_html(out_nb, no_input=no_input)
@@ -259,6 +272,24 @@ def _last_duration(job: Job, out: Path) -> float:
         return 0.0
 
 
+def _code_size(job: Job) -> int:
+    """Characters of code in the job's notebook: a rough prior for how long it runs."""
+    try:
+        nb = json.loads(job.notebook.read_text(encoding="utf-8"))
+        return sum(len("".join(c.get("source", ""))) for c in nb.get("cells", []) if c.get("cell_type") == "code")
+    except (OSError, ValueError):
+        return 0
+
+
+def _expected_order(jobs: list[Job], out: Path) -> list[Job]:
+    """Jobs longest first: by the last recorded duration; jobs never run here come first,
+    largest notebook (characters of code) first, since nothing better is known about them."""
+    known = {j.slug: _last_duration(j, out) for j in jobs}
+    fresh = sorted((j for j in jobs if not known[j.slug]), key=lambda j: -_code_size(j))
+    seen = sorted((j for j in jobs if known[j.slug]), key=lambda j: -known[j.slug])
+    return fresh + seen
+
+
 def _cache_store(job: Job, res: JobResult, work: Path, out: Path) -> None:
     dest = _cache_dir(out) / job.slug
     tmp = Path(tempfile.mkdtemp(dir=_cache_dir(out), prefix=f".{job.slug}."))
@@ -324,13 +355,14 @@ def run_report(jobs: list[Job], opts: RunOptions) -> tuple[Path, list[JobResult]
                 log.info("%-40s reused (inputs unchanged)", job.slug)
             else:
                 to_run.append(job)
-        # longest first (by the last recorded duration): with a few workers this keeps one
-        # slow notebook from starting last and running alone
-        to_run.sort(key=lambda j: -_last_duration(j, out))
+        # longest first: with a few workers this keeps one slow notebook from starting last
+        # and running alone (see _expected_order)
+        to_run = _expected_order(to_run, out)
         bar = tqdm(total=len(jobs), desc="notebooks", unit="nb", disable=not opts.progress,
                    initial=len(jobs) - len(to_run), file=sys.stderr)
         work_root = staging / "_work"
         for job, res in _execute_all(to_run, work_root, opts):
+            res = convert_job(job, res, work_root / job.slug, opts.no_input)
             results[job.slug] = res
             bar.update(1)
             bar.set_postfix_str(f"{job.slug} {res.status} {res.duration_s:.1f}s")
@@ -364,8 +396,7 @@ def _execute_all(jobs: list[Job], work_root: Path, opts: RunOptions):
         return
     # a per-notebook cell bar only when notebooks run one at a time: parallel bars would interleave
     cell_bar = opts.progress and opts.jobs <= 1 and opts.executor == "local"
-    args = lambda j: (j, str(work_root / j.slug), opts.kernel_name, opts.no_input, opts.timeout,  # noqa: E731
-                      cell_bar)
+    args = lambda j: (j, str(work_root / j.slug), opts.kernel_name, opts.timeout, cell_bar)  # noqa: E731
     if opts.executor == "dask":
         from distributed import Client, as_completed
 
@@ -385,7 +416,7 @@ def _execute_all(jobs: list[Job], work_root: Path, opts: RunOptions):
     # forkserver: workers fork from a clean server that has already imported papermill and
     # nbconvert (cheaper than spawn, and unlike fork safe in a process that runs threads)
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["iraq_atlas.report", "papermill", "nbconvert"])
+    ctx.set_forkserver_preload(["iraq_atlas._worker"])
     with cf.ProcessPoolExecutor(max_workers=opts.jobs, mp_context=ctx) as pool:
         futs = {pool.submit(execute_job, *args(j)): j for j in jobs}
         try:

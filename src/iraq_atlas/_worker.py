@@ -1,0 +1,19 @@
+"""Imported once by the report runner's fork server: every worker then starts with papermill
+and nbconvert already loaded, instead of importing them itself.
+
+jsonschema (imported by nbformat) loads the optional ``rfc3987-syntax`` package, when it is
+installed, to check the "iri" string format; that package builds its grammar at import, about a
+second of start-up in every process. Notebook validation never checks that format and these
+processes do nothing else, so the fork server marks the package as unavailable before
+importing nbformat. Nothing outside the runner's worker processes is affected.
+"""
+
+import sys
+
+sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+
+import nbconvert  # noqa: E402,F401
+import nbformat  # noqa: E402,F401
+import papermill  # noqa: E402,F401
+
+from iraq_atlas import report  # noqa: E402,F401
