@@ -13,6 +13,7 @@ What it guarantees:
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -150,10 +151,11 @@ def _slug(text: str) -> str:
 
 # -- executing one job (runs in a worker process) --------------------------------
 def execute_job(job: Job, work_dir: str, kernel_name: str | None, timeout: int,
-                cell_progress: bool = False) -> JobResult:
+                cell_progress: bool = False, kernel_zygote: str = "") -> JobResult:
     """Execute one notebook with papermill into ``work_dir``; never raises for notebook errors.
 
-    HTML comes afterwards, from :func:`convert_job`."""
+    HTML comes afterwards, from :func:`convert_job`. With ``kernel_zygote`` (a socket from
+    :class:`iraq_atlas.kernels.KernelZygote`) the kernel is forked from the preloaded zygote."""
     import papermill as pm
 
     # papermill's own parameter inspection cannot read typed Literal[...] declarations and
@@ -168,11 +170,16 @@ def execute_job(job: Job, work_dir: str, kernel_name: str | None, timeout: int,
     result = JobResult(job.slug, job.notebook.name, job.section, "ok", params=job.params)
     old_trace = os.environ.get(ENV_TRACE)
     os.environ[ENV_TRACE] = str(trace)  # inherited by the kernel process
+    extra = {}
+    if kernel_zygote:
+        from .kernels import manager_class
+
+        extra["kernel_manager_class"] = manager_class(kernel_zygote)
     t0 = time.perf_counter()
     try:
         pm.execute_notebook(str(job.notebook), str(out_nb), parameters=params, cwd=str(job.notebook.parent),
                             kernel_name=kernel_name, progress_bar=cell_progress, log_output=False,
-                            execution_timeout=timeout, report_mode=False)
+                            execution_timeout=timeout, report_mode=False, **extra)
     except Exception as exc:  # PapermillExecutionError, DeadKernelError, timeouts …
         result.status = "failed"
         result.error = _error_text(exc)
@@ -241,6 +248,7 @@ class RunOptions:
     kernel_name: str | None = None
     timeout: int = 900
     progress: bool = True
+    kernel_preload: bool = True       # fork kernels from a preloaded zygote (Linux, local executor)
     title: str = "Iraq Atlas report"
 
 
@@ -396,9 +404,10 @@ def _execute_all(jobs: list[Job], work_root: Path, opts: RunOptions):
         return
     # a per-notebook cell bar only when notebooks run one at a time: parallel bars would interleave
     cell_bar = opts.progress and opts.jobs <= 1 and opts.executor == "local"
-    args = lambda j: (j, str(work_root / j.slug), opts.kernel_name, opts.timeout, cell_bar)  # noqa: E731
-    if opts.executor == "dask":
+    if opts.executor == "dask":  # workers may be elsewhere: kernels are spawned there as usual
         from distributed import Client, as_completed
+
+        args = lambda j: (j, str(work_root / j.slug), opts.kernel_name, opts.timeout, cell_bar)  # noqa: E731
 
         client = Client(opts.scheduler) if opts.scheduler else Client(processes=True, n_workers=opts.jobs)
         try:
@@ -409,6 +418,23 @@ def _execute_all(jobs: list[Job], work_root: Path, opts: RunOptions):
         finally:
             client.close()
         return
+    with _zygote_for(jobs, opts) as zygote:
+        args = lambda j: (j, str(work_root / j.slug), opts.kernel_name, opts.timeout, cell_bar,  # noqa: E731
+                          zygote.address)
+        yield from _execute_local(jobs, opts, args)
+
+
+def _zygote_for(jobs: list[Job], opts: RunOptions):
+    """A :class:`~iraq_atlas.kernels.KernelZygote` preloaded with what the notebooks import, or an
+    inert one (no address) when preloading is off, unsupported or pointless (one notebook)."""
+    from .kernels import KernelZygote, notebook_imports, supported
+
+    if not (opts.kernel_preload and supported() and len(jobs) > 1):
+        return contextlib.nullcontext(KernelZygote())
+    return KernelZygote(notebook_imports(dict.fromkeys(j.notebook for j in jobs)))
+
+
+def _execute_local(jobs: list[Job], opts: RunOptions, args):
     if opts.jobs <= 1:
         for j in jobs:
             yield j, execute_job(*args(j))
@@ -462,6 +488,7 @@ def build_manifest(run_id: str, started, finished, results: list[JobResult], opt
         "iraq_atlas": __version__, "library_fingerprint": library_fingerprint(),
         "python": platform.python_version(), "packages": pkgs,
         "executor": opts.executor, "jobs": opts.jobs, "no_input": opts.no_input,
+        "kernel_preload": opts.kernel_preload,
         "inputs": inputs,
         "notebooks": [asdict(r) for r in results],
         "status": "failed" if any(r.status != "ok" for r in results) else "ok",
