@@ -17,9 +17,18 @@ from iraq_atlas.report import RunOptions, discover, plan, run_report
 pytestmark = pytest.mark.skipif(not kernels.supported(), reason="kernels are forked on Linux only")
 
 PARAMS = 'output_dir: str = "outputs"  # where files go'
-PROBE = '''import json, os, sys
+PROBE = '''import atexit, json, os, signal, sys
 probe = {"pandas_loaded_before_import": "pandas" in sys.modules, "cwd": os.getcwd(),
-         "env": os.environ.get("IRAQ_ATLAS_TEST_MARK", ""), "pid": os.getpid(), "ppid": os.getppid()}
+         "env": os.environ.get("IRAQ_ATLAS_TEST_MARK", ""), "pid": os.getpid(), "ppid": os.getppid(),
+         "session_leader": os.getsid(0) == os.getpid(),
+         "sigpipe_ignored": signal.getsignal(signal.SIGPIPE) == signal.SIG_IGN,
+         "stdout": list(os.fstat(1)[1:3])}
+import matplotlib
+import numpy as np
+probe["linewidth"] = matplotlib.rcParams["lines.linewidth"]  # from the notebooks' matplotlibrc
+probe["draw"] = float(np.random.rand())  # unseeded: must differ between kernels
+os.write(1, b"x" * 200_000)  # more than a pipe holds: must not block
+atexit.register(lambda: open(os.environ["IRAQ_ATLAS_TEST_EXIT"] + "-" + str(os.getpid()), "w").close())
 '''
 BODY = '''import pandas as pd
 import matplotlib.pyplot as plt
@@ -43,8 +52,11 @@ def _nb(path: Path, name: str) -> None:
 @pytest.fixture
 def suite(tmp_path, monkeypatch):
     monkeypatch.setenv("IRAQ_ATLAS_TEST_MARK", "from-the-runner")
+    (tmp_path / "exits").mkdir()
+    monkeypatch.setenv("IRAQ_ATLAS_TEST_EXIT", str(tmp_path / "exits" / "done"))
     nbs = tmp_path / "notebooks"
     nbs.mkdir()
+    (nbs / "matplotlibrc").write_text("lines.linewidth: 7\n")
     for name in ("a", "b", "c"):
         _nb(nbs / f"0{'abc'.index(name) + 1}_{name}.ipynb", name)
     return tmp_path
@@ -65,9 +77,9 @@ def _pngs(run_dir: Path) -> list[int]:
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_forked_kernels_run_notebooks_like_spawned_ones(suite, jobs):
     nbs = discover(suite / "notebooks")
-    on_dir, on = run_report(plan(nbs, {}), RunOptions(out=suite / "on", jobs=jobs, progress=False))
+    on_dir, on = run_report(plan(nbs, {}), RunOptions(out=suite / "on", jobs=jobs, progress=False, timeout=120))
     off_dir, off = run_report(plan(nbs, {}), RunOptions(out=suite / "off", jobs=jobs, progress=False,
-                                                        kernel_preload=False))
+                                                        timeout=120, kernel_preload=False))
     assert [r.status for r in on] == [r.status for r in off] == ["ok"] * 3
     with_zygote, spawned = _probes(on_dir), _probes(off_dir)
     assert len(with_zygote) == len(spawned) == 3
@@ -78,8 +90,16 @@ def test_forked_kernels_run_notebooks_like_spawned_ones(suite, jobs):
         # same working directory (the notebook's folder) and environment either way
         assert with_zygote[name]["cwd"] == spawned[name]["cwd"] == str((suite / "notebooks").resolve())
         assert with_zygote[name]["env"] == spawned[name]["env"] == "from-the-runner"
+        for key in ("session_leader", "sigpipe_ignored"):
+            assert with_zygote[name][key] is spawned[name][key] is True, key
+        assert with_zygote[name]["linewidth"] == spawned[name]["linewidth"] == 7.0
+        if jobs == 1:  # both inherit the runner's own stdout (never a pipe of the zygote's)
+            assert with_zygote[name]["stdout"] == spawned[name]["stdout"]
     assert len({p["pid"] for p in with_zygote.values()}) == 3          # one fresh process per notebook
     assert len({p["ppid"] for p in with_zygote.values()}) == 1         # all children of the one zygote
+    assert len({p["draw"] for p in with_zygote.values()}) == 3         # NumPy reseeded in each kernel
+    exits = {int(f.name.rsplit("-", 1)[1]) for f in (suite / "exits").iterdir()}
+    assert {p["pid"] for p in with_zygote.values()} <= exits          # atexit handlers ran on shutdown
     assert _pngs(on_dir) == _pngs(off_dir) == [1, 1, 1]                # inline figures still displayed
 
 
@@ -198,3 +218,21 @@ def test_cli_switch_turns_preloading_off(suite):
     run_dir = (suite / "cli" / "latest").resolve()
     assert json.loads((run_dir / "manifest.json").read_text())["kernel_preload"] is False
     assert not any(p["pandas_loaded_before_import"] for p in _probes(run_dir).values())
+
+
+def test_a_client_that_leaves_mid_request_does_not_stop_the_zygote(tmp_path):
+    import socket
+
+    with kernels.KernelZygote() as zygote:
+        cmd = [sys.executable, "-m", "ipykernel_launcher", "-f", str(tmp_path / "k1.json")]
+        request = {"argv": cmd[3:], "env": dict(os.environ), "cwd": str(tmp_path)}
+        for _ in range(3):  # ask, then hang up before the answer
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.connect(zygote.address)
+            s.sendall(json.dumps(request).encode() + b"\n")
+            s.close()
+        cmd[-1] = str(tmp_path / "k2.json")
+        proc = kernels.fork_kernel(zygote.address, cmd, dict(os.environ), tmp_path)
+        assert proc is not None and proc.poll() is None  # still serving
+        proc.kill()
+        assert proc.wait(timeout=15) != 0

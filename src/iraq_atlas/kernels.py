@@ -11,9 +11,18 @@ a spawned one; a notebook's import cell then finds its modules loaded.
 
 Used only where it is safe and it can help: Linux (``fork``), the default
 ``python3``/ipykernel kernel of the running interpreter, modules from :data:`SAFE_PACKAGES`
-(nothing that starts threads or opens connections at import). Anything else, or any
-failure of the zygote, falls back to the ordinary spawned kernel, so results never
-depend on it. ``iraq-atlas report --no-kernel-preload`` turns it off.
+(libraries known to survive ``fork``: no Python threads or network connections at import;
+PROJ re-opens its database in a forked process since PROJ 8.2). Anything else, or a zygote
+that cannot start, falls back to the ordinary spawned kernel. ``iraq-atlas report
+--no-kernel-preload`` turns it off.
+
+What a forked kernel repeats of a fresh start: its own session and process group, the
+requested environment, working directory and command line, Python's default signal
+handling, a freshly seeded ``random`` and NumPy global generator, and on exit the atexit
+handlers (IPython's namespace reset among them). What it cannot repeat: warnings that
+preloaded modules emit at import are not shown in the notebook, and string hashing uses
+the zygote's seed (set iteration order is the same in every kernel of a run). The zygote
+runs in the notebooks' folder, so a ``matplotlibrc`` there applies as it would.
 
 The zygote talks to the runner's processes over a Unix socket, one connection per
 kernel: a JSON request (argv, env, cwd) in, ``{"pid": n}`` back, then ``{"exit": code}``
@@ -49,7 +58,6 @@ SAFE_PACKAGES = frozenset({
 BASE_PRELOAD = ("ipykernel.kernelapp", "IPython.display")
 NEVER_PRELOAD = ("matplotlib_inline",)
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
-READY = b"listening\n"
 
 
 def supported() -> bool:
@@ -95,9 +103,11 @@ class KernelZygote:
     could not start: kernels are then spawned as usual).
     """
 
-    def __init__(self, modules: Iterable[str] = (), start_timeout: float = 10.0):
+    def __init__(self, modules: Iterable[str] = (), start_timeout: float = 10.0,
+                 cwd: str | os.PathLike | None = None):
         self.modules = [m for m in dict.fromkeys([*BASE_PRELOAD, *modules])]
         self.start_timeout = start_timeout
+        self.cwd = cwd  # where modules are imported (matplotlib reads ./matplotlibrc then)
         self.address = ""
         self._dir: str | None = None
         self._proc: subprocess.Popen | None = None
@@ -117,14 +127,19 @@ class KernelZygote:
         env = {k: v for k, v in os.environ.items() if k != "JPY_PARENT_PID"}
         env.setdefault("MPLBACKEND", INLINE_BACKEND)  # what ipykernel sets before any import
         try:
+            # stdout and stderr are the runner's, as a spawned kernel's would be
             self._proc = subprocess.Popen([sys.executable, "-m", "iraq_atlas.kernels", path, *self.modules],
-                                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=self._dir, env=env)
-            sel = selectors.DefaultSelector()
-            sel.register(self._proc.stdout, selectors.EVENT_READ)
-            ready = sel.select(self.start_timeout) and self._proc.stdout.readline() == READY
-            sel.close()
+                                          stdin=subprocess.PIPE, cwd=self.cwd or self._dir, env=env)
         except OSError:
-            ready = False
+            self.stop()
+            return ""
+        end = time.monotonic() + self.start_timeout
+        ready = False
+        while time.monotonic() < end and self._proc.poll() is None:
+            if os.path.exists(path):  # renamed into place only once it listens
+                ready = True
+                break
+            time.sleep(0.01)
         if not ready:
             self.stop()
             return ""
@@ -141,7 +156,6 @@ class KernelZygote:
             except (OSError, subprocess.TimeoutExpired):
                 proc.kill()
                 proc.wait()
-            proc.stdout.close()
         if self._dir:
             try:
                 for f in os.listdir(self._dir):
@@ -184,15 +198,17 @@ class ForkedKernelProcess:
             return self._gone_without_word()
 
     def _gone_without_word(self) -> int | None:
+        """The zygote vanished without reporting: alive unless the process is gone or a zombie."""
         try:
-            os.kill(self.pid, 0)
-            return None
-        except ProcessLookupError:
-            self.returncode = -1
-            self._sock.close()
-            return self.returncode
-        except PermissionError:
-            return None
+            with open(f"/proc/{self.pid}/stat", "rb") as fh:
+                state = fh.read().rsplit(b")", 1)[1].split()[0]
+            if state not in (b"Z", b"X"):
+                return None
+        except (OSError, IndexError):
+            pass
+        self.returncode = -1
+        self._sock.close()
+        return self.returncode
 
     def wait(self, timeout: float | None = None) -> int:
         end = None if timeout is None else time.monotonic() + timeout
@@ -217,7 +233,7 @@ def fork_kernel(address: str, cmd: list[str], env: dict | None, cwd: str | os.Pa
                 timeout: float = 120.0) -> ForkedKernelProcess | None:
     """Ask the zygote for a kernel running ``cmd``; None when it cannot (the caller then spawns)."""
     if not address or len(cmd) < 3 or cmd[1:3] != ["-m", "ipykernel_launcher"] \
-            or os.path.realpath(cmd[0]) != os.path.realpath(sys.executable):
+            or os.path.abspath(cmd[0]) != os.path.abspath(sys.executable):
         return None
     request = {"argv": cmd[3:], "env": dict(env if env is not None else os.environ),
                "cwd": str(cwd or os.getcwd())}
@@ -278,10 +294,9 @@ def _serve(path: str, modules: list[str]) -> None:
     if sys.path and sys.path[0] in ("", os.getcwd()):
         del sys.path[0]  # as ipykernel_launcher does: the kernel adds its own working directory
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    server.bind(path)
+    server.bind(path + ".tmp")
     server.listen(64)
-    sys.stdout.buffer.write(READY)
-    sys.stdout.flush()
+    os.rename(path + ".tmp", path)  # the runner waits for this name: it appears listening
     for name in modules:
         try:
             with warnings.catch_warnings():
@@ -318,45 +333,79 @@ def _serve(path: str, modules: list[str]) -> None:
                 os.read(wake_r, 4096)
                 _reap(kernels, by_conn, sel)
             elif what == "accept":
-                conn, _ = server.accept()
-                conn.settimeout(30)
-                try:
-                    request = json.loads(_read_line(conn))
-                except (OSError, ValueError):
-                    conn.close()
-                    continue
-                pid = os.fork()
-                if pid == 0:  # the kernel
-                    code = 1
-                    try:
-                        sel.close()
-                        for fd in (server, conn, *by_conn):
-                            fd.close()
-                        os.close(wake_r)
-                        os.close(wake_w)
-                        code = _kernel_main(request, zygote)
-                    finally:
-                        os._exit(code)
-                try:  # its own process group, set from both sides so no signal can miss it
-                    os.setpgid(pid, pid)
-                except OSError:
-                    pass
-                conn.sendall(json.dumps({"pid": pid}).encode() + b"\n")
-                kernels[pid] = conn
-                by_conn[conn] = pid
-                sel.register(conn, selectors.EVENT_READ, "conn")
+                _accept(server, kernels, by_conn, sel, zygote, (wake_r, wake_w))
             elif what == "conn":  # a runner process closed its end: its kernel goes too
                 conn = key.fileobj
                 try:
                     data = conn.recv(4096)
                 except OSError:
                     data = b""
-                if not data:
+                if not data and conn in by_conn:
                     pid = by_conn.pop(conn)
                     sel.unregister(conn)
                     conn.close()
                     kernels.pop(pid, None)
                     _kill_group(pid)
+
+
+def _accept(server: socket.socket, kernels: dict, by_conn: dict, sel, zygote: int,
+            wake_fds: tuple[int, int]) -> None:
+    """One request: fork the kernel, wait until it leads its own session, reply with its pid.
+    A client that is gone by then takes its kernel with it; the zygote carries on."""
+    try:
+        conn, _ = server.accept()
+    except OSError:
+        return
+    try:
+        conn.settimeout(30)
+        request = json.loads(_read_line(conn))
+    except (OSError, ValueError):
+        conn.close()
+        return
+    ready_r, ready_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the kernel
+        code = 1
+        try:
+            os.close(ready_r)
+            signal.set_wakeup_fd(-1)
+            sel.close()
+            for sock in (server, conn, *by_conn):
+                sock.close()
+            for fd in wake_fds:
+                os.close(fd)
+            code = _kernel_main(request, zygote, ready_w)
+        except BaseException:  # noqa: BLE001 – shown on the runner's stderr, like a spawned kernel's
+            import traceback
+
+            traceback.print_exc()
+        finally:
+            _exit(code)
+    os.close(ready_w)
+    os.read(ready_r, 1)  # the child has called setsid (or died: it is reaped as usual)
+    os.close(ready_r)
+    try:
+        conn.sendall(json.dumps({"pid": pid}).encode() + b"\n")
+    except OSError:
+        conn.close()
+        _kill_group(pid)
+        return
+    kernels[pid] = conn
+    by_conn[conn] = pid
+    sel.register(conn, selectors.EVENT_READ, "conn")
+
+
+def _exit(code: int) -> None:
+    """Leave the forked kernel the way an interpreter would: atexit handlers, flushed streams."""
+    try:
+        import atexit
+
+        atexit._run_exitfuncs()
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:
+                stream.flush()
+    finally:
+        os._exit(code)
 
 
 def _read_line(conn: socket.socket) -> bytes:
@@ -401,16 +450,19 @@ def _kill_group(pid: int) -> None:
             continue
 
 
-def _kernel_main(request: dict, zygote: int) -> int:
+def _kernel_main(request: dict, zygote: int, ready_w: int) -> int:
     """In the forked child: become what ``python -m ipykernel_launcher <argv>`` would be."""
-    signal.set_wakeup_fd(-1)
-    for sig in (signal.SIGCHLD, signal.SIGTERM, signal.SIGHUP, signal.SIGPIPE):
-        signal.signal(sig, signal.SIG_DFL)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
-        os.setpgid(0, 0)  # like the spawned kernel's new session: signals to its group reach only it
-    except OSError:
-        pass
+        os.setsid()  # a new session and process group, as jupyter_client gives a spawned kernel
+    finally:
+        os.write(ready_w, b".")
+        os.close(ready_w)
+    for sig in (signal.SIGCHLD, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_DFL)
+    signal.signal(signal.SIGPIPE, signal.SIG_IGN)  # Python's own default: broken pipes raise
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    if "numpy" in sys.modules:  # its global generator was seeded at import, in the zygote
+        sys.modules["numpy"].random.seed()
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
     os.close(devnull)

@@ -431,7 +431,9 @@ def _zygote_for(jobs: list[Job], opts: RunOptions):
 
     if not (opts.kernel_preload and supported() and len(jobs) > 1):
         return contextlib.nullcontext(KernelZygote())
-    return KernelZygote(notebook_imports(dict.fromkeys(j.notebook for j in jobs)))
+    folders = {j.notebook.resolve().parent for j in jobs}
+    return KernelZygote(notebook_imports(dict.fromkeys(j.notebook for j in jobs)),
+                        cwd=folders.pop() if len(folders) == 1 else None)
 
 
 def _execute_local(jobs: list[Job], opts: RunOptions, args):
