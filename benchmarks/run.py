@@ -545,7 +545,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--tasks", default=",".join(TASKS), help=f"comma-separated subset of {','.join(TASKS)}")
     p.add_argument("--repeat", type=int, default=None, help="repeats per measurement (default 3, quick 1)")
     p.add_argument("--acled-repeat", type=int, default=None,
-                   help="repeats for the ACLED import (default 5, quick 1): a 1-2 s call on a shared machine "
+                   help="repeats for the ACLED import (default 7, quick 1): a 1-2 s call on a shared machine "
                         "varies by a third between runs, so its median needs more runs than the others")
     p.add_argument("--runner-repeat", type=int, default=1,
                    help="repeats for the runner task (default 1: each repeat runs every notebook ~3 times)")
@@ -567,7 +567,7 @@ def main(argv: list[str] | None = None) -> int:
         if getattr(args, key) is not None:
             sizes[key] = getattr(args, key)
     args.repeat = args.repeat or (1 if args.quick else 3)
-    args.acled_repeat = args.acled_repeat or (1 if args.quick else 5)
+    args.acled_repeat = args.acled_repeat or (1 if args.quick else 7)
     os.environ.setdefault("IRAQ_ATLAS_OFFLINE", "1")
     if boundaries_dir() and not os.environ.get("IRAQ_ATLAS_BOUNDARIES"):
         os.environ["IRAQ_ATLAS_BOUNDARIES"] = str(boundaries_dir())

@@ -46,8 +46,9 @@ import uuid
 from pathlib import Path
 from typing import Iterable
 
-# Top-level packages whose import is known to be fork-safe (no threads, sockets or files
-# left open) and which the notebooks use; anything else a notebook imports is left to it.
+# Top-level packages the notebooks use whose import survives fork: no Python threads or
+# connections (native allocator and BLAS threads have fork handlers; PROJ re-opens proj.db
+# in a child since PROJ 8.2). Anything else a notebook imports is left to the kernel.
 SAFE_PACKAGES = frozenset({
     "iraq_atlas", "numpy", "pandas", "pyarrow", "shapely", "pyproj", "geopandas", "matplotlib",
     "folium", "branca", "jinja2", "IPython", "rapidfuzz", "pycountry", "pandera", "dateparser",
@@ -304,6 +305,9 @@ def _serve(path: str, modules: list[str]) -> None:
                 importlib.import_module(name)
         except Exception:  # noqa: BLE001 – not importable here: the kernel imports it (or fails) itself
             pass
+    # Python 3.12+ warns on every fork of a process with native threads (here allocator and
+    # BLAS workers, which register their own fork handlers); the forks are deliberate.
+    warnings.filterwarnings("ignore", message=r".*use of fork\(\) may lead to deadlocks", category=DeprecationWarning)
     kernels: dict[int, socket.socket] = {}   # pid → the connection that asked for it
     by_conn: dict[socket.socket, int] = {}
     wake_r, wake_w = os.pipe()
