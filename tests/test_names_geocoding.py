@@ -22,6 +22,21 @@ def test_normalise_equates_spellings(a, b):
     assert normalise(a) == normalise(b)
 
 
+@pytest.mark.parametrize("text,key", [
+    ("البصرة", "بصره"),            # the article goes, ta marbuta becomes ha
+    ("والبصرة", "بصره"),           # "and the" goes too
+    ("الـبصرة", "بصره"),           # tatweel after the article
+    ("الب", "الب"),                # an article would leave one letter: kept
+    ("والب", "والب"),              # likewise "and the"
+    ("مدينة الصدر", "مدينه صدر"),  # inside a phrase, word by word
+    ("(الكوت)،", "كوت"),           # punctuation is a word break
+    ("Sāmarrā’", "samarra"),       # Latin: diacritics and the glottal mark go
+    ("AL-KUT", "kut"),             # Latin article, case
+])
+def test_normalise_keys(text, key):
+    assert normalise(text) == key
+
+
 def test_normalise_keeps_different_names_apart():
     assert normalise("Basra") != normalise("Balad")
 

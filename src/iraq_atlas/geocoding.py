@@ -188,7 +188,10 @@ class Geocoder:
         if not isinstance(names, (pd.Series, pd.Index)):
             names = pd.Series(list(names), dtype="object")
         q_codes, q_uniq = pd.factorize(names, use_na_sentinel=True)
-        q_text = [u if isinstance(u, str) else str(u) for u in q_uniq]
+        if isinstance(names.dtype, pd.StringDtype):  # every distinct value is text already
+            q_text = list(np.asarray(q_uniq, dtype=object))
+        else:
+            q_text = [u if isinstance(u, str) else str(u) for u in q_uniq]
         q_uniq = np.array(q_text + [""], dtype=object)        # code -1 (missing) → the trailing ""
         uniq_keys = [normalise(q) for q in q_uniq]
         k_of_q, keys = pd.factorize(pd.Series(uniq_keys, dtype=object), sort=False)
@@ -204,12 +207,16 @@ class Geocoder:
         per_key = pd.DataFrame([self._row("", h) for h in hits], columns=RESULT_COLUMNS)
         row_key = k_of_q[q_codes]                               # q_codes -1 picks the "" spelling
         df = per_key.iloc[row_key].reset_index(drop=True)
-        df["query"] = q_uniq[q_codes]
+        if isinstance(names.dtype, pd.StringDtype):  # the input itself, missing → "" (no re-encoding)
+            df["query"] = pd.Series(names, copy=False).fillna("").reset_index(drop=True)
+        else:
+            df["query"] = q_uniq[q_codes]
         df["geo_precision"] = df["geo_precision"].astype("Int64")
         lon, lat = per_key.lon.to_numpy(float), per_key.lat.to_numpy(float)
         geom = shapely.points(lon, lat)
         geom[np.isnan(lon) | np.isnan(lat)] = None
-        return gpd.GeoDataFrame(df, geometry=from_shapely(geom, crs=CRS).take(row_key), crs=CRS)
+        # copy=False: df was built here; geopandas would otherwise copy every column
+        return gpd.GeoDataFrame(df, geometry=from_shapely(geom, crs=CRS).take(row_key), crs=CRS, copy=False)
 
     def _row(self, query: str, hit: _Hit) -> dict:
         row = dict.fromkeys(RESULT_COLUMNS)

@@ -15,7 +15,12 @@ _ARABIC_DIACRITICS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\
 _ARABIC_MAP = str.maketrans({
     "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا",
     "ة": "ه", "ى": "ي", "ؤ": "و", "ئ": "ي", "ی": "ي", "ک": "ك", "ء": "",
+    # harakat, Quranic marks and tatweel (the characters of _ARABIC_DIACRITICS) are dropped
+    **{chr(c): None for r in ((0x0610, 0x061A), (0x064B, 0x065F), (0x0670, 0x0670), (0x06D6, 0x06ED),
+                              (0x0640, 0x0640)) for c in range(r[0], r[1] + 1)},
 })
+# the article at the start of a word ("al-" as ال, "and the" as وال) when two letters remain
+_ARABIC_ARTICLE = re.compile(r"(?<!\S)(?:وال|ال)(?=\S\S)")
 _ARABIC_CHARS = re.compile("[\u0600-\u06ff]")
 _LATIN_ARTICLES = {"al", "el", "ad", "adh", "an", "ar", "as", "ash", "at", "az", "the"}
 _NON_WORD = re.compile(r"[^\w\s]+", re.UNICODE)
@@ -30,21 +35,14 @@ def is_arabic(text: str) -> bool:
 
 
 def _normalise_arabic(text: str) -> str:
-    text = _ARABIC_DIACRITICS.sub("", text).translate(_ARABIC_MAP)
-    text = _NON_WORD.sub(" ", text)
-    words = []
-    for w in text.split():
-        if w.startswith("وال") and len(w) > 4:  # "and the …"
-            w = w[3:]
-        elif w.startswith("ال") and len(w) > 3:
-            w = w[2:]
-        words.append(w)
-    return " ".join(words)
+    text = _NON_WORD.sub(" ", text.translate(_ARABIC_MAP))
+    return _ARABIC_ARTICLE.sub("", text)
 
 
 def _normalise_latin(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    if not text.isascii():  # ASCII has no diacritics to take off
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = _GLOTTAL.sub("", text.casefold())
     text = _NON_WORD.sub(" ", text).replace("_", " ")
     words = [w for w in text.split() if w not in _LATIN_ARTICLES]
