@@ -131,11 +131,12 @@ def test_unknown_mix_kind_is_refused():
         gen.noisy_names(10, mix={"typo": 1.0})
 
 
-def test_run_quick_smoke(tmp_path, capsys, monkeypatch):
+@pytest.mark.parametrize("mode", [[], ["--in-process"]], ids=["task-per-interpreter", "in-process"])
+def test_run_quick_smoke(tmp_path, capsys, monkeypatch, mode):
     # run.py points IRAQ_ATLAS_BOUNDARIES at ../shared/geodata; registering it here undoes that afterwards
     monkeypatch.setenv("IRAQ_ATLAS_BOUNDARIES", "")
     out = tmp_path / "bench.md"
-    assert bench.main(["--quick", "--tasks", "geocoder,governorates", "--out", str(out)]) == 0
+    assert bench.main(["--quick", "--tasks", "geocoder,governorates", "--out", str(out), *mode]) == 0
     printed = capsys.readouterr().out
     assert "| geocoder |" in printed and "| governorates |" in printed
     doc = out.read_text(encoding="utf-8")
