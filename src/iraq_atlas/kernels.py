@@ -106,7 +106,7 @@ class KernelZygote:
 
     def __init__(self, modules: Iterable[str] = (), start_timeout: float = 10.0,
                  cwd: str | os.PathLike | None = None):
-        self.modules = [m for m in dict.fromkeys([*BASE_PRELOAD, *modules])]
+        self.modules = list(dict.fromkeys([*BASE_PRELOAD, *modules]))
         self.start_timeout = start_timeout
         self.cwd = cwd  # where modules are imported (matplotlib reads ./matplotlibrc then)
         self.address = ""
