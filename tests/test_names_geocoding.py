@@ -134,3 +134,10 @@ def test_to_iso_every_code_pcode_and_common_spelling():
                  "بغداد": "IQ-BG", "Atlantis": None, "": None}
     for name, iso in spellings.items():
         assert to_iso(name) == iso, name
+
+
+@pytest.mark.parametrize("dtype", ["str", "string[python]", "string[pyarrow]", object])
+def test_query_column_is_plain_text_whatever_the_input_dtype(geocoder, dtype):
+    res = geocoder.geocode_names(pd.Series(["Baghdad", None, "Kut"], dtype=dtype))
+    assert str(res["query"].dtype) == "str" and res["query"].tolist() == ["Baghdad", "", "Kut"]
+    assert res.status.tolist() == ["matched", "unresolved", "matched"]

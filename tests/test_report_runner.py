@@ -142,6 +142,19 @@ def test_warm_rerun_executes_nothing_and_force_reruns(suite):
     assert _status(res3) == {"01_alpha": "ok", "02_beta": "ok"}
 
 
+def test_no_input_applies_to_reused_notebooks_too(suite):
+    """--no-input changes the pages, not the results: reused notebooks are converted again."""
+    code = "savefig"  # a name in 02_beta's code (highlighted as its own token)
+    run1, _ = _run(suite)
+    assert code in (run1 / "02_beta.html").read_text()
+    run2, res2 = _run(suite, no_input=True)
+    assert _status(res2) == {"01_alpha": "reused", "02_beta": "reused"}
+    assert code not in (run2 / "02_beta.html").read_text()
+    run3, res3 = _run(suite)  # and back
+    assert _status(res3) == {"01_alpha": "reused", "02_beta": "reused"}
+    assert code in (run3 / "02_beta.html").read_text()
+
+
 def test_changed_parameter_or_data_file_reruns_only_what_depends_on_it(suite):
     _run(suite)
     _, res = _run(suite, {"repeat": "3"})          # only 01 declares repeat
@@ -285,3 +298,22 @@ def test_failed_html_conversion_fails_the_job_but_keeps_the_notebook(suite, monk
     for r in results:
         assert r.status == "failed" and r.error == "HTML conversion failed: template missing"
         assert (run_dir / "notebooks" / f"{r.slug}.ipynb").exists() and not r.html
+
+
+def test_workers_see_the_environment_of_each_run(tmp_path, monkeypatch):
+    """Worker processes outlive a run (one fork server per process): a variable set between two
+    runs must still reach the second run's notebooks, spawned or forked kernels alike."""
+    nbs = tmp_path / "notebooks"
+    nbs.mkdir()
+    body = ('import os\nfrom iraq_atlas.report import output_folders\nout = output_folders(output_dir)\n'
+            '(out["tables"] / "env_{n}.txt").write_text(os.environ.get("IRAQ_ATLAS_TEST_RUN", "unset"))\n')
+    for n in ("a", "b"):
+        _nb(nbs / f"0{'ab'.index(n) + 1}_{n}.ipynb", 'output_dir: str = "o"  # out', body.replace("{n}", n))
+    jobs = plan(discover(nbs), {})
+    for preload in (True, False):
+        for value in ("first", "second"):
+            monkeypatch.setenv("IRAQ_ATLAS_TEST_RUN", value)
+            run_dir, res = run_report(jobs, RunOptions(out=tmp_path / f"r{preload}", jobs=2, progress=False,
+                                                       force=True, kernel_preload=preload))
+            assert [r.status for r in res] == ["ok", "ok"]
+            assert {(run_dir / "tables" / f"env_{n}.txt").read_text() for n in "ab"} == {value}

@@ -207,7 +207,8 @@ class Geocoder:
         per_key = pd.DataFrame([self._row("", h) for h in hits], columns=RESULT_COLUMNS)
         row_key = k_of_q[q_codes]                               # q_codes -1 picks the "" spelling
         df = per_key.iloc[row_key].reset_index(drop=True)
-        if isinstance(names.dtype, pd.StringDtype):  # the input itself, missing → "" (no re-encoding)
+        if isinstance(names.dtype, pd.StringDtype) and names.dtype.na_value is np.nan:
+            # pandas' default text dtype: the input itself, missing → "" (no re-encoding)
             df["query"] = pd.Series(names, copy=False).fillna("").reset_index(drop=True)
         else:
             df["query"] = q_uniq[q_codes]

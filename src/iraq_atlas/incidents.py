@@ -520,7 +520,7 @@ def _governorate_codes(admin1: pd.Series) -> pd.Series:
                                                 pa.array(codes, type=pa.string())).dictionary_decode()
         dtype = pd.StringDtype("pyarrow", na_value=np.nan)
         return pd.Series(dtype.__from_arrow__(pa.chunked_array([spread])), index=admin1.index)
-    except ImportError:
+    except Exception:  # no pyarrow, or a pandas without NaN-valued Arrow strings (before 2.3)
         return pd.Series(np.array(codes + [None], dtype=object)[codes_idx], index=admin1.index, dtype=str)
 
 

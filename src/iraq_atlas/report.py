@@ -151,11 +151,14 @@ def _slug(text: str) -> str:
 
 # -- executing one job (runs in a worker process) --------------------------------
 def execute_job(job: Job, work_dir: str, kernel_name: str | None, timeout: int,
-                cell_progress: bool = False, kernel_zygote: str = "") -> JobResult:
+                cell_progress: bool = False, kernel_zygote: str = "",
+                environ: dict[str, str] | None = None) -> JobResult:
     """Execute one notebook with papermill into ``work_dir``; never raises for notebook errors.
 
     HTML comes afterwards, from :func:`convert_job`. With ``kernel_zygote`` (a socket from
-    :class:`iraq_atlas.kernels.KernelZygote`) the kernel is forked from the preloaded zygote."""
+    :class:`iraq_atlas.kernels.KernelZygote`) the kernel is forked from the preloaded zygote.
+    ``environ`` is the runner's environment at the start of the run: a worker process may
+    have been started by an earlier run, with the variables of that time."""
     import papermill as pm
 
     # papermill's own parameter inspection cannot read typed Literal[...] declarations and
@@ -168,7 +171,10 @@ def execute_job(job: Job, work_dir: str, kernel_name: str | None, timeout: int,
     params = {**job.params, "output_dir": str(work)}
     out_nb = work / f"{job.slug}.ipynb"
     result = JobResult(job.slug, job.notebook.name, job.section, "ok", params=job.params)
-    old_trace = os.environ.get(ENV_TRACE)
+    saved = dict(os.environ)
+    if environ is not None:
+        os.environ.clear()
+        os.environ.update(environ)
     os.environ[ENV_TRACE] = str(trace)  # inherited by the kernel process
     extra = {}
     if kernel_zygote:
@@ -184,10 +190,8 @@ def execute_job(job: Job, work_dir: str, kernel_name: str | None, timeout: int,
         result.status = "failed"
         result.error = _error_text(exc)
     finally:
-        if old_trace is None:
-            os.environ.pop(ENV_TRACE, None)
-        else:
-            os.environ[ENV_TRACE] = old_trace
+        os.environ.clear()
+        os.environ.update(saved)
     result.duration_s = round(time.perf_counter() - t0, 2)
     reads = sorted({line.strip() for line in trace.read_text().splitlines() if line.strip()})
     result.inputs = {p: file_hash(p) for p in reads if Path(p).exists()}
@@ -271,6 +275,18 @@ def _cache_lookup(job: Job, out: Path) -> JobResult | None:
     return res
 
 
+def _match_page(job: Job, res: JobResult, out: Path, no_input: bool) -> None:
+    """A reused result whose cached HTML was written with the other ``--no-input`` setting is
+    converted again from its cached notebook (presentation only: nothing is re-executed)."""
+    entry = _cache_dir(out) / job.slug / "entry.json"
+    data = json.loads(entry.read_text())
+    if bool(data.get("html_no_input", False)) == no_input:
+        return
+    convert_job(job, res, _cache_dir(out) / job.slug / "files", no_input)
+    data["html_no_input"] = no_input
+    write_atomic(entry, json.dumps(data, indent=1, default=str))
+
+
 def _last_duration(job: Job, out: Path) -> float:
     """Seconds the job took when it last succeeded (0 if never), whatever changed since."""
     entry = _cache_dir(out) / job.slug / "entry.json"
@@ -298,12 +314,12 @@ def _expected_order(jobs: list[Job], out: Path) -> list[Job]:
     return fresh + seen
 
 
-def _cache_store(job: Job, res: JobResult, work: Path, out: Path) -> None:
+def _cache_store(job: Job, res: JobResult, work: Path, out: Path, no_input: bool) -> None:
     dest = _cache_dir(out) / job.slug
     tmp = Path(tempfile.mkdtemp(dir=_cache_dir(out), prefix=f".{job.slug}."))
     shutil.copytree(work, tmp / "files")
-    (tmp / "entry.json").write_text(json.dumps({"static_key": job.static_key(), "result": asdict(res)},
-                                               indent=1, default=str))
+    (tmp / "entry.json").write_text(json.dumps({"static_key": job.static_key(), "result": asdict(res),
+                                                "html_no_input": no_input}, indent=1, default=str))
     if dest.exists():
         shutil.rmtree(dest)
     os.replace(tmp, dest)
@@ -359,6 +375,7 @@ def run_report(jobs: list[Job], opts: RunOptions) -> tuple[Path, list[JobResult]
         for job in jobs:
             hit = None if opts.force else _cache_lookup(job, out)
             if hit is not None:
+                _match_page(job, hit, out, opts.no_input)
                 results[job.slug] = hit
                 log.info("%-40s reused (inputs unchanged)", job.slug)
             else:
@@ -377,7 +394,7 @@ def run_report(jobs: list[Job], opts: RunOptions) -> tuple[Path, list[JobResult]
             log.info("%-40s %s in %.1fs%s", job.slug, res.status, res.duration_s,
                      f" — {res.error}" if res.error else "")
             if res.status == "ok":
-                _cache_store(job, res, work_root / job.slug, out)
+                _cache_store(job, res, work_root / job.slug, out, opts.no_input)
         bar.close()
         for job in jobs:
             res = results[job.slug]
@@ -418,9 +435,10 @@ def _execute_all(jobs: list[Job], work_root: Path, opts: RunOptions):
         finally:
             client.close()
         return
+    environ = dict(os.environ)  # what the cache key saw (see execute_job)
     with _zygote_for(jobs, opts) as zygote:
         args = lambda j: (j, str(work_root / j.slug), opts.kernel_name, opts.timeout, cell_bar,  # noqa: E731
-                          zygote.address)
+                          zygote.address, environ)
         yield from _execute_local(jobs, opts, args)
 
 
