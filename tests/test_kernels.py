@@ -127,7 +127,8 @@ async def _start(km_class):
 def test_kernel_lifecycle_through_the_zygote(tmp_path):
     """Start, run code, interrupt-free shutdown, kill: the provisioner sees what a Popen would show."""
     with kernels.KernelZygote(["json"]) as zygote:
-        assert zygote.address and Path(zygote.address).exists()
+        address = zygote.address
+        assert address and Path(address).exists()
 
         async def scenario():
             km, kc = await _start(kernels.manager_class(zygote.address))
@@ -147,7 +148,7 @@ def test_kernel_lifecycle_through_the_zygote(tmp_path):
             assert proc.returncode is not None and proc.returncode != 0
 
         _run(scenario)
-    assert not Path(zygote.address or "/nonexistent").exists()
+    assert zygote.address == "" and not Path(address).exists()  # stopped and cleaned up on exit
 
 
 def test_stopping_the_zygote_ends_its_kernels():

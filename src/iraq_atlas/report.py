@@ -260,7 +260,8 @@ def _cache_dir(out: Path) -> Path:
     return out / ".cache"
 
 
-def _cache_lookup(job: Job, out: Path) -> JobResult | None:
+def _cache_lookup(job: Job, out: Path) -> tuple[JobResult, dict] | None:
+    """The cached result of an unchanged job, with its cache entry; None when it must run."""
     entry = _cache_dir(out) / job.slug / "entry.json"
     if not entry.exists():
         return None
@@ -272,19 +273,17 @@ def _cache_lookup(job: Job, out: Path) -> JobResult | None:
             return None
     res = JobResult(**data["result"])
     res.cached = True
-    return res
+    return res, data
 
 
-def _match_page(job: Job, res: JobResult, out: Path, no_input: bool) -> None:
-    """A reused result whose cached HTML was written with the other ``--no-input`` setting is
-    converted again from its cached notebook (presentation only: nothing is re-executed)."""
-    entry = _cache_dir(out) / job.slug / "entry.json"
-    data = json.loads(entry.read_text())
+def _match_page(job: Job, res: JobResult, data: dict, out: Path, no_input: bool) -> None:
+    """A reused result whose cached HTML (entry ``data``) was written with the other
+    ``--no-input`` setting is converted again from its cached notebook; nothing is re-executed."""
     if bool(data.get("html_no_input", False)) == no_input:
         return
     convert_job(job, res, _cache_dir(out) / job.slug / "files", no_input)
     data["html_no_input"] = no_input
-    write_atomic(entry, json.dumps(data, indent=1, default=str))
+    write_atomic(_cache_dir(out) / job.slug / "entry.json", json.dumps(data, indent=1, default=str))
 
 
 def _last_duration(job: Job, out: Path) -> float:
@@ -375,8 +374,9 @@ def run_report(jobs: list[Job], opts: RunOptions) -> tuple[Path, list[JobResult]
         for job in jobs:
             hit = None if opts.force else _cache_lookup(job, out)
             if hit is not None:
-                _match_page(job, hit, out, opts.no_input)
-                results[job.slug] = hit
+                res, entry = hit
+                _match_page(job, res, entry, out, opts.no_input)
+                results[job.slug] = res
                 log.info("%-40s reused (inputs unchanged)", job.slug)
             else:
                 to_run.append(job)
