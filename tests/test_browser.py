@@ -265,11 +265,11 @@ def test_report_notebook_html_renders_maps_offline(chromium, report_dir, geodata
 H_IMG = '<img src=x onerror="window.__pwned=1">'
 H_SCRIPT = "</script><script>window.__pwned=2</script>"
 H_QUOTES = "double \" single ' backtick `${window.__pwned=3}`"
-H_BACKSLASH = "back\\slash \\\" \\u003c \\n \\` end\\"
+H_BACKSLASH = "back\\slash \\\" \\u003c \\n \\` {{7*7}} {% raw %} {{ '<b>' }} end\\"
 JS_URL = "javascript:alert(1)"
 JS_URL_2 = " JavaScript:window.__pwned=4"
 SAFE_URL = "https://example.org/report?a=1&b=<2>"
-H_LAYER = 'Layer <img src=x onerror="window.__pwned=5"> & `${window.__pwned=6}`'
+H_LAYER = 'Layer <img src=x onerror="window.__pwned=5"> & `${window.__pwned=6}` {{7*7}} {%- raw %}'
 
 
 @pytest.fixture

@@ -361,9 +361,12 @@ def test_cli_incidents_unreadable_input_exits_nonzero(tmp_path, capsys):
 
 
 def _features(html_text: str) -> list[dict]:
+    from iraq_atlas.maps import page_data
+
     feats = []
-    for data in re.findall(r"var safe_geo_json_\w+_data = (\{.*?\});\n", html_text):
-        feats += json.loads(data)["features"]
+    for key, payload in page_data(html_text).items():
+        if key.startswith("safe_geo_json_"):
+            feats += payload["data"]["features"]
     return feats
 
 

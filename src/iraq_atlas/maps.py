@@ -126,6 +126,7 @@ window.IA = window.IA || {
     box.appendChild(tbl); return box;
   },
   text: function (v) { var s = document.createElement('span'); s.textContent = (v == null ? '' : String(v)); return s; },
+  data: function (id) { return JSON.parse(document.getElementById(id).textContent); },
   // point_columns() → GeoJSON: columns of coordinates and (dictionary-coded) properties back to features
   unpack: function (c) {
     if (!c || c.type !== 'IAColumns') { return c; }
@@ -144,15 +145,57 @@ window.IA = window.IA || {
 """
 
 
-class SafeGeoJson(folium.map.Layer):
+class _Verbatim(Element):
+    """Text placed into the page as it is: never compiled or rendered as a template."""
+
+    def __init__(self, text: str):
+        super().__init__()
+        self._text = text
+
+    def render(self, **kwargs) -> str:
+        return self._text
+
+
+def _data_script(element_id: str, payload) -> _Verbatim:
+    """A ``<script type="application/json">`` block holding a payload; read in the page with IA.data()."""
+    return _Verbatim(f'<script type="application/json" id="{element_id}">{json_for_script(payload)}</script>')
+
+
+class _CodeElement(MacroElement):
+    """A page element whose template holds code only; its data reaches the page as JSON beside it.
+
+    branca compiles each element's rendered script as a new Jinja2 template
+    (``Element(script(...))``), so any data text inside it would be evaluated.
+    Here the template renders once with no data in scope (only generated
+    variable names), the output goes into the page verbatim, and the payload
+    is written into a JSON block that no template ever sees.
+    """
+
+    payload = None
+
+    def render(self, **kwargs):
+        figure = self.get_root()
+        name = self.get_name()
+        if self.payload is not None:
+            figure.header.add_child(_data_script(f"{name}_data", self.payload), name=f"{name}_data")
+        script = self._template.module.__dict__.get("script")
+        if script is not None:
+            figure.script.add_child(_Verbatim(script(self, kwargs)), name=name)
+        for child in self._children.values():
+            child.render(**kwargs)
+
+
+class _Layer(_CodeElement, folium.map.Layer):
+    """A toggleable layer rendered as a _CodeElement (its name travels as data too)."""
+
+
+class SafeGeoJson(_Layer):
     """GeoJSON points or shapes with DOM-built popups; optional clustering and a date filter."""
 
     _template = Template(u"""
 {% macro script(this, kwargs) %}
-    {{ this.helpers }}
-    var {{ this.get_name() }}_data = {{ this.data }};
-    var {{ this.get_name() }}_opts = {{ this.options }};
-    var {{ this.get_name() }} = (function (data, o, map) {
+    var {{ this.get_name() }} = (function (payload, map) {
+      var data = payload.data, o = payload.options;
       var geo = L.geoJSON(IA.unpack(data), {
         pointToLayer: function (f, ll) {
           var p = f.properties;
@@ -177,7 +220,7 @@ class SafeGeoJson(folium.map.Layer):
         window.IA_TIME.push({all: geo.getLayers().slice(), holder: holder, field: o.timeField});
       }
       return holder;
-    })({{ this.get_name() }}_data, {{ this.get_name() }}_opts, {{ this._parent.get_name() }});
+    })(IA.data('{{ this.get_name() }}_data'), {{ this._parent.get_name() }});
     {% if this.show %}{{ this.get_name() }}.addTo({{ this._parent.get_name() }});{% endif %}
 {% endmacro %}
 """)
@@ -185,13 +228,11 @@ class SafeGeoJson(folium.map.Layer):
     def __init__(self, features: dict, *, name: str, popup: Sequence[tuple[str, str, bool]] = (),
                  title: str | None = None, tooltip: str | None = None, cluster: bool = False,
                  time_field: str | None = None, show: bool = True, overlay: bool = True):
-        # the layer control writes names with innerHTML, so the name is escaped here
-        super().__init__(name=escape(name), overlay=overlay, control=True, show=show)
+        super().__init__(name=name, overlay=overlay, control=True, show=show)
         self._name = "SafeGeoJson"
-        self.data = json_for_script(features)
-        self.options = json_for_script({"popup": [list(p) for p in popup], "title": title,
-                                        "tooltip": tooltip, "cluster": cluster, "timeField": time_field})
-        self.helpers = _JS_HELPERS
+        self.payload = {"data": features,
+                        "options": {"popup": [list(p) for p in popup], "title": title, "tooltip": tooltip,
+                                    "cluster": cluster, "timeField": time_field}}
         self.cluster = cluster
 
 
@@ -245,37 +286,38 @@ def point_columns(gdf: gpd.GeoDataFrame, props: Iterable[str]) -> dict:
             "y": np.round(gdf.geometry.y.to_numpy(), 6).tolist(), "props": cols}
 
 
-class _TilesWhenOnline(MacroElement):
+class _TilesWhenOnline(_CodeElement):
     """A tile layer added only when the browser says it is online (no failed fetches offline)."""
 
     _template = Template(u"""
 {% macro script(this, kwargs) %}
     if (navigator.onLine) {
-      L.tileLayer({{ this.url }}, {maxZoom: {{ this.max_zoom }}, attribution: {{ this.attr }}}).addTo({{ this._parent.get_name() }});
+      (function (t) {
+        L.tileLayer(t.url, {maxZoom: t.maxZoom, attribution: t.attribution}).addTo({{ this._parent.get_name() }});
+      })(IA.data('{{ this.get_name() }}_data'));
     }
 {% endmacro %}
 """)
 
     def __init__(self, url: str, attribution: str):
         super().__init__()
-        self.url = json_for_script(url)
-        self.attr = json_for_script(escape(attribution))
-        self.max_zoom = MAX_ZOOM
+        self.payload = {"url": url, "attribution": escape(attribution), "maxZoom": MAX_ZOOM}
 
 
-class _Attribution(MacroElement):
+class _Attribution(_CodeElement):
     _template = Template(u"""
 {% macro script(this, kwargs) %}
-    {{ this._parent.get_name() }}.attributionControl.addAttribution({{ this.text }});
+    {{ this._parent.get_name() }}.attributionControl.addAttribution(IA.data('{{ this.get_name() }}_data'));
 {% endmacro %}
 """)
 
     def __init__(self, text: str):
         super().__init__()
-        self.text = json_for_script(escape(text))
+        # Leaflet writes attributions with innerHTML: the text is escaped, then sent as data
+        self.payload = escape(text)
 
 
-class _TimeSlider(MacroElement):
+class _TimeSlider(_CodeElement):
     """A date slider over every layer registered with a time field: shows events up to the chosen day."""
 
     _template = Template(u"""
@@ -307,13 +349,13 @@ class _TimeSlider(MacroElement):
         return div;
       };
       ctl.addTo(map);
-    })({{ this._parent.get_name() }}, {{ this.days }});
+    })({{ this._parent.get_name() }}, IA.data('{{ this.get_name() }}_data'));
 {% endmacro %}
 """)
 
     def __init__(self, days: Sequence[str]):
         super().__init__()
-        self.days = json_for_script(sorted(set(days)))
+        self.payload = sorted(set(days))
 
 
 def base_map(center: tuple[float, float] = IRAQ, zoom: int = 6, *, boundaries: Boundaries | None = None,
@@ -325,7 +367,8 @@ def base_map(center: tuple[float, float] = IRAQ, zoom: int = 6, *, boundaries: B
                    control_scale=True)
     m.options["maxZoom"] = MAX_ZOOM  # folium passes max_zoom= only to its own tile layer
     m.default_js, m.default_css = [], []  # assets are inlined by to_html(), never linked
-    m.get_root().header.add_child(Element(_ASSET_MARKER), name="ia_assets")
+    m.get_root().header.add_child(_Verbatim(_ASSET_MARKER), name="ia_assets")
+    m.get_root().header.add_child(_Verbatim(f"<script>{_JS_HELPERS}</script>"), name="ia_helpers")
     if tiles:
         m.add_child(_TilesWhenOnline(TILES_URL, TILES_ATTRIBUTION))
     if boundaries is not None:
@@ -375,9 +418,41 @@ def add_time_slider(m: folium.Map, days: Iterable[str]) -> None:
         m.add_child(_TimeSlider(days))
 
 
+class _LayerControl(_CodeElement):
+    """Leaflet's layer switcher over every toggleable layer; the names travel as data.
+
+    folium's own LayerControl writes each layer name into its template, where
+    branca would evaluate it; here the template lists only generated variable
+    names, and the display names (escaped: Leaflet writes them with innerHTML)
+    are the payload.
+    """
+
+    _template = Template(u"""
+{% macro script(this, kwargs) %}
+    (function (names, layers, map) {
+      var overlays = {};
+      for (var i = 0; i < layers.length; i++) { overlays[names[i]] = layers[i]; }
+      L.control.layers({}, overlays, {collapsed: false}).addTo(map);
+    })(IA.data('{{ this.get_name() }}_data'), [{{ this.layer_vars|join(', ') }}], {{ this._parent.get_name() }});
+{% endmacro %}
+""")
+
+    def __init__(self):
+        super().__init__()
+        self._name = "LayerControl"
+        self.layer_vars: list[str] = []
+
+    def render(self, **kwargs):
+        layers = [ch for ch in self._parent._children.values()
+                  if isinstance(ch, folium.map.Layer) and ch.control]
+        self.layer_vars = [ch.get_name() for ch in layers]
+        self.payload = [escape(ch.layer_name) for ch in layers]
+        super().render(**kwargs)
+
+
 def finish(m: folium.Map) -> folium.Map:
     """Add the layer switcher (call once, after all layers)."""
-    folium.LayerControl(collapsed=False).add_to(m)
+    m.add_child(_LayerControl())
     return m
 
 
@@ -531,3 +606,18 @@ def save_incident_map(incidents: gpd.GeoDataFrame, path: str | os.PathLike, *,
     """Write a self-contained incident map page (one point per incident) and return its path."""
     m = incident_map(incidents, boundaries, center, zoom, cluster=cluster)
     return save_map(m, path, assets_mode=assets_mode)
+
+
+_DATA_BLOCK = re.compile(r'<script type="application/json" id="([\w-]+)">(.*?)</script>', re.S)
+
+
+def page_data(page: str) -> dict[str, object]:
+    """Every JSON payload of a map page, by element id (what the page's scripts read with IA.data).
+
+    Examples
+    --------
+    >>> m = finish(base_map(green_zone=False, tiles=False))
+    >>> sorted(page_data(to_html(m)[0]).values(), key=str)
+    [[]]
+    """
+    return {m.group(1): json.loads(m.group(2)) for m in _DATA_BLOCK.finditer(page)}
