@@ -96,7 +96,7 @@ def boundaries_dir() -> Path | None:
 
 
 def load_adm1():
-    from iraq_atlas.boundaries import load_boundaries
+    from iraq_atlas.places.boundaries import load_boundaries
 
     d = boundaries_dir()
     return load_boundaries("ADM1", d) if d else load_boundaries("ADM1")
@@ -108,10 +108,10 @@ def bench_runner(rep: Report, sizes: dict, repeat: int, work: Path, notebooks: l
 
     import papermill as pm
 
-    from iraq_atlas.report import RunOptions, discover, plan, run_report
+    from iraq_atlas.runner.report import RunOptions, discover, plan, run_report
 
     logging.getLogger("papermill").setLevel(logging.ERROR)
-    logging.getLogger("iraq_atlas.report").setLevel(logging.WARNING)
+    logging.getLogger("iraq_atlas.runner.report").setLevel(logging.WARNING)
     nbs = discover(ROOT / "notebooks", notebooks)
     jobs = plan(nbs, {})
     names = ", ".join(nb.stem for nb in nbs)
@@ -181,12 +181,12 @@ def _one_parameter_change(jobs) -> dict:
 
 # -- 2. geocoder --------------------------------------------------------------------
 def bench_geocoder(rep: Report, sizes: dict, repeat: int, work: Path) -> None:
+    import generator as gen
     import pandas as pd
 
-    import generator as gen
-    from iraq_atlas.gazetteer import expand_aliases
-    from iraq_atlas.geocoding import Geocoder
-    from iraq_atlas.names import normalise
+    from iraq_atlas.places.gazetteer import expand_aliases
+    from iraq_atlas.places.geocoding import Geocoder
+    from iraq_atlas.places.names import normalise
 
     n = sizes["names"]
     geocoder = Geocoder()
@@ -243,10 +243,10 @@ def bench_geocoder(rep: Report, sizes: dict, repeat: int, work: Path) -> None:
 
 # -- 3. governorate assignment ------------------------------------------------------
 def bench_governorates(rep: Report, sizes: dict, repeat: int, work: Path) -> None:
+    import generator as gen
     import geopandas as gpd
 
-    import generator as gen
-    from iraq_atlas.spatial import assign_governorate
+    from iraq_atlas.places.spatial import assign_governorate
 
     n = sizes["points"]
     adm1 = load_adm1()
@@ -267,8 +267,8 @@ def bench_governorates(rep: Report, sizes: dict, repeat: int, work: Path) -> Non
 _MEMORY_PROBE = r"""
 import json, sys, time
 import pandas as pd
-from iraq_atlas.incidents import read_acled
-from iraq_atlas.gazetteer import gazetteer
+from iraq_atlas.incidents.load import read_acled
+from iraq_atlas.places.gazetteer import gazetteer
 gazetteer()
 
 def status(field):
@@ -312,7 +312,7 @@ def acled_csv(work: Path, n: int) -> Path:
 def bench_acled(rep: Report, sizes: dict, repeat: int, work: Path) -> None:
     import pandas as pd
 
-    from iraq_atlas.incidents import read_acled
+    from iraq_atlas.incidents.load import read_acled
 
     n = sizes["acled_rows"]
     path = acled_csv(work, n)
@@ -375,7 +375,7 @@ def offline_naive(path: Path, dest: Path) -> Path:
     Its other CDN files (jQuery, Bootstrap, Font Awesome) are dropped; folium's popups
     only need jQuery's ``$(html)``, which a three-line shim provides (cheaper than jQuery).
     """
-    from iraq_atlas.maps import assets
+    from iraq_atlas.viz.maps import assets
 
     page = path.read_text(encoding="utf-8")
     page = re.sub(r"<script[^>]+src=\"https?://[^\"]+\"[^>]*>\s*</script>", "", page)
@@ -426,8 +426,9 @@ def render_ms(browser, path: Path, n_points: int, timeout_s: float) -> float | N
 def bench_maps(rep: Report, sizes: dict, repeat: int, work: Path, browser_path: str | None,
                naive_timeout: float = 90) -> None:
     import generator as gen
-    from iraq_atlas.incidents import validate
-    from iraq_atlas.maps import save_incident_map
+
+    from iraq_atlas.incidents.load import validate
+    from iraq_atlas.viz.maps import save_incident_map
 
     n = sizes["map_events"]
     adm1 = load_adm1()

@@ -39,7 +39,7 @@ def geodata_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def adm1(geodata_dir):
-    from iraq_atlas.boundaries import load_boundaries
+    from iraq_atlas.places.boundaries import load_boundaries
 
     return load_boundaries("ADM1", geodata_dir)
 

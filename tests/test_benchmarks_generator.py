@@ -48,7 +48,7 @@ def test_points_inside_iraq_bbox_and_dates_in_range(events):
 
 
 def test_event_types_valid_and_weighted(events):
-    from iraq_atlas.incidents import VOCABULARY
+    from iraq_atlas.vocab import VOCABULARY
 
     assert set(events.event_type) <= ACLED_TYPES
     assert all(s in VOCABULARY[t] for t, s in zip(events.event_type, events.sub_event_type))
@@ -71,7 +71,7 @@ def test_same_seed_same_data_other_seed_other_data():
 
 
 def test_csv_reads_back_through_the_acled_importer(tmp_path):
-    from iraq_atlas.incidents import read_acled
+    from iraq_atlas.incidents.load import read_acled
 
     path = gen.write_acled_csv(tmp_path / "acled.csv", 1200, seed=5, chunk=500)
     raw = pd.read_csv(path, dtype=str, keep_default_na=False)
@@ -103,8 +103,8 @@ def test_name_noise_mix_counts_are_exact():
 
 
 def test_name_noise_kinds_are_what_they_claim():
-    from iraq_atlas.gazetteer import expand_aliases, gazetteer
-    from iraq_atlas.names import is_arabic, normalise
+    from iraq_atlas.places.gazetteer import expand_aliases, gazetteer
+    from iraq_atlas.places.names import is_arabic, normalise
 
     sp = expand_aliases(gazetteer())
     keys = set(sp.spelling.map(normalise))
@@ -120,7 +120,7 @@ def test_name_noise_kinds_are_what_they_claim():
 
 
 def test_unique_misspellings_are_unique_after_normalisation():
-    from iraq_atlas.names import normalise
+    from iraq_atlas.places.names import normalise
 
     names = gen.noisy_names(3000, seed=8, mix={"misspelled": 1.0}, unique_misspellings=True)
     assert len(names) == 3000 and names.name.map(normalise).is_unique
@@ -154,7 +154,7 @@ def test_compact_point_layer_keeps_every_property():
     """Large point layers travel as columns; decoding them gives back the rows exactly."""
     import geopandas as gpd
 
-    from iraq_atlas.maps import point_columns
+    from iraq_atlas.viz.maps import point_columns
 
     gdf = gpd.GeoDataFrame({"kind": ["a", "b", "a", "a"], "n": [1, 2, None, 4], "id": ["x1", "x2", "x3", "x4"],
                             "same": ["s"] * 4},

@@ -2,14 +2,12 @@
 
 import json
 
-import geopandas as gpd
 import pytest
-
-from iraq_atlas import boundaries
-from iraq_atlas.datasets import DataError
-from iraq_atlas.governorates import iso_codes
-
 from localserver import LocalServer, json_response
+
+from iraq_atlas.errors import DataError
+from iraq_atlas.places import boundaries
+from iraq_atlas.places.governorates import iso_codes
 
 OCHA_ADM1 = "irq_admbnda_adm1_cso_20190603.geojson"
 

@@ -13,11 +13,9 @@ from pathlib import Path
 
 import geopandas as gpd
 import pytest
-from shapely.geometry import Point
-
-from browser import (chromium, click_marker, hide_controls, image_stats, map_stats,  # noqa: F401
-                     open_every_popup, open_offline)
+from browser import chromium, click_marker, hide_controls, image_stats, map_stats, open_every_popup, open_offline  # noqa: F401
 from conftest import NOTEBOOKS, ROOT, run_notebook
+from shapely.geometry import Point
 
 pytestmark = pytest.mark.browser
 
@@ -69,7 +67,7 @@ def nb01_out(offline_env, geodata_dir, tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def report_dir(offline_env, geodata_dir, tmp_path_factory) -> Path:
     """A report run of notebook 01 only (jobs=1); the finished run folder."""
-    from iraq_atlas.report import RunOptions, discover, plan, run_report
+    from iraq_atlas.runner.report import RunOptions, discover, plan, run_report
 
     jobs = plan(discover(NOTEBOOKS, ["01"]), {"boundaries_path": str(geodata_dir)})
     run_dir, results = run_report(jobs, RunOptions(out=tmp_path_factory.mktemp("report"), jobs=1,
@@ -142,7 +140,8 @@ def test_clicking_a_marker_opens_its_popup(chromium, nb01_out):
 
 # -- assets side by side, clustering, the tile-grid fallback --------------------------------
 def _places_map(boundaries, *, cluster: bool):
-    from iraq_atlas import gazetteer, maps
+    from iraq_atlas.places import gazetteer
+    from iraq_atlas.viz import maps
 
     places = gazetteer.load_places()
     places = places[places.lat.notna() & (places.governorate_iso == "IQ-BG")]
@@ -153,7 +152,7 @@ def _places_map(boundaries, *, cluster: bool):
 
 
 def test_folder_assets_mode_loads_relative_files(chromium, adm1, tmp_path):
-    from iraq_atlas import maps
+    from iraq_atlas.viz import maps
 
     path = maps.save_map(_places_map(adm1, cluster=True), tmp_path / "export" / "map.html", assets_mode="folder")
     page = path.read_text(encoding="utf-8")
@@ -182,7 +181,7 @@ def test_folder_assets_mode_loads_relative_files(chromium, adm1, tmp_path):
 
 
 def test_inline_mode_needs_no_other_file(chromium, adm1, tmp_path):
-    from iraq_atlas import maps
+    from iraq_atlas.viz import maps
 
     path = maps.save_map(_places_map(adm1, cluster=True), tmp_path / "alone.html")
     assert [p.name for p in tmp_path.iterdir()] == ["alone.html"]
@@ -198,7 +197,8 @@ def test_inline_mode_needs_no_other_file(chromium, adm1, tmp_path):
 
 def test_fallback_map_without_boundaries_is_not_blank(chromium, tmp_path):
     """No polygons at all (offline, nothing cached): the tile grid and Green Zone still draw."""
-    from iraq_atlas import boundaries, maps
+    from iraq_atlas.places import boundaries
+    from iraq_atlas.viz import maps
 
     grid = boundaries.load_boundaries("ADM1")
     assert grid.is_fallback
@@ -283,7 +283,7 @@ def hostile_points() -> gpd.GeoDataFrame:
 
 
 def _hostile_map(points):
-    from iraq_atlas import maps
+    from iraq_atlas.viz import maps
 
     m = maps.base_map((33.31, 44.40), 13)
     maps.add_points(m, points, name=H_LAYER, title="name", tooltip="name",
@@ -296,7 +296,7 @@ def _assert_not_pwned(frame) -> None:
 
 
 def test_hostile_strings_display_as_text_in_map(chromium, hostile_points, tmp_path):
-    from iraq_atlas import maps
+    from iraq_atlas.viz import maps
 
     op = open_offline(chromium, maps.save_map(_hostile_map(hostile_points), tmp_path / "hostile.html"))
     try:
@@ -325,7 +325,7 @@ def test_hostile_strings_display_as_text_in_map(chromium, hostile_points, tmp_pa
 
 def test_hostile_strings_in_notebook_iframe_display(chromium, hostile_points, tmp_path):
     """maps.show(): the <iframe srcdoc> a notebook displays (and nbconvert keeps) stays inert too."""
-    from iraq_atlas import maps
+    from iraq_atlas.viz import maps
 
     frag = maps.show(_hostile_map(hostile_points))._repr_html_()
     path = tmp_path / "cell.html"
@@ -347,7 +347,7 @@ def test_hostile_strings_in_notebook_iframe_display(chromium, hostile_points, tm
 
 
 def test_hostile_strings_display_as_text_in_index(chromium, tmp_path):
-    from iraq_atlas.report import JobResult, index_html
+    from iraq_atlas.runner.report import JobResult, index_html
 
     bad_map = 'maps/<img src=x onerror="window.__pwned=7">.html'
     res = JobResult(slug="01_places", notebook=H_IMG + ".ipynb", section=H_QUOTES, status="failed",
@@ -422,7 +422,7 @@ def test_large_point_layer_keeps_every_point_and_stays_inert(chromium, hostile_p
     """Above maps.COMPACT_POINTS the page receives columns, not GeoJSON: same points, same escaped text."""
     import numpy as np
 
-    from iraq_atlas import maps
+    from iraq_atlas.viz import maps
 
     n = maps.COMPACT_POINTS + 200
     rng = np.random.default_rng(7)

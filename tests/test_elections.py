@@ -18,14 +18,16 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
+from conftest import run_notebook  # noqa: E402
 from matplotlib.patches import Circle  # noqa: E402
 
-from iraq_atlas import charts, elections, maps  # noqa: E402
-from iraq_atlas.boundaries import load_boundaries  # noqa: E402
+from iraq_atlas import elections
 from iraq_atlas.cli import main  # noqa: E402
-from iraq_atlas.datasets import DataError, data_path  # noqa: E402
-
-from conftest import run_notebook  # noqa: E402
+from iraq_atlas.errors import DataError  # noqa: E402
+from iraq_atlas.files import data_path
+from iraq_atlas.places.boundaries import load_boundaries  # noqa: E402
+from iraq_atlas.viz import charts, maps  # noqa: E402
+from iraq_atlas.vocab import BLOC_COLORS
 
 ELECTIONS = data_path("elections")
 
@@ -338,7 +340,7 @@ def test_hemicycle_draws_one_circle_per_seat(data, tmp_path):
     seats = [p for p in ax.patches if isinstance(p, Circle) and (p.get_gid() or "").startswith("seat-")]
     assert len(seats) == 329
     assert sum(p.get_gid() == "seat-sadrist" for p in seats) == 73
-    assert matplotlib.colors.to_hex(seats[0].get_facecolor()) == charts.BLOC_COLORS["sadrist"]  # leftmost wedge
+    assert matplotlib.colors.to_hex(seats[0].get_facecolor()) == BLOC_COLORS["sadrist"]  # leftmost wedge
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert "Sadrist — 73" in legend and "Iran-aligned (Fatah & allies) — 22" in legend
     png, svg = charts.save_figure(fig, tmp_path, "02_hemicycle_2021")
@@ -419,7 +421,7 @@ def test_turnout_chart_draws_national_bars_beside_the_governorates(data, tmp_pat
 
 
 def test_interactive_seats_map_is_offline_and_coloured(data, tmp_path):
-    m = elections.seats_folium_map(data.governorate_seats, 2021, load_boundaries("ADM1"), ["IQ-BG", "IQ-NI"])
+    m = maps.seats_folium_map(data.governorate_seats, 2021, load_boundaries("ADM1"), ["IQ-BG", "IQ-NI"])
     path = maps.save_map(m, tmp_path / "02_seats.html")
     page = path.read_text()
     assert "Baghdad: 71 seats" in page and "Seats by governorate, 2021" in page

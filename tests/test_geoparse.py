@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 from iraq_atlas import geoparse as gp
-from iraq_atlas.datasets import DataError
-from iraq_atlas.gazetteer import place
+from iraq_atlas.errors import DataError
+from iraq_atlas.places.gazetteer import place
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTICLES = ROOT / "tests" / "fixtures" / "articles"

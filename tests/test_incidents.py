@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import json
 import re
 from pathlib import Path
 
@@ -12,7 +11,9 @@ import pytest
 
 from iraq_atlas import incidents
 from iraq_atlas.cli import main
-from iraq_atlas.spatial import in_green_zone
+from iraq_atlas.errors import DataError
+from iraq_atlas.places.spatial import in_green_zone
+from iraq_atlas.vocab import EVENT_COLORS
 
 ACLED_HEADER = ["event_id_cnty", "event_date", "year", "time_precision", "disorder_type", "event_type",
                 "sub_event_type", "actor1", "assoc_actor_1", "inter1", "actor2", "assoc_actor_2", "inter2",
@@ -241,14 +242,14 @@ def test_empty_count_column_agrees_with_the_general_path():
 def test_load_restores_the_garbage_collector(acled_csv, tmp_path):
     import gc
 
-    from iraq_atlas.datasets import gc_paused
+    from iraq_atlas.files import gc_paused
 
     assert gc.isenabled()
     incidents.read_acled(acled_csv)
     assert gc.isenabled()
     bad = tmp_path / "bad.csv"
     bad.write_text("event_id_cnty,event_type,country\nX,Riots,Iraq\n", encoding="utf-8")
-    with pytest.raises(incidents.DataError):
+    with pytest.raises(DataError):
         incidents.read_acled(bad)
     assert gc.isenabled()
     gc.disable()
@@ -305,7 +306,7 @@ def test_format_detection(acled_csv, ucdp_csv):
 def test_missing_required_column_is_a_data_error(tmp_path):
     p = _write(tmp_path / "bad.csv", [c for c in ACLED_HEADER if c != "fatalities"],
                [{k: v for k, v in ACLED_ROWS[0].items() if k != "fatalities"}])
-    with pytest.raises(incidents.DataError, match="fatalities"):
+    with pytest.raises(DataError, match="fatalities"):
         incidents.read_acled(p)
 
 
@@ -361,7 +362,7 @@ def test_cli_incidents_unreadable_input_exits_nonzero(tmp_path, capsys):
 
 
 def _features(html_text: str) -> list[dict]:
-    from iraq_atlas.maps import page_data
+    from iraq_atlas.viz.maps import page_data
 
     feats = []
     for key, payload in page_data(html_text).items():
@@ -383,7 +384,7 @@ def test_cli_map_has_one_point_per_accepted_incident(acled_csv, tmp_path, capsys
 
 
 def test_curated_map_layers_colours_and_heat(tmp_path):
-    from iraq_atlas import maps
+    from iraq_atlas.viz import maps
 
     acc = incidents.load_curated().accepted
     path = maps.save_incident_map(acc, tmp_path / "m.html", cluster=True)
@@ -392,7 +393,7 @@ def test_curated_map_layers_colours_and_heat(tmp_path):
     points = [f for f in feats if f["geometry"]["type"] == "Point"]
     assert len(points) == 57
     drone = next(f for f in points if f["properties"]["event_id_cnty"] == "IRQIA0050")
-    assert drone["properties"]["_color"] == maps.EVENT_COLORS["Explosions/Remote violence"]
+    assert drone["properties"]["_color"] == EVENT_COLORS["Explosions/Remote violence"]
     assert drone["properties"]["injured"] == "7 (range 2–7)"  # notes: "7 used"
     assert drone["properties"]["source_url"].startswith("https://")
     cells = [f for f in feats if "incidents" in f["properties"]]

@@ -22,7 +22,6 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
 from browser import chromium  # noqa: F401
 from conftest import NOTEBOOKS, shared_geodata_dir
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from iraq_atlas import kernels
-from iraq_atlas.report import RunOptions, discover, plan, run_report
+from iraq_atlas.runner import kernels
+from iraq_atlas.runner.report import RunOptions, discover, plan, run_report
 
 pytestmark = pytest.mark.skipif(not kernels.supported(), reason="kernels are forked on Linux only")
 
@@ -32,7 +32,7 @@ atexit.register(lambda: open(os.environ["IRAQ_ATLAS_TEST_EXIT"] + "-" + str(os.g
 '''
 BODY = '''import pandas as pd
 import matplotlib.pyplot as plt
-from iraq_atlas.report import output_folders
+from iraq_atlas.runner.report import output_folders
 out = output_folders(output_dir)
 (out["tables"] / "probe_{name}.json").write_text(json.dumps(probe))
 plt.plot([0, 1], [1, 0])
@@ -188,7 +188,7 @@ def test_preload_list_comes_from_the_notebooks_and_stays_safe(tmp_path):
                                           "import matplotlib_inline.backend_inline\nfrom os import path")]
     path = tmp_path / "x.ipynb"
     nbformat.write(nb, path)
-    assert kernels.notebook_imports([path]) == ["pandas", "iraq_atlas", "iraq_atlas.maps", "iraq_atlas.charts"]
+    assert kernels.notebook_imports([path]) == ["pandas", "iraq_atlas", "iraq_atlas.viz.maps", "iraq_atlas.viz.charts"]
 
 
 def test_a_runner_process_that_goes_away_takes_its_kernel_with_it(tmp_path):

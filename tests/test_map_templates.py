@@ -17,9 +17,10 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point
 
-from iraq_atlas import maps
-from iraq_atlas.boundaries import Boundaries, tile_grid
 from iraq_atlas.cli import main
+from iraq_atlas.places.boundaries import Boundaries, tile_grid
+from iraq_atlas.viz import maps
+from iraq_atlas.viz.html import escape
 
 
 def _templates(canary: Path) -> list[str]:
@@ -54,7 +55,7 @@ def _check(page: str, hostile: list[str], canary: Path) -> None:
     assert not canary.exists(), "a template in the data was evaluated"
     found = _strings(maps.page_data(page))
     for h in hostile:
-        assert any(h in s or maps.escape(h) in s for s in found), f"{h!r} did not reach the page as data"
+        assert any(h in s or escape(h) in s for s in found), f"{h!r} did not reach the page as data"
     code = maps._DATA_BLOCK.sub("", page)
     for marker in ("7*7", "cycler", "{% raw", "{% for", "{#", "__pwned"):
         assert marker not in code, f"{marker!r} appears in the page's code"
@@ -78,7 +79,7 @@ def test_points_layer_names_and_slider_keep_templates_as_data(canary):
     page, _ = maps.to_html(m)
     _check(page, hostile, canary)
     control = [v for k, v in maps.page_data(page).items() if k.startswith("layer_control_")]
-    assert control and [maps.escape(f"layer {i} {h}") for i, h in enumerate(hostile)] == \
+    assert control and [escape(f"layer {i} {h}") for i, h in enumerate(hostile)] == \
         [n for n in control[0] if n.startswith("layer ")]
 
 
@@ -105,7 +106,7 @@ def test_boundaries_attribution_and_places_keep_templates_as_data(canary):
 
 
 def test_incident_map_keeps_templates_as_data(canary):
-    from iraq_atlas.incidents import load_incidents
+    from iraq_atlas.incidents.load import load_incidents
 
     hostile = _templates(canary)
     inc = load_incidents().accepted
@@ -121,13 +122,14 @@ def tile_grid_boundaries() -> Boundaries:
 
 
 def test_seat_map_and_distance_rings_keep_templates_as_data(canary):
-    from iraq_atlas import elections, merge
+    from iraq_atlas import elections
+    from iraq_atlas.analysis import merge
 
     hostile = _templates(canary)
     b = tile_grid_boundaries()
     b.gdf["name"] = [hostile[i % len(hostile)] for i in range(len(b.gdf))]
     seats = elections.load_elections().governorate_seats
-    page, _ = maps.to_html(elections.seats_folium_map(seats, 2021, b))
+    page, _ = maps.to_html(maps.seats_folium_map(seats, 2021, b))
     _check(page, hostile, canary)
 
     focus = _hostile_points(hostile).assign(
@@ -135,7 +137,7 @@ def test_seat_map_and_distance_rings_keep_templates_as_data(canary):
         sub_event_type=hostile[1], location=hostile[2], area=hostile[3], band_pm_residence=hostile[4],
         band_green_zone=hostile[5], fatalities=1, district=hostile[6], flags="", source_url="https://x.org",
         event_id_cnty=hostile[0])
-    page, _ = maps.to_html(merge.baghdad_map(focus, b))
+    page, _ = maps.to_html(maps.baghdad_map(focus, b))
     _check(page, hostile, canary)
 
 

@@ -10,17 +10,17 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from conftest import run_notebook
 from pyproj import Geod
 
-from iraq_atlas import merge
-from iraq_atlas.boundaries import Boundaries, load_boundaries, tile_grid
+from iraq_atlas.analysis import merge
 from iraq_atlas.cli import main
-from iraq_atlas.datasets import data_path
-from iraq_atlas.elections import ElectionData, load_elections
-from iraq_atlas.gazetteer import place
-from iraq_atlas.maps import save_map
-
-from conftest import run_notebook
+from iraq_atlas.elections.load import ElectionData, load_elections
+from iraq_atlas.files import data_path
+from iraq_atlas.places.boundaries import Boundaries, load_boundaries, tile_grid
+from iraq_atlas.places.gazetteer import place
+from iraq_atlas.viz import charts, maps
+from iraq_atlas.viz.maps import save_map
 
 GEOD = Geod(ellps="WGS84")
 # A vertex shared by the Baghdad and Diyala polygons in the OCHA ADM1 file (lon, lat).
@@ -140,7 +140,7 @@ def test_iran_aligned_change_only_where_both_breakdowns_exist_and_scatter(tmp_pa
     assert (na.change_sadrist, na.seats_2021_kurdish, na.bloc_data) == (2, 0, "2018 and 2021")
     assert ka.iran_aligned_2018 == 3 and pd.isna(ka.iran_aligned_change) and ka.bloc_data == "2018 only"
     assert pd.isna(s.loc["IQ-BG", "seats_2018_sadrist"])
-    fig = merge.scatter_iran_change(s.reset_index())
+    fig = charts.scatter_iran_change(s.reset_index())
     ax = fig.axes[0]
     offsets = ax.collections[0].get_offsets()
     assert offsets.tolist() == [[-2.0, 2.0]]
@@ -239,7 +239,7 @@ def test_rings_are_metric_circles_and_the_map_escapes_text(tmp_path):
     _, _, d = GEOD.inv(np.full(len(xy), pm.lon), np.full(len(xy), pm.lat), xy[:, 0], xy[:, 1])
     assert d.min() > 995 and d.max() < 1005          # UTM scale error near 44.4°E is well under 5 m per km
     inc = incidents([{"location": "<img src=x onerror=alert(1)>`"}])
-    m = merge.baghdad_map(merge.baghdad_focus(merge.join_incidents(inc, FALLBACK)), FALLBACK)
+    m = maps.baghdad_map(merge.baghdad_focus(merge.join_incidents(inc, FALLBACK)), FALLBACK)
     page = save_map(m, tmp_path / "b.html").read_text(encoding="utf-8")
     assert "Distance from the PM residence" in page and "Distance from the Green Zone outline" in page
     assert "<img src=x" not in page and "cdn." not in page

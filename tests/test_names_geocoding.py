@@ -5,8 +5,8 @@ import math
 import pandas as pd
 import pytest
 
-from iraq_atlas.geocoding import Geocoder
-from iraq_atlas.names import normalise
+from iraq_atlas.places.geocoding import Geocoder
+from iraq_atlas.places.names import normalise
 
 
 @pytest.mark.parametrize("a,b", [
@@ -120,7 +120,7 @@ def test_geocode_cli_csv(capsys):
 
 
 def test_to_iso_every_code_pcode_and_common_spelling():
-    from iraq_atlas.governorates import iso_codes, load_governorates, to_iso
+    from iraq_atlas.places.governorates import iso_codes, load_governorates, to_iso
 
     for code in iso_codes():
         assert to_iso(code) == code and to_iso(code.lower()) == code

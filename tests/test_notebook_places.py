@@ -5,7 +5,6 @@ import re
 import nbformat
 import pandas as pd
 import pytest
-
 from conftest import run_notebook
 
 

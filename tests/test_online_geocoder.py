@@ -2,10 +2,10 @@
 
 import json
 
-from iraq_atlas import geocoding
-from iraq_atlas.geocoding import Geocoder, OnlineGeocoder
-
 from localserver import LocalServer, json_response
+
+from iraq_atlas.places import geocoding
+from iraq_atlas.places.geocoding import Geocoder, OnlineGeocoder
 
 ANSWERS = {
     "Abu Ghraib": [{"lat": "33.2925", "lon": "44.0653", "display_name": "Abu Ghraib, Baghdad, Iraq",

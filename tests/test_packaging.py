@@ -56,7 +56,7 @@ def test_plain_papermill_sees_every_declared_parameter():
     import nbformat
     from papermill.translators import PythonTranslator
 
-    from iraq_atlas.params import read_params
+    from iraq_atlas.runner.params import read_params
 
     for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
         cell = next(c for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code")
@@ -74,7 +74,7 @@ def test_notebook_imports_stay_light():
     code = ("import sys\n"
             "from iraq_atlas import boundaries, charts, elections, gazetteer, geocoding, geoparse, incidents, "
             "maps, merge, spatial, timeline\n"
-            "from iraq_atlas.report import output_folders\n"
+            "from iraq_atlas.runner.report import output_folders\n"
             "print(sorted(m for m in ('nbformat', 'jsonschema', 'nbconvert', 'papermill') if m in sys.modules))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

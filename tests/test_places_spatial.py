@@ -6,9 +6,10 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point
 
-from iraq_atlas import gazetteer, spatial
-from iraq_atlas.boundaries import load_boundaries
-from iraq_atlas.datasets import DataError
+from iraq_atlas.errors import DataError
+from iraq_atlas.places import gazetteer, spatial
+from iraq_atlas.places.boundaries import load_boundaries
+from iraq_atlas.vocab import METRIC_CRS
 
 REQUIRED = ["green_zone", "pm_residence", "us_embassy_baghdad", "council_of_representatives", "republican_palace",
             "tahrir_square", "jumhuriya_bridge", "july14_bridge", "sinak_bridge", "baghdad_airport",
@@ -19,7 +20,7 @@ REQUIRED = ["green_zone", "pm_residence", "us_embassy_baghdad", "council_of_repr
 def test_gazetteer_has_required_places_and_capitals():
     places = gazetteer.load_places()
     assert set(REQUIRED) <= set(places.place_id)
-    from iraq_atlas.governorates import load_governorates
+    from iraq_atlas.places.governorates import load_governorates
     govs = load_governorates()
     assert len(govs) == 18
     assert set(govs.capital_place_id) <= set(places.place_id)
@@ -41,7 +42,7 @@ def test_places_across_the_river_are_outside_the_green_zone():
 
 
 def test_green_zone_outline_is_valid_and_of_plausible_size():
-    poly = gpd.GeoSeries([spatial.outline("green_zone")], crs=4326).to_crs(spatial.METRIC_CRS).iloc[0]
+    poly = gpd.GeoSeries([spatial.outline("green_zone")], crs=4326).to_crs(METRIC_CRS).iloc[0]
     assert poly.is_valid
     assert 2e6 < poly.area < 15e6  # square metres: the zone is roughly 10 km²
 
@@ -81,7 +82,7 @@ def test_bad_places_file_names_file_row_and_column(tmp_path):
 
 
 def test_capitals_fall_in_their_governorate(adm1):
-    from iraq_atlas.governorates import load_governorates
+    from iraq_atlas.places.governorates import load_governorates
 
     govs = load_governorates()
     caps = gazetteer.load_places().set_index("place_id").loc[govs.capital_place_id]

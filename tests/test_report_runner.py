@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from iraq_atlas import report
-from iraq_atlas.params import ParameterError, read_params
-from iraq_atlas.report import RunOptions, discover, plan, run_report
+from iraq_atlas.errors import ParameterError
+from iraq_atlas.runner import report
+from iraq_atlas.runner.params import read_params
+from iraq_atlas.runner.report import RunOptions, discover, plan, run_report
 
 PARAMS_A = '''
 label: str = "alpha"  # text written to the table
@@ -21,8 +21,8 @@ mode: str = "fast"  # a choice (one of: fast, slow)
 output_dir: str = "outputs"  # where files go'''
 
 BODY_A = '''from pathlib import Path
-from iraq_atlas.datasets import read_csv
-from iraq_atlas.report import output_folders
+from iraq_atlas.files import read_csv
+from iraq_atlas.runner.report import output_folders
 out = output_folders(output_dir)
 data = read_csv(DATA)
 rows = [f"{label},{mode},{day},{i},{len(data)}" for i in range(repeat)]
@@ -32,7 +32,7 @@ rows = [f"{label},{mode},{day},{i},{len(data)}" for i in range(repeat)]
 PARAMS_B = '''label: str = "beta"  # text
 output_dir: str = "outputs"  # where files go'''
 
-BODY_B = '''from iraq_atlas.report import output_folders
+BODY_B = '''from iraq_atlas.runner.report import output_folders
 import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
@@ -305,7 +305,7 @@ def test_workers_see_the_environment_of_each_run(tmp_path, monkeypatch):
     runs must still reach the second run's notebooks, spawned or forked kernels alike."""
     nbs = tmp_path / "notebooks"
     nbs.mkdir()
-    body = ('import os\nfrom iraq_atlas.report import output_folders\nout = output_folders(output_dir)\n'
+    body = ('import os\nfrom iraq_atlas.runner.report import output_folders\nout = output_folders(output_dir)\n'
             '(out["tables"] / "env_{n}.txt").write_text(os.environ.get("IRAQ_ATLAS_TEST_RUN", "unset"))\n')
     for n in ("a", "b"):
         _nb(nbs / f"0{'ab'.index(n) + 1}_{n}.ipynb", 'output_dir: str = "o"  # out', body.replace("{n}", n))

@@ -5,9 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from iraq_atlas import charts, timeline
-from iraq_atlas.datasets import DataError
-from iraq_atlas.incidents import load_curated
+from iraq_atlas.analysis import timeline
+from iraq_atlas.errors import DataError
+from iraq_atlas.incidents.load import load_curated
+from iraq_atlas.viz import charts
+from iraq_atlas.viz.timeline import timeline_chart
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +66,7 @@ def test_weekly_counts_by_hand(curated):
 
 def test_timeline_chart_draws_lines_and_saves_png_and_svg(curated, tmp_path):
     m = pd.concat([timeline.load_milestones(), timeline.key_incidents(curated)], ignore_index=True)
-    fig = timeline.timeline_chart(curated, m, "2021-09-26", "2021-11-21")
+    fig = timeline_chart(curated, m, "2021-09-26", "2021-11-21")
     ax = fig.axes[0]
     texts = [t.get_text() for t in ax.texts]
     assert any("election day" in t for t in texts)

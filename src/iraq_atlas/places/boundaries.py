@@ -21,13 +21,13 @@ import pandas as pd
 import requests
 from shapely.geometry import box
 
-from .datasets import DataError, Problem, record_read
-from .gazetteer import CRS, gazetteer, governorate_place_id
-from .governorates import TILE_GRID, governorate_names, load_governorates, to_iso
+from iraq_atlas import settings
+from iraq_atlas.errors import DataError, Problem
+from iraq_atlas.files import record_read
+from iraq_atlas.places.gazetteer import gazetteer
+from iraq_atlas.places.governorates import TILE_GRID, governorate_names, load_governorates, to_iso
+from iraq_atlas.vocab import CRS
 
-ENV_BOUNDARIES = "IRAQ_ATLAS_BOUNDARIES"
-ENV_OFFLINE = "IRAQ_ATLAS_OFFLINE"
-ENV_CACHE = "IRAQ_ATLAS_CACHE"
 GEOBOUNDARIES_API = "https://www.geoboundaries.org/api/current/gbOpen/IRQ/{level}/"
 LEVELS = ("ADM0", "ADM1", "ADM2")
 ATTRIBUTION = {
@@ -59,7 +59,7 @@ class Boundaries:
 
 def cache_dir() -> Path:
     """Where downloads are kept: $IRAQ_ATLAS_CACHE or ~/.cache/iraq-atlas."""
-    return Path(os.environ.get(ENV_CACHE) or Path.home() / ".cache" / "iraq-atlas")
+    return settings.cache_dir()
 
 
 def _find_in_folder(folder: Path, level: str) -> Path | None:
@@ -177,7 +177,7 @@ def load_boundaries(level: str = "ADM1", path: str | os.PathLike | None = None, 
     level = level.upper()
     if level not in LEVELS:
         raise ValueError(f"level must be one of {LEVELS}, not {level!r}")
-    for origin, candidate in (("path", path), ("env", os.environ.get(ENV_BOUNDARIES))):
+    for origin, candidate in (("path", path), ("env", settings.boundaries_path())):
         if not candidate:
             continue
         p = Path(candidate)
@@ -197,7 +197,7 @@ def load_boundaries(level: str = "ADM1", path: str | os.PathLike | None = None, 
         gdf = read_boundary_file(cached, level)
         return Boundaries(gdf, level, "cache", str(cached), ATTRIBUTION["geoboundaries"])
     if download is None:
-        download = not os.environ.get(ENV_OFFLINE)
+        download = not settings.offline()
     if download:
         try:
             f = download_boundaries(level, api_url=api_url, dest=cached, timeout=timeout)
@@ -209,5 +209,4 @@ def load_boundaries(level: str = "ADM1", path: str | os.PathLike | None = None, 
     return Boundaries(tile_grid(), level, "fallback", "tile-grid", ATTRIBUTION["fallback"], HOW_TO_GET)
 
 
-__all__ = ["Boundaries", "load_boundaries", "read_boundary_file", "download_boundaries",
-           "tile_grid", "capital_points", "governorate_place_id"]
+__all__ = ["Boundaries", "load_boundaries", "read_boundary_file", "download_boundaries", "tile_grid", "capital_points", "cache_dir"]

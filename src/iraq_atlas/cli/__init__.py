@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .datasets import DataError
-from .params import ParameterError
+from iraq_atlas.errors import DataError
+from iraq_atlas.errors import ParameterError
 
 
 def _print_table(df: pd.DataFrame, fmt: str) -> None:
@@ -25,7 +25,7 @@ def _print_table(df: pd.DataFrame, fmt: str) -> None:
 
 
 def cmd_geocode(args) -> int:
-    from .geocoding import Geocoder, OnlineGeocoder
+    from iraq_atlas.places.geocoding import Geocoder, OnlineGeocoder
 
     online = None
     if args.online:
@@ -38,8 +38,8 @@ def cmd_geocode(args) -> int:
 
 
 def cmd_params(args) -> int:
-    from .params import describe, read_params
-    from .report import discover, project_root
+    from iraq_atlas.runner.params import describe, read_params
+    from iraq_atlas.runner.report import discover, project_root
 
     path = Path(args.notebook)
     if not path.exists():
@@ -66,7 +66,7 @@ def _parse_overrides(pairs: list[list[str]] | None, params_file: str | None) -> 
 
 
 def cmd_report(args) -> int:
-    from .report import RunOptions, discover, plan, project_root, run_report
+    from iraq_atlas.runner.report import RunOptions, discover, plan, project_root, run_report
 
     root = project_root()
     overrides = _parse_overrides(args.parameter, args.params)
@@ -124,7 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--quiet", action="store_true", help="no progress bar")
     r.add_argument("--no-kernel-preload", dest="kernel_preload", action="store_false",
                    help="spawn every kernel afresh instead of forking it from a process that has "
-                        "already imported the notebooks' libraries (Linux only; see iraq_atlas.kernels)")
+                        "already imported the notebooks' libraries (Linux only; see iraq_atlas.runner.kernels)")
     r.set_defaults(func=cmd_report)
 
     pa = sub.add_parser("params", help="list a notebook's parameters with defaults, types and help")
@@ -137,7 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _register_optional(sub) -> None:
     """Commands contributed by the domain modules (elections, incidents, merge, maps, geoparse)."""
-    from . import commands
+    from iraq_atlas.cli import commands
 
     commands.register(sub, _print_table)
 

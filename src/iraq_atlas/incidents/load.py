@@ -66,26 +66,13 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-
 from geopandas.array import GeometryArray
 
-from .datasets import DataError, Problem, data_path, gc_paused, read_csv, record_read
-from .gazetteer import CRS, IRAQ_BBOX, gazetteer, governorate_place_id
-from .governorates import to_iso
-
-# ACLED's event types and the sub-event types allowed under each.
-VOCABULARY: dict[str, tuple[str, ...]] = {
-    "Battles": ("Armed clash", "Government regains territory", "Non-state actor overtakes territory"),
-    "Explosions/Remote violence": ("Air/drone strike", "Shelling/artillery/missile attack",
-                                   "Remote explosive/landmine/IED", "Suicide bomb", "Grenade"),
-    "Violence against civilians": ("Attack", "Abduction/forced disappearance", "Sexual violence"),
-    "Protests": ("Peaceful protest", "Protest with intervention", "Excessive force against protesters"),
-    "Riots": ("Violent demonstration", "Mob violence"),
-    "Strategic developments": ("Arrests", "Agreement", "Change to group/activity", "Disrupted weapons use",
-                               "Headquarters or base established", "Looting/property destruction",
-                               "Non-violent transfer of territory", "Other"),
-}
-EVENT_TYPES = tuple(VOCABULARY)
+from iraq_atlas.errors import DataError, Problem
+from iraq_atlas.files import data_path, gc_paused, read_csv, record_read
+from iraq_atlas.places.gazetteer import gazetteer, governorate_place_id
+from iraq_atlas.places.governorates import to_iso
+from iraq_atlas.vocab import CRS, EVENT_TYPES, IRAQ_BBOX, VOCABULARY
 
 TEXT_COLUMNS = ["event_id_cnty", "event_type", "sub_event_type", "actor1", "assoc_actor_1", "actor2",
                 "admin1", "admin2", "location", "source", "notes", "target", "place_id", "time_local",
@@ -564,7 +551,7 @@ def _locate(df: pd.DataFrame, need: pd.Series, geocoder) -> tuple[pd.DataFrame, 
     by_name = need & (df["place_id"] == "")
     if by_name.any():
         if geocoder is None:
-            from .geocoding import Geocoder
+            from iraq_atlas.places.geocoding import Geocoder
             geocoder = Geocoder()
         names = df.loc[by_name, "location"]
         uniq = pd.unique(names)
@@ -719,7 +706,7 @@ def validate(df: pd.DataFrame, file: str, *, geocoder=None, boundaries=None,
     # Rows with no admin1 and no gazetteer governorate: derive it from the point.
     gap = good & admin1.isna()
     if gap.any():
-        from .spatial import assign_governorate
+        from iraq_atlas.places.spatial import assign_governorate
         pts = gpd.GeoDataFrame(geometry=gpd.points_from_xy(lon[gap], lat[gap]), crs=CRS, index=df.index[gap])
         admin1.loc[gap] = assign_governorate(pts, boundaries)["governorate_iso"]
     columns = {

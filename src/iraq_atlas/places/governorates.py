@@ -12,8 +12,9 @@ from functools import lru_cache
 import pandas as pd
 import pycountry
 
-from .datasets import DataError, Problem, data_path, read_csv, split_list
-from .names import normalise
+from iraq_atlas.errors import DataError, Problem
+from iraq_atlas.files import data_path, read_csv, split_list
+from iraq_atlas.places.names import normalise
 
 COLUMNS = ["iso_3166_2", "name_en", "name_ar", "ocha_pcode", "ocha_name",
            "geoboundaries_name", "variants", "capital_place_id", "region", "source_url"]

@@ -39,9 +39,9 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
-from .datasets import DataError, Problem
-from .gazetteer import expand_aliases, gazetteer
-from .names import is_arabic, normalise
+from iraq_atlas.errors import DataError, Problem
+from iraq_atlas.places.gazetteer import expand_aliases, gazetteer
+from iraq_atlas.places.names import is_arabic, normalise
 
 TZ = ZoneInfo("Asia/Baghdad")
 KINDS = ("place", "candidate", "date", "casualty", "event")
@@ -333,7 +333,7 @@ _NOT_PLACES = set(_MONTHS) | set(_WEEKDAYS) | {
 
 @lru_cache(maxsize=1)
 def _geocoder():
-    from .geocoding import Geocoder
+    from iraq_atlas.places.geocoding import Geocoder
 
     return Geocoder()
 
@@ -1115,7 +1115,7 @@ def highlight_html(text: str, mentions: pd.DataFrame) -> str:
 # --------------------------------------------------------------------------- evaluation
 def read_labels(path: str | os.PathLike) -> pd.DataFrame:
     """A labels CSV (kind,start,end,text,place_id,date_start,date_end,value) with int spans."""
-    from .datasets import read_csv
+    from iraq_atlas.files import read_csv
 
     df = read_csv(path, required=["kind", "start", "end", "text", "place_id", "date_start", "date_end", "value"])
     problems = [Problem(Path(path).name, int(r._row), "start", "start/end must be whole numbers")

@@ -1,4 +1,4 @@
-"""Where the curated data lives, and how a CSV is read with errors that point at a cell.
+"""Files: where the curated data lives, reading CSVs with errors that point at a cell, atomic writes.
 
 Curated tables sit in ``geodata/`` at the top of the project (or inside the
 installed wheel). Every loader in the package reads through :func:`read_csv`
@@ -9,22 +9,22 @@ from __future__ import annotations
 
 import gc
 import os
+import tempfile
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import TYPE_CHECKING, Iterable, Iterator
 
-import pandas as pd
+from iraq_atlas import settings
+from iraq_atlas.errors import DataError, Problem
 
-ENV_GEODATA = "IRAQ_ATLAS_GEODATA"
-# When set (by the report runner), every input file the library reads is
-# appended to this file, so the runner knows exactly what a notebook depends on.
-ENV_TRACE = "IRAQ_ATLAS_TRACE_READS"
+if TYPE_CHECKING:  # pandas is imported where a table is read: the runner's workers only write files
+    import pandas as pd
+
 
 
 def record_read(path: str | os.PathLike) -> None:
     """Note that an input file was read (no-op unless $IRAQ_ATLAS_TRACE_READS is set)."""
-    trace = os.environ.get(ENV_TRACE)
+    trace = settings.trace_file()
     if trace:
         with open(trace, "a", encoding="utf-8") as fh:
             fh.write(str(Path(path).resolve()) + "\n")
@@ -32,9 +32,9 @@ def record_read(path: str | os.PathLike) -> None:
 
 def geodata_dir() -> Path:
     """The folder of curated inputs: $IRAQ_ATLAS_GEODATA, the wheel's copy, or the source tree's."""
-    env = os.environ.get(ENV_GEODATA)
+    env = settings.geodata_override()
     if env:
-        return Path(env)
+        return env
     packaged = Path(__file__).resolve().parent / "geodata"
     if packaged.is_dir():
         return packaged
@@ -44,34 +44,6 @@ def geodata_dir() -> Path:
 def data_path(*parts: str) -> Path:
     """Path of one curated file, e.g. ``data_path("places", "places.csv")``."""
     return geodata_dir().joinpath(*parts)
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One bad cell (or row): file, 1-based data row, column and why."""
-
-    file: str
-    row: int | None
-    column: str | None
-    reason: str
-
-    def __str__(self) -> str:
-        where = [self.file]
-        if self.row is not None:
-            where.append(f"row {self.row}")
-        if self.column:
-            where.append(f"column {self.column!r}")
-        return f"{', '.join(where)}: {self.reason}"
-
-
-class DataError(ValueError):
-    """Input that fails validation; carries every problem found, not just the first."""
-
-    def __init__(self, problems: Iterable[Problem]):
-        self.problems = list(problems)
-        head = "\n".join(f"  {p}" for p in self.problems[:20])
-        more = f"\n  … and {len(self.problems) - 20} more" if len(self.problems) > 20 else ""
-        super().__init__(f"{len(self.problems)} problem(s) in input:\n{head}{more}")
 
 
 def read_csv(path: str | os.PathLike, required: Iterable[str] = (), **kwargs) -> pd.DataFrame:
@@ -84,6 +56,8 @@ def read_csv(path: str | os.PathLike, required: Iterable[str] = (), **kwargs) ->
     if not path.exists():
         raise DataError([Problem(str(path), None, None, "file not found")])
     record_read(path)
+    import pandas as pd
+
     try:
         df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[], encoding="utf-8", **kwargs)
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
@@ -104,6 +78,8 @@ def to_number(df: pd.DataFrame, column: str, file: str, *, integer: bool = False
     Bad cells become NaN in the result; the caller raises once with every problem found.
     """
     raw = df[column].fillna("").astype(str)
+    import pandas as pd
+
     num = pd.to_numeric(raw.where(raw != "", None), errors="coerce").astype(float)
     rows = df["_row"].to_numpy()
 
@@ -145,3 +121,35 @@ def gc_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+def write_atomic(path: str | os.PathLike, text: str | bytes) -> Path:
+    """Write a file via a temporary file in the same folder and a rename: readers never see half a file.
+
+    The file gets the permissions the user's umask gives a new file.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = write_atomic(pathlib.Path(tempfile.mkdtemp()) / "a.txt", "hello")
+    >>> p.read_text()
+    'hello'
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(text.encode("utf-8") if isinstance(text, str) else text)
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask

@@ -1,7 +1,7 @@
 """Council of Representatives elections of 2018 and 2021: load, validate, aggregate, compare.
 
 The curated tables in ``geodata/elections/`` are read through
-:func:`iraq_atlas.datasets.read_csv`, checked against a declared schema and
+:func:`iraq_atlas.files.read_csv`, checked against a declared schema and
 against the rules that make the numbers trustworthy (329 seats a year, the
 governorates adding up to the national total, known ISO codes and blocs, a
 source on every row). Any breach is a :class:`DataError` naming file, row and
@@ -16,13 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-import geopandas as gpd
 import pandas as pd
 
-from .boundaries import Boundaries
-from .charts import BLOC_LABELS, BLOC_ORDER
-from .datasets import DataError, Problem, data_path, read_csv, to_number
-from .governorates import governorate_names, iso_codes, to_iso
+from iraq_atlas.errors import DataError, Problem
+from iraq_atlas.files import data_path, read_csv, to_number
+from iraq_atlas.places.governorates import governorate_names, iso_codes, to_iso
+from iraq_atlas.vocab import BLOC_LABELS, BLOC_ORDER
 
 YEARS: tuple[int, ...] = (2018, 2021)
 TOTAL_SEATS = 329
@@ -494,40 +493,3 @@ def milestones_for(milestones: pd.DataFrame, years: list[int]) -> pd.DataFrame:
     return milestones[y.isin(years) | (y - 1).isin(years)].reset_index(drop=True)
 
 
-# -- interactive map ----------------------------------------------------------------------
-def seats_folium_map(governorate_seats: pd.DataFrame, year: int, boundaries: Boundaries,
-                     governorates: list[str] | None = None):
-    """A self-contained folium choropleth of seats per governorate (tile grid when no polygons)."""
-    import matplotlib as mpl
-
-    from . import maps
-
-    gdf = _seats_geo(governorate_seats, year, boundaries)
-    norm = mpl.colors.Normalize(vmin=0, vmax=max(1, int(gdf["seats"].max())))
-    cmap = mpl.colormaps["Blues"]
-    chosen = set(governorates or gdf["iso_3166_2"])
-    gdf["_color"] = [mpl.colors.to_hex(cmap(0.15 + 0.85 * norm(s))) if iso in chosen else "#e0e0e0"
-                     for s, iso in zip(gdf["seats"], gdf["iso_3166_2"])]
-    gdf["_stroke"], gdf["_opacity"] = "#37474f", 0.75
-    gdf["label"] = [f"{n}: {s} seats" for n, s in zip(gdf["name"], gdf["seats"])]
-    m = maps.base_map(boundaries=boundaries, green_zone=False)
-    props = ["name", "iso_3166_2", "seats", "minority_seats", "women_quota", "constituencies",
-             "source_url", "label", "_color", "_stroke", "_opacity"]
-    maps.SafeGeoJson(maps.features(gdf, props), name=f"Seats by governorate, {year}", title="name",
-                     tooltip="label",
-                     popup=[("iso_3166_2", "ISO 3166-2", False), ("seats", "Seats", False),
-                            ("minority_seats", "Minority quota seats", False),
-                            ("women_quota", "Women's quota seats", False),
-                            ("constituencies", "Constituencies", False), ("source_url", "Source", True)]).add_to(m)
-    return maps.finish(m)
-
-
-def _seats_geo(governorate_seats: pd.DataFrame, year: int, boundaries: Boundaries) -> gpd.GeoDataFrame:
-    """Boundaries joined to one year's governorate seats (every governorate must have a row)."""
-    part = governorate_seats[governorate_seats["year"] == int(year)].drop(columns=["year"])
-    gdf = boundaries.gdf[["iso_3166_2", "name", "geometry"]].merge(part, on="iso_3166_2", how="left")
-    missing = gdf.loc[gdf["seats"].isna(), "iso_3166_2"].tolist()
-    if missing:
-        raise ValueError(f"no {year} seat data for governorates {missing}")
-    gdf["seats"] = gdf["seats"].astype(int)
-    return gdf

@@ -28,13 +28,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-
+from iraq_atlas.errors import ParameterError
 
 _ONE_OF = re.compile(r"\(one of:\s*([^)]*)\)\s*$")
-
-
-class ParameterError(ValueError):
-    """A parameter that a notebook does not declare, or a value it cannot take."""
 
 
 @dataclass

@@ -27,9 +27,12 @@ import pandas as pd
 from branca.element import Element, MacroElement
 from jinja2 import Template
 
-from .boundaries import Boundaries
-from .pages import escape, write_atomic  # noqa: F401  (maps.escape / maps.write_atomic are public)
-from .gazetteer import CRS
+from iraq_atlas.analysis.merge import DEFAULT_BANDS_KM, outline_rings, rings
+from iraq_atlas.errors import OfflineAssetError
+from iraq_atlas.files import write_atomic
+from iraq_atlas.places.boundaries import Boundaries
+from iraq_atlas.viz.html import escape
+from iraq_atlas.vocab import CRS, DEFAULT_COLOR, EVENT_COLORS, KIND_COLORS
 
 TILES_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 TILES_ATTRIBUTION = "© OpenStreetMap contributors"
@@ -37,17 +40,6 @@ MAX_ZOOM = 19
 BAGHDAD = (33.31, 44.39)
 IRAQ = (33.2, 43.7)
 _ASSET_MARKER = "<!--iraq-atlas-assets-->"
-
-# Event-type colours, shared with charts.
-EVENT_COLORS = {
-    "Explosions/Remote violence": "#d62728",
-    "Battles": "#9467bd",
-    "Violence against civilians": "#8c564b",
-    "Protests": "#1f77b4",
-    "Riots": "#ff7f0e",
-    "Strategic developments": "#2ca02c",
-}
-DEFAULT_COLOR = "#555555"
 
 
 def json_for_script(obj) -> str:
@@ -96,10 +88,6 @@ def assets(cluster: bool) -> list[tuple[str, str, str]]:
                 ("css", "MarkerCluster.Default.css", (mc / "MarkerCluster.Default.css").read_text(encoding="utf-8")),
                 ("js", "leaflet.markercluster.js", (mc / "leaflet.markercluster.js").read_text(encoding="utf-8"))]
     return out
-
-
-class OfflineAssetError(RuntimeError):
-    """A page would load a script or stylesheet from the network."""
 
 
 _EXTERNAL = re.compile(r"<(?:script[^>]+src|link[^>]+href)=[\"'](?:https?:)?//[^\"']+[\"']", re.I)
@@ -382,7 +370,7 @@ def base_map(center: tuple[float, float] = IRAQ, zoom: int = 6, *, boundaries: B
                     ).add_to(m)
         m.add_child(_Attribution(boundaries.attribution))
     if green_zone:
-        from .gazetteer import outlines
+        from iraq_atlas.places.gazetteer import outlines
         gz = outlines()
         gz = gz[gz.place_id == "green_zone"].copy()
         gz["_color"], gz["_stroke"], gz["_opacity"], gz["_weight"] = "#2e7d32", "#1b5e20", 0.15, 2
@@ -509,14 +497,6 @@ def show(m: folium.Map, height: int = 520) -> MapView:
     return MapView(m, height)
 
 
-KIND_COLORS = {
-    "zone": "#2e7d32", "residence": "#c62828", "embassy": "#1565c0", "government": "#6a1b9a",
-    "palace": "#8e24aa", "square": "#ef6c00", "bridge": "#546e7a", "airport": "#00838f",
-    "base": "#37474f", "district": "#9e9d24", "city": "#283593", "building": "#795548",
-    "gate": "#d84315", "governorate": "#757575",
-}
-
-
 def add_places(m: folium.Map, places: gpd.GeoDataFrame, *, name: str = "Places") -> SafeGeoJson:
     """Gazetteer places as circles coloured by kind, popups with names, precision and source."""
     places = places[places.geometry.notna()]
@@ -573,7 +553,8 @@ def incident_map(incidents: gpd.GeoDataFrame, boundaries: Boundaries | None = No
     counts incidents on a grid (cell size from the zoom unless given) and draws
     the cells as polygons; the time slider filters points by date.
     """
-    from .incidents import EVENT_TYPES, casualties, density_grid
+    from iraq_atlas.incidents.load import casualties, density_grid
+    from iraq_atlas.vocab import EVENT_TYPES
 
     pts = incidents[incidents.geometry.notna() & ~incidents.geometry.is_empty].copy()
     if cluster is None:
@@ -621,3 +602,75 @@ def page_data(page: str) -> dict[str, object]:
     [[]]
     """
     return {m.group(1): json.loads(m.group(2)) for m in _DATA_BLOCK.finditer(page)}
+
+
+# -- interactive map ----------------------------------------------------------------------
+def seats_folium_map(governorate_seats: pd.DataFrame, year: int, boundaries: Boundaries,
+                     governorates: list[str] | None = None):
+    """A self-contained folium choropleth of seats per governorate (tile grid when no polygons)."""
+    import matplotlib as mpl
+
+    from iraq_atlas.viz import maps
+
+    gdf = _seats_geo(governorate_seats, year, boundaries)
+    norm = mpl.colors.Normalize(vmin=0, vmax=max(1, int(gdf["seats"].max())))
+    cmap = mpl.colormaps["Blues"]
+    chosen = set(governorates or gdf["iso_3166_2"])
+    gdf["_color"] = [mpl.colors.to_hex(cmap(0.15 + 0.85 * norm(s))) if iso in chosen else "#e0e0e0"
+                     for s, iso in zip(gdf["seats"], gdf["iso_3166_2"])]
+    gdf["_stroke"], gdf["_opacity"] = "#37474f", 0.75
+    gdf["label"] = [f"{n}: {s} seats" for n, s in zip(gdf["name"], gdf["seats"])]
+    m = maps.base_map(boundaries=boundaries, green_zone=False)
+    props = ["name", "iso_3166_2", "seats", "minority_seats", "women_quota", "constituencies",
+             "source_url", "label", "_color", "_stroke", "_opacity"]
+    maps.SafeGeoJson(maps.features(gdf, props), name=f"Seats by governorate, {year}", title="name",
+                     tooltip="label",
+                     popup=[("iso_3166_2", "ISO 3166-2", False), ("seats", "Seats", False),
+                            ("minority_seats", "Minority quota seats", False),
+                            ("women_quota", "Women's quota seats", False),
+                            ("constituencies", "Constituencies", False), ("source_url", "Source", True)]).add_to(m)
+    return maps.finish(m)
+
+
+def _seats_geo(governorate_seats: pd.DataFrame, year: int, boundaries: Boundaries) -> gpd.GeoDataFrame:
+    """Boundaries joined to one year's governorate seats (every governorate must have a row)."""
+    part = governorate_seats[governorate_seats["year"] == int(year)].drop(columns=["year"])
+    gdf = boundaries.gdf[["iso_3166_2", "name", "geometry"]].merge(part, on="iso_3166_2", how="left")
+    missing = gdf.loc[gdf["seats"].isna(), "iso_3166_2"].tolist()
+    if missing:
+        raise ValueError(f"no {year} seat data for governorates {missing}")
+    gdf["seats"] = gdf["seats"].astype(int)
+    return gdf
+
+
+def baghdad_map(focus: gpd.GeoDataFrame, boundaries: Boundaries | None = None,
+                bands: Sequence[float] = DEFAULT_BANDS_KM):
+    """Folium map of Baghdad incidents with distance rings around the PM residence and the Green Zone."""
+    from iraq_atlas.viz import maps
+
+    m = maps.base_map(maps.BAGHDAD, 11, boundaries=boundaries)
+    for gdf, name, colour, show in ((rings(bands), "Distance from the PM residence", "#c62828", True),
+                                    (outline_rings(bands), "Distance from the Green Zone outline", "#2e7d32",
+                                     False)):
+        gdf = gdf.copy()
+        gdf["_stroke"], gdf["_color"], gdf["_opacity"], gdf["_weight"], gdf["_dash"] = colour, colour, 0, 1.5, "6 4"
+        maps.SafeGeoJson(maps.features(gdf, ["label", "radius_km", "_stroke", "_color", "_opacity", "_weight",
+                                             "_dash"]),
+                         name=name, tooltip="label", popup=[("label", "Ring", False)], show=show).add_to(m)
+    pts = focus[~focus["governorate_only"].astype(bool)].copy()
+    if len(pts):
+        pts["event_day"] = pd.to_datetime(pts["event_date"]).dt.strftime("%Y-%m-%d")
+        pts["band_pm"] = pts["band_pm_residence"].astype(str)
+        pts["band_gz"] = pts["band_green_zone"].astype(str)
+        colours = pts["event_type"].map(EVENT_COLORS).fillna(DEFAULT_COLOR)
+        maps.add_points(m, pts, name=f"Incidents ({len(pts)})", title="location", tooltip="sub_event_type",
+                        color=colours, radius=7,
+                        popup=[("event_day", "Date", False), ("event_type", "Type", False),
+                               ("sub_event_type", "Sub-type", False), ("area", "Area", False),
+                               ("band_pm", "From the PM residence", False),
+                               ("band_gz", "From the Green Zone", False), ("fatalities", "Killed", False),
+                               ("district", "District", False), ("flags", "Flags", False),
+                               ("source_url", "Source", True), ("event_id_cnty", "Id", False)])
+    return maps.finish(m)
+
+

@@ -74,25 +74,17 @@ from pathlib import Path
 from typing import Sequence
 
 import geopandas as gpd
-import matplotlib
 import numpy as np
 import pandas as pd
 import shapely
 
-import matplotlib.dates as mdates  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
+from iraq_atlas.elections.load import ElectionData
+from iraq_atlas.places.boundaries import Boundaries, capital_points
+from iraq_atlas.places.governorates import governorate_names, iso_codes
+from iraq_atlas.vocab import BLOC_ORDER, CRS, EVENT_TYPES, METRIC_CRS, TIME_ZONE
 
-from .boundaries import Boundaries, capital_points  # noqa: E402
-from .charts import BLOC_ORDER  # noqa: E402
-from .elections import ElectionData  # noqa: E402
-from .gazetteer import CRS  # noqa: E402
-from .governorates import governorate_names, iso_codes  # noqa: E402
-from .incidents import EVENT_TYPES  # noqa: E402
-
-TIME_ZONE = "Asia/Baghdad"
 BAGHDAD_ISO = "IQ-BG"
 DEFAULT_BANDS_KM: tuple[float, ...] = (0, 1, 5, 20)
-METRIC_CRS = "EPSG:32638"   # UTM 38N: metres around Baghdad
 FLAG_NAMES = ("governorate_only", "outside", "boundary", "no_polygons", "admin1_mismatch")
 CAUSALITY_CAPTION = ("Association only: incidents and seat changes both reflect many things (population, "
                      "security presence, media coverage, who is counted). A pattern here is not evidence "
@@ -181,7 +173,7 @@ def join_incidents(incidents: gpd.GeoDataFrame, adm1: Boundaries,
 def load_districts(boundaries_path: str | os.PathLike | None = None) -> Boundaries | None:
     """ADM2 polygons beside the ADM1 source: the given folder, the folder of a given file, or the
     usual search (environment, cache, download). None when no district file is found there."""
-    from .boundaries import load_boundaries
+    from iraq_atlas.places.boundaries import load_boundaries
 
     path = Path(boundaries_path) if boundaries_path else None
     if path is not None and path.is_file():
@@ -385,9 +377,9 @@ def governorate_summary(joined: pd.DataFrame, elections: ElectionData, start=Non
 def summary_table(source: str | os.PathLike | None = None, format: str = "auto", start=None, end=None,
                   boundaries_path: str | os.PathLike | None = None) -> pd.DataFrame:
     """The CLI's per-governorate summary: load incidents, join them, add seats (one call)."""
-    from .boundaries import load_boundaries
-    from .elections import load_elections
-    from .incidents import load_incidents
+    from iraq_atlas.elections.load import load_elections
+    from iraq_atlas.incidents.load import load_incidents
+    from iraq_atlas.places.boundaries import load_boundaries
 
     adm1 = load_boundaries("ADM1", boundaries_path)
     loaded = load_incidents(source, format, start, end, boundaries=None if adm1.is_fallback else adm1)
@@ -426,7 +418,7 @@ def distance_band(km, bands: Sequence[float] = DEFAULT_BANDS_KM) -> pd.Categoric
 
 def baghdad_focus(joined: gpd.GeoDataFrame, bands: Sequence[float] = DEFAULT_BANDS_KM) -> gpd.GeoDataFrame:
     """Baghdad incidents with Green Zone membership and distance bands (governorate-only rows: no band)."""
-    from .spatial import distance_m, distance_to_outline_m, in_green_zone
+    from iraq_atlas.places.spatial import distance_m, distance_to_outline_m, in_green_zone
 
     bg = joined[joined["governorate"] == BAGHDAD_ISO].copy()
     placed = ~bg["governorate_only"].astype(bool)
@@ -473,7 +465,7 @@ def band_table(focus: pd.DataFrame, bands: Sequence[float] = DEFAULT_BANDS_KM) -
 
 def rings(bands: Sequence[float] = DEFAULT_BANDS_KM, place_id: str = "pm_residence") -> gpd.GeoDataFrame:
     """Circles of the band edges (km > 0) around a gazetteer point, built in UTM 38N, returned in 4326."""
-    from .gazetteer import place
+    from iraq_atlas.places.gazetteer import place
 
     p = place(place_id)
     centre = gpd.GeoSeries(gpd.points_from_xy([p.lon], [p.lat]), crs=CRS).to_crs(METRIC_CRS).iloc[0]
@@ -486,146 +478,13 @@ def rings(bands: Sequence[float] = DEFAULT_BANDS_KM, place_id: str = "pm_residen
 
 def outline_rings(bands: Sequence[float] = DEFAULT_BANDS_KM, place_id: str = "green_zone") -> gpd.GeoDataFrame:
     """Buffers at each band edge (km > 0) around an outline, buffered in UTM 38N, returned in 4326."""
-    from .spatial import outline
+    from iraq_atlas.places.spatial import outline
 
     poly = gpd.GeoSeries([outline(place_id)], crs=CRS).to_crs(METRIC_CRS).iloc[0]
     radii = [b for b in check_bands(bands) if b > 0]
     lines = gpd.GeoSeries([poly.buffer(r * 1000, quad_segs=32) for r in radii], crs=METRIC_CRS).to_crs(CRS)
     return gpd.GeoDataFrame({"radius_km": radii, "label": [f"{r:g} km from the Green Zone outline" for r in radii]},
                             geometry=lines.values, crs=CRS)
-
-
-def baghdad_map(focus: gpd.GeoDataFrame, boundaries: Boundaries | None = None,
-                bands: Sequence[float] = DEFAULT_BANDS_KM):
-    """Folium map of Baghdad incidents with distance rings around the PM residence and the Green Zone."""
-    from . import maps
-
-    m = maps.base_map(maps.BAGHDAD, 11, boundaries=boundaries)
-    for gdf, name, colour, show in ((rings(bands), "Distance from the PM residence", "#c62828", True),
-                                    (outline_rings(bands), "Distance from the Green Zone outline", "#2e7d32",
-                                     False)):
-        gdf = gdf.copy()
-        gdf["_stroke"], gdf["_color"], gdf["_opacity"], gdf["_weight"], gdf["_dash"] = colour, colour, 0, 1.5, "6 4"
-        maps.SafeGeoJson(maps.features(gdf, ["label", "radius_km", "_stroke", "_color", "_opacity", "_weight",
-                                             "_dash"]),
-                         name=name, tooltip="label", popup=[("label", "Ring", False)], show=show).add_to(m)
-    pts = focus[~focus["governorate_only"].astype(bool)].copy()
-    if len(pts):
-        pts["event_day"] = pd.to_datetime(pts["event_date"]).dt.strftime("%Y-%m-%d")
-        pts["band_pm"] = pts["band_pm_residence"].astype(str)
-        pts["band_gz"] = pts["band_green_zone"].astype(str)
-        colours = pts["event_type"].map(maps.EVENT_COLORS).fillna(maps.DEFAULT_COLOR)
-        maps.add_points(m, pts, name=f"Incidents ({len(pts)})", title="location", tooltip="sub_event_type",
-                        color=colours, radius=7,
-                        popup=[("event_day", "Date", False), ("event_type", "Type", False),
-                               ("sub_event_type", "Sub-type", False), ("area", "Area", False),
-                               ("band_pm", "From the PM residence", False),
-                               ("band_gz", "From the Green Zone", False), ("fatalities", "Killed", False),
-                               ("district", "District", False), ("flags", "Flags", False),
-                               ("source_url", "Source", True), ("event_id_cnty", "Id", False)])
-    return maps.finish(m)
-
-
-# -- charts ------------------------------------------------------------------------------
-def small_multiples(joined: pd.DataFrame, milestones: pd.DataFrame, start, end, *,
-                    governorates: Sequence[str] | None = None, freq: str = "W"):
-    """Incident counts per period, one panel per governorate (with incidents, or those chosen), milestone lines."""
-    from .timeline import LINE_STYLES, counts_by_period, lines_for_chart, select_window
-
-    start, end = pd.Timestamp(start), pd.Timestamp(end)
-    inc = joined[(joined["event_date"] >= start) & (joined["event_date"] <= end)]
-    codes = list(governorates) if governorates else sorted(set(inc["governorate"].dropna())) or [BAGHDAD_ISO]
-    names = governorate_names()
-    ncol = min(3, len(codes))
-    nrow = -(-len(codes) // ncol)
-    fig, axes = plt.subplots(nrow, ncol, figsize=(4.2 * ncol, 2.6 * nrow + 0.6), sharex=True, sharey=True,
-                             squeeze=False)
-    lines = lines_for_chart(select_window(milestones, start, end))
-    width = {"D": 0.8, "W": 5.6, "M": 24}[freq]
-    for ax, code in zip(axes.flat, codes):
-        c = counts_by_period(inc[inc["governorate"] == code], start, end, freq).sum(axis=1)
-        ax.bar(c.index, c.to_numpy(), width=width, align="edge", color="#546e7a")
-        for m in lines.itertuples():
-            colour, style = LINE_STYLES.get(m.kind, ("#333333", "-"))
-            ax.axvline(m.date, color=colour, linestyle=style, linewidth=1)
-        ax.set_title(f"{names.get(code, code)} ({code}): {int(c.sum())}", fontsize=9)
-        ax.yaxis.get_major_locator().set_params(integer=True)
-        ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=3, maxticks=5))
-        ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
-        ax.spines[["top", "right"]].set_visible(False)
-    for ax in list(axes.flat)[len(codes):]:
-        ax.set_axis_off()
-    axes.flat[0].set_xlim(start, end + pd.Timedelta(days=1))
-    key = "\n".join(f"{m.date:%d %b %Y}: {m.label if len(m.label) <= 90 else m.label[:89] + '…'}"
-                    for m in lines.itertuples())
-    fig.suptitle(f"Incidents per {'day' if freq == 'D' else 'week' if freq == 'W' else 'month'} by governorate, "
-                 f"{start:%d %b %Y} – {end:%d %b %Y}", fontsize=11)
-    bottom = 0.0
-    if key:
-        bottom = min(0.5, (0.16 * (key.count("\n") + 2)) / fig.get_figheight())
-        fig.text(0.01, 0.005, "Lines:\n" + key, fontsize=6.5, color="#455a64", va="bottom")
-    fig.tight_layout(rect=(0, bottom, 1, 1))
-    return fig
-
-
-def scatter_iran_change(summary: pd.DataFrame):
-    """Incidents vs change in Iran-aligned seats per governorate, labelled, with a no-causality caption."""
-    known = summary[summary["iran_aligned_change"].notna()]
-    missing = summary.loc[summary["iran_aligned_change"].isna(), "iso_3166_2"].tolist()
-    fig, ax = plt.subplots(figsize=(8, 5.5))
-    x = known["iran_aligned_change"].astype(float)
-    ax.scatter(x, known["incidents"], s=50, color="#c62828", zorder=3)
-    for xi, yi, code in zip(x, known["incidents"], known["iso_3166_2"]):
-        ax.annotate(code, (xi, yi), xytext=(4, 4), textcoords="offset points", fontsize=8)
-    ax.axvline(0, color="#90a4ae", linewidth=0.8)
-    ax.set_xlabel("change in Iran-aligned seats, 2018 → 2021")
-    ax.set_ylabel("incidents in the period")
-    ax.spines[["top", "right"]].set_visible(False)
-    ax.yaxis.get_major_locator().set_params(integer=True)
-    ax.xaxis.get_major_locator().set_params(integer=True)
-    if known.empty:
-        ax.set_xlim(-5, 5)
-        ax.set_ylim(0, 5)
-        ax.text(0.5, 0.5, "No governorate has a published bloc breakdown for both 2018 and 2021:\n"
-                "nothing to plot (no values are invented).", ha="center", va="center", transform=ax.transAxes,
-                fontsize=10, color="#455a64")
-    ax.set_title("Incidents and the change in Iran-aligned seats, by governorate", fontsize=11)
-    note = CAUSALITY_CAPTION
-    if missing:
-        note += f"\nNot shown ({len(missing)}, no bloc breakdown for both years): " + ", ".join(missing)
-    fig.text(0.01, 0.005, note, fontsize=7.5, color="#37474f", wrap=True, va="bottom")
-    fig.tight_layout(rect=(0, 0.14, 1, 1))
-    return fig
-
-
-def per_seat_map(summary: pd.DataFrame, boundaries: Boundaries, year: int = 2021):
-    """Choropleth of incidents per seat by governorate (real polygons, or the tile grid offline)."""
-    col = f"incidents_per_seat_{year}"
-    gdf = boundaries.gdf[["iso_3166_2", "name", "geometry"]].merge(summary[["iso_3166_2", col, "incidents"]],
-                                                                   on="iso_3166_2", how="left")
-    vals = gdf[col].astype(float)
-    fig, ax = plt.subplots(figsize=(7, 7.5))
-    top = float(np.nanmax(vals)) if np.isfinite(vals).any() and np.nanmax(vals) > 0 else 1.0
-    norm = matplotlib.colors.Normalize(vmin=0, vmax=top)
-    cmap = matplotlib.colormaps["OrRd"]
-    colours = ["#eeeeee" if np.isnan(v) else matplotlib.colors.to_hex(cmap(0.08 + 0.92 * norm(v))) for v in vals]
-    gdf.plot(ax=ax, color=colours, edgecolor="#37474f", linewidth=0.6)
-    for r, v in zip(gdf.itertuples(), vals):
-        p = r.geometry.representative_point()
-        text = "–" if np.isnan(v) else f"{v:.2f}"
-        if boundaries.is_fallback:
-            text = f"{r.iso_3166_2}\n{text}"
-        dark = not np.isnan(v) and norm(v) > 0.55
-        ax.annotate(text, (p.x, p.y), ha="center", va="center", fontsize=8,
-                    color="white" if dark else "#263238", fontweight="bold" if dark else "normal")
-    fig.colorbar(matplotlib.cm.ScalarMappable(norm=norm, cmap=cmap), ax=ax, shrink=0.5,
-                 label=f"incidents per seat ({year} seats)")
-    kind = "tile-grid cartogram, no boundaries loaded" if boundaries.is_fallback else "governorates"
-    ax.set_title(f"Incidents per {year} seat by governorate\n({kind})", fontsize=11)
-    ax.set_axis_off()
-    ax.text(0.99, 0.01, boundaries.attribution, transform=ax.transAxes, ha="right", va="bottom", fontsize=7,
-            color="#555")
-    return fig
 
 
 # -- output ---------------------------------------------------------------------------------
@@ -659,8 +518,4 @@ def write_tables(tables: dict[str, pd.DataFrame], folder: str | os.PathLike, pre
     return paths
 
 
-__all__ = ["join_incidents", "load_districts", "baghdad_day", "possible_dates", "milestone_windows", "window_membership",
-           "window_counts", "governorate_summary", "summary_table", "bloc_seats", "baghdad_focus",
-           "green_zone_table", "band_table", "distance_band", "band_labels", "check_bands", "rings",
-           "outline_rings", "baghdad_map", "small_multiples", "scatter_iran_change", "per_seat_map",
-           "incident_table", "write_tables"]
+__all__ = ["join_incidents", "load_districts", "baghdad_day", "possible_dates", "milestone_windows", "window_membership", "window_counts", "governorate_summary", "summary_table", "bloc_seats", "baghdad_focus", "green_zone_table", "band_table", "distance_band", "band_labels", "check_bands", "rings", "outline_rings", "incident_table", "write_tables", "find_milestone", "event_type_column"]

@@ -18,15 +18,16 @@ from pathlib import Path
 from typing import Iterable
 
 import geopandas as gpd
-from geopandas.array import from_shapely
 import numpy as np
 import pandas as pd
 import shapely
+from geopandas.array import from_shapely
 from rapidfuzz import fuzz, process
 from shapely.geometry import Point
 
-from .gazetteer import CRS, expand_aliases, gazetteer, in_iraq_bbox
-from .names import normalise
+from iraq_atlas.places.gazetteer import expand_aliases, gazetteer, in_iraq_bbox
+from iraq_atlas.places.names import normalise
+from iraq_atlas.vocab import CRS
 
 RESULT_COLUMNS = ["query", "place_id", "name", "lat", "lon", "governorate_iso", "kind",
                   "geo_precision", "precision_m", "confidence", "status", "candidates"]

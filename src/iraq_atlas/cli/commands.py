@@ -26,7 +26,7 @@ def _register_elections(sub: argparse._SubParsersAction, print_table) -> None:
     e.add_argument("--format", choices=["csv", "json", "table"], default="csv")
 
     def run(args) -> int:
-        from .elections import seats_table
+        from iraq_atlas.elections.load import seats_table
 
         print_table(seats_table(args.year, args.by), args.format)
         return 0
@@ -52,7 +52,7 @@ def _register_incidents(sub: argparse._SubParsersAction, print_table) -> None:
     i.add_argument("--rejected", metavar="FILE", help="write rejected rows with reasons here (default: stderr)")
 
     def run_incidents(args) -> int:
-        from .incidents import as_table, load_incidents
+        from iraq_atlas.incidents.load import as_table, load_incidents
 
         loaded = load_incidents(args.source, args.format_in, args.start, args.end)
         print_table(as_table(loaded.accepted), args.format)
@@ -72,9 +72,9 @@ def _register_incidents(sub: argparse._SubParsersAction, print_table) -> None:
     m.add_argument("--cluster", choices=["auto", "yes", "no"], default="auto")
 
     def run_map(args) -> int:
-        from .boundaries import load_boundaries
-        from .incidents import load_incidents
-        from .maps import save_incident_map
+        from iraq_atlas.incidents.load import load_incidents
+        from iraq_atlas.places.boundaries import load_boundaries
+        from iraq_atlas.viz.maps import save_incident_map
 
         loaded = load_incidents(args.source, args.format_in, args.start, args.end)
         cluster = {"auto": None, "yes": True, "no": False}[args.cluster]
@@ -94,7 +94,7 @@ def _register_geoparse(sub: argparse._SubParsersAction, print_table) -> None:
     g.add_argument("--format", choices=["csv", "json", "table"], default="csv")
 
     def run(args) -> int:
-        from .geoparse import cli_table
+        from iraq_atlas.geoparse.parser import cli_table
 
         print_table(cli_table(args.files, args.published), args.format)
         return 0
@@ -110,7 +110,7 @@ def _register_merge(sub: argparse._SubParsersAction, print_table) -> None:
     g.add_argument("--format", choices=["csv", "json", "table"], default="csv")
 
     def run(args) -> int:
-        from .merge import summary_table
+        from iraq_atlas.analysis.merge import summary_table
 
         print_table(summary_table(args.source, args.format_in, args.start, args.end, args.boundaries), args.format)
         return 0

@@ -6,38 +6,22 @@ import math
 import os
 import textwrap
 from pathlib import Path
+from typing import Sequence
 
 import geopandas as gpd
 import matplotlib
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.patches import Circle, Patch, Rectangle
 
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.patches import Circle, Patch, Rectangle  # noqa: E402
+from iraq_atlas.analysis.merge import BAGHDAD_ISO, CAUSALITY_CAPTION
+from iraq_atlas.places.boundaries import Boundaries
+from iraq_atlas.places.governorates import governorate_names
+from iraq_atlas.vocab import BLOC_COLORS, BLOC_LABELS, BLOC_ORDER, KIND_COLORS
 
-from .boundaries import Boundaries  # noqa: E402
-from .maps import EVENT_COLORS, KIND_COLORS  # noqa: E402
-
-BLOC_COLORS = {
-    "sadrist": "#2e7d32",
-    "iran_aligned": "#c62828",
-    "shia_other": "#f9a825",
-    "sunni": "#1565c0",
-    "kurdish": "#ef6c00",
-    "protest": "#6a1b9a",
-    "minority": "#00838f",
-    "independent": "#9e9e9e",
-    "other": "#5d4037",
-}
-BLOC_LABELS = {
-    "sadrist": "Sadrist", "iran_aligned": "Iran-aligned (Fatah & allies)", "shia_other": "Other Shia lists",
-    "sunni": "Sunni lists", "kurdish": "Kurdish lists", "protest": "Protest movement",
-    "minority": "Minority quota", "independent": "Independents", "other": "Other",
-}
-BLOC_ORDER = list(BLOC_COLORS)
-
-__all__ = ["BLOC_COLORS", "BLOC_LABELS", "BLOC_ORDER", "EVENT_COLORS", "KIND_COLORS", "places_overview",
-           "save_figure", "hemicycle_layout", "hemicycle", "seat_change_chart", "seats_map", "turnout_chart"]
+__all__ = ["places_overview", "save_figure", "hemicycle_layout", "hemicycle", "seat_change_chart", "seats_map", "turnout_chart", "small_multiples", "scatter_iran_change", "per_seat_map"]
 
 
 def places_overview(boundaries: Boundaries, places: gpd.GeoDataFrame):
@@ -182,8 +166,8 @@ def seat_change_chart(by_bloc: pd.DataFrame, by_list: pd.DataFrame | None = None
                       first: int = 2018, second: int = 2021, top: int = 8):
     """Dumbbell chart of seats in two elections: hollow dot = first, filled dot and arrow = second.
 
-    ``by_bloc`` comes from :func:`iraq_atlas.elections.change_by_bloc`, ``by_list`` from
-    :func:`~iraq_atlas.elections.change_by_list` (its ``top`` largest lists are shown).
+    ``by_bloc`` comes from :func:`iraq_atlas.elections.load.change_by_bloc`, ``by_list`` from
+    :func:`~iraq_atlas.elections.load.change_by_list` (its ``top`` largest lists are shown).
     """
     panels = [(by_bloc, "label", "By bloc")]
     if by_list is not None and len(by_list):
@@ -290,11 +274,11 @@ def turnout_chart(turnout: pd.DataFrame, years: list[int], national: pd.DataFram
     ``turnout`` has year, iso_3166_2, turnout_pct (empty when not published). Missing
     values are never drawn as zero: their tiles are hatched and read "not published".
     ``national`` (optional; year, stage, turnout_pct as from
-    :func:`iraq_atlas.elections.national_turnout_table`) adds a panel at the left with one
+    :func:`iraq_atlas.elections.load.national_turnout_table`) adds a panel at the left with one
     bar per year, labelled with the percentage and whether it is the preliminary or final figure.
     The governorate panels come first in ``fig.axes``, the national panel last.
     """
-    from .governorates import TILE_GRID
+    from iraq_atlas.places.governorates import TILE_GRID
 
     widths = [4.6] * len(years)
     if national is not None:
@@ -333,4 +317,106 @@ def turnout_chart(turnout: pd.DataFrame, years: list[int], national: pd.DataFram
                      "'not published' (no zeros are plotted).")
     if notes:
         fig.text(0.5, 0.015, "\n".join(notes), ha="center", va="bottom", fontsize=8.5, color="#555")
+    return fig
+
+
+# -- charts ------------------------------------------------------------------------------
+def small_multiples(joined: pd.DataFrame, milestones: pd.DataFrame, start, end, *,
+                    governorates: Sequence[str] | None = None, freq: str = "W"):
+    """Incident counts per period, one panel per governorate (with incidents, or those chosen), milestone lines."""
+    from iraq_atlas.analysis.timeline import LINE_STYLES, counts_by_period, lines_for_chart, select_window
+
+    start, end = pd.Timestamp(start), pd.Timestamp(end)
+    inc = joined[(joined["event_date"] >= start) & (joined["event_date"] <= end)]
+    codes = list(governorates) if governorates else sorted(set(inc["governorate"].dropna())) or [BAGHDAD_ISO]
+    names = governorate_names()
+    ncol = min(3, len(codes))
+    nrow = -(-len(codes) // ncol)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(4.2 * ncol, 2.6 * nrow + 0.6), sharex=True, sharey=True,
+                             squeeze=False)
+    lines = lines_for_chart(select_window(milestones, start, end))
+    width = {"D": 0.8, "W": 5.6, "M": 24}[freq]
+    for ax, code in zip(axes.flat, codes):
+        c = counts_by_period(inc[inc["governorate"] == code], start, end, freq).sum(axis=1)
+        ax.bar(c.index, c.to_numpy(), width=width, align="edge", color="#546e7a")
+        for m in lines.itertuples():
+            colour, style = LINE_STYLES.get(m.kind, ("#333333", "-"))
+            ax.axvline(m.date, color=colour, linestyle=style, linewidth=1)
+        ax.set_title(f"{names.get(code, code)} ({code}): {int(c.sum())}", fontsize=9)
+        ax.yaxis.get_major_locator().set_params(integer=True)
+        ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=3, maxticks=5))
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
+        ax.spines[["top", "right"]].set_visible(False)
+    for ax in list(axes.flat)[len(codes):]:
+        ax.set_axis_off()
+    axes.flat[0].set_xlim(start, end + pd.Timedelta(days=1))
+    key = "\n".join(f"{m.date:%d %b %Y}: {m.label if len(m.label) <= 90 else m.label[:89] + '…'}"
+                    for m in lines.itertuples())
+    fig.suptitle(f"Incidents per {'day' if freq == 'D' else 'week' if freq == 'W' else 'month'} by governorate, "
+                 f"{start:%d %b %Y} – {end:%d %b %Y}", fontsize=11)
+    bottom = 0.0
+    if key:
+        bottom = min(0.5, (0.16 * (key.count("\n") + 2)) / fig.get_figheight())
+        fig.text(0.01, 0.005, "Lines:\n" + key, fontsize=6.5, color="#455a64", va="bottom")
+    fig.tight_layout(rect=(0, bottom, 1, 1))
+    return fig
+
+
+def scatter_iran_change(summary: pd.DataFrame):
+    """Incidents vs change in Iran-aligned seats per governorate, labelled, with a no-causality caption."""
+    known = summary[summary["iran_aligned_change"].notna()]
+    missing = summary.loc[summary["iran_aligned_change"].isna(), "iso_3166_2"].tolist()
+    fig, ax = plt.subplots(figsize=(8, 5.5))
+    x = known["iran_aligned_change"].astype(float)
+    ax.scatter(x, known["incidents"], s=50, color="#c62828", zorder=3)
+    for xi, yi, code in zip(x, known["incidents"], known["iso_3166_2"]):
+        ax.annotate(code, (xi, yi), xytext=(4, 4), textcoords="offset points", fontsize=8)
+    ax.axvline(0, color="#90a4ae", linewidth=0.8)
+    ax.set_xlabel("change in Iran-aligned seats, 2018 → 2021")
+    ax.set_ylabel("incidents in the period")
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.yaxis.get_major_locator().set_params(integer=True)
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    if known.empty:
+        ax.set_xlim(-5, 5)
+        ax.set_ylim(0, 5)
+        ax.text(0.5, 0.5, "No governorate has a published bloc breakdown for both 2018 and 2021:\n"
+                "nothing to plot (no values are invented).", ha="center", va="center", transform=ax.transAxes,
+                fontsize=10, color="#455a64")
+    ax.set_title("Incidents and the change in Iran-aligned seats, by governorate", fontsize=11)
+    note = CAUSALITY_CAPTION
+    if missing:
+        note += f"\nNot shown ({len(missing)}, no bloc breakdown for both years): " + ", ".join(missing)
+    fig.text(0.01, 0.005, note, fontsize=7.5, color="#37474f", wrap=True, va="bottom")
+    fig.tight_layout(rect=(0, 0.14, 1, 1))
+    return fig
+
+
+def per_seat_map(summary: pd.DataFrame, boundaries: Boundaries, year: int = 2021):
+    """Choropleth of incidents per seat by governorate (real polygons, or the tile grid offline)."""
+    col = f"incidents_per_seat_{year}"
+    gdf = boundaries.gdf[["iso_3166_2", "name", "geometry"]].merge(summary[["iso_3166_2", col, "incidents"]],
+                                                                   on="iso_3166_2", how="left")
+    vals = gdf[col].astype(float)
+    fig, ax = plt.subplots(figsize=(7, 7.5))
+    top = float(np.nanmax(vals)) if np.isfinite(vals).any() and np.nanmax(vals) > 0 else 1.0
+    norm = matplotlib.colors.Normalize(vmin=0, vmax=top)
+    cmap = matplotlib.colormaps["OrRd"]
+    colours = ["#eeeeee" if np.isnan(v) else matplotlib.colors.to_hex(cmap(0.08 + 0.92 * norm(v))) for v in vals]
+    gdf.plot(ax=ax, color=colours, edgecolor="#37474f", linewidth=0.6)
+    for r, v in zip(gdf.itertuples(), vals):
+        p = r.geometry.representative_point()
+        text = "–" if np.isnan(v) else f"{v:.2f}"
+        if boundaries.is_fallback:
+            text = f"{r.iso_3166_2}\n{text}"
+        dark = not np.isnan(v) and norm(v) > 0.55
+        ax.annotate(text, (p.x, p.y), ha="center", va="center", fontsize=8,
+                    color="white" if dark else "#263238", fontweight="bold" if dark else "normal")
+    fig.colorbar(matplotlib.cm.ScalarMappable(norm=norm, cmap=cmap), ax=ax, shrink=0.5,
+                 label=f"incidents per seat ({year} seats)")
+    kind = "tile-grid cartogram, no boundaries loaded" if boundaries.is_fallback else "governorates"
+    ax.set_title(f"Incidents per {year} seat by governorate\n({kind})", fontsize=11)
+    ax.set_axis_off()
+    ax.text(0.99, 0.01, boundaries.attribution, transform=ax.transAxes, ha="right", va="bottom", fontsize=7,
+            color="#555")
     return fig

@@ -129,7 +129,7 @@ class KernelZygote:
         env.setdefault("MPLBACKEND", INLINE_BACKEND)  # what ipykernel sets before any import
         try:
             # stdout and stderr are the runner's, as a spawned kernel's would be
-            self._proc = subprocess.Popen([sys.executable, "-m", "iraq_atlas.kernels", path, *self.modules],
+            self._proc = subprocess.Popen([sys.executable, "-m", "iraq_atlas.runner.kernels", path, *self.modules],
                                           stdin=subprocess.PIPE, cwd=self.cwd or self._dir, env=env)
         except OSError:
             self.stop()
@@ -476,7 +476,6 @@ def _kernel_main(request: dict, zygote: int, ready_w: int) -> int:
     os.environ.update(env)
     os.chdir(request["cwd"])
     import ipykernel_launcher
-
     from ipykernel import kernelapp
 
     sys.argv = [ipykernel_launcher.__file__, *request["argv"], f"--IPKernelApp.parent_handle={zygote}"]

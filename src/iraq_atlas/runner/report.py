@@ -30,15 +30,16 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from . import __version__
-from .datasets import ENV_TRACE
-from .pages import escape, write_atomic
-from .params import NotebookParams, ParameterError, read_params, resolve
+from iraq_atlas import __version__
+from iraq_atlas.errors import ParameterError
+from iraq_atlas.files import write_atomic
+from iraq_atlas.runner.params import NotebookParams, read_params, resolve
+from iraq_atlas.settings import ENV_TRACE, ENV_VARS
+from iraq_atlas.viz.html import escape
 
-log = logging.getLogger("iraq_atlas.report")
+log = logging.getLogger("iraq_atlas.runner.report")
 OUTPUT_KINDS = ("maps", "figures", "tables")
 # environment variables that change what a notebook computes
-ENV_INPUTS = ("IRAQ_ATLAS_BOUNDARIES", "IRAQ_ATLAS_OFFLINE", "IRAQ_ATLAS_GEODATA")
 
 
 def project_root() -> Path:
@@ -62,7 +63,7 @@ class Job:
         h.update(json.dumps({k: v for k, v in self.params.items() if k != "output_dir"},
                             sort_keys=True, default=str).encode())
         h.update(library_fingerprint().encode())
-        h.update(json.dumps({k: os.environ.get(k, "") for k in ENV_INPUTS}).encode())
+        h.update(json.dumps({k: os.environ.get(k, "") for k in ENV_VARS}).encode())
         return h.hexdigest()
 
 
@@ -156,7 +157,7 @@ def execute_job(job: Job, work_dir: str, kernel_name: str | None, timeout: int,
     """Execute one notebook with papermill into ``work_dir``; never raises for notebook errors.
 
     HTML comes afterwards, from :func:`convert_job`. With ``kernel_zygote`` (a socket from
-    :class:`iraq_atlas.kernels.KernelZygote`) the kernel is forked from the preloaded zygote.
+    :class:`iraq_atlas.runner.kernels.KernelZygote`) the kernel is forked from the preloaded zygote.
     ``environ`` is the runner's environment at the start of the run: a worker process may
     have been started by an earlier run, with the variables of that time."""
     import papermill as pm
@@ -178,7 +179,7 @@ def execute_job(job: Job, work_dir: str, kernel_name: str | None, timeout: int,
     os.environ[ENV_TRACE] = str(trace)  # inherited by the kernel process
     extra = {}
     if kernel_zygote:
-        from .kernels import manager_class
+        from iraq_atlas.runner.kernels import manager_class
 
         extra["kernel_manager_class"] = manager_class(kernel_zygote)
     t0 = time.perf_counter()
@@ -443,9 +444,9 @@ def _execute_all(jobs: list[Job], work_root: Path, opts: RunOptions):
 
 
 def _zygote_for(jobs: list[Job], opts: RunOptions):
-    """A :class:`~iraq_atlas.kernels.KernelZygote` preloaded with what the notebooks import, or an
+    """A :class:`~iraq_atlas.runner.kernels.KernelZygote` preloaded with what the notebooks import, or an
     inert one (no address) when preloading is off, unsupported or pointless (one notebook)."""
-    from .kernels import KernelZygote, notebook_imports, supported
+    from iraq_atlas.runner.kernels import KernelZygote, notebook_imports, supported
 
     if not (opts.kernel_preload and supported() and len(jobs) > 1):
         return contextlib.nullcontext(KernelZygote())
@@ -462,7 +463,7 @@ def _execute_local(jobs: list[Job], opts: RunOptions, args):
     # forkserver: workers fork from a clean server that has already imported papermill and
     # nbconvert (cheaper than spawn, and unlike fork safe in a process that runs threads)
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["iraq_atlas._worker"])
+    ctx.set_forkserver_preload(["iraq_atlas.runner.worker"])
     with cf.ProcessPoolExecutor(max_workers=opts.jobs, mp_context=ctx) as pool:
         futs = {pool.submit(execute_job, *args(j)): j for j in jobs}
         try:

@@ -15,8 +15,4 @@ import sys
 
 sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
-import nbconvert  # noqa: E402,F401
-import nbformat  # noqa: E402,F401
-import papermill  # noqa: E402,F401
 
-from iraq_atlas import report  # noqa: E402,F401

@@ -15,16 +15,13 @@ import geopandas as gpd
 import pandas as pd
 from shapely.geometry import Point, shape
 
-from .datasets import DataError, Problem, data_path, read_csv, record_read, split_list, to_number
-from .governorates import iso_codes, load_governorates
+from iraq_atlas.errors import DataError, Problem
+from iraq_atlas.files import data_path, read_csv, record_read, split_list, to_number
+from iraq_atlas.places.governorates import iso_codes, load_governorates
+from iraq_atlas.vocab import CRS, IRAQ_BBOX, PLACE_KINDS
 
 COLUMNS = ["place_id", "name", "name_ar", "aliases", "kind", "lat", "lon", "precision_m",
            "geo_precision", "governorate_iso", "parent_id", "source_url", "note"]
-KINDS = {"zone", "residence", "embassy", "government", "palace", "square", "bridge",
-         "airport", "base", "district", "city", "building", "gate", "governorate"}
-# Generous box around Iraq (lat 29.0–37.4 N, lon 38.8–48.6 E) for sanity checks.
-IRAQ_BBOX = (38.7, 29.0, 48.7, 37.5)
-CRS = "EPSG:4326"
 
 
 def in_iraq_bbox(lat: pd.Series, lon: pd.Series) -> pd.Series:
@@ -49,8 +46,8 @@ def load_places(path=None) -> gpd.GeoDataFrame:
     for i, r in df.iterrows():
         if not r.place_id:
             problems.append(Problem(name, r._row, "place_id", "value is missing"))
-        if r.kind not in KINDS:
-            problems.append(Problem(name, r._row, "kind", f"unknown kind {r.kind!r}; use one of {sorted(KINDS)}"))
+        if r.kind not in PLACE_KINDS:
+            problems.append(Problem(name, r._row, "kind", f"unknown kind {r.kind!r}; use one of {sorted(PLACE_KINDS)}"))
         if r.governorate_iso not in known_iso:
             problems.append(Problem(name, r._row, "governorate_iso", f"unknown ISO 3166-2:IQ code {r.governorate_iso!r}"))
         if r.parent_id and r.parent_id not in ids:

@@ -8,12 +8,12 @@ import pandas as pd
 import shapely
 from pyproj import Geod
 
-from .boundaries import Boundaries, capital_points, load_boundaries
-from .gazetteer import CRS, outlines, place
+from iraq_atlas.places.boundaries import Boundaries, capital_points, load_boundaries
+from iraq_atlas.places.gazetteer import outlines, place
+from iraq_atlas.vocab import CRS, METRIC_CRS
 
 _GEOD = Geod(ellps="WGS84")
 # UTM zone 38N covers Baghdad; used for metric buffers and distances to outlines.
-METRIC_CRS = "EPSG:32638"
 
 
 def outline(place_id: str = "green_zone"):

@@ -1,0 +1,1 @@
+"""Analysis: incidents joined to places, elections and milestones; windows, summaries and bands."""

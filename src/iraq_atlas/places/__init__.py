@@ -1,0 +1,1 @@
+"""Places: names, governorates, the gazetteer, geocoding, boundaries and spatial tests."""

@@ -1,0 +1,1 @@
+"""The report runner: parameters, planning, cache, execution and publishing of the notebooks."""

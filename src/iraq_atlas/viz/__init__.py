@@ -1,0 +1,1 @@
+"""Drawing: charts (matplotlib), timelines, tables and maps (folium). Nothing here computes data."""
