@@ -118,7 +118,7 @@ def _reason(rejected: pd.DataFrame, row: int) -> tuple[str, str]:
 # -- curated ------------------------------------------------------------------------
 def test_curated_set_passes_its_own_validation():
     s = incidents.load_curated()
-    assert (len(s.accepted), len(s.rejected), len(s.excluded)) == (57, 0, 0)
+    assert (len(s.accepted), len(s.rejected), len(s.excluded)) == (92, 0, 0)
     assert s.accepted.event_id_cnty.is_unique
     assert set(s.accepted.admin1) == {"IQ-BG", "IQ-AN", "IQ-AR", "IQ-SD", "IQ-KI", "IQ-DQ"}
     assert s.accepted.geometry.notna().all()

@@ -21,12 +21,12 @@ from iraq_atlas.incidents.load import parse_dates
 from iraq_atlas.vocab import EVENT_TYPES
 
 MILESTONE_COLUMNS = ["date", "milestone_id", "label", "kind", "source_url"]
-MILESTONE_KINDS = ("protest", "resignation", "killing", "government", "election_day", "results", "appeals",
-                   "ratification", "parliament_session")
+MILESTONE_KINDS = ("protest", "resignation", "killing", "government", "campaign", "special_voting",
+                   "election_day", "results", "appeals", "ratification", "parliament_session")
 # The incidents drawn as lines on the timeline: 5 Nov 2021 clash, 7 Nov 2021 drone strike.
 KEY_INCIDENT_IDS = ("IRQIA0049", "IRQIA0050")
 LINE_STYLES = {
-    "election_day": ("#000000", "-"), "results": ("#455a64", "--"), "ratification": ("#455a64", ":"),
+    "campaign": ("#8d6e63", ":"), "special_voting": ("#000000", ":"), "election_day": ("#000000", "-"), "results": ("#455a64", "--"), "ratification": ("#455a64", ":"),
     "appeals": ("#90a4ae", ":"), "parliament_session": ("#6a1b9a", "-."), "government": ("#6a1b9a", "--"),
     "resignation": ("#8d6e63", "--"), "killing": ("#b71c1c", "-."), "protest": ("#1f77b4", ":"),
     "incident": ("#d62728", "-"),

@@ -23,10 +23,11 @@ from iraq_atlas.files import data_path, read_csv, to_number
 from iraq_atlas.places.governorates import governorate_names, iso_codes, to_iso
 from iraq_atlas.vocab import BLOC_LABELS, BLOC_ORDER
 
-YEARS: tuple[int, ...] = (2018, 2021)
+YEARS: tuple[int, ...] = (2018, 2021, 2025)
 TOTAL_SEATS = 329
 BLOCS: tuple[str, ...] = tuple(BLOC_ORDER)
-MILESTONE_KINDS = ("election_day", "results", "appeals", "ratification", "parliament_session", "government")
+MILESTONE_KINDS = ("campaign", "special_voting", "election_day", "results", "appeals", "ratification",
+                   "parliament_session", "government")
 TURNOUT_STAGES = ("preliminary", "final")
 TABLE_COLUMNS = ["year", "name", "iso_3166_2", "bloc", "seats"]
 Grouping = Literal["list", "bloc", "governorate"]
@@ -59,8 +60,8 @@ GOVERNORATE_SEATS_SCHEMA = (
 )
 GOVERNORATE_RESULTS_SCHEMA = (
     Column("year", "year", True), Column("iso_3166_2", "iso", True), Column("list_id", required=True),
-    Column("bloc", "bloc", True), Column("seats", "int", True, 0), Column("source_url", "url", True),
-    Column("note"),
+    Column("bloc", "bloc", True), Column("seats", "int", True, 0), Column("votes", "int", False, 0),
+    Column("source_url", "url", True), Column("note"),
 )
 NATIONAL_TURNOUT_SCHEMA = (
     Column("year", "year", True), Column("stage", "choice", True, choices=TURNOUT_STAGES),

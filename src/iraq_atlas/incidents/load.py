@@ -568,6 +568,20 @@ def _locate(df: pd.DataFrame, need: pd.Series, geocoder) -> tuple[pd.DataFrame, 
         out.loc[rows, "pid"] = hit.loc[rows, "place_id"].fillna("")
         out.loc[rows, "iso"] = hit.loc[rows, "governorate_iso"]
         miss = by_name & ~found.reindex(df.index, fill_value=False)
+        # A row coded governorate-only (geo_precision 3) whose location text is not a gazetteer
+        # name takes its governorate's point, and says so; any other unplaced row is rejected.
+        gov_iso = _governorate_codes(df["admin1"])
+        gov_only = miss & (df["geo_precision"].str.strip() == "3") & gov_iso.notna()
+        if gov_only.any():
+            table = {iso: point_for(governorate_place_id(iso)) for iso in gov_iso[gov_only].unique()}
+            vals = gov_iso[gov_only].map(table)
+            out.loc[gov_only, "lat"] = vals.map(lambda v: v[0]).astype(float)
+            out.loc[gov_only, "lon"] = vals.map(lambda v: v[1]).astype(float)
+            out.loc[gov_only, "prec"] = 3
+            out.loc[gov_only, "src"] = "governorate:" + gov_iso[gov_only] + " (geo_precision 3; location " \
+                + df.loc[gov_only, "location"].map(repr) + " has no point)"
+            out.loc[gov_only, "iso"] = gov_iso[gov_only]
+            miss = miss & ~gov_only
         status = hit["status"].reindex(df.index)
         cands = hit["candidates"].reindex(df.index).fillna("")
         reason = np.where(status == "ambiguous",
