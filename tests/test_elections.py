@@ -40,9 +40,9 @@ def data() -> elections.ElectionData:
 # -- the real files ---------------------------------------------------------------------
 def test_real_files_load_with_329_seats_each_year(data):
     n = data.national
-    assert n.groupby("year")["seats"].sum().to_dict() == {2018: 329, 2021: 329}
-    assert data.governorate_seats.groupby("year")["seats"].sum().to_dict() == {2018: 329, 2021: 329}
-    assert len(data.governorate_seats) == 36  # 18 governorates × 2 years
+    assert n.groupby("year")["seats"].sum().to_dict() == {2018: 329, 2021: 329, 2025: 329}
+    assert data.governorate_seats.groupby("year")["seats"].sum().to_dict() == {2018: 329, 2021: 329, 2025: 329}
+    assert len(data.governorate_seats) == 54  # 18 governorates × 3 years
     seats = n.set_index(["year", "list_id"])["seats"]
     assert seats[(2018, "saairun")] == 54 and seats[(2021, "sadrist")] == 73
     assert seats[(2018, "fatah")] == 48 and seats[(2021, "fatah")] == 17
@@ -54,11 +54,12 @@ def test_governorate_tables_hold_quota_seats_and_published_breakdowns(data):
     g = data.governorate_seats.set_index(["year", "iso_3166_2"])
     assert g.loc[(2018, "IQ-BG"), "seats"] == 71 and g.loc[(2018, "IQ-BG"), "minority_seats"] == 2
     assert g.loc[(2021, "IQ-NI"), "seats"] == 34 and g.loc[(2021, "IQ-NI"), "minority_seats"] == 3
-    assert data.governorate_seats.groupby("year")["minority_seats"].sum().to_dict() == {2018: 9, 2021: 9}
+    assert data.governorate_seats.groupby("year")["minority_seats"].sum().to_dict() == {2018: 9, 2021: 9, 2025: 9}
     assert int(data.governorate_seats.loc[data.governorate_seats["year"] == 2021, "constituencies"].sum()) == 83
     r = data.governorate_results
-    assert sorted(r["iso_3166_2"].unique()) == ["IQ-DQ", "IQ-KA", "IQ-MA", "IQ-MU", "IQ-NA"]
-    assert set(r["year"]) == {2018}
+    assert sorted(r.loc[r["year"] == 2018, "iso_3166_2"].unique()) == ["IQ-DQ", "IQ-KA", "IQ-MA", "IQ-MU", "IQ-NA"]
+    assert sorted(r.loc[r["year"] == 2025, "iso_3166_2"].unique()) == ["IQ-AR", "IQ-BG", "IQ-DA", "IQ-NA", "IQ-SU"]
+    assert set(r["year"]) == {2018, 2025}
     # Dhi Qar 2018: Sairoon 6 + Fatah 5 + Nasr 3 + State of Law 3 + Hikma 2 = 19
     assert r[r["iso_3166_2"] == "IQ-DQ"]["seats"].sum() == 19
 
@@ -73,7 +74,8 @@ def test_milestones_are_dated_and_sorted(data):
 
 def test_national_turnout_loads_as_announced(data):
     t = data.national_turnout
-    assert list(zip(t["year"], t["stage"])) == [(2018, "preliminary"), (2021, "preliminary"), (2021, "final")]
+    assert list(zip(t["year"], t["stage"])) == [(2018, "preliminary"), (2021, "preliminary"), (2021, "final"),
+                                               (2025, "preliminary"), (2025, "final")]
     rows = t.set_index(["year", "stage"])
     # national_turnout.csv row 1: 10,840,989 votes, 44.52%, no exact registered total in the source
     assert rows.loc[(2018, "preliminary"), "turnout_pct"] == 44.52
@@ -94,7 +96,8 @@ def test_national_turnout_table_prefers_final(data):
     table = elections.national_turnout_table(data)
     assert list(table.columns) == ["year", "stage", "registered_voters", "votes_cast", "turnout_pct", "source_url"]
     assert table[["year", "stage", "turnout_pct"]].values.tolist() == [[2018, "preliminary", 44.52],
-                                                                       [2021, "final", 44.0]]
+                                                                       [2021, "final", 44.0],
+                                                                       [2025, "final", 56.11]]
     # final wins whatever the row order; a year with only a preliminary figure keeps it
     small = pd.DataFrame({"year": [2021, 2021, 2018], "stage": ["final", "preliminary", "preliminary"],
                           "registered_voters": [None] * 3, "votes_cast": [None] * 3,
@@ -268,9 +271,16 @@ def test_seats_table_rejects_bad_arguments(data):
 
 def test_turnout_and_coverage_say_not_published(data):
     t = elections.turnout(data.governorate_seats)
-    assert (t["status"] == "not published").all() and t["turnout_pct"].isna().all()
+    old = t[t["year"] < 2025]
+    assert (old["status"] == "not published").all() and old["turnout_pct"].isna().all()
+    # governorate_seats.csv, 2025 rows: final turnout published for Baghdad, Duhok, Erbil and Sulaymaniyah only
+    pub = t[t["status"] == "published"].set_index("iso_3166_2")["turnout_pct"].to_dict()
+    assert pub == {"IQ-AR": 71.82, "IQ-SU": 60.47, "IQ-BG": 48.86, "IQ-DA": 77.61}
     cov = elections.breakdown_coverage(data.governorate_seats, data.governorate_results)
-    assert (cov["breakdown"] == "published").sum() == 5 and len(cov) == 36
+    # per-list breakdowns: five governorates in 2018 (unchanged), five in 2025 (Baghdad, Najaf, Erbil, Duhok,
+    # Sulaymaniyah), none in 2021
+    by_year = cov[cov["breakdown"] == "published"].groupby("year").size().to_dict()
+    assert by_year == {2018: 5, 2025: 5} and len(cov) == 54
 
 
 def test_notebook_parameter_checks():

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from iraq_atlas import incidents
+from iraq_atlas.incidents import load as incidents
 from iraq_atlas.cli import main
 from iraq_atlas.errors import DataError
 from iraq_atlas.places.spatial import in_green_zone
@@ -120,7 +120,8 @@ def test_curated_set_passes_its_own_validation():
     s = incidents.load_curated()
     assert (len(s.accepted), len(s.rejected), len(s.excluded)) == (92, 0, 0)
     assert s.accepted.event_id_cnty.is_unique
-    assert set(s.accepted.admin1) == {"IQ-BG", "IQ-AN", "IQ-AR", "IQ-SD", "IQ-KI", "IQ-DQ"}
+    assert set(s.accepted.admin1) == {"IQ-AN", "IQ-AR", "IQ-BA", "IQ-BB", "IQ-BG", "IQ-DA", "IQ-DQ", "IQ-KI",
+                                      "IQ-NI", "IQ-SD", "IQ-SU"}
     assert s.accepted.geometry.notna().all()
 
 
@@ -168,7 +169,7 @@ def test_place_without_point_falls_back_and_says_so():
 def test_date_window_excludes_and_counts():
     s = incidents.load_curated("2021-09-26", "2021-11-21")
     assert sorted(s.accepted.event_id_cnty) == ["IRQIA0047", "IRQIA0048", "IRQIA0049", "IRQIA0050"]
-    assert len(s.excluded) == 53 and s.input_rows == 57
+    assert len(s.excluded) == 88 and s.input_rows == 92
     assert s.excluded.reason.str.contains("outside 2021-09-26").all()
     with pytest.raises(ValueError, match="start"):
         incidents.load_curated("2021-13-01", None)
@@ -314,7 +315,7 @@ def test_select_filters_and_rejects_unknown_values():
     acc = incidents.load_curated().accepted
     prot = incidents.select(acc, ["Protests"], ["Baghdad"])
     assert sorted(prot.event_id_cnty) == ["IRQIA0001", "IRQIA0002", "IRQIA0047", "IRQIA0048",
-                                          "IRQIA0055", "IRQIA0056"]
+                                          "IRQIA0055", "IRQIA0056", "IRQIA0061"]
     with pytest.raises(ValueError, match="event_types"):
         incidents.select(acc, ["Protest"], [])
     with pytest.raises(ValueError, match="governorates"):
@@ -391,14 +392,14 @@ def test_curated_map_layers_colours_and_heat(tmp_path):
     page = path.read_text(encoding="utf-8")
     feats = _features(page)
     points = [f for f in feats if f["geometry"]["type"] == "Point"]
-    assert len(points) == 57
+    assert len(points) == 92
     drone = next(f for f in points if f["properties"]["event_id_cnty"] == "IRQIA0050")
     assert drone["properties"]["_color"] == EVENT_COLORS["Explosions/Remote violence"]
     assert drone["properties"]["injured"] == "7 (range 2–7)"  # notes: "7 used"
     assert drone["properties"]["source_url"].startswith("https://")
     cells = [f for f in feats if "incidents" in f["properties"]]
-    assert sum(f["properties"]["incidents"] for f in cells) == 57
-    assert "Protests (7)" in page and "Explosions/Remote violence (38)" in page
+    assert sum(f["properties"]["incidents"] for f in cells) == 92
+    assert "Protests (8)" in page and "Explosions/Remote violence (64)" in page
     assert "markerClusterGroup" in page and "ia-time" in page
 
 

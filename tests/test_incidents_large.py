@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from iraq_atlas import incidents
+from iraq_atlas.incidents import load as incidents
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import generator as gen  # noqa: E402

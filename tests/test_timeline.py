@@ -19,7 +19,7 @@ def curated():
 
 def test_milestones_load_from_both_tables():
     m = timeline.load_milestones()
-    assert len(m) == 18 + 17          # rows in incidents/milestones.csv + elections/milestones.csv
+    assert len(m) == 18 + 30          # rows in incidents/milestones.csv + elections/milestones.csv
     assert m.date.is_monotonic_increasing
     day = m[m.date == pd.Timestamp("2021-10-10")]
     assert set(day.kind) == {"election_day"} and set(day.origin) == {"political", "elections"}
