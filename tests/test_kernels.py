@@ -184,11 +184,11 @@ def test_other_commands_and_dead_zygotes_fall_back_to_spawning(tmp_path):
 def test_preload_list_comes_from_the_notebooks_and_stays_safe(tmp_path):
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell("%matplotlib inline\nimport pandas as pd, requests\n"
-                                          "from iraq_atlas import maps, charts\nfrom . import local\n"
+                                          "from iraq_atlas.viz import maps, charts\nfrom . import local\n"
                                           "import matplotlib_inline.backend_inline\nfrom os import path")]
     path = tmp_path / "x.ipynb"
     nbformat.write(nb, path)
-    assert kernels.notebook_imports([path]) == ["pandas", "iraq_atlas", "iraq_atlas.viz.maps", "iraq_atlas.viz.charts"]
+    assert kernels.notebook_imports([path]) == ["pandas", "iraq_atlas.viz", "iraq_atlas.viz.maps", "iraq_atlas.viz.charts"]
 
 
 def test_a_runner_process_that_goes_away_takes_its_kernel_with_it(tmp_path):

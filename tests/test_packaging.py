@@ -1,5 +1,6 @@
 """pyproject.toml and environment.yml list the same runtime dependencies; the CLI entry point exists."""
 
+import pytest
 import re
 import tomllib
 from pathlib import Path
@@ -72,9 +73,25 @@ def test_notebook_imports_stay_light():
     import sys
 
     code = ("import sys\n"
-            "from iraq_atlas import boundaries, charts, elections, gazetteer, geocoding, geoparse, incidents, "
-            "maps, merge, spatial, timeline\n"
+            "from iraq_atlas import elections, geoparse, incidents\n"
+            "from iraq_atlas.analysis import merge, timeline\n"
+            "from iraq_atlas.places import boundaries, gazetteer, geocoding, spatial\n"
+            "from iraq_atlas.viz import charts, maps\n"
             "from iraq_atlas.runner.report import output_folders\n"
             "print(sorted(m for m in ('nbformat', 'jsonschema', 'nbconvert', 'papermill') if m in sys.modules))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("module", ["iraq_atlas.elections", "iraq_atlas.incidents", "iraq_atlas.places.boundaries",
+                                    "iraq_atlas.places.geocoding", "iraq_atlas.analysis.merge",
+                                    "iraq_atlas.analysis.timeline", "iraq_atlas.geoparse"])
+def test_data_modules_do_not_load_drawing_libraries(module):
+    """Layers point one way: data and analysis modules never import matplotlib, folium or the viz package."""
+    import subprocess
+    import sys
+
+    code = (f"import sys, {module}\n"
+            "print(sorted(m for m in ('matplotlib', 'folium', 'branca', 'iraq_atlas.viz') if m in sys.modules))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
