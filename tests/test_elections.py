@@ -477,3 +477,60 @@ def test_notebook_rejects_unknown_year(tmp_path):
 
     with pytest.raises(pm.PapermillExecutionError, match="parameter 'years'"):
         run_notebook("02_elections.ipynb", tmp_path, years=["2019"])
+
+
+# -- 2025 and three-election tables ---------------------------------------------------------
+def test_cli_answers_2025_for_every_grouping(capsys):
+    for by in ("list", "bloc", "governorate"):
+        assert main(["elections", "--year", "2025", "--by", by]) == 0
+        out = pd.read_csv(io.StringIO(capsys.readouterr().out))
+        assert list(out.columns) == ["year", "name", "iso_3166_2", "bloc", "seats"]
+        assert out["seats"].sum() == 329 and set(out["year"]) == {2025}
+
+
+def test_cli_lists_in_one_governorate(capsys):
+    assert main(["elections", "--year", "2025", "--by", "list", "--governorate", "Erbil"]) == 0
+    out = pd.read_csv(io.StringIO(capsys.readouterr().out))
+    # governorate_results.csv, 2025 IQ-AR: KDP 9, PUK 3, Halwest 2, New Generation 1, Christian quota 1
+    assert out["seats"].tolist() == [9, 3, 2, 1, 1] and out["seats"].sum() == 16
+    assert set(out["iso_3166_2"]) == {"IQ-AR"}
+    assert main(["elections", "--year", "2021", "--by", "list", "--governorate", "IQ-AR"]) == 2
+    assert "no per-list breakdown of 2021 for IQ-AR" in capsys.readouterr().err
+
+
+def test_cli_bloc_change_across_three_elections(capsys):
+    assert main(["elections", "--years", "2018,2021,2025", "--by", "bloc"]) == 0
+    out = pd.read_csv(io.StringIO(capsys.readouterr().out)).set_index("bloc")
+    assert list(out.columns) == ["label", "seats_2018", "seats_2021", "seats_2025", "change"]
+    # national_results.csv: Sadrist 54 (2018), 73 (2021), none in 2025 (the movement boycotted the vote)
+    assert out.loc["sadrist", ["seats_2018", "seats_2021", "seats_2025", "change"]].tolist() == [54, 73, 0, -54]
+    for year in (2018, 2021, 2025):
+        assert out[f"seats_{year}"].sum() == 329
+    assert main(["elections", "--years", "2018", "--by", "bloc"]) == 2
+    assert main(["elections", "--years", "2018,2021", "--by", "list"]) == 2
+
+
+def test_sainte_lague_textbook_case():
+    from iraq_atlas.elections.seats import sainte_lague
+
+    # Pure Sainte-Laguë, 7 seats: quotients 53000, 24000, 23000, 17667, 10600, 8000, 7667 win
+    votes = pd.Series({"A": 53000, "B": 24000, "C": 23000})
+    assert sainte_lague(votes, 7, first_divisor=1).to_dict() == {"A": 3, "B": 2, "C": 2}
+    # The first divisor 1.7 keeps a small list out: A 6000, B 1400, 4 seats.
+    # Pure: 6000, 2000 (A/3), 1400 (B), 1200 (A/5) → A 3, B 1.
+    # 1.7: 3529 (A/1.7), 2000 (A/3), 1200 (A/5), 857 (A/7) beat B's 824 (1400/1.7) → A 4, B 0.
+    small = pd.Series({"A": 6000, "B": 1400})
+    assert sainte_lague(small, 4, first_divisor=1).to_dict() == {"A": 3, "B": 1}
+    assert sainte_lague(small, 4).to_dict() == {"A": 4, "B": 0}
+
+
+@pytest.mark.parametrize("iso", ["IQ-AR", "IQ-DA", "IQ-SU"])
+def test_published_2025_votes_reproduce_the_published_seats(data, iso):
+    """Cross-check: the law's divisors (1.7, 3, 5, …) on the published votes give the published seats."""
+    from iraq_atlas.elections.seats import sainte_lague
+
+    r = data.governorate_results
+    part = r[(r["year"] == 2025) & (r["iso_3166_2"] == iso) & (r["bloc"] != "minority_quota")].set_index("list_id")
+    assert part["votes"].notna().all()
+    general = int(part["seats"].sum())
+    assert sainte_lague(part["votes"], general).to_dict() == part["seats"].astype(int).to_dict()

@@ -19,16 +19,43 @@ def register(sub: argparse._SubParsersAction, print_table) -> None:
 
 def _register_elections(sub: argparse._SubParsersAction, print_table) -> None:
     """``iraq-atlas elections --year YEAR --by list|bloc|governorate``: seats from the validated tables."""
-    e = sub.add_parser("elections", help="seats won in the 2018 or 2021 election, by list, bloc or governorate")
-    e.add_argument("--year", type=int, required=True, choices=[2018, 2021])
+    from iraq_atlas.elections.load import YEARS
+
+    e = sub.add_parser("elections", help="seats won in the 2018, 2021 or 2025 election, by list, bloc or governorate")
+    when = e.add_mutually_exclusive_group(required=True)
+    when.add_argument("--year", type=int, choices=list(YEARS))
+    when.add_argument("--years", metavar="Y1,Y2,...", help="with --by bloc: seats in each year and the change")
     e.add_argument("--by", choices=["list", "bloc", "governorate"], default="list",
                    help="governorate counts every seat elected there, minority quota seats included")
+    e.add_argument("--governorate", metavar="ISO", help="with --by list: the seats each list won in one governorate")
     e.add_argument("--format", choices=["csv", "json", "table"], default="csv")
 
     def run(args) -> int:
-        from iraq_atlas.elections.load import seats_table
+        from iraq_atlas.elections.load import bloc_change_table, seats_table
+        from iraq_atlas.errors import IraqAtlasError, ParameterError
 
-        print_table(seats_table(args.year, args.by), args.format)
+        if args.years:
+            if args.by != "bloc" or args.governorate:
+                raise ParameterError("--years works with --by bloc (and no --governorate)")
+            try:
+                years = [int(y) for y in args.years.split(",") if y.strip()]
+            except ValueError:
+                raise ParameterError(f"--years: not a comma-separated list of years: {args.years!r}") from None
+            try:
+                table = bloc_change_table(years)
+            except ValueError as exc:
+                raise ParameterError(f"--years: {exc}") from None
+            print_table(table, args.format)
+            return 0
+        if args.governorate and args.by != "list":
+            raise ParameterError("--governorate works with --by list")
+        try:
+            table = seats_table(args.year, args.by, governorate=args.governorate)
+        except IraqAtlasError:
+            raise
+        except ValueError as exc:
+            raise ParameterError(str(exc)) from None
+        print_table(table, args.format)
         return 0
 
     e.set_defaults(func=run)

@@ -423,11 +423,19 @@ def change_by_list(national: pd.DataFrame, first: int = 2018, second: int = 2021
         .reset_index(drop=True)
 
 
-def seats_table(year: int, by: Grouping = "list", data: ElectionData | None = None) -> pd.DataFrame:
+def seats_table(year: int, by: Grouping = "list", data: ElectionData | None = None, *,
+                governorate: str | None = None) -> pd.DataFrame:
     """The CLI table ``year,name,iso_3166_2,bloc,seats`` for one election.
 
     ``by="governorate"`` counts every seat elected in each governorate (minority
     quota seats included) and fills ``iso_3166_2``; for lists and blocs it is empty.
+    ``governorate`` (with ``by="list"``) gives the seats each list won inside one
+    governorate, where a source published the breakdown (DataError otherwise).
+
+    Examples
+    --------
+    >>> seats_table(2025, "list", governorate="IQ-AR")["seats"].sum()
+    np.int64(16)
     """
     year = int(year)
     if year not in YEARS:
@@ -435,6 +443,20 @@ def seats_table(year: int, by: Grouping = "list", data: ElectionData | None = No
     if by not in ("list", "bloc", "governorate"):
         raise ValueError(f"by must be 'list', 'bloc' or 'governorate', not {by!r}")
     data = data or load_elections()
+    if governorate is not None:
+        if by != "list":
+            raise ValueError("a governorate is given with by='list' only")
+        iso = check_governorates([governorate])[0]
+        res = data.governorate_results
+        part = res[(res["year"] == year) & (res["iso_3166_2"] == iso)]
+        if part.empty:
+            raise DataError([Problem("governorate_results.csv", None, "iso_3166_2",
+                                     f"no per-list breakdown of {year} for {iso} in the sources")])
+        names = data.national[data.national["year"] == year].set_index("list_id")["list_name_en"]
+        df = part.assign(name=part["list_id"].map(names).fillna(part["list_id"]))
+        df = df.sort_values(["seats", "name"], ascending=[False, True])
+        df = df.assign(year=df["year"].astype(int), seats=df["seats"].astype(int))
+        return df[TABLE_COLUMNS].reset_index(drop=True)
     if by == "list":
         df = seats_by_list(data.national)
         df = df[df["year"] == year].rename(columns={"list_name_en": "name"})
@@ -450,6 +472,42 @@ def seats_table(year: int, by: Grouping = "list", data: ElectionData | None = No
     df["year"] = df["year"].astype(int)
     df["seats"] = df["seats"].astype(int)
     return df[TABLE_COLUMNS].reset_index(drop=True)
+
+
+def bloc_change_table(years: list[int], data: ElectionData | None = None) -> pd.DataFrame:
+    """Seats per bloc in each of several elections, and the change from the first to the last.
+
+    Parameters
+    ----------
+    years : list of int
+        Election years, e.g. ``[2018, 2021, 2025]`` (sorted; at least two).
+    data : ElectionData, optional
+        Loaded tables (default: the curated ones).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``bloc, label, seats_<year>…, change``; a bloc without seats in a year has 0 there.
+
+    Examples
+    --------
+    >>> t = bloc_change_table([2018, 2021, 2025]).set_index("bloc")
+    >>> int(t.loc["sadrist", "seats_2025"])
+    0
+    """
+    years = check_years(years)
+    if len(years) < 2:
+        raise ValueError("give at least two election years")
+    data = data or load_elections()
+    by = seats_by_bloc(data.national)
+    wide = by[by["year"].isin(years)].pivot_table(index="bloc", columns="year", values="seats", aggfunc="sum",
+                                                  fill_value=0)
+    wide = wide.reindex(columns=years, fill_value=0).astype(int)
+    wide.columns = [f"seats_{y}" for y in years]
+    wide["change"] = wide[f"seats_{years[-1]}"] - wide[f"seats_{years[0]}"]
+    wide = wide.assign(_r=_bloc_rank(pd.Series(wide.index, index=wide.index))).sort_values("_r").drop(columns="_r")
+    wide.insert(0, "label", wide.index.map(BLOC_LABELS))
+    return wide.reset_index()
 
 
 # -- notebook parameters ----------------------------------------------------------------
