@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 
 USER_AGENT = "iraq-atlas/0.1 (python-requests)"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+#: The wait between attempts (replaced in tests to record the waits instead of sleeping).
+sleep = time.sleep
 
 
 class Deadline:
@@ -154,7 +156,7 @@ class HttpClient:
         if seconds >= left:
             raise self._fail(f"{why}; the next attempt would pass the {deadline.seconds:g} s deadline")
         log.info("%s: %s; waiting %.1f s", self.service, why, seconds)
-        time.sleep(seconds)
+        sleep(seconds)
 
     def request(self, method: str, url: str, *, deadline: Deadline, params: Mapping[str, Any] | None = None,
                 data: Mapping[str, Any] | None = None, headers: Mapping[str, str] | None = None,
