@@ -16,8 +16,14 @@ from iraq_atlas.cli.fetch_commands import add_parsers
 from iraq_atlas.errors import ParameterError, ServiceError
 from iraq_atlas.incidents.api import credentials, http
 from iraq_atlas.incidents.api.snapshots import META_KEY, write_snapshot
-from iraq_atlas.incidents.api.ucdp import (GED_COLUMNS, UcdpClient, candidate_version, check_version, fetch_ucdp,
-                                           ged_version)
+from iraq_atlas.incidents.api.ucdp import (
+    GED_COLUMNS,
+    UcdpClient,
+    candidate_version,
+    check_version,
+    fetch_ucdp,
+    ged_version,
+)
 from iraq_atlas.incidents.load import read_ucdp
 
 DATES = ["2024-01-05", "2024-01-09", "2024-02-11", "2024-03-02", "2024-03-30"]
