@@ -11,7 +11,8 @@ Failure switches (attributes, set before or during a test): ``fail_statuses``
 ``Retry-After``), ``truncate_pages`` (pages answered with cut-short JSON),
 ``empty`` (valid login, no rows), ``expire_after_pages`` (ACLED: the access
 token dies after that many data pages), ``slow_seconds`` (sleep before
-answering data requests), ``forbidden`` (ACLED 403).
+answering data requests), ``trickle_seconds`` (send data answers 16 bytes at a
+time with this pause between), ``forbidden`` (ACLED 403).
 """
 
 from __future__ import annotations
@@ -68,7 +69,13 @@ class _Server:
                         self.send_header(k, v)
                     self.send_header("Content-Length", str(len(body)))
                     self.end_headers()
-                    self.wfile.write(body)
+                    if owner.trickle_seconds and seen.method == "GET":
+                        for i in range(0, len(body), 16):  # a server that keeps sending, slowly
+                            self.wfile.write(body[i:i + 16])
+                            self.wfile.flush()
+                            time.sleep(owner.trickle_seconds)
+                    else:
+                        self.wfile.write(body)
                 except (BrokenPipeError, ConnectionResetError):  # the client gave up (deadline tests)
                     pass
 
@@ -101,6 +108,7 @@ class _Server:
     fail_statuses: list[int]
     truncate_pages: set
     slow_seconds: float = 0.0
+    trickle_seconds: float = 0.0
     empty: bool = False
 
     def _failure(self) -> tuple[int, dict, bytes] | None:

@@ -43,6 +43,7 @@ def sleeps(monkeypatch):
 def _no_credentials(monkeypatch, tmp_path):
     for name in credentials.ENV_VARS:
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("IRAQ_ATLAS_OFFLINE", raising=False)  # these tests talk to 127.0.0.1 only
     monkeypatch.setenv(credentials.ENV_CREDENTIALS, str(tmp_path / "absent.toml"))
 
 
@@ -159,6 +160,15 @@ def test_slow_server_stops_at_the_deadline(events):
         with pytest.raises(ServiceError, match="within the 0.6 s deadline"):
             client(srv).events("Iraq", "2024-01-01", "2024-01-31", deadline_seconds=0.6)
         assert time.monotonic() - t0 < 2.0
+
+
+def test_server_trickling_its_answer_stops_at_the_deadline(events):
+    with FakeAcled(events) as srv:
+        srv.trickle_seconds = 0.05  # each pause is short, the whole answer would take ~20 s
+        t0 = time.monotonic()
+        with pytest.raises(ServiceError, match="still sending its answer at the 1 s deadline"):
+            client(srv, page_size=5).events("Iraq", "2024-01-01", "2024-01-31", deadline_seconds=1)
+        assert time.monotonic() - t0 < 2.5
 
 
 @pytest.mark.parametrize("start,end,message", [

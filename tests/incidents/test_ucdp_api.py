@@ -54,6 +54,7 @@ def sleeps(monkeypatch):
 def _no_credentials(monkeypatch, tmp_path):
     for name in credentials.ENV_VARS:
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("IRAQ_ATLAS_OFFLINE", raising=False)  # these tests talk to 127.0.0.1 only
     monkeypatch.setenv(credentials.ENV_CREDENTIALS, str(tmp_path / "absent.toml"))
 
 
@@ -195,3 +196,11 @@ def test_cli_fetch_ucdp_candidate(versions, tmp_path, monkeypatch, capsys, caplo
     assert (tmp_path / "c.csv").read_text().splitlines()[0].startswith("id,relid,year,")
     assert not (tmp_path / "g.parquet").exists()
     assert UCDP_TOKEN not in out + err + caplog.text + (tmp_path / "c.csv").read_text()
+
+
+def test_offline_setting_sends_nothing(versions, monkeypatch):
+    monkeypatch.setenv("IRAQ_ATLAS_OFFLINE", "1")
+    with FakeUcdp(versions) as srv:
+        with pytest.raises(ServiceError, match="IRAQ_ATLAS_OFFLINE is set: not contacting"):
+            client(srv).events("2024-01-01", "2024-01-31", version="25.1")
+        assert srv.requests == []

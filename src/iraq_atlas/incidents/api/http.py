@@ -5,7 +5,7 @@ most the time left, so a slow server cannot stretch a fetch beyond it. Status
 429 waits for ``Retry-After`` (seconds or an HTTP date) when the server sends
 it, else for the back-off; 5xx and connection failures wait ``backoff * 2**n``
 seconds. Retries are bounded by ``max_retries`` and by the deadline, whichever
-comes first. Error messages name the service, the URL path and the status,
+comes first. Nothing is sent while ``$IRAQ_ATLAS_OFFLINE`` is set. Error messages name the service, the URL path and the status,
 never a header, a form field or a secret (see :func:`redact`).
 """
 
@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 import requests
 
+from iraq_atlas import settings
 from iraq_atlas.errors import ServiceError
 
 log = logging.getLogger(__name__)
@@ -168,7 +169,7 @@ class HttpClient:
         Raises
         ------
         ServiceError
-            When retries or the deadline are used up.
+            When retries or the deadline are used up, or ``$IRAQ_ATLAS_OFFLINE`` is set.
 
         Examples
         --------
@@ -176,6 +177,8 @@ class HttpClient:
         >>> # client.request("GET", "https://acleddata.com/api/acled/read", deadline=Deadline(60))
         """
         where = _where(url)
+        if settings.offline():
+            raise self._fail(f"{settings.ENV_OFFLINE} is set: not contacting {where}")
         attempt = 0
         while True:
             left = deadline.remaining()
@@ -183,7 +186,8 @@ class HttpClient:
                 raise self._fail(f"no answer from {where} within the {deadline.seconds:g} s deadline")
             try:
                 resp = self.session.request(method, url, params=params, data=data, headers=headers,
-                                            timeout=min(self.request_timeout, left))
+                                            timeout=min(self.request_timeout, left), stream=True)
+                self._read_body(resp, deadline, where)
             except requests.Timeout:
                 if deadline.expired() or attempt >= self.max_retries:
                     raise self._fail(f"no answer from {where} within the {deadline.seconds:g} s deadline"
@@ -215,6 +219,32 @@ class HttpClient:
                 resp.close()
             self._sleep(min(self.max_wait, self.backoff * 2 ** attempt), deadline, why)
             attempt += 1
+
+    def _read_body(self, resp: requests.Response, deadline: Deadline, where: str) -> None:
+        """Read the body as it arrives, giving up at the deadline (a server may trickle bytes)."""
+        from urllib3.exceptions import ProtocolError, ReadTimeoutError
+
+        raw = resp.raw
+        chunks = []
+        try:
+            while True:
+                if hasattr(raw, "read1"):  # urllib3 ≥ 2: whatever has arrived, up to 64 KB
+                    chunk = raw.read1(1 << 16, decode_content=True)
+                else:  # pragma: no cover - urllib3 1.x
+                    chunk = raw.read(1 << 12, decode_content=True)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                if deadline.expired():
+                    raise self._fail(f"{where} was still sending its answer at the {deadline.seconds:g} s deadline")
+        except ReadTimeoutError:
+            raise requests.Timeout() from None
+        except ProtocolError as exc:
+            raise requests.ConnectionError(type(exc).__name__) from None
+        finally:
+            resp.close()
+        resp._content = b"".join(chunks)  # what requests itself does when it reads a body
+        resp._content_consumed = True
 
     def json(self, resp: requests.Response, what: str) -> Any:
         """The JSON body of a response; a ServiceError naming ``what`` when it is cut short or not JSON.
