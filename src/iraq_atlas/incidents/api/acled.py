@@ -117,11 +117,11 @@ class AcledClient:
         if resp.status_code in (400, 401, 403):
             return None
         if resp.status_code != 200:
-            raise self.http._fail(f"the token endpoint answered HTTP {resp.status_code} to the {what}")
+            raise self.http.fail(f"the token endpoint answered HTTP {resp.status_code} to the {what}")
         body = self.http.json(resp, f"the token answer to the {what}")
         access = body.get("access_token") if isinstance(body, dict) else None
         if not access:
-            raise self.http._fail(f"the token answer to the {what} has no access_token")
+            raise self.http.fail(f"the token answer to the {what} has no access_token")
         expires_in = float(body.get("expires_in") or 86400)
         self.http.secrets.extend(s for s in (access, body.get("refresh_token")) if s)
         log.info("ACLED: %s succeeded; the token is valid for %.0f s", what, expires_in)
@@ -171,22 +171,22 @@ class AcledClient:
                 continue
             break
         if resp.status_code == 401:
-            raise self.http._fail(f"page {page}: the access token was refused (HTTP 401) even after renewing it")
+            raise self.http.fail(f"page {page}: the access token was refused (HTTP 401) even after renewing it")
         if resp.status_code == 403:
-            raise self.http._fail(f"page {page}: access denied (HTTP 403): the account is logged in but its "
+            raise self.http.fail(f"page {page}: access denied (HTTP 403): the account is logged in but its "
                                   "access level does not include API data; ask ACLED's access team")
         if resp.status_code != 200:
-            raise self.http._fail(f"page {page}: {url} answered HTTP {resp.status_code}")
+            raise self.http.fail(f"page {page}: {url} answered HTTP {resp.status_code}")
         body = self.http.json(resp, f"page {page}")
         if not isinstance(body, dict):
-            raise self.http._fail(f"page {page}: expected a JSON object, got {type(body).__name__}")
+            raise self.http.fail(f"page {page}: expected a JSON object, got {type(body).__name__}")
         status = body.get("status", 200)
         if body.get("success") is False or str(status) != "200":
             detail = body.get("error") or body.get("messages") or body.get("message") or ""
-            raise self.http._fail(f"page {page}: the API reported failure (status {status}) {str(detail)[:300]}")
+            raise self.http.fail(f"page {page}: the API reported failure (status {status}) {str(detail)[:300]}")
         data = body.get("data")
         if not isinstance(data, list):
-            raise self.http._fail(f"page {page}: the answer has no 'data' list")
+            raise self.http.fail(f"page {page}: the answer has no 'data' list")
         return body
 
     def events(self, country: str, start: str | date, end: str | date, *, allow_empty: bool = False,
@@ -237,10 +237,10 @@ class AcledClient:
                 break
             rows.extend(data)
         else:
-            raise self.http._fail(f"more than {self.max_pages} pages of {self.page_size} rows; "
+            raise self.http.fail(f"more than {self.max_pages} pages of {self.page_size} rows; "
                                   "ask for a shorter window")
         if not rows and not allow_empty:
-            raise self.http._fail(
+            raise self.http.fail(
                 f"no events for {country!r} from {first} to {last} although the login succeeded. ACLED answers "
                 "empty pages when the account's access level does not cover the request; check it at "
                 "acleddata.com, or allow an empty result (--allow-empty) if the window has no events")

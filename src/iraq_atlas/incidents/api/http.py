@@ -149,13 +149,14 @@ class HttpClient:
         if self.max_retries < 0:
             raise ValueError("max_retries must be ≥ 0")
 
-    def _fail(self, message: str) -> ServiceError:
+    def fail(self, message: str) -> ServiceError:
+        """A ServiceError naming the service, with every secret replaced by ``***``."""
         return ServiceError(redact(f"{self.service}: {message}", self.secrets))
 
     def _sleep(self, seconds: float, deadline: Deadline, why: str) -> None:
         left = deadline.remaining()
         if seconds >= left:
-            raise self._fail(f"{why}; the next attempt would pass the {deadline.seconds:g} s deadline")
+            raise self.fail(f"{why}; the next attempt would pass the {deadline.seconds:g} s deadline")
         log.info("%s: %s; waiting %.1f s", self.service, why, seconds)
         sleep(seconds)
 
@@ -178,39 +179,39 @@ class HttpClient:
         """
         where = _where(url)
         if settings.offline():
-            raise self._fail(f"{settings.ENV_OFFLINE} is set: not contacting {where}")
+            raise self.fail(f"{settings.ENV_OFFLINE} is set: not contacting {where}")
         attempt = 0
         while True:
             left = deadline.remaining()
             if left <= 0:
-                raise self._fail(f"no answer from {where} within the {deadline.seconds:g} s deadline")
+                raise self.fail(f"no answer from {where} within the {deadline.seconds:g} s deadline")
             try:
                 resp = self.session.request(method, url, params=params, data=data, headers=headers,
                                             timeout=min(self.request_timeout, left), stream=True)
                 self._read_body(resp, deadline, where)
             except requests.Timeout:
                 if deadline.expired() or attempt >= self.max_retries:
-                    raise self._fail(f"no answer from {where} within the {deadline.seconds:g} s deadline"
+                    raise self.fail(f"no answer from {where} within the {deadline.seconds:g} s deadline"
                                      if deadline.remaining() < 0.05 else
                                      f"{where} timed out {attempt + 1} time(s)") from None
                 why = f"{where} timed out"
             except requests.RequestException as exc:
                 if attempt >= self.max_retries:
-                    raise self._fail(f"cannot reach {where} after {attempt + 1} attempt(s): "
+                    raise self.fail(f"cannot reach {where} after {attempt + 1} attempt(s): "
                                      f"{type(exc).__name__}") from None
                 why = f"cannot reach {where} ({type(exc).__name__})"
             else:
                 if resp.status_code not in retry_statuses:
                     return resp
                 if attempt >= self.max_retries:
-                    raise self._fail(f"{where} answered HTTP {resp.status_code} {attempt + 1} time(s); "
+                    raise self.fail(f"{where} answered HTTP {resp.status_code} {attempt + 1} time(s); "
                                      "giving up (try again later)")
                 why = f"{where} answered HTTP {resp.status_code}"
                 if resp.status_code == 429:
                     asked = retry_after_seconds(resp.headers.get("Retry-After"))
                     if asked is not None:
                         if asked > self.max_wait:
-                            raise self._fail(f"rate limited by {where}: asked to wait {asked:.0f} s "
+                            raise self.fail(f"rate limited by {where}: asked to wait {asked:.0f} s "
                                              f"(more than {self.max_wait:g} s); try again later")
                         resp.close()
                         self._sleep(asked, deadline, why)
@@ -236,7 +237,7 @@ class HttpClient:
                     break
                 chunks.append(chunk)
                 if deadline.expired():
-                    raise self._fail(f"{where} was still sending its answer at the {deadline.seconds:g} s deadline")
+                    raise self.fail(f"{where} was still sending its answer at the {deadline.seconds:g} s deadline")
         except ReadTimeoutError:
             raise requests.Timeout() from None
         except ProtocolError as exc:
@@ -258,6 +259,6 @@ class HttpClient:
             return json.loads(resp.content.decode(resp.encoding or "utf-8"))
         except (ValueError, UnicodeDecodeError) as exc:
             size = len(resp.content)
-            raise self._fail(f"{what}: the answer from {_where(resp.url)} is not valid JSON "
+            raise self.fail(f"{what}: the answer from {_where(resp.url)} is not valid JSON "
                              f"({size} bytes; cut short or not JSON: {type(exc).__name__} at "
                              f"position {getattr(exc, 'pos', '?')})") from None

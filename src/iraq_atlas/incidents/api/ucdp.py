@@ -138,16 +138,16 @@ class UcdpClient:
         resp = self.http.request("GET", url, params=params, deadline=deadline,
                                  headers={TOKEN_HEADER: self._token, "Accept": "application/json"})
         if resp.status_code in (401, 403):
-            raise self.http._fail(f"page {page}: the access token was refused (HTTP {resp.status_code}); "
+            raise self.http.fail(f"page {page}: the access token was refused (HTTP {resp.status_code}); "
                                   "check IRAQ_ATLAS_UCDP_TOKEN or ask the UCDP API maintainer for a token")
         if resp.status_code == 404:
-            raise self.http._fail(f"page {page}: {urlsplit(url).path} not found (HTTP 404): is that dataset "
+            raise self.http.fail(f"page {page}: {urlsplit(url).path} not found (HTTP 404): is that dataset "
                                   "version released? pass another version")
         if resp.status_code != 200:
-            raise self.http._fail(f"page {page}: {urlsplit(url).path} answered HTTP {resp.status_code}")
+            raise self.http.fail(f"page {page}: {urlsplit(url).path} answered HTTP {resp.status_code}")
         body = self.http.json(resp, f"page {page}")
         if not isinstance(body, dict) or not isinstance(body.get("Result"), list):
-            raise self.http._fail(f"page {page}: the answer has no 'Result' list")
+            raise self.http.fail(f"page {page}: the answer has no 'Result' list")
         return body
 
     def events(self, start: str | date, end: str | date, *, candidate: bool = False, version: str | None = None,
@@ -207,7 +207,9 @@ class UcdpClient:
             next_url = f"{self.base_url}{parts.path}" + (f"?{parts.query}" if parts.query else "")
             page_params = None
         else:
-            raise self.http._fail(f"more than {self.max_pages} pages; ask for a shorter window")
+            raise self.http.fail(f"more than {self.max_pages} pages; ask for a shorter window")
+        if isinstance(total, int) and len(rows) != total:
+            log.warning("UCDP: the answer announced %d event(s) but its pages held %d", total, len(rows))
         frame = ged_frame(rows)
         if len(frame):
             own = pd.to_numeric(frame["country_id"], errors="coerce") == country_id
@@ -216,7 +218,7 @@ class UcdpClient:
                          country_id, ", ".join(sorted(set(frame.loc[~own, "country"]))[:5]))
             frame = frame[own].reset_index(drop=True)
         if not len(frame) and not allow_empty:
-            raise self.http._fail(
+            raise self.http.fail(
                 f"no events located in country {country_id} from {first} to {last} in "
                 f"{'GED Candidate' if candidate else 'GED'} {version} although the token was accepted; "
                 "check the version and dates, or allow an empty result (--allow-empty)")
