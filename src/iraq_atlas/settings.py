@@ -15,6 +15,12 @@ variable                   meaning
 ``IRAQ_ATLAS_TRACE_READS`` set by the report runner: a file to which every
                            input file read is appended
 ========================== ==================================================
+
+Credentials and service addresses (never part of a cache key, a manifest or a
+report; see :mod:`iraq_atlas.incidents.api.credentials`):
+``IRAQ_ATLAS_ACLED_EMAIL``, ``IRAQ_ATLAS_ACLED_PASSWORD``, ``IRAQ_ATLAS_UCDP_TOKEN``,
+``IRAQ_ATLAS_CREDENTIALS`` (a private credentials file), ``IRAQ_ATLAS_ACLED_URL`` and
+``IRAQ_ATLAS_UCDP_URL`` (base URLs, for a mirror or a test server).
 """
 
 from __future__ import annotations
@@ -31,35 +37,54 @@ ENV_TRACE = "IRAQ_ATLAS_TRACE_READS"
 #: Variables whose value changes what a notebook computes (part of the runner's cache key).
 ENV_VARS = (ENV_BOUNDARIES, ENV_OFFLINE, ENV_CACHE, ENV_GEODATA)
 
+ENV_ACLED_EMAIL = "IRAQ_ATLAS_ACLED_EMAIL"
+ENV_ACLED_PASSWORD = "IRAQ_ATLAS_ACLED_PASSWORD"
+ENV_UCDP_TOKEN = "IRAQ_ATLAS_UCDP_TOKEN"
+ENV_CREDENTIALS = "IRAQ_ATLAS_CREDENTIALS"
+ENV_ACLED_URL = "IRAQ_ATLAS_ACLED_URL"
+ENV_UCDP_URL = "IRAQ_ATLAS_UCDP_URL"
+#: Credentials and service addresses: read, never recorded.
+SERVICE_VARS = (ENV_ACLED_EMAIL, ENV_ACLED_PASSWORD, ENV_UCDP_TOKEN, ENV_CREDENTIALS, ENV_ACLED_URL, ENV_UCDP_URL)
 
-def _get(name: str) -> str | None:
+
+def get(name: str) -> str | None:
+    """The value of one of the variables above, or None when unset or empty.
+
+    Examples
+    --------
+    >>> get("IRAQ_ATLAS_SURELY_UNSET") is None
+    True
+    """
     return os.environ.get(name) or None
+
+
+
 
 
 def boundaries_path() -> Path | None:
     """The boundary file or folder named by ``$IRAQ_ATLAS_BOUNDARIES``, if set."""
-    value = _get(ENV_BOUNDARIES)
+    value = get(ENV_BOUNDARIES)
     return Path(value) if value else None
 
 
 def offline() -> bool:
     """True when ``$IRAQ_ATLAS_OFFLINE`` is set: nothing may use the network."""
-    return _get(ENV_OFFLINE) is not None
+    return get(ENV_OFFLINE) is not None
 
 
 def cache_dir() -> Path:
     """Folder for downloads and the online geocoder's answers."""
-    value = _get(ENV_CACHE)
+    value = get(ENV_CACHE)
     return Path(value) if value else Path.home() / ".cache" / "iraq-atlas"
 
 
 def geodata_override() -> Path | None:
     """The folder named by ``$IRAQ_ATLAS_GEODATA``, replacing the shipped curated inputs."""
-    value = _get(ENV_GEODATA)
+    value = get(ENV_GEODATA)
     return Path(value) if value else None
 
 
 def trace_file() -> Path | None:
     """Where input reads are recorded (set by the report runner), if anywhere."""
-    value = _get(ENV_TRACE)
+    value = get(ENV_TRACE)
     return Path(value) if value else None

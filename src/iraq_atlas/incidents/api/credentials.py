@@ -36,16 +36,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from iraq_atlas.errors import ParameterError
-
-ENV_ACLED_EMAIL = "IRAQ_ATLAS_ACLED_EMAIL"
-ENV_ACLED_PASSWORD = "IRAQ_ATLAS_ACLED_PASSWORD"
-ENV_UCDP_TOKEN = "IRAQ_ATLAS_UCDP_TOKEN"
-ENV_CREDENTIALS = "IRAQ_ATLAS_CREDENTIALS"
-ENV_ACLED_URL = "IRAQ_ATLAS_ACLED_URL"
-ENV_UCDP_URL = "IRAQ_ATLAS_UCDP_URL"
+from iraq_atlas.settings import (  # noqa: F401  (the names are part of this module's API)
+    ENV_ACLED_EMAIL,
+    ENV_ACLED_PASSWORD,
+    ENV_ACLED_URL,
+    ENV_CREDENTIALS,
+    ENV_UCDP_TOKEN,
+    ENV_UCDP_URL,
+)
+from iraq_atlas.settings import get as _env
+from iraq_atlas.settings import SERVICE_VARS
 
 #: Every variable this package reads.
-ENV_VARS = (ENV_ACLED_EMAIL, ENV_ACLED_PASSWORD, ENV_UCDP_TOKEN, ENV_CREDENTIALS, ENV_ACLED_URL, ENV_UCDP_URL)
+ENV_VARS = SERVICE_VARS
 
 
 @dataclass(frozen=True)
@@ -60,10 +63,6 @@ class AcledCredentials:
 
     email: str
     password: str = field(repr=False)
-
-
-def _env(name: str) -> str | None:
-    return os.environ.get(name) or None
 
 
 def config_path() -> Path:
