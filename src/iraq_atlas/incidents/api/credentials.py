@@ -43,9 +43,9 @@ from iraq_atlas.settings import (  # noqa: F401  (the names are part of this mod
     ENV_CREDENTIALS,
     ENV_UCDP_TOKEN,
     ENV_UCDP_URL,
+    SERVICE_VARS,
 )
 from iraq_atlas.settings import get as _env
-from iraq_atlas.settings import SERVICE_VARS
 
 #: Every variable this package reads.
 ENV_VARS = SERVICE_VARS
