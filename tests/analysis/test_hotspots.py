@@ -378,3 +378,12 @@ def test_cli_bad_arguments_raise_parameter_error(capsys):
                  ["effects", "--milestone", "no_such_milestone"], ["effects", "--milestone", "ed_2021", "--by", "x"]):
         with pytest.raises(ParameterError):
             _run_cli(argv, capsys)
+
+
+def test_min_neighbourhood_events_stops_single_incident_hot_spots():
+    # one incident in one step on the line A-B-C-D: A and B see it (neighbourhood sum 1)
+    cube, pairs = path_cube([[0, 0, 0, 0], [1, 0, 0, 0]])
+    loose = hs.local_gstar(cube, pairs, fdr=False, alpha=0.5)
+    strict = hs.local_gstar(cube, pairs, fdr=False, alpha=0.5, min_neighbourhood_events=2)
+    assert loose["hot"].any() and not strict["hot"].any()
+    assert loose["neighbourhood_events"].tolist() == [0, 1, 0, 1, 0, 0, 0, 0]

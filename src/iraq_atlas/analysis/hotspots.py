@@ -557,7 +557,7 @@ def _z_from_lag(x: np.ndarray, w: sparse.spmatrix, lag: np.ndarray, k: int) -> n
 
 def local_gstar(cube: pd.DataFrame, pairs: pd.DataFrame, *, time_window: int = 0, p_values: str = "analytical",
                 permutations: int = 999, fdr: bool = True, alpha: float = 0.05,
-                seed: int | None = 12345) -> pd.DataFrame:
+                min_neighbourhood_events: int = 1, seed: int | None = 12345) -> pd.DataFrame:
     """Gi* z-score, p-value and hot/cold flag of every cell-step of the cube.
 
     Parameters
@@ -575,11 +575,17 @@ def local_gstar(cube: pd.DataFrame, pairs: pd.DataFrame, *, time_window: int = 0
         ``p_adjusted`` equals ``p``.
     alpha : float
         Significance level applied to ``p_adjusted``.
+    min_neighbourhood_events : int
+        A cell-step is a hot spot only when its neighbourhood holds at least
+        this many incidents (1, the default, changes nothing: a hot spot always
+        has at least one). With few incidents, 2 or 3 keeps a single incident
+        from making its whole neighbourhood a hot spot.
 
     Returns
     -------
     DataFrame
-        The cube's columns plus ``gi_z``, ``p``, ``p_adjusted``, ``hot``, ``cold``.
+        The cube's columns plus ``neighbourhood_events``, ``gi_z``, ``p``,
+        ``p_adjusted``, ``hot``, ``cold``.
 
     Example
     -------
@@ -607,15 +613,18 @@ def local_gstar(cube: pd.DataFrame, pairs: pd.DataFrame, *, time_window: int = 0
     p = np.where(z == 0, 1.0, p)
     p_adj = stats.false_discovery_control(p, axis=0, method="bh") if fdr and p.size else p
     out = cube.copy()
+    out["neighbourhood_events"] = _window_sum(np.asarray(w @ x), int(time_window)).ravel().astype(int)
     out["gi_z"] = z.ravel()
     out["p"] = p.ravel()
     out["p_adjusted"] = np.asarray(p_adj).ravel()
     sig = out["p_adjusted"].to_numpy() < float(alpha)
-    out["hot"] = sig & (out["gi_z"].to_numpy() > 0)
+    out["hot"] = sig & (out["gi_z"].to_numpy() > 0) \
+        & (out["neighbourhood_events"].to_numpy() >= int(min_neighbourhood_events))
     out["cold"] = sig & (out["gi_z"].to_numpy() < 0)
     method = pairs.attrs.get("neighbourhood", "given neighbour pairs")
     out.attrs.update(cube.attrs)
     out.attrs.update({"time_window": int(time_window), "p_values": p_values, "fdr": bool(fdr),
+                      "min_neighbourhood_events": int(min_neighbourhood_events),
                       "alpha": float(alpha), "permutations": int(permutations) if p_values != "analytical" else 0,
                       "neighbourhood": method + (", current step only" if int(time_window) == 0 else
                                                  f", over the current and {int(time_window)} previous step(s)")})
@@ -777,7 +786,7 @@ def emerging_hotspots(incidents: pd.DataFrame, cell: str = "h3:5", step: str = "
                       neighbourhood: str = "contiguity", order: int = 1, distance_km: float | None = None,
                       time_window: int = 0, p_values: str = "analytical", permutations: int = 999,
                       fdr: bool = True, alpha: float = 0.05, trend_alpha: float = 0.05,
-                      seed: int | None = 12345) -> gpd.GeoDataFrame:
+                      min_neighbourhood_events: int = 1, seed: int | None = 12345) -> gpd.GeoDataFrame:
     """Cube, Gi*, trends and categories in one call: one row per cell.
 
     Parameters are those of :func:`space_time_cube`, :func:`neighbours` and
@@ -804,7 +813,7 @@ def emerging_hotspots(incidents: pd.DataFrame, cell: str = "h3:5", step: str = "
     grid = cube.attrs["grid"]
     pairs = neighbours(grid, neighbourhood, order=order, distance_km=distance_km)
     gi = local_gstar(cube, pairs, time_window=time_window, p_values=p_values, permutations=permutations,
-                     fdr=fdr, alpha=alpha, seed=seed)
+                     fdr=fdr, alpha=alpha, min_neighbourhood_events=min_neighbourhood_events, seed=seed)
     return summarise(gi, grid, trend_alpha=trend_alpha)
 
 

@@ -81,7 +81,8 @@ def cmd_hotspots(args) -> int:
     res = emerging_hotspots(incidents, args.cell, args.step, args.start, args.end,
                             neighbourhood=args.neighbourhood, order=order, distance_km=distance,
                             time_window=window, p_values="permutation" if perms > 0 else "analytical",
-                            permutations=max(perms, 1), alpha=alpha, fdr=not args.no_fdr)
+                            permutations=max(perms, 1), alpha=alpha, fdr=not args.no_fdr,
+                            min_neighbourhood_events=_positive_int(args.min_events, "--min-events"))
     print(f"neighbourhood: {res.attrs['neighbourhood']}; dropped: {res.attrs.get('dropped') or 'none'}",
           file=sys.stderr)
     _print_table(hotspot_table(res), args.format)
@@ -119,6 +120,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     h.add_argument("--time-window", default="0", help="previous steps in each neighbourhood (default 0)")
     h.add_argument("--permutations", default="0", help="permutation p-values with this many shuffles (0: analytical)")
     h.add_argument("--alpha", default="0.05", help="significance level after the FDR correction")
+    h.add_argument("--min-events", default="1",
+                   help="a hot spot needs at least this many incidents in its neighbourhood (default 1)")
     h.add_argument("--no-fdr", action="store_true", help="no Benjamini-Hochberg correction")
     h.set_defaults(func=cmd_hotspots)
 

@@ -78,7 +78,8 @@ def category_map(result: gpd.GeoDataFrame, boundaries: Boundaries | None = None,
 
 
 def top_cells(result: pd.DataFrame, n: int = 6) -> list[str]:
-    """Cells to chart: those with a pattern first (hot before cold), then the busiest.
+    """Cells to chart: cells with incidents, those with a pattern first (hot before cold), then the busiest;
+    cells with a pattern but no incident of their own only fill up the list.
 
     Example
     -------
@@ -88,8 +89,9 @@ def top_cells(result: pd.DataFrame, n: int = 6) -> list[str]:
     """
     rank = result["category"].map({c: i for i, c in enumerate(CATEGORIES)})
     busy = result.assign(_r=rank).sort_values(["_r", "events", "cell"], ascending=[True, False, True])
-    busy = busy[(busy["events"] > 0) | (busy["category"] != "no pattern detected")]
-    return list(busy["cell"].head(n))
+    own = busy[busy["events"] > 0]
+    rest = busy[(busy["events"] == 0) & (busy["category"] != "no pattern detected")]
+    return list(pd.concat([own, rest])["cell"].head(n))
 
 
 def trend_small_multiples(result: gpd.GeoDataFrame, cells: list[str] | None = None, *, n: int = 6,
