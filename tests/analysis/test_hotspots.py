@@ -173,10 +173,9 @@ def test_small_cube_categories_by_hand():
 # -- properties ------------------------------------------------------------------------------------
 def test_empty_cube_has_no_hot_spots():
     empty = synthetic_incidents(0)
-    res = hs.emerging_hotspots(empty, "adm2", "month", "2021-01-01", "2021-12-31")
-    assert len(res) == 101
+    res, gi = hs.hotspot_analysis(empty, "adm2", "month", "2021-01-01", "2021-12-31")
+    assert len(res) == 101 and len(gi) == 101 * 12
     assert set(res["category"]) == {"no pattern detected"}
-    gi = res.attrs["gstar"]
     assert (gi["gi_z"] == 0).all() and (gi["p"] == 1).all() and not gi["hot"].any()
 
 
@@ -256,7 +255,7 @@ def test_fdr_is_benjamini_hochberg_per_step():
 def test_permutation_p_values_agree_with_analytical_on_a_strong_cluster():
     inc = synthetic_incidents(800, seed=2, cluster=BAGHDAD, cluster_n=150, cluster_from=600)
     cube = hs.space_time_cube(inc, "adm2", "quarter")
-    pairs = hs.neighbours(cube.attrs["grid"])
+    pairs = hs.neighbours(hs.cube_grid(cube))
     ana = hs.local_gstar(cube, pairs)
     perm = hs.local_gstar(cube, pairs, p_values="permutation", permutations=199, seed=1)
     last = cube["step"].max()

@@ -288,14 +288,14 @@ def space_time_cube(incidents: pd.DataFrame, cell: str = "h3:5", step: str = "mo
     start, end : date-like, optional
         First and last day covered (default: first and last incident).
     grid : GeoDataFrame, optional
-        The cells (default :func:`cell_grid`); passed back in ``attrs["grid"]``.
+        The cells (default :func:`cell_grid`; :func:`cube_grid` gives it back).
 
     Returns
     -------
     DataFrame
         ``cell``, ``step`` (first day of the step), ``events``, ``fatalities``,
-        sorted by cell then step. ``attrs``: ``grid``, ``steps``, ``cell``,
-        ``step_kind``, ``dropped`` (reason → number of incidents left out).
+        sorted by cell then step. ``attrs``: ``cell``, ``step_kind``,
+        ``dropped`` (reason → number of incidents left out).
 
     Example
     -------
@@ -304,6 +304,12 @@ def space_time_cube(incidents: pd.DataFrame, cell: str = "h3:5", step: str = "mo
     >>> int(cube["events"].sum()) <= 92
     True
     """
+    return _build_cube(incidents, cell, step, start, end, grid)[0]
+
+
+def _build_cube(incidents: pd.DataFrame, cell: str, step: str, start, end,
+                grid: gpd.GeoDataFrame | None) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
+    """The cube and its grid (see :func:`space_time_cube`)."""
     from iraq_atlas.analysis.merge import possible_dates
 
     spec = parse_cell(cell)
@@ -356,9 +362,26 @@ def space_time_cube(incidents: pd.DataFrame, cell: str = "h3:5", step: str = "mo
                         "step": np.tile(periods.start_time, n_cells),
                         "events": events.astype(int), "fatalities": fsum.astype(int)})
     reasons = pd.Series(dropped[~keep]).value_counts()
-    out.attrs.update({"grid": grid, "steps": periods.start_time, "cell": spec.label, "step_kind": step,
+    out.attrs.update({"cell": spec.label, "step_kind": step,
                       "dropped": {str(k): int(v) for k, v in reasons.items()}})
-    return out
+    return out, grid
+
+
+def cube_grid(cube: pd.DataFrame) -> gpd.GeoDataFrame:
+    """The cells of a cube made by :func:`space_time_cube`, in the cube's order.
+
+    Example
+    -------
+    >>> from iraq_atlas.incidents import load_incidents
+    >>> len(cube_grid(space_time_cube(load_incidents().accepted, "adm1", "quarter")))
+    18
+    """
+    label = cube.attrs.get("cell")
+    if not label:
+        raise ParameterError("cube: no 'cell' in attrs (build it with space_time_cube)")
+    cells = pd.unique(cube["cell"])
+    grid = cell_grid(label, cells if parse_cell(label).kind == "h3" else ())
+    return grid.set_index("cell").loc[cells].reset_index()
 
 
 def cube_matrix(cube: pd.DataFrame, column: str = "events") -> tuple[np.ndarray, pd.Index, pd.DatetimeIndex]:
@@ -591,7 +614,7 @@ def local_gstar(cube: pd.DataFrame, pairs: pd.DataFrame, *, time_window: int = 0
     -------
     >>> from iraq_atlas.incidents import load_incidents
     >>> cube = space_time_cube(load_incidents().accepted, "adm1", "quarter")
-    >>> gi = local_gstar(cube, neighbours(cube.attrs["grid"]))
+    >>> gi = local_gstar(cube, neighbours(cube_grid(cube)))
     >>> {"gi_z", "p_adjusted", "hot", "cold"} <= set(gi.columns)
     True
     """
@@ -685,7 +708,7 @@ def cell_trends(gstar: pd.DataFrame) -> pd.DataFrame:
     -------
     >>> from iraq_atlas.incidents import load_incidents
     >>> cube = space_time_cube(load_incidents().accepted, "adm1", "quarter")
-    >>> tr = cell_trends(local_gstar(cube, neighbours(cube.attrs["grid"])))
+    >>> tr = cell_trends(local_gstar(cube, neighbours(cube_grid(cube))))
     >>> len(tr)
     18
     """
@@ -768,7 +791,7 @@ def classify(gstar: pd.DataFrame, trends: pd.DataFrame | None = None, trend_alph
     -------
     >>> from iraq_atlas.incidents import load_incidents
     >>> cube = space_time_cube(load_incidents().accepted, "adm1", "quarter")
-    >>> cats = classify(local_gstar(cube, neighbours(cube.attrs["grid"])))
+    >>> cats = classify(local_gstar(cube, neighbours(cube_grid(cube))))
     >>> set(cats["category"]) <= set(CATEGORIES)
     True
     """
@@ -782,12 +805,13 @@ def classify(gstar: pd.DataFrame, trends: pd.DataFrame | None = None, trend_alph
                          "cold_steps": cold.sum(axis=1).astype(int)})
 
 
-def emerging_hotspots(incidents: pd.DataFrame, cell: str = "h3:5", step: str = "month", start=None, end=None, *,
-                      neighbourhood: str = "contiguity", order: int = 1, distance_km: float | None = None,
-                      time_window: int = 0, p_values: str = "analytical", permutations: int = 999,
-                      fdr: bool = True, alpha: float = 0.05, trend_alpha: float = 0.05,
-                      min_neighbourhood_events: int = 1, seed: int | None = 12345) -> gpd.GeoDataFrame:
-    """Cube, Gi*, trends and categories in one call: one row per cell.
+def hotspot_analysis(incidents: pd.DataFrame, cell: str = "h3:5", step: str = "month", start=None, end=None, *,
+                     neighbourhood: str = "contiguity", order: int = 1, distance_km: float | None = None,
+                     time_window: int = 0, p_values: str = "analytical", permutations: int = 999,
+                     fdr: bool = True, alpha: float = 0.05, trend_alpha: float = 0.05,
+                     min_neighbourhood_events: int = 1,
+                     seed: int | None = 12345) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """Cube, Gi*, trends and categories in one call: (one row per cell, one row per cell-step).
 
     Parameters are those of :func:`space_time_cube`, :func:`neighbours` and
     :func:`local_gstar`; ``trend_alpha`` is the level of the Mann-Kendall tests.
@@ -795,12 +819,32 @@ def emerging_hotspots(incidents: pd.DataFrame, cell: str = "h3:5", step: str = "
     Returns
     -------
     GeoDataFrame
-        ``cell``, ``name``, ``governorate_iso``, ``category``, ``trend_z``,
-        ``trend_p``, ``sen_slope`` (events per step, Sen's slope of counts),
-        ``last_gi_z``, ``events`` (total), then ``hot_steps``, ``cold_steps``,
-        ``count_trend_z``, ``count_trend_p``, ``gi_sen_slope``, ``geometry``.
-        ``attrs``: ``gstar`` (the per cell-step table), ``neighbourhood``
-        (one sentence), ``dropped``, and the parameters used.
+        Per cell: ``cell``, ``name``, ``governorate_iso``, ``category``,
+        ``trend_z``, ``trend_p``, ``sen_slope`` (events per step, Sen's slope
+        of counts), ``last_gi_z``, ``events`` (total), then ``hot_steps``,
+        ``cold_steps``, ``count_trend_z``, ``count_trend_p``, ``gi_sen_slope``,
+        ``geometry``. ``attrs``: ``neighbourhood`` (one sentence),
+        ``dropped``, and the parameters used.
+    DataFrame
+        Per cell-step: the :func:`local_gstar` table.
+
+    Example
+    -------
+    >>> from iraq_atlas.incidents import load_incidents
+    >>> cells, steps = hotspot_analysis(load_incidents().accepted, "adm1", "quarter")
+    >>> list(cells.columns[:9]) == RESULT_COLUMNS, len(steps) % 18
+    (True, 0)
+    """
+    cube, grid = _build_cube(incidents, cell, step, start, end, None)
+    pairs = neighbours(grid, neighbourhood, order=order, distance_km=distance_km)
+    gi = local_gstar(cube, pairs, time_window=time_window, p_values=p_values, permutations=permutations,
+                     fdr=fdr, alpha=alpha, min_neighbourhood_events=min_neighbourhood_events, seed=seed)
+    return summarise(gi, grid, trend_alpha=trend_alpha), gi
+
+
+def emerging_hotspots(incidents: pd.DataFrame, cell: str = "h3:5", step: str = "month", start=None, end=None,
+                      **options) -> gpd.GeoDataFrame:
+    """One row per cell: the first table of :func:`hotspot_analysis` (same parameters).
 
     Example
     -------
@@ -809,12 +853,7 @@ def emerging_hotspots(incidents: pd.DataFrame, cell: str = "h3:5", step: str = "
     >>> list(res.columns[:9]) == RESULT_COLUMNS
     True
     """
-    cube = space_time_cube(incidents, cell, step, start, end)
-    grid = cube.attrs["grid"]
-    pairs = neighbours(grid, neighbourhood, order=order, distance_km=distance_km)
-    gi = local_gstar(cube, pairs, time_window=time_window, p_values=p_values, permutations=permutations,
-                     fdr=fdr, alpha=alpha, min_neighbourhood_events=min_neighbourhood_events, seed=seed)
-    return summarise(gi, grid, trend_alpha=trend_alpha)
+    return hotspot_analysis(incidents, cell, step, start, end, **options)[0]
 
 
 def summarise(gstar: pd.DataFrame, grid: gpd.GeoDataFrame, trend_alpha: float = 0.05) -> gpd.GeoDataFrame:
@@ -824,7 +863,8 @@ def summarise(gstar: pd.DataFrame, grid: gpd.GeoDataFrame, trend_alpha: float = 
     -------
     >>> from iraq_atlas.incidents import load_incidents
     >>> cube = space_time_cube(load_incidents().accepted, "adm1", "quarter")
-    >>> res = summarise(local_gstar(cube, neighbours(cube.attrs["grid"])), cube.attrs["grid"])
+    >>> grid = cube_grid(cube)
+    >>> res = summarise(local_gstar(cube, neighbours(grid)), grid)
     >>> len(res)
     18
     """
@@ -838,8 +878,8 @@ def summarise(gstar: pd.DataFrame, grid: gpd.GeoDataFrame, trend_alpha: float = 
         .merge(base, on="cell")
     cols = RESULT_COLUMNS + ["hot_steps", "cold_steps", "count_trend_z", "count_trend_p", "gi_sen_slope", "geometry"]
     out = gpd.GeoDataFrame(df[cols], geometry="geometry", crs=CRS)
-    out.attrs.update({k: v for k, v in gstar.attrs.items() if k != "grid"})
-    out.attrs.update({"gstar": gstar, "trend_alpha": float(trend_alpha)})
+    out.attrs.update(gstar.attrs)
+    out.attrs["trend_alpha"] = float(trend_alpha)
     return out
 
 
@@ -861,6 +901,6 @@ def hotspot_table(result: pd.DataFrame) -> pd.DataFrame:
 
 
 __all__ = ["parse_cell", "parse_step", "cell_grid", "assign_cells", "space_time_cube", "cube_matrix",
-           "neighbours", "describe_neighbourhood", "gstar_z", "local_gstar", "mann_kendall", "cell_trends",
+           "neighbours", "describe_neighbourhood", "cube_grid", "hotspot_analysis", "gstar_z", "local_gstar", "mann_kendall", "cell_trends",
            "classify_series", "classify", "emerging_hotspots", "summarise", "hotspot_table", "iraq_outline",
            "CATEGORIES", "RESULT_COLUMNS", "CellKind"]

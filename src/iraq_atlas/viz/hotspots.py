@@ -94,19 +94,22 @@ def top_cells(result: pd.DataFrame, n: int = 6) -> list[str]:
     return list(pd.concat([own, rest])["cell"].head(n))
 
 
-def trend_small_multiples(result: gpd.GeoDataFrame, cells: list[str] | None = None, *, n: int = 6,
-                          ncols: int = 3):
+def trend_small_multiples(result: gpd.GeoDataFrame, gstar: pd.DataFrame, cells: list[str] | None = None, *,
+                          n: int = 6, ncols: int = 3):
     """Counts (bars) and Gi* z-scores (line, right axis) per step for a few cells; a note when there is none.
+
+    ``result`` and ``gstar`` are the two tables of
+    :func:`iraq_atlas.analysis.hotspots.hotspot_analysis`.
 
     Example
     -------
-    >>> from iraq_atlas.analysis.hotspots import emerging_hotspots
+    >>> from iraq_atlas.analysis.hotspots import hotspot_analysis
     >>> from iraq_atlas.incidents import load_incidents
-    >>> fig = trend_small_multiples(emerging_hotspots(load_incidents().accepted, "adm1", "quarter"))
+    >>> fig = trend_small_multiples(*hotspot_analysis(load_incidents().accepted, "adm1", "quarter"))
     >>> len(fig.axes) >= 1
     True
     """
-    gi = result.attrs["gstar"]
+    gi = gstar
     cells = top_cells(result, n) if cells is None else list(cells)
     if not cells:
         fig, ax = plt.subplots(figsize=(6, 2))
