@@ -146,7 +146,10 @@ def _admin_cells(level: str) -> gpd.GeoDataFrame:
 def _h3_polygons(cells: Iterable[str]) -> list:
     import h3
 
-    return [shapely.Polygon([(lon, lat) for lat, lon in h3.cell_to_boundary(c)]) for c in cells]
+    rings = [np.asarray(h3.cell_to_boundary(c))[:, ::-1] for c in cells]
+    if rings and all(len(r) == len(rings[0]) for r in rings):
+        return list(shapely.polygons(np.stack(rings)))
+    return [shapely.Polygon(r) for r in rings]
 
 
 def _label_points(points: np.ndarray) -> pd.DataFrame:
@@ -189,7 +192,8 @@ def cell_grid(cell: str, extra_cells: Iterable[str] = ()) -> gpd.GeoDataFrame:
         ids.update(h3.geo_to_cells(poly, spec.resolution))
     ids.update(extra_cells)
     ids_sorted = sorted(ids)
-    centres = np.array([shapely.Point(lon, lat) for lat, lon in (h3.cell_to_latlng(c) for c in ids_sorted)])
+    latlng = np.array([h3.cell_to_latlng(c) for c in ids_sorted]).reshape(-1, 2)
+    centres = shapely.points(latlng[:, 1], latlng[:, 0])
     labels = _label_points(centres) if len(ids_sorted) else pd.DataFrame({"name": [], "governorate_iso": []})
     return gpd.GeoDataFrame({"cell": ids_sorted, "name": labels["name"].to_numpy(),
                              "governorate_iso": labels["governorate_iso"].to_numpy()},
@@ -233,16 +237,20 @@ def assign_cells(incidents: pd.DataFrame, cell: str, grid: gpd.GeoDataFrame | No
         dropped[coarse & ok] = "governorate only"
     live = np.flatnonzero(ok & (dropped == ""))
     outline = iraq_outline()
+    shapely.prepare(outline)
     xy = shapely.get_coordinates(pts[live]) if len(live) else np.zeros((0, 2))
-    inside = shapely.contains_xy(outline, xy[:, 0], xy[:, 1]) | shapely.intersects(outline, pts[live]) \
-        if len(live) else np.zeros(0, bool)
+    inside = shapely.contains_xy(outline, xy[:, 0], xy[:, 1]) if len(live) else np.zeros(0, bool)
+    if (~inside).any():  # points on the outline itself count as inside
+        inside[~inside] = shapely.intersects(outline, pts[live][~inside])
     dropped[live[~inside]] = "outside Iraq"
     live = live[inside]
     if spec.kind == "h3":
         import h3
 
         res = spec.resolution
-        out_cell[live] = [h3.latlng_to_cell(y, x, res) for x, y in shapely.get_coordinates(pts[live])]
+        xy_live = shapely.get_coordinates(pts[live])
+        to_cell = h3.latlng_to_cell
+        out_cell[live] = [to_cell(y, x, res) for x, y in zip(xy_live[:, 0].tolist(), xy_live[:, 1].tolist())]
     else:
         units = grid if grid is not None else _admin_cells(spec.kind)
         tree = shapely.STRtree(units.geometry.values)
@@ -655,12 +663,12 @@ def local_gstar(cube: pd.DataFrame, pairs: pd.DataFrame, *, time_window: int = 0
 
 
 # -- trends -------------------------------------------------------------------------------------
-def mann_kendall(x: np.ndarray) -> pd.DataFrame:
+def mann_kendall(x: np.ndarray, slope: bool = True) -> pd.DataFrame:
     """Mann-Kendall trend test and Sen's slope of each row of a 2-D array (vectorised over rows).
 
     Columns: ``s`` (the statistic), ``var_s`` (with the tie correction),
     ``z`` (continuity-corrected), ``p`` (two-sided), ``sen_slope`` (median of
-    all pairwise slopes, per step), ``tau``. Rows with fewer than 3 values
+    all pairwise slopes, per step; 0 when ``slope`` is False), ``tau``. Rows with fewer than 3 values
     have z = 0, p = 1.
 
     Example
@@ -671,14 +679,26 @@ def mann_kendall(x: np.ndarray) -> pd.DataFrame:
     """
     x = np.atleast_2d(np.asarray(x, dtype=float))
     m, t = x.shape
-    i, j = np.triu_indices(t, 1)
+    n_pairs = t * (t - 1) // 2
     s = np.zeros(m)
-    chunk = max(1, int(2e7 // max(len(i), 1)))
     sen = np.zeros(m)
+    chunk = max(1, int(1.5e7 // max(n_pairs, 1)))
     for lo in range(0, m, chunk):
-        d = x[lo:lo + chunk, j] - x[lo:lo + chunk, i]
-        s[lo:lo + chunk] = np.sign(d).sum(axis=1)
-        sen[lo:lo + chunk] = np.median(d / (j - i), axis=1) if len(i) else 0.0
+        xc = x[lo:lo + chunk]
+        sc = np.zeros(len(xc))
+        slopes = np.empty((len(xc), n_pairs)) if slope and n_pairs else None
+        off = 0
+        for k in range(1, t):  # all pairs k steps apart at once: no fancy indexing
+            d = xc[:, k:] - xc[:, :-k]
+            sc += np.count_nonzero(d > 0, axis=1) - np.count_nonzero(d < 0, axis=1)
+            if slopes is not None:
+                slopes[:, off:off + t - k] = d / k
+                off += t - k
+        s[lo:lo + chunk] = sc
+        if slopes is not None:
+            k1, k2 = (n_pairs - 1) // 2, n_pairs // 2
+            slopes.partition([k1, k2] if k1 != k2 else k1, axis=1)  # in place: no copy
+            sen[lo:lo + chunk] = (slopes[:, k1] + slopes[:, k2]) / 2
     # tie correction: sum over groups of equal values of g(g-1)(2g+5)
     srt = np.sort(x, axis=1)
     ties = np.zeros(m)
