@@ -150,3 +150,13 @@ def test_bad_parameters():
         ef.milestone_effects(inc, _milestones(), "m1", 14, by="country")
     with pytest.raises(ParameterError):
         ef.milestone_effects(inc, _milestones(), "m1", 14, alpha=1.5)
+
+
+def test_hexagon_groups_are_the_hexagons_with_incidents():
+    import h3
+
+    inc = _incidents(["2021-05-25", "2021-06-03"]).pipe(
+        lambda g: g.assign(geometry=gpd.points_from_xy([44.36, 47.78], [33.31, 30.51])))
+    eff = ef.milestone_effects(inc, _milestones(), "m1", 14, by="h3:6", placebo=0)
+    assert set(eff["group"]) == {h3.latlng_to_cell(33.31, 44.36, 6), h3.latlng_to_cell(30.51, 47.78, 6)}
+    assert eff.set_index("group")["governorate_iso"].to_dict()[h3.latlng_to_cell(30.51, 47.78, 6)] == "IQ-BA"

@@ -555,7 +555,8 @@ def gstar_z(x: np.ndarray, w: sparse.spmatrix, time_window: int = 0) -> np.ndarr
 
 def _perm_p(x: np.ndarray, w: sparse.csr_matrix, z: np.ndarray, permutations: int, time_window: int,
             seed: int | None) -> np.ndarray:
-    """Two-sided pseudo p-values: each cell keeps its own count, the other counts are shuffled."""
+    """Two-sided pseudo p-values: each step's counts are shuffled among the cells, then every cell's own
+    count is put back in its place (only the neighbours' counts are random)."""
     rng = np.random.default_rng(seed)
     n, t = x.shape
     extreme = np.zeros_like(z)
