@@ -137,10 +137,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _register_optional(sub) -> None:
     """Commands contributed by the domain modules (elections, incidents, merge, maps, geoparse)."""
-    from iraq_atlas.cli import commands, fetch_commands
+    from iraq_atlas.cli import analysis_commands, commands, fetch_commands
 
     commands.register(sub, _print_table)
     fetch_commands.add_parsers(sub)
+    analysis_commands.add_parsers(sub)
 
 
 def main(argv: list[str] | None = None) -> int:
