@@ -1,0 +1,43 @@
+"""Event phrases ("drone attack", "clashes", "funeral march", "تفجير") typed as incidents.
+
+The phrases and the type each gives are in ``rules/events.yaml``.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from iraq_atlas.geoparse import _rules
+from iraq_atlas.geoparse.places import non_overlapping
+
+__all__ = ["event_mentions", "event_rules"]
+
+
+@lru_cache(maxsize=1)
+def event_rules() -> list[tuple[str, str, str, re.Pattern]]:
+    """(name, event_type, sub_event_type, compiled pattern) for each rule of ``rules/events.yaml``.
+
+    Examples
+    --------
+    >>> event_rules()[0][:3]
+    ('drone', 'Explosions/Remote violence', 'Air/drone strike')
+    """
+    return [(r["name"], r["event_type"], r["sub_event_type"], re.compile("|".join(r["patterns"]), re.IGNORECASE))
+            for r in _rules.load("events")]
+
+
+def event_mentions(text: str) -> list[dict]:
+    """Event phrases of a clean text (overlapping matches: the longest wins).
+
+    Examples
+    --------
+    >>> [m["sub_event_type"] for m in event_mentions("A drone attack hit the base.")]
+    ['Air/drone strike']
+    """
+    out = []
+    for i, (name, etype, sub, pattern) in enumerate(event_rules()):
+        for m in pattern.finditer(text):
+            out.append(dict(kind="event", start=m.start(), end=m.end(), event_type=etype, sub_event_type=sub,
+                            confidence=0.7 - 0.001 * i, rule=f"event:{name}"))
+    return non_overlapping(out)

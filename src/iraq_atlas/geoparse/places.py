@@ -1,0 +1,538 @@
+"""Place mentions: gazetteer names, context phrases, candidates, traps and foreign places.
+
+Every function here works on CLEAN text (see :mod:`iraq_atlas.geoparse.clean`)
+and returns plain dicts with ``kind``, ``start``, ``end``, ``place_id``,
+``confidence`` and ``rule``. Kinds:
+
+- ``place``     resolved to a gazetteer id (so to a point in Iraq);
+- ``candidate`` looks like a place but is unknown to the gazetteer, or fits two places;
+- ``foreign``   a place outside Iraq (never given an Iraqi id);
+- ``trap``      internal marker for names that contain a place but are not one
+                (armed groups, parties, bodies, the embassy as the speaker of a
+                statement); dropped before output, they only block other matches.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right, insort
+from dataclasses import dataclass
+from functools import lru_cache
+
+import pandas as pd
+
+from iraq_atlas.geoparse import _rules
+from iraq_atlas.places.gazetteer import expand_aliases, gazetteer
+from iraq_atlas.places.names import is_arabic, normalise
+
+__all__ = ["place_mentions", "place_table", "non_overlapping"]
+
+_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+_BREAK = re.compile(r"[,;:()\[\]\"!?\n]|[.](?=\s)|\s[-–—]\s")
+# clitics written onto an Arabic word: wa- "and", bi- "in/by", li- "to/for", fa-, and with the article
+_ARABIC_PREFIXES = ("وبال", "وب", "ول", "وال", "بال", "لل", "فال", "و", "ب", "ل", "ف")
+
+
+# --------------------------------------------------------------------------- spans
+class Spans:
+    """A set of NON-overlapping [start, end) intervals with O(log n) overlap tests."""
+
+    def __init__(self) -> None:
+        self.starts: list[int] = []
+        self.ends: dict[int, int] = {}
+
+    def overlaps(self, s: int, e: int) -> bool:
+        """True when [s, e) overlaps a stored interval."""
+        i = bisect_right(self.starts, s)
+        if i > 0 and self.ends[self.starts[i - 1]] > s:
+            return True
+        return i < len(self.starts) and self.starts[i] < e
+
+    def add(self, s: int, e: int) -> None:
+        """Store [s, e) (the caller checked it does not overlap)."""
+        insort(self.starts, s)
+        self.ends[s] = e
+
+
+def non_overlapping(cands: list[dict]) -> list[dict]:
+    """Keep the longest (then most confident) of overlapping mentions, in text order.
+
+    Examples
+    --------
+    >>> [m["start"] for m in non_overlapping([dict(start=0, end=4, confidence=1),
+    ...                                        dict(start=2, end=9, confidence=1)])]
+    [2]
+    """
+    keep: list[dict] = []
+    spans = Spans()
+    for c in sorted(cands, key=lambda c: (-(c["end"] - c["start"]), -c["confidence"], c["start"])):
+        if c["end"] > c["start"] and not spans.overlaps(c["start"], c["end"]):
+            spans.add(c["start"], c["end"])
+            keep.append(c)
+    return sorted(keep, key=lambda c: c["start"])
+
+
+# --------------------------------------------------------------------------- tokens and index
+@dataclass(frozen=True)
+class _Token:
+    key: str
+    start: int
+    end: int
+    raw: str
+    joined: bool  # True when nothing but spaces/hyphens/apostrophes separate it from the previous token
+
+
+def _tokens(text: str) -> list[_Token]:
+    out: list[_Token] = []
+    prev_end = 0
+    for m in _TOKEN.finditer(text):
+        raw = m.group()
+        gap = text[prev_end:m.start()]
+        if raw in ("s", "S") and gap in ("'", "’"):  # possessive: Baghdad's
+            prev_end = m.end()
+            continue
+        joined = bool(out) and len(gap) <= 3 and not _BREAK.search(gap)
+        if out and len(out[-1].raw) == 1 and (gap.strip() == "." or gap.endswith(". ")):
+            joined = True  # U.S. Embassy
+        out.append(_Token(normalise(raw), m.start(), m.end(), raw, joined))
+        prev_end = m.end()
+    return out
+
+
+def _phrase_key(spelling: str) -> tuple[str, ...]:
+    return tuple(t.key for t in _tokens(spelling) if t.key)
+
+
+@dataclass
+class _PlaceIndex:
+    phrases: dict[tuple[str, ...], dict[str, tuple[str, str]]]  # key → {place_id: (how, spelling)}
+    max_len: int
+    places: pd.DataFrame
+    info: dict[str, dict]
+
+
+@lru_cache(maxsize=1)
+def _place_index() -> _PlaceIndex:
+    places = pd.DataFrame(gazetteer().drop(columns="geometry"))
+    spell = expand_aliases(places)
+    ambiguous = {normalise(w) for w in _rules.load("names")["ambiguous_aliases"]}
+    phrases: dict[tuple[str, ...], dict[str, tuple[str, str]]] = {}
+    rank = {"name": 0, "name_ar": 0, "alias": 1}
+    for pid, spelling, how in zip(spell.place_id, spell.spelling, spell.how):
+        key = _phrase_key(spelling)
+        if not key or (how == "alias" and " ".join(key) in ambiguous):
+            continue
+        slot = phrases.setdefault(key, {})
+        if pid not in slot or rank[how] < rank[slot[pid][0]]:
+            slot[pid] = (how, spelling)
+    by_id = places.set_index("place_id")
+    info = by_id[["name", "kind", "lat", "lon", "governorate_iso", "parent_id"]].to_dict("index")
+    return _PlaceIndex(phrases, max(len(k) for k in phrases), by_id, info)
+
+
+def place_table() -> pd.DataFrame:
+    """The gazetteer as the geoparser uses it, indexed by ``place_id`` (no geometry).
+
+    Examples
+    --------
+    >>> place_table().loc["capital_baghdad", "governorate_iso"]
+    'IQ-BG'
+    """
+    return _place_index().places
+
+
+def _prefer(pids: list[str], info: dict[str, dict]) -> list[str]:
+    """A city and the governorate named after it: the city wins (news usage)."""
+    if len(pids) < 2:
+        return pids
+    non_gov = [p for p in pids if info[p]["kind"] != "governorate"]
+    govs = [p for p in pids if info[p]["kind"] == "governorate"]
+    if len(non_gov) == 1 and all(info[g]["governorate_iso"] == info[non_gov[0]]["governorate_iso"] for g in govs):
+        return non_gov
+    return pids
+
+
+def _arabic_variants(key: str, raw: str) -> list[str]:
+    """The key of an Arabic word with each attached clitic taken off (ب / في / ل / و / ف …)."""
+    out = [key]
+    for p in _ARABIC_PREFIXES:
+        if raw.startswith(p) and len(raw) - len(p) >= 3:
+            k = normalise(raw[len(p):])
+            if k and k not in out:
+                out.append(k)
+    return out
+
+
+def _lookup(name: str, kinds: set[str] | None = None) -> list[str]:
+    """Gazetteer ids whose name/alias has exactly the key of ``name`` (optionally of given kinds)."""
+    idx = _place_index()
+    toks = [t for t in _tokens(name) if t.key]
+    if not toks:
+        return []
+    firsts = _arabic_variants(toks[0].key, toks[0].raw) if is_arabic(toks[0].raw) else [toks[0].key]
+    for first in firsts:
+        slot = idx.phrases.get((first, *[t.key for t in toks[1:]]))
+        if slot:
+            pids = sorted(p for p in slot if kinds is None or idx.info[p]["kind"] in kinds)
+            if pids:
+                return _prefer(pids, idx.info)
+    return []
+
+
+def _gazetteer_places(text: str) -> list[dict]:
+    """Longest-match phrase lookup of gazetteer names/aliases over the token stream."""
+    idx = _place_index()
+    toks = [t for t in _tokens(text) if t.key]
+    out: list[dict] = []
+    i = 0
+    while i < len(toks):
+        hit = None
+        for n in range(min(idx.max_len, len(toks) - i), 0, -1):
+            window = toks[i:i + n]
+            if any(not t.joined for t in window[1:]):
+                continue
+            rest = tuple(t.key for t in window[1:])
+            first = window[0]
+            firsts = _arabic_variants(first.key, first.raw) if is_arabic(first.raw) else [first.key]
+            for k in firsts:
+                slot = idx.phrases.get((k, *rest))
+                if not slot:
+                    continue
+                if not is_arabic(first.raw) and not first.raw[0].isupper() and not first.raw[0].isdigit():
+                    continue  # proper nouns only
+                acronym = [s for _, s in slot.values() if s.isupper() and len(s) <= 5]
+                if acronym and not all(t.raw.isupper() for t in window):
+                    continue
+                hit = (n, slot)
+                break
+            if hit:
+                break
+        if not hit:
+            i += 1
+            continue
+        n, slot = hit
+        window = toks[i:i + n]
+        pids = _prefer(sorted(slot), idx.info)
+        start, end = window[0].start, window[-1].end
+        if len(pids) == 1:
+            how = slot[pids[0]][0]
+            out.append(dict(kind="place", start=start, end=end, place_id=pids[0],
+                            confidence=1.0 if how in ("name", "name_ar") else 0.95, rule=f"gazetteer:{how}"))
+        else:
+            out.append(dict(kind="candidate", start=start, end=end, place_id="", confidence=0.3,
+                            rule="ambiguous:" + "|".join(pids)))
+        i += n
+    return out
+
+
+# --------------------------------------------------------------------------- word-list rules
+_AR_CLASS = {"ا": "[اأإآ]", "أ": "[اأإآ]", "إ": "[اأإآ]", "آ": "[اأإآ]", "ة": "[ةه]", "ه": "[ةه]",
+             "ى": "[ىي]", "ي": "[ىي]"}
+
+
+def _phrase_regex(phrase: str) -> str:
+    """A phrase as a regex: flexible spaces/hyphens; Arabic with alef/hamza/ta-marbuta variants and clitics."""
+    if is_arabic(phrase):
+        body = "".join(_AR_CLASS.get(ch, r"\s+" if ch == " " else re.escape(ch)) for ch in phrase)
+        if phrase.startswith("ال"):
+            return r"(?<![\w])(?:[وبلف]|وب|ول)?" + body + r"(?![\w])"
+        return r"(?<![\w])(?:[وبلف]|وب|ول|وال|بال|لل|ال)?" + body + r"(?![\w])"
+    body = re.escape(phrase).replace(r"\ ", r"[\s-]+").replace(r"\-", r"[\s-]+").replace("'", "'?")
+    return r"(?<![\w])" + body + r"(?![\w])"
+
+
+@lru_cache(maxsize=1)
+def _word_rules() -> dict[str, re.Pattern]:
+    r = _rules.load("names")
+    traps = [p for group in r["traps"].values() for p in group]
+    upper = [p for p in traps if p.isupper()]  # acronyms: case-sensitive
+    lower = [p for p in traps if not p.isupper()]
+    speaker = "|".join(_phrase_regex(p) for p in sorted(r["speaker_names"], key=len, reverse=True))
+    verbs = _rules.alternation(r["speaker_verbs"])
+    names = [p for p in r["foreign"]]
+    return dict(
+        trap=re.compile("|".join(_phrase_regex(p) for p in sorted(lower, key=len, reverse=True)), re.IGNORECASE),
+        trap_acronym=re.compile("|".join(_phrase_regex(p) for p in sorted(upper, key=len, reverse=True))),
+        trap_suffix=re.compile(r"\b(?:the\s+)?(?:[A-Z][\w'-]*\s+){1,4}?"
+                               + _rules.alternation(r["trap_suffixes"], escape=True) + r"\b"),
+        # "The U.S. Embassy (in Baghdad) condemns …" / "تدين سفارة الولايات المتحدة"
+        speaker=re.compile(r"(?:" + speaker + r")(?=(?:\s+in\s+Baghdad)?\s+" + verbs + r"\b)", re.IGNORECASE),
+        speaker_ar=re.compile(r"(?<=" + r"[\u0600-\u06ff]\s)(?:" + speaker + ")"),
+        speaker_ar_verb=re.compile(_rules.alternation([v for v in r["speaker_verbs"] if is_arabic(v)]) + r"\s+$"),
+        foreign=re.compile("|".join(_phrase_regex(p) for p in sorted(names, key=len, reverse=True)),
+                           re.IGNORECASE),
+    )
+
+
+def _trap_spans(text: str) -> list[dict]:
+    rules = _word_rules()
+    out = []
+    for key in ("trap", "trap_acronym", "trap_suffix", "speaker"):
+        for m in rules[key].finditer(text):
+            out.append(dict(kind="trap", start=m.start(), end=m.end(), place_id="", confidence=1.0,
+                            rule=f"trap:{key}"))
+    for m in rules["speaker_ar"].finditer(text):
+        if rules["speaker_ar_verb"].search(text, max(0, m.start() - 20), m.start()):
+            out.append(dict(kind="trap", start=m.start(), end=m.end(), place_id="", confidence=1.0,
+                            rule="trap:speaker"))
+    return out
+
+
+def _foreign_places(text: str) -> list[dict]:
+    out = []
+    for m in _word_rules()["foreign"].finditer(text):
+        raw = m.group()
+        if not is_arabic(raw) and not raw[0].isupper():
+            continue
+        end = m.end()
+        st = re.match(r",\s+(?:Fla|Calif|Va|Md|Texas|Mass)\.?", text[end:end + 10])  # TAMPA, Fla.
+        if st:
+            end += st.end()
+        out.append(dict(kind="foreign", start=m.start(), end=end, place_id="", confidence=0.9,
+                        rule="foreign:list"))
+    return out
+
+
+# --------------------------------------------------------------------------- context rules
+@lru_cache(maxsize=1)
+def _context_rules() -> list[tuple[str, re.Pattern, str, float]]:
+    out = []
+    for r in _rules.load("context"):
+        flags = re.IGNORECASE if "i" in str(r.get("flags", "")) else 0
+        out.append((r["place_id"], re.compile(r["pattern"], flags), f"context:{r['rule']}", float(r["confidence"])))
+    return out
+
+
+def _context_places(text: str) -> list[dict]:
+    out = []
+    for pid, pattern, rule, conf in _context_rules():
+        for m in pattern.finditer(text):
+            out.append(dict(kind="place", start=m.start(), end=m.end(), place_id=pid, confidence=conf, rule=rule))
+    return out
+
+
+_NAME = r"(?:(?:al-|Al-|el-|Al\s)?[A-Z][\w'-]*(?:[ \t]+(?:al-|Al-|[Aa][ln]-|[Aa]z[ \t])?[A-Z][\w'-]*){0,3})"
+_AR_WORD = r"[\u0621-\u064a]{2,}"
+_FACILITY = (r"(?:oil\s+refinery|refinery|air\s*base|airbase|air\s+field|airfield|airport|bridge|dam|university|"
+             r"mosque|hospital|prison|military\s+base|base|police\s+station|market)")
+_GOV_KINDS = {"governorate"}
+_TOWN_KINDS = {"city", "district"}
+# (rule, regex, group of the name, kinds the name must be, span: "all" or "name", confidence)
+_PATTERNS: list[tuple[str, re.Pattern, set[str] | None, str, float]] = [
+    ("province_of", re.compile(r"\b(?:the\s+)?(?:province|governorate)\s+of\s+(" + _NAME + ")"), _GOV_KINDS, "all", 0.9),
+    ("x_province", re.compile(r"\b(" + _NAME + r")\s+(?:[Pp]rovince|[Gg]overnorate)\b"), _GOV_KINDS, "all", 0.9),
+    ("city_of", re.compile(r"\b(?:the\s+)?(?:city|town|village|district)\s+of\s+(" + _NAME + ")"), _TOWN_KINDS, "name", 0.9),
+    ("x_district", re.compile(r"\b(?<=in\s)(" + _NAME + r")\s+[Dd]istrict\b"), None, "name", 0.85),
+    ("direction_of", re.compile(r"\b(?:north|south|east|west|northeast|northwest|southeast|southwest|outside|"
+                                r"near|around)(?:ern)?\s+(?:of\s+)?(" + _NAME + ")"), None, "name", 0.8),
+    ("facility", re.compile(r"\b(?:the\s+)?(" + _NAME + r")\s+(?:[Oo]il\s+)?(?i:" + _FACILITY + r")\b"), None, "all", 0.6),
+    ("ar_governorate", re.compile(r"(?:محافظة|مدينة|قضاء|ناحية|بلدة)\s+(" + _AR_WORD + ")"), None, "name", 0.85),
+]
+
+
+def _pattern_places(text: str) -> list[dict]:
+    """Names in context phrases: "the city of X", "X province", "north of X", "the X refinery"."""
+    out = []
+    for rule, pattern, kinds, span, conf in _PATTERNS:
+        for m in pattern.finditer(text):
+            name = m.group(1)
+            pids = _lookup(name, kinds) or (_lookup(name) if kinds is _TOWN_KINDS else [])
+            s, e = (m.start(), m.end()) if span == "all" else (m.start(1), m.end(1))
+            if rule == "facility":
+                phrase = text[m.start(1):m.end()]
+                whole = _lookup(phrase)
+                if not whole:
+                    status, pid, _, _ = _geocode_one(phrase)
+                    if status in ("matched", "fuzzy") and pid and _place_index().info[pid]["kind"] not in _TOWN_KINDS:
+                        whole = [pid]
+                if len(whole) == 1:  # the facility itself is in the gazetteer
+                    out.append(dict(kind="place", start=m.start(1), end=m.end(), place_id=whole[0],
+                                    confidence=0.95, rule="context:facility"))
+                    continue
+                s = m.start(1)
+            if len(pids) == 1:
+                out.append(dict(kind="place", start=s, end=e, place_id=pids[0], confidence=conf,
+                                rule=f"context:{rule}" + (":town" if rule == "facility" else "")))
+            elif not pids and rule != "ar_governorate":
+                first = normalise(name.split()[0]) if name.split() else ""
+                if first and first not in _not_places():
+                    out.append(dict(kind="candidate", start=s, end=e, place_id="", confidence=0.3,
+                                    rule=f"candidate:{rule}"))
+    return out
+
+
+# --------------------------------------------------------------------------- candidates
+_CANDIDATE = re.compile(r"\b(?:in|near|at|on|outside|inside|around|from|towards?)\s+(?:the\s+)?(" + _NAME + ")")
+_AR_CANDIDATE = re.compile(r"(?<![\w])(?:في|قرب|من|الى|إلى|نحو)\s+(" + _AR_WORD + ")")
+
+
+@lru_cache(maxsize=1)
+def _not_places() -> frozenset[str]:
+    cal = _rules.load("calendar")
+    words = [w for ws in cal["months"].values() for w in ws] + [w for ws in cal["weekdays"].values() for w in ws]
+    return frozenset(normalise(w) for w in words + _rules.load("names")["not_places"])
+
+
+@lru_cache(maxsize=1)
+def _geocoder():
+    from iraq_atlas.places.geocoding import Geocoder
+
+    return Geocoder()
+
+
+@lru_cache(maxsize=50_000)
+def _geocode_one(name: str) -> tuple[str, str, float, str]:
+    r = _geocoder().geocode_names([name]).iloc[0]
+    pid = r.place_id if isinstance(r.place_id, str) else ""
+    return str(r.status), pid, float(r.confidence or 0), str(r.candidates)
+
+
+def _candidate_places(text: str, taken: Spans) -> list[dict]:
+    out = []
+    stop = _not_places()
+    for m in _CANDIDATE.finditer(text):
+        start = m.start(1)
+        name = m.group(1).rstrip("'")
+        lead = re.match(r"[A-Z][a-z]+'s\s+(?=[A-Z])", name)  # "Iraq's Camp Taji" → "Camp Taji"
+        if lead:
+            start += lead.end()
+            name = name[lead.end():]
+        if name.endswith("'s"):
+            name = name[:-2]
+        end = start + len(name)
+        words = name.split()
+        first = normalise(words[0]) or words[0].lower()
+        if first in stop or normalise(name) in stop or re.fullmatch(r"[A-Z]", name):
+            continue
+        if taken.overlaps(start, end):
+            continue
+        out.append(dict(kind="candidate", start=start, end=end, place_id="", confidence=0.2,
+                        rule="candidate:after_preposition"))
+    for m in _AR_CANDIDATE.finditer(text):
+        if not taken.overlaps(m.start(1), m.end(1)) and normalise(m.group(1)) not in stop:
+            out.append(dict(kind="candidate", start=m.start(1), end=m.end(1), place_id="", confidence=0.2,
+                            rule="candidate:after_preposition"))
+    return out
+
+
+def _resolve_candidates(cands: list[dict], text: str) -> list[dict]:
+    """Give candidates the offline geocoder's exact/fuzzy answer when it has one (misspellings)."""
+    out = []
+    for c in cands:
+        name = text[c["start"]:c["end"]]
+        status, pid, conf, alts = _geocode_one(name)
+        if status in ("matched", "fuzzy") and pid:
+            c = {**c, "kind": "place", "place_id": pid, "confidence": round(conf * 0.9, 3),
+                 "rule": f"geocoder:{status}"}
+        elif status == "ambiguous":
+            c = {**c, "rule": f"ambiguous:{alts}"}
+        out.append(c)
+    return out
+
+
+# --------------------------------------------------------------------------- extension and anaphora
+_GENERIC_AFTER = re.compile(r"[ \t]+(airport|air\s*base|airbase|base|bridge|square|palace|hotel|embassy)\b",
+                            re.IGNORECASE)
+
+
+def _extend_places(places: list[dict], text: str) -> list[dict]:
+    """"Bagdad airport": a city followed by a generic noun is re-geocoded as one name."""
+    out = []
+    for p in places:
+        m = _GENERIC_AFTER.match(text, p["end"])
+        if p["kind"] == "place" and m and p["rule"].startswith("gazetteer"):
+            status, pid, conf, _ = _geocode_one(text[p["start"]:m.end()])
+            if status in ("matched", "fuzzy") and pid and pid != p["place_id"]:
+                p = {**p, "end": m.end(), "place_id": pid, "confidence": round(conf * 0.9, 3),
+                     "rule": f"geocoder:{status}"}
+        out.append(p)
+    return out
+
+
+_ANAPHORA = re.compile(r"\bthe\s+(airport|air\s*base|base|embassy)\b(?!\s+of\b)")
+_ANAPHORA_KINDS = {"airport": {"airport"}, "base": {"base", "airport"}, "airbase": {"base"}, "embassy": {"embassy"}}
+
+
+def _anaphora_places(places: list[dict], text: str, taken: Spans) -> list[dict]:
+    """"the airport", "the base": the last place of that kind named before, in the same text."""
+    info = _place_index().info
+    last: dict[str, dict] = {}  # kind → last place of that kind seen so far
+    events = sorted([(p["start"], 0, p) for p in places if p["kind"] == "place"]
+                    + [(m.start(), 1, m) for m in _ANAPHORA.finditer(text)], key=lambda t: (t[0], t[1]))
+    out = []
+    for _, what, obj in events:
+        if what == 0:
+            k = info.get(obj["place_id"], {}).get("kind")
+            if k:
+                last[k] = obj
+            continue
+        m = obj
+        if taken.overlaps(m.start(), m.end()):
+            continue
+        want = _ANAPHORA_KINDS[re.sub(r"\s+", "", m.group(1).lower())]
+        before = [last[k] for k in want if k in last and last[k]["end"] <= m.start()]
+        if before:
+            prev = max(before, key=lambda p: p["end"])
+            out.append(dict(kind="place", start=m.start(), end=m.end(), place_id=prev["place_id"],
+                            confidence=0.6, rule="context:anaphora"))
+    return out
+
+
+# --------------------------------------------------------------------------- whole-text evidence
+def _resolve_with_text(mentions: list[dict]) -> list[dict]:
+    """Ambiguous names: the reading whose governorate the text names elsewhere (nearest first) wins."""
+    info = _place_index().info
+    resolved = [m for m in mentions if m["kind"] == "place" and m["place_id"] in info]
+    if not resolved:
+        return mentions
+    out = []
+    for m in mentions:
+        if m["kind"] == "candidate" and m["rule"].startswith("ambiguous:"):
+            pids = [p for p in re.split(r"[|,()' ]+", m["rule"].split(":", 1)[1]) if p in info]
+            nearest = sorted(resolved, key=lambda r: abs(r["start"] - m["start"]))
+            for r in nearest:
+                iso = info[r["place_id"]]["governorate_iso"]
+                fit = [p for p in pids if info[p]["governorate_iso"] == iso]
+                if len(fit) == 1:
+                    m = {**m, "kind": "place", "place_id": fit[0], "confidence": 0.7,
+                         "rule": "resolved:governorate_in_text"}
+                    break
+        out.append(m)
+    return out
+
+
+def place_mentions(clean: str, taken: Spans | None = None) -> list[dict]:
+    """All place-like mentions of a clean text: places, candidates and foreign places.
+
+    Parameters
+    ----------
+    clean : str
+        Cleaned text (offsets refer to it).
+    taken : Spans, optional
+        Spans already claimed by other mention kinds (dates); candidates never overlap them.
+
+    Returns
+    -------
+    list of dict
+        Mentions sorted by start; trap markers are not returned.
+
+    Examples
+    --------
+    >>> [m["place_id"] for m in place_mentions("Clashes in Baghdad.") if m["kind"] == "place"]
+    ['capital_baghdad']
+    """
+    taken = taken or Spans()
+    found = non_overlapping(_trap_spans(clean) + _foreign_places(clean) + _context_places(clean)
+                            + _gazetteer_places(clean) + _pattern_places(clean))
+    found = _extend_places(found, clean)
+    claimed = Spans()
+    for p in non_overlapping(found):
+        claimed.add(p["start"], p["end"])
+    found += _anaphora_places(found, clean, claimed)
+    for p in found:
+        if p["kind"] == "place" and p["rule"] == "context:anaphora":
+            claimed.add(p["start"], p["end"])
+    cands = [c for c in _candidate_places(clean, claimed) if not taken.overlaps(c["start"], c["end"])]
+    found = non_overlapping(found + _resolve_candidates(cands, clean))
+    found = _resolve_with_text(found)
+    return [p for p in found if p["kind"] != "trap"]
