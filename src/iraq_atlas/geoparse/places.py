@@ -14,6 +14,7 @@ and returns plain dicts with ``kind``, ``start``, ``end``, ``place_id``,
 
 from __future__ import annotations
 
+import math
 import re
 from bisect import bisect_right, insort
 from dataclasses import dataclass
@@ -25,7 +26,7 @@ from iraq_atlas.geoparse import _rules
 from iraq_atlas.places.gazetteer import expand_aliases, gazetteer
 from iraq_atlas.places.names import is_arabic, normalise
 
-__all__ = ["place_mentions", "place_table", "non_overlapping"]
+__all__ = ["place_mentions", "place_table", "non_overlapping", "use_gazetteer"]
 
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 _BREAK = re.compile(r"[,;:()\[\]\"!?\n]|[.](?=\s)|\s[-–—]\s")
@@ -111,16 +112,39 @@ class _PlaceIndex:
     info: dict[str, dict]
 
 
+_OVERRIDE: list = [None]  # a gazetteer table set by use_gazetteer (None: the project gazetteer)
+
+
+def use_gazetteer(places: pd.DataFrame | None = None) -> None:
+    """Parse against another gazetteer table (same columns as ``gazetteer()``); None restores it.
+
+    Meant for trying an extended gazetteer before it is part of the project.
+
+    Examples
+    --------
+    >>> use_gazetteer(None)
+    """
+    _OVERRIDE[0] = places
+    _place_index.cache_clear()
+    _geocoder.cache_clear()
+    _geocode_one.cache_clear()
+
+
+def _gazetteer_table():
+    return gazetteer() if _OVERRIDE[0] is None else _OVERRIDE[0]
+
+
 @lru_cache(maxsize=1)
 def _place_index() -> _PlaceIndex:
-    places = pd.DataFrame(gazetteer().drop(columns="geometry"))
+    g = _gazetteer_table()
+    places = pd.DataFrame(g.drop(columns="geometry") if "geometry" in g.columns else g)
     spell = expand_aliases(places)
     ambiguous = {normalise(w) for w in _rules.load("names")["ambiguous_aliases"]}
     phrases: dict[tuple[str, ...], dict[str, tuple[str, str]]] = {}
     rank = {"name": 0, "name_ar": 0, "alias": 1}
     for pid, spelling, how in zip(spell.place_id, spell.spelling, spell.how):
         key = _phrase_key(spelling)
-        if not key or (how == "alias" and " ".join(key) in ambiguous):
+        if not key or " ".join(key) in ambiguous:
             continue
         slot = phrases.setdefault(key, {})
         if pid not in slot or rank[how] < rank[slot[pid][0]]:
@@ -141,8 +165,35 @@ def place_table() -> pd.DataFrame:
     return _place_index().places
 
 
+_SAME_KM = 5.0  # two gazetteer rows of one name this close are one place told twice
+
+
+def _km(a: dict, b: dict) -> float | None:
+    try:
+        la1, lo1, la2, lo2 = (float(a["lat"]), float(a["lon"]), float(b["lat"]), float(b["lon"]))
+    except (TypeError, ValueError):
+        return None
+    if any(math.isnan(v) for v in (la1, lo1, la2, lo2)):
+        return None
+    dx = math.radians(lo2 - lo1) * math.cos(math.radians((la1 + la2) / 2))
+    return 6371.0 * math.hypot(dx, math.radians(la2 - la1))
+
+
 def _prefer(pids: list[str], info: dict[str, dict]) -> list[str]:
-    """A city and the governorate named after it: the city wins (news usage)."""
+    """One reading of a name that fits several gazetteer rows, when the rows allow it.
+
+    A city and the governorate named after it: the city wins (news usage). Rows
+    of one name whose points lie within ``_SAME_KM`` of each other are the same
+    place: the curated row (with a parent or the finer kind) is kept.
+    """
+    if len(pids) < 2:
+        return pids
+    non_gov = [p for p in pids if info[p]["kind"] != "governorate"]
+    if len(non_gov) > 1:
+        d = [_km(info[non_gov[0]], info[p]) for p in non_gov[1:]]
+        if all(x is not None and x <= _SAME_KM for x in d):
+            rest = [p for p in pids if p not in non_gov[1:]]
+            pids = rest
     if len(pids) < 2:
         return pids
     non_gov = [p for p in pids if info[p]["kind"] != "governorate"]
@@ -326,7 +377,8 @@ _PATTERNS: list[tuple[str, re.Pattern, set[str] | None, str, float]] = [
     ("direction_of", re.compile(r"\b(?:north|south|east|west|northeast|northwest|southeast|southwest|outside|"
                                 r"near|around)(?:ern)?\s+(?:of\s+)?(" + _NAME + ")"), None, "name", 0.8),
     ("facility", re.compile(r"\b(?:the\s+)?(" + _NAME + r")\s+(?:[Oo]il\s+)?(?i:" + _FACILITY + r")\b"), None, "all", 0.6),
-    ("ar_governorate", re.compile(r"(?:محافظة|مدينة|قضاء|ناحية|بلدة)\s+(" + _AR_WORD + ")"), None, "name", 0.85),
+    ("ar_unit", re.compile(r"(?<![\w])[وبل]?(?:محافظة|مدينة|قضاء|ناحية|بلدة|منطقة)\s+(" + _AR_WORD + ")"), None, "name", 0.85),
+    ("ar_region", re.compile(r"(?<![\w])[وبل]?(?:إقليم|اقليم)\s+(" + _AR_WORD + ")"), None, "all", 0.85),
 ]
 
 
@@ -353,7 +405,7 @@ def _pattern_places(text: str) -> list[dict]:
             if len(pids) == 1:
                 out.append(dict(kind="place", start=s, end=e, place_id=pids[0], confidence=conf,
                                 rule=f"context:{rule}" + (":town" if rule == "facility" else "")))
-            elif not pids and rule != "ar_governorate":
+            elif not pids:
                 first = normalise(name.split()[0]) if name.split() else ""
                 if first and first not in _not_places():
                     out.append(dict(kind="candidate", start=s, end=e, place_id="", confidence=0.3,
@@ -363,6 +415,8 @@ def _pattern_places(text: str) -> list[dict]:
 
 # --------------------------------------------------------------------------- candidates
 _CANDIDATE = re.compile(r"\b(?:in|near|at|on|outside|inside|around|from|towards?)\s+(?:the\s+)?(" + _NAME + ")")
+_CANDIDATE_LIST = re.compile(r"\b(?:in|near|at|around|from|towards?|of)\s+(?:the\s+)?" + _NAME
+                             + r"((?:\s*,\s*(?:and\s+)?" + _NAME + r")+|\s+and\s+" + _NAME + ")")
 _AR_CANDIDATE = re.compile(r"(?<![\w])(?:في|قرب|من|الى|إلى|نحو)\s+(" + _AR_WORD + ")")
 
 
@@ -377,7 +431,12 @@ def _not_places() -> frozenset[str]:
 def _geocoder():
     from iraq_atlas.places.geocoding import Geocoder
 
-    return Geocoder()
+    g = _OVERRIDE[0]
+    if g is not None and "geometry" not in g.columns:
+        import geopandas as gpd
+
+        g = gpd.GeoDataFrame(g, geometry=gpd.points_from_xy(g.lon, g.lat), crs="EPSG:4326")
+    return Geocoder(g)
 
 
 @lru_cache(maxsize=50_000)
@@ -408,6 +467,14 @@ def _candidate_places(text: str, taken: Spans) -> list[dict]:
             continue
         out.append(dict(kind="candidate", start=start, end=end, place_id="", confidence=0.2,
                         rule="candidate:after_preposition"))
+    # "in Tal Afar, Akashat, Haditha and Rayhanna": the rest of a list after a preposition
+    for m in _CANDIDATE_LIST.finditer(text):
+        for n in re.finditer(_NAME, m.group(1)):
+            s0, e0 = m.start(1) + n.start(), m.start(1) + n.end()
+            key = normalise(n.group())
+            if key and key.split()[0] not in stop and not taken.overlaps(s0, e0):
+                out.append(dict(kind="candidate", start=s0, end=e0, place_id="", confidence=0.2,
+                                rule="candidate:list"))
     for m in _AR_CANDIDATE.finditer(text):
         if not taken.overlaps(m.start(1), m.end(1)) and normalise(m.group(1)) not in stop:
             out.append(dict(kind="candidate", start=m.start(1), end=m.end(1), place_id="", confidence=0.2,
@@ -421,7 +488,8 @@ def _resolve_candidates(cands: list[dict], text: str) -> list[dict]:
     for c in cands:
         name = text[c["start"]:c["end"]]
         status, pid, conf, alts = _geocode_one(name)
-        if status in ("matched", "fuzzy") and pid:
+        fuzzy_ok = not is_arabic(name) and len(name) >= 5
+        if pid and (status == "matched" or (status == "fuzzy" and fuzzy_ok)):
             c = {**c, "kind": "place", "place_id": pid, "confidence": round(conf * 0.9, 3),
                  "rule": f"geocoder:{status}"}
         elif status == "ambiguous":
@@ -522,17 +590,27 @@ def place_mentions(clean: str, taken: Spans | None = None) -> list[dict]:
     ['capital_baghdad']
     """
     taken = taken or Spans()
-    found = non_overlapping(_trap_spans(clean) + _foreign_places(clean) + _context_places(clean)
-                            + _gazetteer_places(clean) + _pattern_places(clean))
+    # traps first: a name inside an armed group's or a body's name is never a place; the text
+    # around them is searched with the trap spans blanked out (same length, offsets unchanged)
+    traps = non_overlapping(_trap_spans(clean))
+    masked = clean
+    if traps:
+        parts, pos = [], 0
+        for t in traps:
+            parts += [clean[pos:t["start"]], " " * (t["end"] - t["start"])]
+            pos = t["end"]
+        masked = "".join(parts) + clean[pos:]
+    found = traps + non_overlapping(_foreign_places(masked) + _context_places(masked)
+                                    + _gazetteer_places(masked) + _pattern_places(masked))
     found = _extend_places(found, clean)
     claimed = Spans()
     for p in non_overlapping(found):
         claimed.add(p["start"], p["end"])
-    found += _anaphora_places(found, clean, claimed)
+    found += _anaphora_places(found, masked, claimed)
     for p in found:
         if p["kind"] == "place" and p["rule"] == "context:anaphora":
             claimed.add(p["start"], p["end"])
-    cands = [c for c in _candidate_places(clean, claimed) if not taken.overlaps(c["start"], c["end"])]
+    cands = [c for c in _candidate_places(masked, claimed) if not taken.overlaps(c["start"], c["end"])]
     found = non_overlapping(found + _resolve_candidates(cands, clean))
     found = _resolve_with_text(found)
     return [p for p in found if p["kind"] != "trap"]
