@@ -31,18 +31,18 @@ def _vocab() -> dict:
     ar_kill, ar_hurt = alt(ar["killed"]), alt(ar["injured"])
     ar_qual = alt([re.escape(q).replace(r"\ ", r"\s+") for q in ar["at_least"]])
     rules = [
-        ("count_then_verb", re.compile(r"\b(" + qual + r"\s+)?(" + num + r")\s+(?:of\s+)?(?:[\w'-]+\s+){0,3}?"
-                                       + people + r"\b[^.;]{0,60}?\b(" + kill + "|" + hurt + r")\b", re.IGNORECASE)),
         ("verb_then_count", re.compile(r"\b(" + kill + "|" + hurt + r")\s+(" + qual + r"\s+)?(" + num + r")\b"
                                        r"(?!\s*(?:km|kilomet|miles|metres|meters|rockets|drones|days|hours|years|%|percent))",
                                        re.IGNORECASE)),
+        ("count_then_verb", re.compile(r"\b(" + qual + r"\s+)?(" + num + r")\s+(?:of\s+)?(?:[\w'-]+\s+){0,3}?"
+                                       + people + r"\b[^.;]{0,60}?\b(" + kill + "|" + hurt + r")\b", re.IGNORECASE)),
         ("noun_of_count", re.compile(r"\b(killing|slaying|deaths?|murder)\s+of\s+(" + qual + r"\s+)?(" + num + r")\b",
                                      re.IGNORECASE)),
         ("one_person", re.compile(r"\b(?:a|one)\s+(?:young\s+)?" + person + r"\s+(?:who\s+)?(?:was\s+|had\s+been\s+)?"
                                   r"(?:shot\s+)?(" + kill + "|" + hurt + r")\b", re.IGNORECASE)),
         ("verb_one_person", re.compile(r"\b(" + kill + "|" + hurt + r")\s+(?:a|an|one)\s+(?:[\w.-]+\s+){0,2}?"
                                        + person + r"\b", re.IGNORECASE)),
-        ("people_count", re.compile(r"\b(" + qual + r"\s+)?(one|two|three|four|five|six|seven|eight|nine|ten|\d{1,4})\s+"
+        ("people_count", re.compile(r"\b(" + qual + r"\s+)?(?<![\d,])(one|two|three|four|five|six|seven|eight|nine|ten|\d{1,4})\s+"
                                     r"(?:[\w-]+\s+)?(?:guards|bodyguards|soldiers|protesters|civilians|contractors|"
                                     r"service\s*members|Americans|policemen|fighters)\b", re.IGNORECASE)),
         # Arabic: "مقتل 5 أشخاص", "إصابة ما لا يقل عن 12", "قتل وجرح 20 شخصا"

@@ -23,6 +23,9 @@ TZ = ZoneInfo("Asia/Baghdad")
 _YEAR = r"(?:19[5-9]\d|20[0-4]\d)"
 _DAYN = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
 _SEASONS = {"spring": (3, 5), "summer": (6, 8), "autumn": (9, 11), "fall": (9, 11), "winter": (12, 2)}
+# words that make a day-month without a year a coming date ("scheduled for June 2")
+_FUTURE = re.compile(r"\b(?:will|scheduled|planned|expected|due|upcoming|next|set\s+for)\b|سوف|المقبل|القادم",
+                     re.IGNORECASE)
 _NUM_WORDS = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
               "a few": 2, "several": 2}
 
@@ -104,7 +107,7 @@ def _date_rules() -> list[tuple[str, re.Pattern]]:
                                          + r"(?:\s+(?:من\s+)?(?:عام\s+|العام\s+)?" + Y + r")?(?!\w)")),
         ("ar_month_year", re.compile(r"(?<!\w)" + AP + r"(?:شهر\s+)?" + AM + r"\s+(?:من\s+)?(?:عام\s+|العام\s+)?"
                                      + Y + r"(?!\w)")),
-        ("month_day", re.compile(r"\b" + M + r"\s+" + D + r"\b(?![\d,])")),
+        ("month_day", re.compile(r"\b" + M + r"\s+" + D + r"\b(?!\d|,?\s*(?:19|20)\d\d)")),
         ("day_month", re.compile(r"\b" + D + r"\s+" + M + r"\b")),
         ("month_rel_year", re.compile(r"\b" + M + r"\s+(?:of\s+)?(?P<rel>last|this|next|the\s+previous|the\s+same)\s+year\b")),
         ("month_year", re.compile(r"\b" + M + r",?\s+(?:of\s+)?(?:in\s+)?" + Y + r"\b")),
@@ -112,11 +115,12 @@ def _date_rules() -> list[tuple[str, re.Pattern]]:
                                + r")(?:\s+(?:morning|night|evening|afternoon))?\b")),
         ("ar_weekday", re.compile(r"(?<!\w)(?:" + AP + r"يوم\s+)?" + AP + r"(?P<wd>" + AWD + r")(?!\w)"
                                   r"(?:\s+(?P<mod>الماضي|الفائت))?")),
-        ("ar_relative_day", re.compile(r"(?<!\w)(?:" + AP + r"(?:يوم\s+)?(?P<w>أمس|امس|البارحة|اليوم|الليلة\s+الماضية))(?!\w)")),
+        ("ar_relative_day", re.compile(r"(?<!\w)(?:" + AP + r"(?:يوم\s+)?(?P<w>(?:ال)?أمس|(?:ال)?امس|البارحة|اليوم|الليلة\s+الماضية))(?!\w)")),
         ("relative_day", re.compile(r"\b(?:today|tonight|yesterday|this\s+morning|last\s+night|"
                                     r"earlier\s+today|the\s+day\s+before|the\s+next\s+day|a\s+day\s+(?:later|earlier)|"
                                     r"(?:a\s+few\s+|several\s+|two\s+|three\s+)?hours\s+(?:after|before|later|earlier)|"
-                                    r"within\s+hours|later\s+that\s+day|(?:on\s+)?the\s+same\s+day|that\s+day)\b",
+                                    r"within\s+hours|later\s+that\s+day|(?:earlier|later)\s+in\s+the\s+day|"
+                                    r"(?:on\s+)?the\s+same\s+day|that\s+day)\b",
                                     re.IGNORECASE)),
         ("days_ago", re.compile(r"\b(?P<n>two|three|four|five|six|a\s+few|several|\d)\s+days\s+(?:ago|earlier|before)\b",
                                 re.IGNORECASE)),
@@ -155,7 +159,7 @@ def _day(m: re.Match, pub: date, future_ok: bool = False) -> date | None:
         out = date(year, mon, d)
     except ValueError:
         return None
-    if not y and out > pub + timedelta(days=1):
+    if not y and out > pub + timedelta(days=1) and not (future_ok and out <= pub + timedelta(days=120)):
         out = out.replace(year=out.year - 1) if not (mon == 2 and d == 29) else None
     return out
 
@@ -171,7 +175,7 @@ def _resolve(rule: str, m: re.Match, pub: date, ref: date) -> tuple[date, date, 
             return None
         return d, d, "day"
     if rule in ("day_month_year", "month_day_year", "month_day", "day_month", "ar_day_month_year"):
-        d = _day(m, pub)
+        d = _day(m, pub, future_ok=bool(_FUTURE.search(m.string, max(0, m.start() - 80), m.end() + 80)))
         return (d, d, "day") if d else None
     if rule in ("month_year", "ar_month_year"):
         return (*_month_range(int(g["y"]), _month(g["m"])), "month")
@@ -195,6 +199,8 @@ def _resolve(rule: str, m: re.Match, pub: date, ref: date) -> tuple[date, date, 
         d = pub if w == "اليوم" else pub - timedelta(days=1)
         return d, d, "day"
     if rule == "relative_day":
+        if low in ("today", "tonight", "this morning", "earlier today"):
+            return pub, pub, "day"
         if "yesterday" in low or "last night" in low or "day before" in low or "day earlier" in low:
             d = (ref if "day" in low and "yesterday" not in low else pub) - timedelta(days=1)
             return d, d, "day"
@@ -213,12 +219,12 @@ def _resolve(rule: str, m: re.Match, pub: date, ref: date) -> tuple[date, date, 
         k = int(n) if n.isdigit() else _NUM_WORDS.get(n, 2)
         d = (pub if "ago" in low else ref) - timedelta(days=k)
         return d, d, "day"
-    if rule == "weekend":  # Iraq's weekend is Friday–Saturday
-        back = (pub.weekday() - 4) % 7
+    if rule == "weekend":  # English news: Saturday–Sunday (Iraq's own weekend, Friday–Saturday, is نهاية الأسبوع)
+        back = (pub.weekday() - 5) % 7
         if low.strip().startswith("last") and back < 2:
             back += 7
-        fri = pub - timedelta(days=back)
-        return fri, fri + timedelta(days=1), "week"
+        sat = pub - timedelta(days=back)
+        return sat, sat + timedelta(days=1), "week"
     if rule == "relative_week":
         monday = pub - timedelta(days=pub.weekday())
         rel = g["rel"].lower()
