@@ -59,6 +59,8 @@ _QUOTES = str.maketrans({"’": "'", "‘": "'", "‛": "'", "`": "'", "´": "'"
 _GLUED = re.compile(r"(?<=[a-z\d)\"'][.!?])(?=[A-Z\"])|(?<=[a-z\d)][.!?][\"'])(?=[A-Za-z])"
                     r"|(?<=[a-z],)(?=[A-Za-z])")
 _GLUED_YEAR = re.compile(r"(?:(?<=\bin)|(?<=\bsince)|(?<=\bby)|(?<=\bof)|(?<=\buntil))(?=(?:19|20)\d\d\b)")
+# Arabic short vowels, shadda, sukun and tatweel: dropped (عمّان → عمان); the offset map keeps spans right
+_HARAKAT = re.compile("[\u064b-\u065f\u0670\u0640]+")
 _CAMEL_GLUE = re.compile(r"(?<=[a-z]{3})(?=(?:The|A|An|In|On|At|After|Before|Iraqi|Iran)\s)")
 
 
@@ -105,6 +107,7 @@ def clean_text(text: str) -> CleanText:
     s, offsets = _sub(s, offsets, _GLUED_YEAR, " ")
     s, offsets = _sub(s, offsets, _GLUED, " ")
     s, offsets = _sub(s, offsets, _CAMEL_GLUE, ". ")
+    s, offsets = _sub(s, offsets, _HARAKAT, "")
     return CleanText(s, offsets)
 
 

@@ -34,6 +34,8 @@ _ELECTION_AFTER = re.compile(r"['’]?s?\s+(?:parliamentary\s+|general\s+|early\
                              r"(?:elections?|polls?|vote|ballot)\b", re.IGNORECASE)
 _RIOT_WORDS = re.compile(r"\b(?:protesters|demonstrators|supporters|crowds?|fans|stones|tear\s+gas|storm)\b",
                          re.IGNORECASE)
+# "the attack", "the bombing", "التفجير": a definite event phrase refers back to one already told
+_DEFINITE = re.compile(r"\b(?:the|this|that)\s+$|(?<![\w])[وبل]?ال(?=[\u0621-\u064a])", re.IGNORECASE)
 _DRONE_WORD = re.compile(r"\bdrones?\b", re.IGNORECASE)
 _VIOLENT_PROTEST = re.compile(r"\bstorm|stones|burn|tear\s+gas", re.IGNORECASE)
 # when one sentence names several kinds of event, the more specific type describes it
@@ -212,21 +214,33 @@ def draft_incidents(text: str, published: date | datetime | str, source: str = "
                 row["confidence"] = round(row["confidence"] - 0.1, 3)
         row.update(_counts(cas_of.get(ev["_i"], [])))
         row["_multi"] = ev_count.get(ev["sentence"], 1) > 1
+        row["_anaphoric"] = bool((lede_used or dchosen is None) and _DEFINITE.search(text, max(0, ev["start"] - 5),
+                                                                                  ev["start"] + 2))
         drafts.append(row)
     drafts = _merge_drafts(drafts, info)
     for d in drafts:
         d.pop("_sentence", None)
         d.pop("_multi", None)
+        d.pop("_anaphoric", None)
     df = pd.DataFrame(drafts, columns=DRAFT_COLUMNS)
     stem = re.sub(r"[^A-Za-z0-9]+", "_", Path(source).stem).strip("_").upper() or "TEXT"
     df["event_id_cnty"] = [f"DRAFT-{stem}-{i + 1:03d}" for i in range(len(df))]
     return df
 
 
+_COARSE = ("city", "governorate")
+
+
 def _related(a: str, b: str, info: dict[str, dict]) -> bool:
+    """Same place, one inside the other, or a city/governorate and a finer place of its governorate."""
     if not a or not b or a == b:
         return True  # a place-less mention (a headline) joins a twin of the same type
-    return info[a]["parent_id"] == b or info[b]["parent_id"] == a
+    pa, pb = info[a], info[b]
+    if pa["parent_id"] == b or pb["parent_id"] == a:
+        return True
+    coarse_a, coarse_b = pa["kind"] in _COARSE, pb["kind"] in _COARSE
+    return (coarse_a != coarse_b or pa["kind"] == "governorate" or pb["kind"] == "governorate") \
+        and pa["governorate_iso"] == pb["governorate_iso"]
 
 
 def _overlap(a: dict, b: dict) -> bool:
@@ -236,6 +250,8 @@ def _overlap(a: dict, b: dict) -> bool:
 
 
 def _same_event(o: dict, d: dict, info: dict[str, dict]) -> bool:
+    if d["_anaphoric"] and o["event_type"] == d["event_type"]:
+        return True  # "the bombing" with no date of its own: the one told before
     if o["_sentence"] == d["_sentence"] and _related(o["place_id"], d["place_id"], info) and _overlap(o, d):
         return True  # two phrases of one sentence ("suicide bombings … the attack") tell one event
     return (o["sub_event_type"] == d["sub_event_type"] and _related(o["place_id"], d["place_id"], info)
@@ -255,7 +271,11 @@ def _merge_drafts(drafts: list[dict], info: dict[str, dict]) -> list[dict]:
         if _TYPE_RANK.get(d["event_type"], 9) < _TYPE_RANK.get(twin["event_type"], 9):
             twin["event_type"], twin["sub_event_type"] = d["event_type"], d["sub_event_type"]
         # keep the finer place and the narrower date; add the evidence
-        if d["place_id"] and (not twin["place_id"] or info[d["place_id"]]["parent_id"] == twin["place_id"]):
+        finer = d["place_id"] and (not twin["place_id"] or info[d["place_id"]]["parent_id"] == twin["place_id"]
+                                   or (info[twin["place_id"]]["kind"] in _COARSE
+                                       and info[d["place_id"]]["kind"] not in _COARSE
+                                       and _related(d["place_id"], twin["place_id"], info)))
+        if finer and not d["_anaphoric"]:
             for k in ("place_id", "location", "admin1", "latitude", "longitude", "geo_precision"):
                 twin[k] = d[k]
         if d["date_start"] and (not twin["date_start"] or (d["date_start"] == d["date_end"]

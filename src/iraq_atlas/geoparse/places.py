@@ -377,7 +377,8 @@ _PATTERNS: list[tuple[str, re.Pattern, set[str] | None, str, float]] = [
     ("direction_of", re.compile(r"\b(?:north|south|east|west|northeast|northwest|southeast|southwest|outside|"
                                 r"near|around)(?:ern)?\s+(?:of\s+)?(" + _NAME + ")"), None, "name", 0.8),
     ("facility", re.compile(r"\b(?:the\s+)?(" + _NAME + r")\s+(?:[Oo]il\s+)?(?i:" + _FACILITY + r")\b"), None, "all", 0.6),
-    ("ar_unit", re.compile(r"(?<![\w])[وبل]?(?:محافظة|مدينة|قضاء|ناحية|بلدة|منطقة)\s+(" + _AR_WORD + ")"), None, "name", 0.85),
+    ("ar_governorate", re.compile(r"(?<![\w])[وبل]?محافظة\s+(" + _AR_WORD + ")"), _GOV_KINDS, "all", 0.9),
+    ("ar_town", re.compile(r"(?<![\w])[وبل]?(?:مدينة|قضاء|ناحية|بلدة|منطقة)\s+(" + _AR_WORD + ")"), _TOWN_KINDS, "name", 0.85),
     ("ar_region", re.compile(r"(?<![\w])[وبل]?(?:إقليم|اقليم)\s+(" + _AR_WORD + ")"), None, "all", 0.85),
 ]
 
