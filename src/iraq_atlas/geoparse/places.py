@@ -19,6 +19,7 @@ import re
 from bisect import bisect_right, insort
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -74,8 +75,7 @@ def non_overlapping(cands: list[dict]) -> list[dict]:
 
 
 # --------------------------------------------------------------------------- tokens and index
-@dataclass(frozen=True)
-class _Token:
+class _Token(NamedTuple):
     key: str
     start: int
     end: int
@@ -85,18 +85,26 @@ class _Token:
 
 def _tokens(text: str) -> list[_Token]:
     out: list[_Token] = []
+    append = out.append
     prev_end = 0
+    last_raw = ""
+    brk = _BREAK.search
     for m in _TOKEN.finditer(text):
         raw = m.group()
-        gap = text[prev_end:m.start()]
-        if raw in ("s", "S") and gap in ("'", "’"):  # possessive: Baghdad's
-            prev_end = m.end()
-            continue
-        joined = bool(out) and len(gap) <= 3 and not _BREAK.search(gap)
-        if out and len(out[-1].raw) == 1 and (gap.strip() == "." or gap.endswith(". ")):
-            joined = True  # U.S. Embassy
-        out.append(_Token(normalise(raw), m.start(), m.end(), raw, joined))
+        start = m.start()
+        gap = text[prev_end:start]
+        if gap == " ":
+            joined = bool(out)
+        else:
+            if (raw == "s" or raw == "S") and gap in ("'", "’"):  # possessive: Baghdad's
+                prev_end = m.end()
+                continue
+            joined = bool(out) and len(gap) <= 3 and not brk(gap)
+            if len(last_raw) == 1 and (gap.strip() == "." or gap.endswith(". ")):
+                joined = True  # U.S. Embassy
+        append(_Token(normalise(raw), start, m.end(), raw, joined))
         prev_end = m.end()
+        last_raw = raw
     return out
 
 
@@ -110,6 +118,7 @@ class _PlaceIndex:
     max_len: int
     places: pd.DataFrame
     info: dict[str, dict]
+    firsts: set[str]  # first token keys of all phrases (most tokens start none: skipped at once)
 
 
 _OVERRIDE: list = [None]  # a gazetteer table set by use_gazetteer (None: the project gazetteer)
@@ -128,6 +137,7 @@ def use_gazetteer(places: pd.DataFrame | None = None) -> None:
     _place_index.cache_clear()
     _geocoder.cache_clear()
     _geocode_one.cache_clear()
+    _lookup_cached.cache_clear()
 
 
 def _gazetteer_table():
@@ -149,9 +159,18 @@ def _place_index() -> _PlaceIndex:
         slot = phrases.setdefault(key, {})
         if pid not in slot or rank[how] < rank[slot[pid][0]]:
             slot[pid] = (how, spelling)
+    # word lists: traps and foreign places take the slot (an explicit list beats a same-named village)
+    names = _rules.load("names")
+    special = [(p, f"#trap:{group}") for group, ps in names["traps"].items() for p in ps]
+    special += [(p, "#foreign") for p in names["foreign"]]
+    for spelling, tag in special:
+        key = _phrase_key(spelling)
+        if key:
+            phrases[key] = {tag: ("list", spelling)}
+    firsts = {k[0] for k in phrases}
     by_id = places.set_index("place_id")
     info = by_id[["name", "kind", "lat", "lon", "governorate_iso", "parent_id"]].to_dict("index")
-    return _PlaceIndex(phrases, max(len(k) for k in phrases), by_id, info)
+    return _PlaceIndex(phrases, max(len(k) for k in phrases), by_id, info, firsts)
 
 
 def place_table() -> pd.DataFrame:
@@ -214,45 +233,64 @@ def _arabic_variants(key: str, raw: str) -> list[str]:
     return out
 
 
-def _lookup(name: str, kinds: set[str] | None = None) -> list[str]:
+def _lookup(name: str, kinds: frozenset[str] | None = None) -> list[str]:
     """Gazetteer ids whose name/alias has exactly the key of ``name`` (optionally of given kinds)."""
+    return list(_lookup_cached(name, kinds))
+
+
+@lru_cache(maxsize=50_000)
+def _lookup_cached(name: str, kinds: frozenset[str] | None) -> tuple[str, ...]:
     idx = _place_index()
     toks = [t for t in _tokens(name) if t.key]
     if not toks:
-        return []
+        return ()
     firsts = _arabic_variants(toks[0].key, toks[0].raw) if is_arabic(toks[0].raw) else [toks[0].key]
     for first in firsts:
         slot = idx.phrases.get((first, *[t.key for t in toks[1:]]))
         if slot:
-            pids = sorted(p for p in slot if kinds is None or idx.info[p]["kind"] in kinds)
+            pids = sorted(p for p in slot if p in idx.info and (kinds is None or idx.info[p]["kind"] in kinds))
             if pids:
-                return _prefer(pids, idx.info)
-    return []
+                return tuple(_prefer(pids, idx.info))
+    return ()
+
+
+def _is_ar(raw: str) -> bool:
+    return "\u0600" <= raw[0] <= "\u06ff"
 
 
 def _gazetteer_places(text: str) -> list[dict]:
-    """Longest-match phrase lookup of gazetteer names/aliases over the token stream."""
+    """Longest-match phrase lookup of gazetteer names/aliases (and trap/foreign word lists) over the tokens."""
     idx = _place_index()
+    phrases, firsts, max_len = idx.phrases, idx.firsts, idx.max_len
     toks = [t for t in _tokens(text) if t.key]
     out: list[dict] = []
+    n_toks = len(toks)
     i = 0
-    while i < len(toks):
+    while i < n_toks:
+        first = toks[i]
+        raw0 = first.raw
+        arabic = _is_ar(raw0)
+        if not arabic and not (raw0[0].isupper() or raw0[0].isdigit()):
+            i += 1
+            continue  # proper nouns only
+        heads = _arabic_variants(first.key, raw0) if arabic else (first.key,)
+        heads = [h for h in heads if h in firsts]
+        if not heads:
+            i += 1
+            continue
         hit = None
-        for n in range(min(idx.max_len, len(toks) - i), 0, -1):
-            window = toks[i:i + n]
-            if any(not t.joined for t in window[1:]):
-                continue
-            rest = tuple(t.key for t in window[1:])
-            first = window[0]
-            firsts = _arabic_variants(first.key, first.raw) if is_arabic(first.raw) else [first.key]
-            for k in firsts:
-                slot = idx.phrases.get((k, *rest))
+        # the longest window of joined tokens first
+        top = 1
+        while top < max_len and i + top < n_toks and toks[i + top].joined:
+            top += 1
+        for n in range(top, 0, -1):
+            rest = tuple(t.key for t in toks[i + 1:i + n])
+            for k in heads:
+                slot = phrases.get((k, *rest))
                 if not slot:
                     continue
-                if not is_arabic(first.raw) and not first.raw[0].isupper() and not first.raw[0].isdigit():
-                    continue  # proper nouns only
-                acronym = [s for _, s in slot.values() if s.isupper() and len(s) <= 5]
-                if acronym and not all(t.raw.isupper() for t in window):
+                acronym = [sp for _, sp in slot.values() if sp.isupper() and len(sp) <= 5]
+                if acronym and not all(t.raw.isupper() for t in toks[i:i + n]):
                     continue
                 hit = (n, slot)
                 break
@@ -262,9 +300,19 @@ def _gazetteer_places(text: str) -> list[dict]:
             i += 1
             continue
         n, slot = hit
-        window = toks[i:i + n]
+        start, end = first.start, toks[i + n - 1].end
+        tag = next(iter(slot))
+        if tag.startswith("#"):
+            kind = "trap" if tag.startswith("#trap") else "foreign"
+            if kind == "foreign":
+                st = _US_STATE.match(text, end)  # "TAMPA, Fla."
+                if st:
+                    end = st.end()
+            out.append(dict(kind=kind, start=start, end=end, place_id="", confidence=1.0 if kind == "trap" else 0.9,
+                            rule=f"{kind}:list" if kind == "foreign" else "trap" + tag[5:]))
+            i += n
+            continue
         pids = _prefer(sorted(slot), idx.info)
-        start, end = window[0].start, window[-1].end
         if len(pids) == 1:
             how = slot[pids[0]][0]
             out.append(dict(kind="place", start=start, end=end, place_id=pids[0],
@@ -274,6 +322,9 @@ def _gazetteer_places(text: str) -> list[dict]:
                             rule="ambiguous:" + "|".join(pids)))
         i += n
     return out
+
+
+_US_STATE = re.compile(r",\s+(?:Fla|Calif|Va|Md|Texas|Mass|N\.C|Ga)\.?")
 
 
 # --------------------------------------------------------------------------- word-list rules
@@ -295,53 +346,36 @@ def _phrase_regex(phrase: str) -> str:
 @lru_cache(maxsize=1)
 def _word_rules() -> dict[str, re.Pattern]:
     r = _rules.load("names")
-    traps = [p for group in r["traps"].values() for p in group]
-    upper = [p for p in traps if p.isupper()]  # acronyms: case-sensitive
-    lower = [p for p in traps if not p.isupper()]
     speaker = "|".join(_phrase_regex(p) for p in sorted(r["speaker_names"], key=len, reverse=True))
     verbs = _rules.alternation(r["speaker_verbs"])
-    names = [p for p in r["foreign"]]
     return dict(
-        trap=re.compile("|".join(_phrase_regex(p) for p in sorted(lower, key=len, reverse=True)), re.IGNORECASE),
-        trap_acronym=re.compile("|".join(_phrase_regex(p) for p in sorted(upper, key=len, reverse=True))),
         trap_suffix=re.compile(r"\b(?:the\s+)?(?:[A-Z][\w'-]*\s+){1,4}?"
                                + _rules.alternation(r["trap_suffixes"], escape=True) + r"\b"),
         # "The U.S. Embassy (in Baghdad) condemns …" / "تدين سفارة الولايات المتحدة"
         speaker=re.compile(r"(?:" + speaker + r")(?=(?:\s+in\s+Baghdad)?\s+" + verbs + r"\b)", re.IGNORECASE),
         speaker_ar=re.compile(r"(?<=" + r"[\u0600-\u06ff]\s)(?:" + speaker + ")"),
         speaker_ar_verb=re.compile(_rules.alternation([v for v in r["speaker_verbs"] if is_arabic(v)]) + r"\s+$"),
-        foreign=re.compile("|".join(_phrase_regex(p) for p in sorted(names, key=len, reverse=True)),
-                           re.IGNORECASE),
     )
 
 
 def _trap_spans(text: str) -> list[dict]:
+    """Traps that depend on context (a body named after a place, the embassy speaking); lists are in the index."""
     rules = _word_rules()
     out = []
-    for key in ("trap", "trap_acronym", "trap_suffix", "speaker"):
+    for key in ("trap_suffix", "speaker"):
         for m in rules[key].finditer(text):
             out.append(dict(kind="trap", start=m.start(), end=m.end(), place_id="", confidence=1.0,
                             rule=f"trap:{key}"))
-    for m in rules["speaker_ar"].finditer(text):
-        if rules["speaker_ar_verb"].search(text, max(0, m.start() - 20), m.start()):
-            out.append(dict(kind="trap", start=m.start(), end=m.end(), place_id="", confidence=1.0,
-                            rule="trap:speaker"))
+    if _is_arabic_text(text):
+        for m in rules["speaker_ar"].finditer(text):
+            if rules["speaker_ar_verb"].search(text, max(0, m.start() - 20), m.start()):
+                out.append(dict(kind="trap", start=m.start(), end=m.end(), place_id="", confidence=1.0,
+                                rule="trap:speaker"))
     return out
 
 
-def _foreign_places(text: str) -> list[dict]:
-    out = []
-    for m in _word_rules()["foreign"].finditer(text):
-        raw = m.group()
-        if not is_arabic(raw) and not raw[0].isupper():
-            continue
-        end = m.end()
-        st = re.match(r",\s+(?:Fla|Calif|Va|Md|Texas|Mass)\.?", text[end:end + 10])  # TAMPA, Fla.
-        if st:
-            end += st.end()
-        out.append(dict(kind="foreign", start=m.start(), end=end, place_id="", confidence=0.9,
-                        rule="foreign:list"))
-    return out
+def _is_arabic_text(text: str) -> bool:
+    return is_arabic(text)
 
 
 # --------------------------------------------------------------------------- context rules
@@ -366,8 +400,8 @@ _NAME = r"(?:(?:al-|Al-|el-|Al\s)?[A-Z][\w'-]*(?:[ \t]+(?:al-|Al-|[Aa][ln]-|[Aa]
 _AR_WORD = r"[\u0621-\u064a]{2,}"
 _FACILITY = (r"(?:oil\s+refinery|refinery|air\s*base|airbase|air\s+field|airfield|airport|bridge|dam|university|"
              r"mosque|hospital|prison|military\s+base|base|police\s+station|market)")
-_GOV_KINDS = {"governorate"}
-_TOWN_KINDS = {"city", "district"}
+_GOV_KINDS = frozenset({"governorate"})
+_TOWN_KINDS = frozenset({"city", "district"})
 # (rule, regex, group of the name, kinds the name must be, span: "all" or "name", confidence)
 _PATTERNS: list[tuple[str, re.Pattern, set[str] | None, str, float]] = [
     ("province_of", re.compile(r"\b(?:the\s+)?(?:province|governorate)\s+of\s+(" + _NAME + ")"), _GOV_KINDS, "all", 0.9),
@@ -601,8 +635,7 @@ def place_mentions(clean: str, taken: Spans | None = None) -> list[dict]:
             parts += [clean[pos:t["start"]], " " * (t["end"] - t["start"])]
             pos = t["end"]
         masked = "".join(parts) + clean[pos:]
-    found = traps + non_overlapping(_foreign_places(masked) + _context_places(masked)
-                                    + _gazetteer_places(masked) + _pattern_places(masked))
+    found = traps + non_overlapping(_context_places(masked) + _gazetteer_places(masked) + _pattern_places(masked))
     found = _extend_places(found, clean)
     claimed = Spans()
     for p in non_overlapping(found):
@@ -615,3 +648,4 @@ def place_mentions(clean: str, taken: Spans | None = None) -> list[dict]:
     found = non_overlapping(found + _resolve_candidates(cands, clean))
     found = _resolve_with_text(found)
     return [p for p in found if p["kind"] != "trap"]
+
