@@ -12,7 +12,6 @@ import re
 from functools import lru_cache
 
 from iraq_atlas.geoparse import _rules
-from iraq_atlas.geoparse.places import Spans
 
 __all__ = ["casualty_mentions"]
 
@@ -30,29 +29,35 @@ def _vocab() -> dict:
     ar_num = r"(?:\d[\d,]*|" + alt(list(ar["number_words"])) + ")"
     ar_kill, ar_hurt = alt(ar["killed"]), alt(ar["injured"])
     ar_qual = alt([re.escape(q).replace(r"\ ", r"\s+") for q in ar["at_least"]])
+    K = "(?P<v>" + kill + "|" + hurt + ")"
+    AK = "(?P<v>" + ar_kill + "|" + ar_hurt + ")"
     rules = [
-        ("verb_then_count", re.compile(r"\b(" + kill + "|" + hurt + r")\s+(" + qual + r"\s+)?(" + num + r")\b"
-                                       r"(?!\s*(?:km|kilomet|miles|metres|meters|rockets|drones|days|hours|years|%|percent))",
-                                       re.IGNORECASE)),
-        ("count_then_verb", re.compile(r"\b(" + qual + r"\s+)?(" + num + r")\s+(?:of\s+)?(?:[\w'-]+\s+){0,3}?"
-                                       + people + r"\b[^.;]{0,60}?\b(" + kill + "|" + hurt + r")\b", re.IGNORECASE)),
-        ("noun_of_count", re.compile(r"\b(killing|slaying|deaths?|murder)\s+of\s+(" + qual + r"\s+)?(" + num + r")\b",
-                                     re.IGNORECASE)),
-        ("one_person", re.compile(r"\b(?:a|one)\s+(?:young\s+)?" + person + r"\s+(?:who\s+)?(?:was\s+|had\s+been\s+)?"
-                                  r"(?:shot\s+)?(" + kill + "|" + hurt + r")\b", re.IGNORECASE)),
-        ("verb_one_person", re.compile(r"\b(" + kill + "|" + hurt + r")\s+(?:a|an|one)\s+(?:[\w.-]+\s+){0,2}?"
-                                       + person + r"\b", re.IGNORECASE)),
-        ("people_count", re.compile(r"\b(" + qual + r"\s+)?(?<![\d,])(one|two|three|four|five|six|seven|eight|nine|ten|\d{1,4})\s+"
-                                    r"(?:[\w-]+\s+)?(?:guards|bodyguards|soldiers|protesters|civilians|contractors|"
-                                    r"service\s*members|Americans|policemen|fighters)\b", re.IGNORECASE)),
+        # "killed two", "wounding at least five"
+        ("verb_then_count", r"\b" + K + r"\s+(?:(?P<q>" + qual + r")\s+)?(?P<n>" + num + r")\b"
+                            r"(?!\s*(?:km|kilomet|miles|metres|meters|rockets|drones|days|hours|years|%|percent))"),
+        # "more than 125 people were injured", "several members … light injuries"
+        ("count_then_verb", r"\b(?:(?P<q>" + qual + r")\s+)?(?P<n>" + num + r")\s+(?:of\s+)?(?:[\w'-]+\s+){0,3}?"
+                            + people + r"\b[^.;]{0,60}?\b" + K + r"\b"),
+        # "the killing of numerous boys", "deaths of two"
+        ("noun_of_count", r"\b(?P<v>killing|slaying|deaths?|murder)\s+of\s+(?:(?P<q>" + qual + r")\s+)?(?P<n>" + num + r")\b"),
+        # "a man killed by", "a protester was shot dead"
+        ("one_person", r"\b(?:a|one)\s+(?:young\s+)?" + person + r"\s+(?:who\s+)?(?:was\s+|had\s+been\s+)?"
+                       r"(?:shot\s+)?" + K + r"\b"),
+        # "killing a civilian contractor", "killed a US contractor"
+        ("verb_one_person", r"\b" + K + r"\s+(?:a|an|one)\s+(?:[\w.-]+\s+){0,2}?" + person + r"\b"),
+        # "seven guards" as a bare count of people
+        ("people_count", r"\b(?:(?P<q>" + qual + r")\s+)?(?<![\d,])(?P<n>one|two|three|four|five|six|seven|eight|nine|ten|\d{1,4})\s+"
+                         r"(?:[\w-]+\s+)?(?:guards|bodyguards|soldiers|protesters|civilians|contractors|"
+                         r"service\s*members|Americans|policemen|fighters)\b"),
         # Arabic: "مقتل 5 أشخاص", "إصابة ما لا يقل عن 12", "قتل وجرح 20 شخصا"
-        ("ar_verb_then_count", re.compile(r"(?<!\w)[وبل]?(" + ar_kill + "|" + ar_hurt + r")(?:\s+و[\u0621-\u064a]+)?\s+("
-                                          + ar_qual + r"\s+)?(" + ar_num + r")(?!\w)")),
-        # "5 قتلى", "عشرة جرحى", "20 شخصا بين قتيل وجريح"
-        ("ar_count_then_noun", re.compile(r"(?<!\w)(" + ar_num + r")\s+(?:[\u0621-\u064a]+\s+){0,2}?("
-                                          + ar_kill + "|" + ar_hurt + r")(?!\w)")),
+        ("ar_verb_then_count", r"(?<!\w)[وبل]?" + AK + r"(?:\s+و[\u0621-\u064a]+)?\s+(?:(?P<q>" + ar_qual
+                               + r")\s+)?(?P<n>" + ar_num + r")(?!\w)"),
+        # "5 قتلى", "عشرة جرحى"
+        ("ar_count_then_noun", r"(?<!\w)(?P<n>" + ar_num + r")\s+(?:[\u0621-\u064a]+\s+){0,2}?" + AK + r"(?!\w)"),
     ]
-    return dict(rules=rules, words=words, vague=v["vague"], at_least=v["qualifiers"]["at_least"],
+    names = [r for r, _ in rules]
+    combined = _rules.combine([(r, p, re.IGNORECASE) for r, p in rules])
+    return dict(names=names, combined=combined, trigger=_rules.trigger(v["triggers"]), words=words, vague=v["vague"], at_least=v["qualifiers"]["at_least"],
                 kill=kill, hurt=hurt, ar_kill=ar_kill, ar_hurt=ar_hurt, ar_words=ar["number_words"])
 
 
@@ -105,35 +110,22 @@ def casualty_mentions(text: str) -> list[dict]:
     [(5, 'killed')]
     """
     out: list[dict] = []
-    taken = Spans()
     v = _vocab()
-    for rule, pattern in v["rules"]:
-        for m in pattern.finditer(text):
-            if taken.overlaps(m.start(), m.end()):
-                continue
-            g = m.groups()
-            if rule == "count_then_verb":
-                qual, num, verb = g
-            elif rule in ("verb_then_count", "noun_of_count", "ar_verb_then_count"):
-                verb, qual, num = g
-            elif rule in ("one_person", "verb_one_person"):
-                qual, num, verb = None, "one", g[0]
-            elif rule == "ar_count_then_noun":
-                qual, num, verb = None, g[0], g[1]
-            else:
-                qual, num, verb = g[0], g[1], ""
-            value, base = _number(num)
-            if value is None:
-                continue
-            if rule == "people_count":
-                a = text.rfind(".", max(0, m.start() - 300), m.start()) + 1
-                b = text.find(".", m.end(), m.end() + 300)
-                sent = text[max(a, m.start() - 300):b if b >= 0 else m.end() + 300]
-                vm = re.search(r"\b(" + v["kill"] + "|" + v["hurt"] + r")\b", sent, re.IGNORECASE)
-                verb = vm.group(1) if vm else ""
-            what = _what(verb)
-            out.append(dict(kind="casualty", start=m.start(), end=m.end(), value=value,
-                            qualifier=_qualifier(qual, base), casualty=what,
-                            confidence=0.8 if what != "count" else 0.5, rule=f"casualty:{rule}"))
-            taken.add(m.start(), m.end())
+    for m in _rules.windowed(v["combined"], v["trigger"], text, back=200, fwd=80):
+        i, g = _rules.which(m)
+        rule = v["names"][i]
+        qual, num, verb = g.get("q"), g.get("n") or "one", g.get("v") or ""
+        value, base = _number(num)
+        if value is None:
+            continue
+        if rule == "people_count":
+            a = text.rfind(".", max(0, m.start() - 300), m.start()) + 1
+            b = text.find(".", m.end(), m.end() + 300)
+            sent = text[max(a, m.start() - 300):b if b >= 0 else m.end() + 300]
+            vm = re.search(r"\b(" + v["kill"] + "|" + v["hurt"] + r")\b", sent, re.IGNORECASE)
+            verb = vm.group(1) if vm else ""
+        what = _what(verb)
+        out.append(dict(kind="casualty", start=m.start(), end=m.end(), value=value,
+                        qualifier=_qualifier(qual, base), casualty=what,
+                        confidence=0.8 if what != "count" else 0.5, rule=f"casualty:{rule}"))
     return out

@@ -58,7 +58,8 @@ _QUOTES = str.maketrans({"’": "'", "‘": "'", "‛": "'", "`": "'", "´": "'"
 # a sentence glued to the next one: "damage.The drone" → "damage. The drone"
 _GLUED = re.compile(r"(?<=[a-z\d)\"'][.!?])(?=[A-Z\"])|(?<=[a-z\d)][.!?][\"'])(?=[A-Za-z])"
                     r"|(?<=[a-z],)(?=[A-Za-z])")
-_GLUED_YEAR = re.compile(r"(?:(?<=\bin)|(?<=\bsince)|(?<=\bby)|(?<=\bof)|(?<=\buntil))(?=(?:19|20)\d\d\b)")
+# "in2019" → "in 2019": the digits first (a fast scan), then the word before them
+_GLUED_YEAR = re.compile(r"(?<=[a-z])(?=(?:19|20)\d\d\b)(?:(?<=\bin)|(?<=\bsince)|(?<=\bby)|(?<=\bof)|(?<=\buntil))")
 # Arabic short vowels, shadda, sukun and tatweel: dropped (عمّان → عمان); the offset map keeps spans right
 _HARAKAT = re.compile("[\u064b-\u065f\u0670\u0640]+")
 _CAMEL_GLUE = re.compile(r"(?<=[a-z]{3})(?=(?:The|A|An|In|On|At|After|Before|Iraqi|Iran)\s)")

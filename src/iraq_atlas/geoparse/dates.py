@@ -91,6 +91,36 @@ def _calendar() -> tuple[dict[str, int], dict[str, int], str, str, str, str]:
     return month_of, wd_of, alt(en), ar_alt, alt(wd_en), alt(wd_ar)
 
 
+class _Match:
+    """A date rule's match cut out of the combined regex: group(), groupdict(), start(), end(), string."""
+
+    def __init__(self, m: re.Match, groups: dict[str, str | None]):
+        self._m, self._g, self.string = m, groups, m.string
+
+    def group(self, name: int | str = 0) -> str:
+        return self._m.group(0) if name == 0 else self._g[name]
+
+    def groupdict(self) -> dict[str, str | None]:
+        return self._g
+
+    def start(self) -> int:
+        return self._m.start()
+
+    def end(self) -> int:
+        return self._m.end()
+
+
+@lru_cache(maxsize=1)
+def _trigger() -> re.Pattern:
+    return re.compile(r"\d|" + _rules.trigger(_rules.load("calendar")["triggers"]).pattern)
+
+
+@lru_cache(maxsize=1)
+def _combined() -> tuple[list[str], re.Pattern]:
+    rules = _date_rules()
+    return [r for r, _ in rules], _rules.combine([(r, p.pattern, p.flags & re.IGNORECASE) for r, p in rules])
+
+
 @lru_cache(maxsize=1)
 def _date_rules() -> list[tuple[str, re.Pattern]]:
     _, _, MON, AMON, WD, AWD = _calendar()
@@ -267,8 +297,8 @@ _CONFIDENCE = {"iso": 0.9, "day_month_year": 0.9, "month_day_year": 0.9, "month_
 def date_mentions(text: str, published: date | datetime | str) -> list[dict]:
     """Date mentions of a clean text, each resolved against ``published``.
 
-    Rules are tried in order (most specific first); a later rule never takes a
-    span an earlier one claimed. "the next day", "hours after" resolve against
+    All rules are scanned at once: the leftmost match wins, and at one position
+    the more specific rule (earlier in the list). "the next day", "hours after" resolve against
     the last day-precision date before them.
 
     Examples
@@ -277,14 +307,12 @@ def date_mentions(text: str, published: date | datetime | str) -> list[dict]:
     [('yesterday', '2021-11-06')]
     """
     pub = as_published(published)
-    found: list[tuple[int, int, str, re.Match]] = []
-    taken = Spans()
-    for rule, pattern in _date_rules():
-        for m in pattern.finditer(text):
-            if m.end() <= m.start() or taken.overlaps(m.start(), m.end()):
-                continue
-            found.append((m.start(), m.end(), rule, m))
-            taken.add(m.start(), m.end())
+    names, rx = _combined()
+    found = []
+    for m in _rules.windowed(rx, _trigger(), text, back=40, fwd=60):
+        if m.end() > m.start():
+            i, groups = _rules.which(m)
+            found.append((m.start(), m.end(), names[i], _Match(m, groups)))
     found.sort(key=lambda t: t[0])
     out = []
     ref = pub

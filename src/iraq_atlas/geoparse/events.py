@@ -9,7 +9,6 @@ import re
 from functools import lru_cache
 
 from iraq_atlas.geoparse import _rules
-from iraq_atlas.geoparse.places import non_overlapping
 
 __all__ = ["event_mentions", "event_rules"]
 
@@ -28,16 +27,28 @@ def event_rules() -> list[tuple[str, str, str, re.Pattern]]:
 
 
 def event_mentions(text: str) -> list[dict]:
-    """Event phrases of a clean text (overlapping matches: the longest wins).
+    """Event phrases of a clean text (one scan: the leftmost phrase, then the earlier rule, wins).
 
     Examples
     --------
     >>> [m["sub_event_type"] for m in event_mentions("A drone attack hit the base.")]
     ['Air/drone strike']
     """
+    rules = event_rules()
     out = []
-    for i, (name, etype, sub, pattern) in enumerate(event_rules()):
-        for m in pattern.finditer(text):
-            out.append(dict(kind="event", start=m.start(), end=m.end(), event_type=etype, sub_event_type=sub,
-                            confidence=0.7 - 0.001 * i, rule=f"event:{name}"))
-    return non_overlapping(out)
+    for m in _rules.windowed(_combined(), _trigger(), text, back=40, fwd=40):
+        i, _ = _rules.which(m)
+        name, etype, sub, _ = rules[i]
+        out.append(dict(kind="event", start=m.start(), end=m.end(), event_type=etype, sub_event_type=sub,
+                        confidence=0.7, rule=f"event:{name}"))
+    return out
+
+
+@lru_cache(maxsize=1)
+def _trigger() -> re.Pattern:
+    return _rules.trigger([w for r in _rules.load("events") for w in r["triggers"]])
+
+
+@lru_cache(maxsize=1)
+def _combined() -> re.Pattern:
+    return _rules.combine([(name, p.pattern, re.IGNORECASE) for name, _, _, p in event_rules()])

@@ -388,11 +388,17 @@ def _context_rules() -> list[tuple[str, re.Pattern, str, float]]:
     return out
 
 
+@lru_cache(maxsize=1)
+def _context_combined() -> re.Pattern:
+    return _rules.combine([(rule, p.pattern, p.flags & re.IGNORECASE) for _, p, rule, _ in _context_rules()])
+
+
 def _context_places(text: str) -> list[dict]:
+    rules = _context_rules()
     out = []
-    for pid, pattern, rule, conf in _context_rules():
-        for m in pattern.finditer(text):
-            out.append(dict(kind="place", start=m.start(), end=m.end(), place_id=pid, confidence=conf, rule=rule))
+    for m in _context_combined().finditer(text):
+        pid, _, rule, conf = rules[_rules.which(m)[0]]
+        out.append(dict(kind="place", start=m.start(), end=m.end(), place_id=pid, confidence=conf, rule=rule))
     return out
 
 
@@ -417,12 +423,38 @@ _PATTERNS: list[tuple[str, re.Pattern, set[str] | None, str, float]] = [
 ]
 
 
+class _Sub:
+    """Group 1 (``name``) of one rule inside the combined pattern regex."""
+
+    def __init__(self, m: re.Match, g: dict):
+        self._m, self._name = m, g["name"]
+        self._s = m.start(f"r{m.lastgroup[1:]}_name")
+
+    def start(self, k: int = 0) -> int:
+        return self._s if k else self._m.start()
+
+    def end(self, k: int = 0) -> int:
+        return self._s + len(self._name) if k else self._m.end()
+
+    def group(self, k: int = 0) -> str:
+        return self._name if k else self._m.group()
+
+
+@lru_cache(maxsize=1)
+def _patterns_combined() -> re.Pattern:
+    return _rules.combine([(r[0], r[1].pattern.replace("(" + _NAME + ")", "(?P<name>" + _NAME + ")", 1)
+                           .replace("(" + _AR_WORD + ")", "(?P<name>" + _AR_WORD + ")", 1), 0) for r in _PATTERNS])
+
+
 def _pattern_places(text: str) -> list[dict]:
     """Names in context phrases: "the city of X", "X province", "north of X", "the X refinery"."""
     out = []
-    for rule, pattern, kinds, span, conf in _PATTERNS:
-        for m in pattern.finditer(text):
-            name = m.group(1)
+    for m in _patterns_combined().finditer(text):
+        k, g = _rules.which(m)
+        rule, _, kinds, span, conf = _PATTERNS[k]
+        name = g["name"]
+        m = _Sub(m, g)
+        if True:
             pids = _lookup(name, kinds) or (_lookup(name) if kinds is _TOWN_KINDS else [])
             s, e = (m.start(), m.end()) if span == "all" else (m.start(1), m.end(1))
             if rule == "facility":
@@ -582,18 +614,23 @@ def _anaphora_places(places: list[dict], text: str, taken: Spans) -> list[dict]:
 
 
 # --------------------------------------------------------------------------- whole-text evidence
+_EVIDENCE_PLACES = 20  # resolved places on each side looked at for an ambiguous name
+
+
 def _resolve_with_text(mentions: list[dict]) -> list[dict]:
     """Ambiguous names: the reading whose governorate the text names elsewhere (nearest first) wins."""
     info = _place_index().info
     resolved = [m for m in mentions if m["kind"] == "place" and m["place_id"] in info]
     if not resolved:
         return mentions
+    starts = [r["start"] for r in resolved]
     out = []
     for m in mentions:
         if m["kind"] == "candidate" and m["rule"].startswith("ambiguous:"):
             pids = [p for p in re.split(r"[|,()' ]+", m["rule"].split(":", 1)[1]) if p in info]
-            nearest = sorted(resolved, key=lambda r: abs(r["start"] - m["start"]))
-            for r in nearest:
+            i = bisect_right(starts, m["start"])
+            near = resolved[max(0, i - _EVIDENCE_PLACES):i + _EVIDENCE_PLACES]  # the nearest places only
+            for r in sorted(near, key=lambda r: abs(r["start"] - m["start"])):
                 iso = info[r["place_id"]]["governorate_iso"]
                 fit = [p for p in pids if info[p]["governorate_iso"] == iso]
                 if len(fit) == 1:
