@@ -38,6 +38,9 @@ def _vocab() -> dict:
         # "more than 125 people were injured", "several members … light injuries"
         ("count_then_verb", r"\b(?:(?P<q>" + qual + r")\s+)?(?P<n>" + num + r")\s+(?:of\s+)?(?:[\w'-]+\s+){0,3}?"
                             + people + r"\b[^.;]{0,60}?\b" + K + r"\b"),
+        # "… and 12 were wounded"
+        ("count_were_verb", r"\b(?:(?P<q>" + qual + r")\s+)?(?P<n>" + num + r")\s+(?:others\s+|more\s+)?(?:were|have\s+been|had\s+been)"
+                            r"\s+(?:also\s+)?(?:seriously\s+|critically\s+|lightly\s+|badly\s+)?" + K + r"\b"),
         # "the killing of numerous boys", "deaths of two"
         ("noun_of_count", r"\b(?P<v>killing|slaying|deaths?|murder)\s+of\s+(?:(?P<q>" + qual + r")\s+)?(?P<n>" + num + r")\b"),
         # "a man killed by", "a protester was shot dead"
