@@ -15,7 +15,6 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from iraq_atlas.geoparse import _rules
-from iraq_atlas.geoparse.places import Spans
 
 __all__ = ["TZ", "as_published", "date_mentions"]
 
