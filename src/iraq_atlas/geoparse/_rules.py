@@ -19,7 +19,7 @@ def load(name: str) -> Any:
     Examples
     --------
     >>> sorted(load("calendar"))
-    ['months', 'weekdays']
+    ['months', 'triggers', 'weekdays']
     """
     with open(RULES_DIR / f"{name}.yaml", encoding="utf-8") as fh:
         return yaml.safe_load(fh)

@@ -145,8 +145,9 @@ def corpus_predictions(folder: str | os.PathLike) -> tuple[pd.DataFrame, pd.Data
 
     Examples
     --------
-    >>> corpus_predictions  # doctest: +ELLIPSIS
-    <function corpus_predictions at ...>
+    >>> preds, labels = corpus_predictions("geodata/articles/eval/test")  # doctest: +SKIP
+    >>> sorted(labels.kind.unique())  # doctest: +SKIP
+    ['casualty', 'date', 'foreign', 'place', 'trap']
     """
     folder = Path(folder)
     root, only = (folder, None) if (folder / "index.csv").is_file() else (folder.parent, folder.name)
@@ -188,8 +189,10 @@ def evaluate_corpus(folder: str | os.PathLike, *, by: str = "split") -> pd.DataF
 
     Examples
     --------
-    >>> evaluate_corpus  # doctest: +ELLIPSIS
-    <function evaluate_corpus at ...>
+    >>> s = evaluate_corpus("geodata/articles/eval")  # doctest: +SKIP
+    >>> s[(s.split == "test") & (s.kind == "place")][["precision", "recall"]]  # doctest: +SKIP
+       precision  recall
+    5        1.0   0.525
     """
     preds, labels = corpus_predictions(folder)
     places = place_table()
