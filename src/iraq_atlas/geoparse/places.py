@@ -363,7 +363,7 @@ def _trap_spans(text: str) -> list[dict]:
     rules = _word_rules()
     out = []
     for key in ("trap_suffix", "speaker"):
-        for m in rules[key].finditer(text):
+        for m in _rules.windowed(rules[key], _TRAP_TRIGGER, text, back=80, fwd=60):
             out.append(dict(kind="trap", start=m.start(), end=m.end(), place_id="", confidence=1.0,
                             rule=f"trap:{key}"))
     if _is_arabic_text(text):
@@ -396,7 +396,7 @@ def _context_combined() -> re.Pattern:
 def _context_places(text: str) -> list[dict]:
     rules = _context_rules()
     out = []
-    for m in _context_combined().finditer(text):
+    for m in _rules.windowed(_context_combined(), _CONTEXT_TRIGGER, text, back=80, fwd=80):
         pid, _, rule, conf = rules[_rules.which(m)[0]]
         out.append(dict(kind="place", start=m.start(), end=m.end(), place_id=pid, confidence=conf, rule=rule))
     return out
@@ -446,10 +446,21 @@ def _patterns_combined() -> re.Pattern:
                            .replace("(" + _AR_WORD + ")", "(?P<name>" + _AR_WORD + ")", 1), 0) for r in _PATTERNS])
 
 
+# the context, pattern and trap rules only run near one of these words (see _rules.windowed)
+_PATTERN_TRIGGER = _rules.trigger(["province", "governorate", "city", "town", "village", "district", "north", "south",
+                                   "east", "west", "outside", "near", "around", "refinery", "base", "airbase", "airport",
+                                   "field", "bridge", "dam", "university", "mosque", "hospital", "prison", "station",
+                                   "market", "محافظة", "مدينة", "قضاء", "ناحية", "بلدة", "منطقة", "إقليم", "اقليم"])
+_CONTEXT_TRIGGER = _rules.trigger(["home", "house", "residence", "villa", "Green", "fortified", "government",
+                                   "embassy", "Embassy", "shrine", "Kadhim"])
+_TRAP_TRIGGER = _rules.trigger(["provincial", "Operations", "Military", "Internal", "Storm", "embassy", "Embassy",
+                                "سفارة", "السفارة"])
+
+
 def _pattern_places(text: str) -> list[dict]:
     """Names in context phrases: "the city of X", "X province", "north of X", "the X refinery"."""
     out = []
-    for m in _patterns_combined().finditer(text):
+    for m in _rules.windowed(_patterns_combined(), _PATTERN_TRIGGER, text, back=60, fwd=60):
         k, g = _rules.which(m)
         rule, _, kinds, span, conf = _PATTERNS[k]
         name = g["name"]
