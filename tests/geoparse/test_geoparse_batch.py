@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from iraq_atlas import geoparse as gp
@@ -95,3 +96,21 @@ def test_a_megabyte_single_line_text_is_parsed_completely():
     per_kind = m.kind.value_counts()
     assert (per_kind == one.kind.value_counts() * n).all()
     assert (m.place_id == "green_zone").sum() == n * (one.place_id == "green_zone").sum()
+
+
+def test_a_town_named_like_a_word_needs_a_preposition():
+    """With a gazetteer that knows the town of Hit, "Hit" the verb is not a place."""
+    from iraq_atlas.geoparse.places import place_table, use_gazetteer
+
+    g = place_table().reset_index()
+    hit = dict(g[g.place_id == "capital_ramadi"].iloc[0])
+    hit.update(place_id="test_hit", name="Hit", name_ar="هيت", aliases="", kind="city", lat=33.64, lon=42.83)
+    try:
+        use_gazetteer(pd.concat([g, pd.DataFrame([hit])], ignore_index=True))
+        text = "Hit by a roadside bomb, the convoy turned back. Fighting went on in Hit and Rutbah."
+        m = gp.parse_text(text, "2021-11-07")
+        hits = m[m.place_id == "test_hit"]
+        assert hits.start.tolist() == [text.index("in Hit") + 3]  # the town, not the verb opening the text
+    finally:
+        use_gazetteer(None)
+    assert "test_hit" not in set(gp.parse_text("Fighting in Hit.", "2021-11-07").place_id)

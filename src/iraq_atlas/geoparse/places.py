@@ -312,6 +312,9 @@ def _gazetteer_places(text: str) -> list[dict]:
                             rule=f"{kind}:list" if kind == "foreign" else "trap" + tag[5:]))
             i += n
             continue
+        if n == 1 and first.key in _needs_preposition() and not _PLACE_PREP.search(text, max(0, start - 12), start):
+            i += 1
+            continue  # "Hit" the verb, not Hit the town
         pids = _prefer(sorted(slot), idx.info)
         if len(pids) == 1:
             how = slot[pids[0]][0]
@@ -322,6 +325,14 @@ def _gazetteer_places(text: str) -> list[dict]:
                             rule="ambiguous:" + "|".join(pids)))
         i += n
     return out
+
+
+_PLACE_PREP = re.compile(r"\b(?:in|near|at|from|to|outside|around|toward|towards)\s+$", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def _needs_preposition() -> frozenset[str]:
+    return frozenset(normalise(w) for w in _rules.load("names").get("needs_preposition", []))
 
 
 _US_STATE = re.compile(r",\s+(?:Fla|Calif|Va|Md|Texas|Mass|N\.C|Ga)\.?")
