@@ -121,7 +121,7 @@ def _register_geoparse(sub: argparse._SubParsersAction, print_table) -> None:
     g.add_argument("--format", choices=["csv", "json", "table"], default="csv")
 
     def run(args) -> int:
-        from iraq_atlas.geoparse.parser import cli_table
+        from iraq_atlas.geoparse import cli_table
 
         print_table(cli_table(args.files, args.published), args.format)
         return 0

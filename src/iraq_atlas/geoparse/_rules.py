@@ -1,0 +1,103 @@
+"""Rule data (word lists, event phrases, month names) read once from ``rules/*.yaml``."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+RULES_DIR = Path(__file__).with_name("rules")
+
+
+@lru_cache(maxsize=None)
+def load(name: str) -> Any:
+    """The parsed YAML file ``rules/<name>.yaml`` (cached: each file is read once).
+
+    Examples
+    --------
+    >>> sorted(load("calendar"))
+    ['months', 'triggers', 'weekdays']
+    """
+    with open(RULES_DIR / f"{name}.yaml", encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+def alternation(words: list[str], *, escape: bool = False) -> str:
+    """``(?:w1|w2|…)`` with the longest alternatives first so the regex prefers them."""
+    items = sorted({str(w) for w in words}, key=len, reverse=True)
+    if escape:
+        items = [re.escape(w).replace(r"\ ", r"\s+") for w in items]
+    return "(?:" + "|".join(items) + ")"
+
+
+_NAMED = re.compile(r"\(\?P<([A-Za-z_]\w*)>")
+
+
+def combine(rules: list[tuple[str, str, int]]) -> re.Pattern:
+    """One regex for many rules (name, pattern, flags): scanned once, leftmost match first,
+    the earlier rule first at the same position. Group ``x`` of rule ``i`` is named ``r{i}_x``;
+    read a match with :func:`which`.
+
+    Examples
+    --------
+    >>> rx = combine([("a", r"(?P<n>\\d+) km", 0), ("b", r"(?P<n>\\d+) days", re.IGNORECASE)])
+    >>> which(rx.search("in 3 DAYS"))
+    (1, {'n': '3'})
+    """
+    parts = []
+    for i, (_, pattern, flags) in enumerate(rules):
+        body = _NAMED.sub(lambda m: f"(?P<r{i}_{m.group(1)}>", pattern)
+        scoped = "(?i:" + body + ")" if flags & re.IGNORECASE else "(?-i:" + body + ")"
+        parts.append(f"(?P<r{i}>{scoped})")
+    return re.compile("|".join(parts))
+
+
+def which(m: re.Match) -> tuple[int, dict[str, str | None]]:
+    """(rule index, that rule's named groups) of a match of a :func:`combine` regex."""
+    i = int(m.lastgroup[1:])
+    prefix = f"r{i}_"
+    return i, {k[len(prefix):]: v for k, v in m.groupdict().items() if k.startswith(prefix)}
+
+
+def trigger(words: list[str]) -> re.Pattern:
+    """A fast case-sensitive regex for trigger words (each also Capitalised and UPPER).
+
+    Plain literal alternations are scanned by the regex engine far faster than
+    patterns that open with ``\\b`` or an optional group, so the full rules only
+    run near a trigger (see :func:`windowed`).
+
+    Examples
+    --------
+    >>> bool(trigger(["killed"]).search("KILLED"))
+    True
+    """
+    forms = set()
+    for w in words:
+        w = str(w)
+        forms.update({w, w[:1].upper() + w[1:], w.upper()})
+    return re.compile("|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True)))
+
+
+def windowed(rx: re.Pattern, trig: re.Pattern, text: str, back: int, fwd: int):
+    """Matches of ``rx`` in ``text``, searched only in windows around matches of ``trig``.
+
+    A window runs from ``back`` characters before a trigger to ``fwd`` after it;
+    windows that touch are merged, so a match is never found twice.
+
+    Examples
+    --------
+    >>> [m.group() for m in windowed(re.compile(r"\\d+ killed"), trigger(["killed"]), "x 3 killed y", 10, 10)]
+    ['3 killed']
+    """
+    windows: list[list[int]] = []
+    for t in trig.finditer(text):
+        a, b = max(0, t.start() - back), min(len(text), t.end() + fwd)
+        if windows and a <= windows[-1][1]:
+            windows[-1][1] = max(windows[-1][1], b)
+        else:
+            windows.append([a, b])
+    for a, b in windows:
+        yield from rx.finditer(text, a, b)

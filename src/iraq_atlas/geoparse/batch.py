@@ -1,0 +1,198 @@
+"""Reading article files (with guards) and parsing many at once into one table."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Iterable
+
+import pandas as pd
+from tqdm import tqdm
+
+from iraq_atlas.errors import DataError, Problem
+from iraq_atlas.geoparse.dates import as_published
+from iraq_atlas.geoparse.drafts import DRAFT_COLUMNS, draft_incidents
+from iraq_atlas.geoparse.mentions import MENTION_COLUMNS, parse_text
+from iraq_atlas.geoparse.places import place_table
+
+__all__ = ["CLI_COLUMNS", "Batch", "expand_paths", "read_article", "parse_files", "parse_batch", "cli_table"]
+
+CLI_COLUMNS = ["file", "kind", "text", "start", "end", "place_id", "lat", "lon",
+               "date_start", "date_end", "confidence"]
+PathsLike = str | os.PathLike | Iterable[str | os.PathLike]
+
+
+def expand_paths(paths: PathsLike) -> list[Path]:
+    """Files named by ``paths``: files as given, folders as their ``*.txt`` files (sorted).
+
+    A string may hold several paths separated by commas.
+
+    Raises
+    ------
+    DataError
+        Naming every path that does not exist.
+
+    Examples
+    --------
+    >>> expand_paths([])
+    []
+    """
+    if isinstance(paths, (str, os.PathLike)):
+        parts = [p for p in str(paths).split(",") if p.strip()] if isinstance(paths, str) else [paths]
+    else:
+        parts = list(paths)
+    files: list[Path] = []
+    problems = []
+    for p in parts:
+        p = Path(str(p).strip())
+        if p.is_dir():
+            files.extend(sorted(p.glob("*.txt")))
+        elif p.is_file():
+            files.append(p)
+        else:
+            problems.append(Problem(str(p), None, None, "no such file or folder"))
+    if problems:
+        raise DataError(problems)
+    return files
+
+
+_MAX_BAD_SHARE = 0.001  # undecodable bytes tolerated (replaced) in an otherwise UTF-8 text
+
+
+def read_article(path: str | os.PathLike) -> str:
+    """An article's text: UTF-8 (a BOM is fine); binary and UTF-16 files are refused.
+
+    A few stray undecodable bytes are replaced; a file that is mostly not UTF-8,
+    holds NUL bytes or starts with a UTF-16 byte-order mark raises instead of
+    being parsed as noise.
+
+    Raises
+    ------
+    DataError
+        Naming the file and saying what it looks like.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "a.txt"
+    >>> _ = p.write_text("Clashes in Basra.", encoding="utf-8")
+    >>> read_article(p)
+    'Clashes in Basra.'
+    """
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise DataError([Problem(str(p), None, None, f"cannot be read: {exc.strerror or exc}")]) from exc
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise DataError([Problem(str(p), None, None, "is UTF-16 text; save it as UTF-8")])
+    if b"\x00" in raw[:65536]:
+        odd = raw[1:4096:2].count(0) > 0.3 * len(raw[1:4096:2]) or raw[0:4096:2].count(0) > 0.3 * len(raw[0:4096:2])
+        what = "looks like UTF-16 text without a byte-order mark; save it as UTF-8" if odd else \
+            "is a binary file (NUL bytes), not text"
+        raise DataError([Problem(str(p), None, None, what)])
+    text = raw.decode("utf-8-sig", errors="replace")
+    bad = text.count("\ufffd") - raw.decode("utf-8-sig", errors="ignore").count("\ufffd")
+    if bad > max(3, _MAX_BAD_SHARE * len(raw)):
+        raise DataError([Problem(str(p), None, None, f"is not UTF-8 text ({bad} undecodable bytes)")])
+    return text
+
+
+@dataclass
+class Batch:
+    """What parsing many files gives: one mentions table, one drafts table and the files that failed."""
+
+    mentions: pd.DataFrame
+    drafts: pd.DataFrame
+    problems: list[Problem] = field(default_factory=list)
+
+
+def parse_batch(paths: PathsLike, published: date | datetime | str, *, drafts: bool = True,
+                progress: bool = True) -> Batch:
+    """Parse many files into one mentions table and one drafts table, with a progress bar.
+
+    A file that cannot be read (missing, binary, UTF-16) is reported in
+    ``problems`` by name and the others go on.
+
+    Parameters
+    ----------
+    paths : str, path or iterable of them
+        Files or folders (a folder means its ``*.txt`` files).
+    published : date, datetime or str
+        Publication date used for every file.
+    drafts : bool
+        Also build draft incidents.
+    progress : bool
+        Show a tqdm bar (on stderr).
+
+    Examples
+    --------
+    >>> b = parse_batch([], "2021-11-07", progress=False)
+    >>> (len(b.mentions), len(b.drafts), b.problems)
+    (0, 0, [])
+    """
+    pub = as_published(published)
+    frames, dframes, problems = [], [], []
+    files = expand_paths(paths)
+    for f in tqdm(files, desc="geoparse", unit="file", disable=not progress):
+        try:
+            text = read_article(f)
+        except DataError as exc:
+            problems.extend(exc.problems)
+            continue
+        m = parse_text(text, pub, source=f.name)
+        if drafts:
+            d = draft_incidents(text, pub, source=f.name, mentions=m)
+            d.insert(0, "file", str(f))
+            dframes.append(d)
+        m.insert(0, "file", str(f))
+        frames.append(m)
+    mentions = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["file"] + MENTION_COLUMNS)
+    dr = pd.concat(dframes, ignore_index=True) if dframes else pd.DataFrame(columns=["file"] + DRAFT_COLUMNS)
+    return Batch(mentions, dr, problems)
+
+
+def parse_files(paths: PathsLike, published: date | datetime | str, *, progress: bool = False) -> pd.DataFrame:
+    """Mentions of each file (a folder means its ``*.txt`` files); ``file`` column first.
+
+    Raises
+    ------
+    DataError
+        When a path is missing or a file cannot be read as text (all such files named).
+
+    Examples
+    --------
+    >>> list(parse_files([], "2021-11-07").columns[:2])
+    ['file', 'source']
+    """
+    b = parse_batch(paths, published, drafts=False, progress=progress)
+    if b.problems:
+        raise DataError(b.problems)
+    return b.mentions
+
+
+def cli_table(paths: PathsLike, published: date | datetime | str) -> pd.DataFrame:
+    """The CLI's table: file,kind,text,start,end,place_id,lat,lon,date_start,date_end,confidence.
+
+    Files that cannot be read are named on stderr and skipped; when none can be
+    read, DataError names them all.
+
+    Examples
+    --------
+    >>> list(cli_table([], "2021-11-07").columns) == CLI_COLUMNS
+    True
+    """
+    b = parse_batch(paths, published, drafts=False, progress=False)
+    if b.problems and b.mentions.file.nunique() == 0:
+        raise DataError(b.problems)
+    for p in b.problems:
+        print(f"skipped: {p}", file=sys.stderr)
+    df = b.mentions
+    places = place_table()
+    lat = df["place_id"].map(places["lat"]) if len(df) else pd.Series(dtype=float)
+    lon = df["place_id"].map(places["lon"]) if len(df) else pd.Series(dtype=float)
+    out = df.assign(lat=pd.to_numeric(lat, errors="coerce"), lon=pd.to_numeric(lon, errors="coerce"))
+    return out[CLI_COLUMNS].reset_index(drop=True)

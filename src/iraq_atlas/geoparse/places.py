@@ -1,0 +1,710 @@
+"""Place mentions: gazetteer names, context phrases, candidates, traps and foreign places.
+
+Every function here works on CLEAN text (see :mod:`iraq_atlas.geoparse.clean`)
+and returns plain dicts with ``kind``, ``start``, ``end``, ``place_id``,
+``confidence`` and ``rule``. Kinds:
+
+- ``place``     resolved to a gazetteer id (so to a point in Iraq);
+- ``candidate`` looks like a place but is unknown to the gazetteer, or fits two places;
+- ``foreign``   a place outside Iraq (never given an Iraqi id);
+- ``trap``      internal marker for names that contain a place but are not one
+                (armed groups, parties, bodies, the embassy as the speaker of a
+                statement); dropped before output, they only block other matches.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from bisect import bisect_right, insort
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import NamedTuple
+
+import pandas as pd
+
+from iraq_atlas.geoparse import _rules
+from iraq_atlas.places.gazetteer import expand_aliases, gazetteer
+from iraq_atlas.places.names import is_arabic, normalise
+
+__all__ = ["place_mentions", "place_table", "non_overlapping", "use_gazetteer"]
+
+_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+_BREAK = re.compile(r"[,;:()\[\]\"!?\n]|[.](?=\s)|\s[-–—]\s")
+# clitics written onto an Arabic word: wa- "and", bi- "in/by", li- "to/for", fa-, and with the article
+_ARABIC_PREFIXES = ("وبال", "وب", "ول", "وال", "بال", "لل", "فال", "و", "ب", "ل", "ف")
+
+
+# --------------------------------------------------------------------------- spans
+class Spans:
+    """A set of NON-overlapping [start, end) intervals with O(log n) overlap tests."""
+
+    def __init__(self) -> None:
+        self.starts: list[int] = []
+        self.ends: dict[int, int] = {}
+
+    def overlaps(self, s: int, e: int) -> bool:
+        """True when [s, e) overlaps a stored interval."""
+        i = bisect_right(self.starts, s)
+        if i > 0 and self.ends[self.starts[i - 1]] > s:
+            return True
+        return i < len(self.starts) and self.starts[i] < e
+
+    def add(self, s: int, e: int) -> None:
+        """Store [s, e) (the caller checked it does not overlap)."""
+        insort(self.starts, s)
+        self.ends[s] = e
+
+
+def non_overlapping(cands: list[dict]) -> list[dict]:
+    """Keep the longest (then most confident) of overlapping mentions, in text order.
+
+    Examples
+    --------
+    >>> [m["start"] for m in non_overlapping([dict(start=0, end=4, confidence=1),
+    ...                                        dict(start=2, end=9, confidence=1)])]
+    [2]
+    """
+    keep: list[dict] = []
+    spans = Spans()
+    for c in sorted(cands, key=lambda c: (-(c["end"] - c["start"]), -c["confidence"], c["start"])):
+        if c["end"] > c["start"] and not spans.overlaps(c["start"], c["end"]):
+            spans.add(c["start"], c["end"])
+            keep.append(c)
+    return sorted(keep, key=lambda c: c["start"])
+
+
+# --------------------------------------------------------------------------- tokens and index
+class _Token(NamedTuple):
+    key: str
+    start: int
+    end: int
+    raw: str
+    joined: bool  # True when nothing but spaces/hyphens/apostrophes separate it from the previous token
+
+
+def _tokens(text: str) -> list[_Token]:
+    out: list[_Token] = []
+    append = out.append
+    prev_end = 0
+    last_raw = ""
+    brk = _BREAK.search
+    for m in _TOKEN.finditer(text):
+        raw = m.group()
+        start = m.start()
+        gap = text[prev_end:start]
+        if gap == " ":
+            joined = bool(out)
+        else:
+            if (raw == "s" or raw == "S") and gap in ("'", "’"):  # possessive: Baghdad's
+                prev_end = m.end()
+                continue
+            joined = bool(out) and len(gap) <= 3 and not brk(gap)
+            if len(last_raw) == 1 and (gap.strip() == "." or gap.endswith(". ")):
+                joined = True  # U.S. Embassy
+        append(_Token(normalise(raw), start, m.end(), raw, joined))
+        prev_end = m.end()
+        last_raw = raw
+    return out
+
+
+def _phrase_key(spelling: str) -> tuple[str, ...]:
+    return tuple(t.key for t in _tokens(spelling) if t.key)
+
+
+@dataclass
+class _PlaceIndex:
+    phrases: dict[tuple[str, ...], dict[str, tuple[str, str]]]  # key → {place_id: (how, spelling)}
+    max_len: int
+    places: pd.DataFrame
+    info: dict[str, dict]
+    firsts: set[str]  # first token keys of all phrases (most tokens start none: skipped at once)
+
+
+_OVERRIDE: list = [None]  # a gazetteer table set by use_gazetteer (None: the project gazetteer)
+
+
+def use_gazetteer(places: pd.DataFrame | None = None) -> None:
+    """Parse against another gazetteer table (same columns as ``gazetteer()``); None restores it.
+
+    Meant for trying an extended gazetteer before it is part of the project.
+
+    Examples
+    --------
+    >>> use_gazetteer(None)
+    """
+    _OVERRIDE[0] = places
+    _place_index.cache_clear()
+    _geocoder.cache_clear()
+    _geocode_one.cache_clear()
+    _lookup_cached.cache_clear()
+
+
+def _gazetteer_table():
+    return gazetteer() if _OVERRIDE[0] is None else _OVERRIDE[0]
+
+
+@lru_cache(maxsize=1)
+def _place_index() -> _PlaceIndex:
+    g = _gazetteer_table()
+    places = pd.DataFrame(g.drop(columns="geometry") if "geometry" in g.columns else g)
+    spell = expand_aliases(places)
+    ambiguous = {normalise(w) for w in _rules.load("names")["ambiguous_aliases"]}
+    phrases: dict[tuple[str, ...], dict[str, tuple[str, str]]] = {}
+    rank = {"name": 0, "name_ar": 0, "alias": 1}
+    for pid, spelling, how in zip(spell.place_id, spell.spelling, spell.how):
+        key = _phrase_key(spelling)
+        if not key or " ".join(key) in ambiguous:
+            continue
+        slot = phrases.setdefault(key, {})
+        if pid not in slot or rank[how] < rank[slot[pid][0]]:
+            slot[pid] = (how, spelling)
+    # word lists: traps and foreign places take the slot (an explicit list beats a same-named village)
+    names = _rules.load("names")
+    special = [(p, f"#trap:{group}") for group, ps in names["traps"].items() for p in ps]
+    special += [(p, "#foreign") for p in names["foreign"]]
+    for spelling, tag in special:
+        key = _phrase_key(spelling)
+        if key:
+            phrases[key] = {tag: ("list", spelling)}
+    firsts = {k[0] for k in phrases}
+    by_id = places.set_index("place_id")
+    info = by_id[["name", "kind", "lat", "lon", "governorate_iso", "parent_id"]].to_dict("index")
+    return _PlaceIndex(phrases, max(len(k) for k in phrases), by_id, info, firsts)
+
+
+def place_table() -> pd.DataFrame:
+    """The gazetteer as the geoparser uses it, indexed by ``place_id`` (no geometry).
+
+    Examples
+    --------
+    >>> place_table().loc["capital_baghdad", "governorate_iso"]
+    'IQ-BG'
+    """
+    return _place_index().places
+
+
+_SAME_KM = 5.0  # two gazetteer rows of one name this close are one place told twice
+
+
+def _km(a: dict, b: dict) -> float | None:
+    try:
+        la1, lo1, la2, lo2 = (float(a["lat"]), float(a["lon"]), float(b["lat"]), float(b["lon"]))
+    except (TypeError, ValueError):
+        return None
+    if any(math.isnan(v) for v in (la1, lo1, la2, lo2)):
+        return None
+    dx = math.radians(lo2 - lo1) * math.cos(math.radians((la1 + la2) / 2))
+    return 6371.0 * math.hypot(dx, math.radians(la2 - la1))
+
+
+def _prefer(pids: list[str], info: dict[str, dict]) -> list[str]:
+    """One reading of a name that fits several gazetteer rows, when the rows allow it.
+
+    A city and the governorate named after it: the city wins (news usage). Rows
+    of one name whose points lie within ``_SAME_KM`` of each other are the same
+    place: the curated row (with a parent or the finer kind) is kept.
+    """
+    if len(pids) < 2:
+        return pids
+    non_gov = [p for p in pids if info[p]["kind"] != "governorate"]
+    if len(non_gov) > 1:
+        d = [_km(info[non_gov[0]], info[p]) for p in non_gov[1:]]
+        if all(x is not None and x <= _SAME_KM for x in d):
+            rest = [p for p in pids if p not in non_gov[1:]]
+            pids = rest
+    if len(pids) < 2:
+        return pids
+    non_gov = [p for p in pids if info[p]["kind"] != "governorate"]
+    govs = [p for p in pids if info[p]["kind"] == "governorate"]
+    if len(non_gov) == 1 and all(info[g]["governorate_iso"] == info[non_gov[0]]["governorate_iso"] for g in govs):
+        return non_gov
+    return pids
+
+
+def _arabic_variants(key: str, raw: str) -> list[str]:
+    """The key of an Arabic word with each attached clitic taken off (ب / في / ل / و / ف …)."""
+    out = [key]
+    for p in _ARABIC_PREFIXES:
+        if raw.startswith(p) and len(raw) - len(p) >= 3:
+            k = normalise(raw[len(p):])
+            if k and k not in out:
+                out.append(k)
+    return out
+
+
+def _lookup(name: str, kinds: frozenset[str] | None = None) -> list[str]:
+    """Gazetteer ids whose name/alias has exactly the key of ``name`` (optionally of given kinds)."""
+    return list(_lookup_cached(name, kinds))
+
+
+@lru_cache(maxsize=50_000)
+def _lookup_cached(name: str, kinds: frozenset[str] | None) -> tuple[str, ...]:
+    idx = _place_index()
+    toks = [t for t in _tokens(name) if t.key]
+    if not toks:
+        return ()
+    firsts = _arabic_variants(toks[0].key, toks[0].raw) if is_arabic(toks[0].raw) else [toks[0].key]
+    for first in firsts:
+        slot = idx.phrases.get((first, *[t.key for t in toks[1:]]))
+        if slot:
+            pids = sorted(p for p in slot if p in idx.info and (kinds is None or idx.info[p]["kind"] in kinds))
+            if pids:
+                return tuple(_prefer(pids, idx.info))
+    return ()
+
+
+def _is_ar(raw: str) -> bool:
+    return "\u0600" <= raw[0] <= "\u06ff"
+
+
+def _gazetteer_places(text: str) -> list[dict]:
+    """Longest-match phrase lookup of gazetteer names/aliases (and trap/foreign word lists) over the tokens."""
+    idx = _place_index()
+    phrases, firsts, max_len = idx.phrases, idx.firsts, idx.max_len
+    toks = [t for t in _tokens(text) if t.key]
+    out: list[dict] = []
+    n_toks = len(toks)
+    i = 0
+    while i < n_toks:
+        first = toks[i]
+        raw0 = first.raw
+        arabic = _is_ar(raw0)
+        if not arabic and not (raw0[0].isupper() or raw0[0].isdigit()):
+            i += 1
+            continue  # proper nouns only
+        heads = _arabic_variants(first.key, raw0) if arabic else (first.key,)
+        heads = [h for h in heads if h in firsts]
+        if not heads:
+            i += 1
+            continue
+        hit = None
+        # the longest window of joined tokens first
+        top = 1
+        while top < max_len and i + top < n_toks and toks[i + top].joined:
+            top += 1
+        for n in range(top, 0, -1):
+            rest = tuple(t.key for t in toks[i + 1:i + n])
+            for k in heads:
+                slot = phrases.get((k, *rest))
+                if not slot:
+                    continue
+                acronym = [sp for _, sp in slot.values() if sp.isupper() and len(sp) <= 5]
+                if acronym and not all(t.raw.isupper() for t in toks[i:i + n]):
+                    continue
+                hit = (n, slot)
+                break
+            if hit:
+                break
+        if not hit:
+            i += 1
+            continue
+        n, slot = hit
+        start, end = first.start, toks[i + n - 1].end
+        tag = next(iter(slot))
+        if tag.startswith("#"):
+            kind = "trap" if tag.startswith("#trap") else "foreign"
+            if kind == "foreign":
+                st = _US_STATE.match(text, end)  # "TAMPA, Fla."
+                if st:
+                    end = st.end()
+            out.append(dict(kind=kind, start=start, end=end, place_id="", confidence=1.0 if kind == "trap" else 0.9,
+                            rule=f"{kind}:list" if kind == "foreign" else "trap" + tag[5:]))
+            i += n
+            continue
+        if n == 1 and first.key in _needs_preposition() and not _PLACE_PREP.search(text, max(0, start - 12), start):
+            i += 1
+            continue  # "Hit" the verb, not Hit the town
+        pids = _prefer(sorted(slot), idx.info)
+        if len(pids) == 1:
+            how = slot[pids[0]][0]
+            out.append(dict(kind="place", start=start, end=end, place_id=pids[0],
+                            confidence=1.0 if how in ("name", "name_ar") else 0.95, rule=f"gazetteer:{how}"))
+        else:
+            out.append(dict(kind="candidate", start=start, end=end, place_id="", confidence=0.3,
+                            rule="ambiguous:" + "|".join(pids)))
+        i += n
+    return out
+
+
+_PLACE_PREP = re.compile(r"\b(?:in|near|at|from|to|outside|around|toward|towards)\s+$", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def _needs_preposition() -> frozenset[str]:
+    return frozenset(normalise(w) for w in _rules.load("names").get("needs_preposition", []))
+
+
+_US_STATE = re.compile(r",\s+(?:Fla|Calif|Va|Md|Texas|Mass|N\.C|Ga)\.?")
+
+
+# --------------------------------------------------------------------------- word-list rules
+_AR_CLASS = {"ا": "[اأإآ]", "أ": "[اأإآ]", "إ": "[اأإآ]", "آ": "[اأإآ]", "ة": "[ةه]", "ه": "[ةه]",
+             "ى": "[ىي]", "ي": "[ىي]"}
+
+
+def _phrase_regex(phrase: str) -> str:
+    """A phrase as a regex: flexible spaces/hyphens; Arabic with alef/hamza/ta-marbuta variants and clitics."""
+    if is_arabic(phrase):
+        body = "".join(_AR_CLASS.get(ch, r"\s+" if ch == " " else re.escape(ch)) for ch in phrase)
+        if phrase.startswith("ال"):
+            return r"(?<![\w])(?:[وبلف]|وب|ول)?" + body + r"(?![\w])"
+        return r"(?<![\w])(?:[وبلف]|وب|ول|وال|بال|لل|ال)?" + body + r"(?![\w])"
+    body = re.escape(phrase).replace(r"\ ", r"[\s-]+").replace(r"\-", r"[\s-]+").replace("'", "'?")
+    return r"(?<![\w])" + body + r"(?![\w])"
+
+
+@lru_cache(maxsize=1)
+def _word_rules() -> dict[str, re.Pattern]:
+    r = _rules.load("names")
+    speaker = "|".join(_phrase_regex(p) for p in sorted(r["speaker_names"], key=len, reverse=True))
+    verbs = _rules.alternation(r["speaker_verbs"])
+    return dict(
+        trap_suffix=re.compile(r"\b(?:the\s+)?(?:[A-Z][\w'-]*\s+){1,4}?"
+                               + _rules.alternation(r["trap_suffixes"], escape=True) + r"\b"),
+        # "The U.S. Embassy (in Baghdad) condemns …" / "تدين سفارة الولايات المتحدة"
+        speaker=re.compile(r"(?:" + speaker + r")(?=(?:\s+in\s+Baghdad)?\s+" + verbs + r"\b)", re.IGNORECASE),
+        speaker_ar=re.compile(r"(?<=" + r"[\u0600-\u06ff]\s)(?:" + speaker + ")"),
+        speaker_ar_verb=re.compile(_rules.alternation([v for v in r["speaker_verbs"] if is_arabic(v)]) + r"\s+$"),
+    )
+
+
+def _trap_spans(text: str) -> list[dict]:
+    """Traps that depend on context (a body named after a place, the embassy speaking); lists are in the index."""
+    rules = _word_rules()
+    out = []
+    for key in ("trap_suffix", "speaker"):
+        for m in _rules.windowed(rules[key], _TRAP_TRIGGER, text, back=80, fwd=60):
+            out.append(dict(kind="trap", start=m.start(), end=m.end(), place_id="", confidence=1.0,
+                            rule=f"trap:{key}"))
+    if _is_arabic_text(text):
+        for m in rules["speaker_ar"].finditer(text):
+            if rules["speaker_ar_verb"].search(text, max(0, m.start() - 20), m.start()):
+                out.append(dict(kind="trap", start=m.start(), end=m.end(), place_id="", confidence=1.0,
+                                rule="trap:speaker"))
+    return out
+
+
+def _is_arabic_text(text: str) -> bool:
+    return is_arabic(text)
+
+
+# --------------------------------------------------------------------------- context rules
+@lru_cache(maxsize=1)
+def _context_rules() -> list[tuple[str, re.Pattern, str, float]]:
+    out = []
+    for r in _rules.load("context"):
+        flags = re.IGNORECASE if "i" in str(r.get("flags", "")) else 0
+        out.append((r["place_id"], re.compile(r["pattern"], flags), f"context:{r['rule']}", float(r["confidence"])))
+    return out
+
+
+@lru_cache(maxsize=1)
+def _context_combined() -> re.Pattern:
+    return _rules.combine([(rule, p.pattern, p.flags & re.IGNORECASE) for _, p, rule, _ in _context_rules()])
+
+
+def _context_places(text: str) -> list[dict]:
+    rules = _context_rules()
+    out = []
+    for m in _rules.windowed(_context_combined(), _CONTEXT_TRIGGER, text, back=80, fwd=80):
+        pid, _, rule, conf = rules[_rules.which(m)[0]]
+        out.append(dict(kind="place", start=m.start(), end=m.end(), place_id=pid, confidence=conf, rule=rule))
+    return out
+
+
+_NAME = r"(?:(?:al-|Al-|el-|Al\s)?[A-Z][\w'-]*(?:[ \t]+(?:al-|Al-|[Aa][ln]-|[Aa]z[ \t])?[A-Z][\w'-]*){0,3})"
+_AR_WORD = r"[\u0621-\u064a]{2,}"
+_FACILITY = (r"(?:oil\s+refinery|refinery|air\s*base|airbase|air\s+field|airfield|airport|bridge|dam|university|"
+             r"mosque|hospital|prison|military\s+base|base|police\s+station|market)")
+_GOV_KINDS = frozenset({"governorate"})
+_TOWN_KINDS = frozenset({"city", "district"})
+# (rule, regex, group of the name, kinds the name must be, span: "all" or "name", confidence)
+_PATTERNS: list[tuple[str, re.Pattern, set[str] | None, str, float]] = [
+    ("province_of", re.compile(r"\b(?:the\s+)?(?:province|governorate)\s+of\s+(" + _NAME + ")"), _GOV_KINDS, "all", 0.9),
+    ("x_province", re.compile(r"\b(" + _NAME + r")\s+(?:[Pp]rovince|[Gg]overnorate)\b"), _GOV_KINDS, "all", 0.9),
+    ("city_of", re.compile(r"\b(?:the\s+)?(?:city|town|village|district)\s+of\s+(" + _NAME + ")"), _TOWN_KINDS, "name", 0.9),
+    ("x_district", re.compile(r"\b(?<=in\s)(" + _NAME + r")\s+[Dd]istrict\b"), None, "name", 0.85),
+    ("direction_of", re.compile(r"\b(?:north|south|east|west|northeast|northwest|southeast|southwest|outside|"
+                                r"near|around)(?:ern)?\s+(?:of\s+)?(" + _NAME + ")"), None, "name", 0.8),
+    ("facility", re.compile(r"\b(?:the\s+)?(" + _NAME + r")\s+(?:[Oo]il\s+)?(?i:" + _FACILITY + r")\b"), None, "all", 0.6),
+    ("ar_governorate", re.compile(r"(?<![\w])[وبل]?محافظة\s+(" + _AR_WORD + ")"), _GOV_KINDS, "all", 0.9),
+    ("ar_town", re.compile(r"(?<![\w])[وبل]?(?:مدينة|قضاء|ناحية|بلدة|منطقة)\s+(" + _AR_WORD + ")"), _TOWN_KINDS, "name", 0.85),
+    ("ar_region", re.compile(r"(?<![\w])[وبل]?(?:إقليم|اقليم)\s+(" + _AR_WORD + ")"), None, "all", 0.85),
+]
+
+
+class _Sub:
+    """Group 1 (``name``) of one rule inside the combined pattern regex."""
+
+    def __init__(self, m: re.Match, g: dict):
+        self._m, self._name = m, g["name"]
+        self._s = m.start(f"r{m.lastgroup[1:]}_name")
+
+    def start(self, k: int = 0) -> int:
+        return self._s if k else self._m.start()
+
+    def end(self, k: int = 0) -> int:
+        return self._s + len(self._name) if k else self._m.end()
+
+    def group(self, k: int = 0) -> str:
+        return self._name if k else self._m.group()
+
+
+@lru_cache(maxsize=1)
+def _patterns_combined() -> re.Pattern:
+    return _rules.combine([(r[0], r[1].pattern.replace("(" + _NAME + ")", "(?P<name>" + _NAME + ")", 1)
+                           .replace("(" + _AR_WORD + ")", "(?P<name>" + _AR_WORD + ")", 1), 0) for r in _PATTERNS])
+
+
+# the context, pattern and trap rules only run near one of these words (see _rules.windowed)
+_PATTERN_TRIGGER = _rules.trigger(["province", "governorate", "city", "town", "village", "district", "north", "south",
+                                   "east", "west", "outside", "near", "around", "refinery", "base", "airbase", "airport",
+                                   "field", "bridge", "dam", "university", "mosque", "hospital", "prison", "station",
+                                   "market", "محافظة", "مدينة", "قضاء", "ناحية", "بلدة", "منطقة", "إقليم", "اقليم"])
+_CONTEXT_TRIGGER = _rules.trigger(["home", "house", "residence", "villa", "Green", "fortified", "government",
+                                   "embassy", "Embassy", "shrine", "Kadhim"])
+_TRAP_TRIGGER = _rules.trigger(["provincial", "Operations", "Military", "Internal", "Storm", "embassy", "Embassy",
+                                "سفارة", "السفارة"])
+
+
+def _pattern_places(text: str) -> list[dict]:
+    """Names in context phrases: "the city of X", "X province", "north of X", "the X refinery"."""
+    out = []
+    for m in _rules.windowed(_patterns_combined(), _PATTERN_TRIGGER, text, back=60, fwd=60):
+        k, g = _rules.which(m)
+        rule, _, kinds, span, conf = _PATTERNS[k]
+        name = g["name"]
+        m = _Sub(m, g)
+        if True:
+            pids = _lookup(name, kinds) or (_lookup(name) if kinds is _TOWN_KINDS else [])
+            s, e = (m.start(), m.end()) if span == "all" else (m.start(1), m.end(1))
+            if rule == "facility":
+                phrase = text[m.start(1):m.end()]
+                whole = _lookup(phrase)
+                if not whole:
+                    status, pid, _, _ = _geocode_one(phrase)
+                    if status in ("matched", "fuzzy") and pid and _place_index().info[pid]["kind"] not in _TOWN_KINDS:
+                        whole = [pid]
+                if len(whole) == 1:  # the facility itself is in the gazetteer
+                    out.append(dict(kind="place", start=m.start(1), end=m.end(), place_id=whole[0],
+                                    confidence=0.95, rule="context:facility"))
+                    continue
+                s = m.start(1)
+            if len(pids) == 1:
+                out.append(dict(kind="place", start=s, end=e, place_id=pids[0], confidence=conf,
+                                rule=f"context:{rule}" + (":town" if rule == "facility" else "")))
+            elif not pids:
+                first = normalise(name.split()[0]) if name.split() else ""
+                if first and first not in _not_places():
+                    out.append(dict(kind="candidate", start=s, end=e, place_id="", confidence=0.3,
+                                    rule=f"candidate:{rule}"))
+    return out
+
+
+# --------------------------------------------------------------------------- candidates
+_CANDIDATE = re.compile(r"\b(?:in|near|at|on|outside|inside|around|from|towards?)\s+(?:the\s+)?(" + _NAME + ")")
+_CANDIDATE_LIST = re.compile(r"\b(?:in|near|at|around|from|towards?|of)\s+(?:the\s+)?" + _NAME
+                             + r"((?:\s*,\s*(?:and\s+)?" + _NAME + r")+|\s+and\s+" + _NAME + ")")
+_AR_CANDIDATE = re.compile(r"(?<![\w])(?:في|قرب|من|الى|إلى|نحو)\s+(" + _AR_WORD + ")")
+
+
+@lru_cache(maxsize=1)
+def _not_places() -> frozenset[str]:
+    cal = _rules.load("calendar")
+    words = [w for ws in cal["months"].values() for w in ws] + [w for ws in cal["weekdays"].values() for w in ws]
+    return frozenset(normalise(w) for w in words + _rules.load("names")["not_places"])
+
+
+@lru_cache(maxsize=1)
+def _geocoder():
+    from iraq_atlas.places.geocoding import Geocoder
+
+    g = _OVERRIDE[0]
+    if g is not None and "geometry" not in g.columns:
+        import geopandas as gpd
+
+        g = gpd.GeoDataFrame(g, geometry=gpd.points_from_xy(g.lon, g.lat), crs="EPSG:4326")
+    return Geocoder(g)
+
+
+@lru_cache(maxsize=50_000)
+def _geocode_one(name: str) -> tuple[str, str, float, str]:
+    r = _geocoder().geocode_names([name]).iloc[0]
+    pid = r.place_id if isinstance(r.place_id, str) else ""
+    return str(r.status), pid, float(r.confidence or 0), str(r.candidates)
+
+
+def _candidate_places(text: str, taken: Spans) -> list[dict]:
+    out = []
+    stop = _not_places()
+    for m in _CANDIDATE.finditer(text):
+        start = m.start(1)
+        name = m.group(1).rstrip("'")
+        lead = re.match(r"[A-Z][a-z]+'s\s+(?=[A-Z])", name)  # "Iraq's Camp Taji" → "Camp Taji"
+        if lead:
+            start += lead.end()
+            name = name[lead.end():]
+        if name.endswith("'s"):
+            name = name[:-2]
+        end = start + len(name)
+        words = name.split()
+        first = normalise(words[0]) or words[0].lower()
+        if first in stop or normalise(name) in stop or re.fullmatch(r"[A-Z]", name):
+            continue
+        if taken.overlaps(start, end):
+            continue
+        out.append(dict(kind="candidate", start=start, end=end, place_id="", confidence=0.2,
+                        rule="candidate:after_preposition"))
+    # "in Tal Afar, Akashat, Haditha and Rayhanna": the rest of a list after a preposition
+    for m in _CANDIDATE_LIST.finditer(text):
+        for n in re.finditer(_NAME, m.group(1)):
+            s0, e0 = m.start(1) + n.start(), m.start(1) + n.end()
+            key = normalise(n.group())
+            if key and key.split()[0] not in stop and not taken.overlaps(s0, e0):
+                out.append(dict(kind="candidate", start=s0, end=e0, place_id="", confidence=0.2,
+                                rule="candidate:list"))
+    for m in _AR_CANDIDATE.finditer(text):
+        if not taken.overlaps(m.start(1), m.end(1)) and normalise(m.group(1)) not in stop:
+            out.append(dict(kind="candidate", start=m.start(1), end=m.end(1), place_id="", confidence=0.2,
+                            rule="candidate:after_preposition"))
+    return out
+
+
+def _resolve_candidates(cands: list[dict], text: str) -> list[dict]:
+    """Give candidates the offline geocoder's exact/fuzzy answer when it has one (misspellings)."""
+    out = []
+    for c in cands:
+        name = text[c["start"]:c["end"]]
+        status, pid, conf, alts = _geocode_one(name)
+        fuzzy_ok = not is_arabic(name) and len(name) >= 5
+        if pid and (status == "matched" or (status == "fuzzy" and fuzzy_ok)):
+            c = {**c, "kind": "place", "place_id": pid, "confidence": round(conf * 0.9, 3),
+                 "rule": f"geocoder:{status}"}
+        elif status == "ambiguous":
+            c = {**c, "rule": f"ambiguous:{alts}"}
+        out.append(c)
+    return out
+
+
+# --------------------------------------------------------------------------- extension and anaphora
+_GENERIC_AFTER = re.compile(r"[ \t]+(airport|air\s*base|airbase|base|bridge|square|palace|hotel|embassy)\b",
+                            re.IGNORECASE)
+
+
+def _extend_places(places: list[dict], text: str) -> list[dict]:
+    """"Bagdad airport": a city followed by a generic noun is re-geocoded as one name."""
+    out = []
+    for p in places:
+        m = _GENERIC_AFTER.match(text, p["end"])
+        if p["kind"] == "place" and m and p["rule"].startswith("gazetteer"):
+            status, pid, conf, _ = _geocode_one(text[p["start"]:m.end()])
+            if status in ("matched", "fuzzy") and pid and pid != p["place_id"]:
+                p = {**p, "end": m.end(), "place_id": pid, "confidence": round(conf * 0.9, 3),
+                     "rule": f"geocoder:{status}"}
+        out.append(p)
+    return out
+
+
+_ANAPHORA = re.compile(r"\bthe\s+(airport|air\s*base|base|embassy)\b(?!\s+of\b)")
+_ANAPHORA_KINDS = {"airport": {"airport"}, "base": {"base", "airport"}, "airbase": {"base"}, "embassy": {"embassy"}}
+
+
+def _anaphora_places(places: list[dict], text: str, taken: Spans) -> list[dict]:
+    """"the airport", "the base": the last place of that kind named before, in the same text."""
+    info = _place_index().info
+    last: dict[str, dict] = {}  # kind → last place of that kind seen so far
+    events = sorted([(p["start"], 0, p) for p in places if p["kind"] == "place"]
+                    + [(m.start(), 1, m) for m in _ANAPHORA.finditer(text)], key=lambda t: (t[0], t[1]))
+    out = []
+    for _, what, obj in events:
+        if what == 0:
+            k = info.get(obj["place_id"], {}).get("kind")
+            if k:
+                last[k] = obj
+            continue
+        m = obj
+        if taken.overlaps(m.start(), m.end()):
+            continue
+        want = _ANAPHORA_KINDS[re.sub(r"\s+", "", m.group(1).lower())]
+        before = [last[k] for k in want if k in last and last[k]["end"] <= m.start()]
+        if before:
+            prev = max(before, key=lambda p: p["end"])
+            out.append(dict(kind="place", start=m.start(), end=m.end(), place_id=prev["place_id"],
+                            confidence=0.6, rule="context:anaphora"))
+    return out
+
+
+# --------------------------------------------------------------------------- whole-text evidence
+_EVIDENCE_PLACES = 20  # resolved places on each side looked at for an ambiguous name
+
+
+def _resolve_with_text(mentions: list[dict]) -> list[dict]:
+    """Ambiguous names: the reading whose governorate the text names elsewhere (nearest first) wins."""
+    info = _place_index().info
+    resolved = [m for m in mentions if m["kind"] == "place" and m["place_id"] in info]
+    if not resolved:
+        return mentions
+    starts = [r["start"] for r in resolved]
+    out = []
+    for m in mentions:
+        if m["kind"] == "candidate" and m["rule"].startswith("ambiguous:"):
+            pids = [p for p in re.split(r"[|,()' ]+", m["rule"].split(":", 1)[1]) if p in info]
+            i = bisect_right(starts, m["start"])
+            near = resolved[max(0, i - _EVIDENCE_PLACES):i + _EVIDENCE_PLACES]  # the nearest places only
+            for r in sorted(near, key=lambda r: abs(r["start"] - m["start"])):
+                iso = info[r["place_id"]]["governorate_iso"]
+                fit = [p for p in pids if info[p]["governorate_iso"] == iso]
+                if len(fit) == 1:
+                    m = {**m, "kind": "place", "place_id": fit[0], "confidence": 0.7,
+                         "rule": "resolved:governorate_in_text"}
+                    break
+        out.append(m)
+    return out
+
+
+def place_mentions(clean: str, taken: Spans | None = None) -> list[dict]:
+    """All place-like mentions of a clean text: places, candidates and foreign places.
+
+    Parameters
+    ----------
+    clean : str
+        Cleaned text (offsets refer to it).
+    taken : Spans, optional
+        Spans already claimed by other mention kinds (dates); candidates never overlap them.
+
+    Returns
+    -------
+    list of dict
+        Mentions sorted by start; trap markers are not returned.
+
+    Examples
+    --------
+    >>> [m["place_id"] for m in place_mentions("Clashes in Baghdad.") if m["kind"] == "place"]
+    ['capital_baghdad']
+    """
+    taken = taken or Spans()
+    # traps first: a name inside an armed group's or a body's name is never a place; the text
+    # around them is searched with the trap spans blanked out (same length, offsets unchanged)
+    traps = non_overlapping(_trap_spans(clean))
+    masked = clean
+    if traps:
+        parts, pos = [], 0
+        for t in traps:
+            parts += [clean[pos:t["start"]], " " * (t["end"] - t["start"])]
+            pos = t["end"]
+        masked = "".join(parts) + clean[pos:]
+    found = traps + non_overlapping(_context_places(masked) + _gazetteer_places(masked) + _pattern_places(masked))
+    found = _extend_places(found, clean)
+    claimed = Spans()
+    for p in non_overlapping(found):
+        claimed.add(p["start"], p["end"])
+    found += _anaphora_places(found, masked, claimed)
+    for p in found:
+        if p["kind"] == "place" and p["rule"] == "context:anaphora":
+            claimed.add(p["start"], p["end"])
+    cands = [c for c in _candidate_places(masked, claimed) if not taken.overlaps(c["start"], c["end"])]
+    found = non_overlapping(found + _resolve_candidates(cands, clean))
+    found = _resolve_with_text(found)
+    return [p for p in found if p["kind"] != "trap"]
+
