@@ -6,7 +6,7 @@ import re
 
 import pandas as pd
 
-from iraq_atlas.viz.html import escape
+from iraq_atlas.html import escape
 
 __all__ = ["highlight_html"]
 

@@ -35,7 +35,7 @@ from iraq_atlas.errors import ParameterError
 from iraq_atlas.files import write_atomic
 from iraq_atlas.runner.params import NotebookParams, read_params, resolve
 from iraq_atlas.settings import ENV_TRACE, ENV_VARS
-from iraq_atlas.viz.html import escape
+from iraq_atlas.html import escape
 
 log = logging.getLogger("iraq_atlas.runner.report")
 OUTPUT_KINDS = ("maps", "figures", "tables")

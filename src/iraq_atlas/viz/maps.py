@@ -31,7 +31,7 @@ from iraq_atlas.analysis.merge import DEFAULT_BANDS_KM, outline_rings, rings
 from iraq_atlas.errors import OfflineAssetError
 from iraq_atlas.files import write_atomic
 from iraq_atlas.places.boundaries import Boundaries
-from iraq_atlas.viz.html import escape
+from iraq_atlas.html import escape
 from iraq_atlas.vocab import CRS, DEFAULT_COLOR, EVENT_COLORS, KIND_COLORS
 
 TILES_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"

@@ -1,4 +1,4 @@
-"""Safe text for the HTML pages the suite writes (maps, notebook pages, the index).
+"""Safe text for the HTML pages the suite writes (maps, notebook pages, the index, highlighted articles).
 
 Kept free of heavy imports: the report runner's worker processes load it at start-up.
 """
