@@ -844,7 +844,7 @@ def load_incidents(source: str | os.PathLike | None = None, format: str = "auto"
         if streamed is not None and len(streamed):
             early = pd.DataFrame({"file": path.name, "row": streamed["_row"].to_numpy(),
                                   "event_id_cnty": streamed["event_id_cnty"].to_numpy(),
-                                  "reason": streamed["reason"].to_numpy()})
+                                  "reason": pd.Series(streamed["reason"].to_numpy(), dtype=object)})
             excluded = pd.concat([excluded.astype({"row": "int64"}), early], ignore_index=True) \
                 if len(excluded) else early
             excluded = excluded.sort_values("row", kind="stable")
