@@ -342,3 +342,9 @@ def test_cli_generic_with_columns_inline_and_from_yaml(tmp_path, capsys):
     assert "accepted 2, rejected 9" in err  # the Airstrike row is unknown without the value mapping
     assert main(["incidents", "--source", str(path), "--columns", "date=Datum", "--format", "csv"]) == 2
     assert "'Datum'" in capsys.readouterr().err
+
+
+def test_docs_list_every_format():
+    text = (Path(__file__).resolve().parents[2] / "docs" / "incidents.md").read_text(encoding="utf-8")
+    for name in sources.FORMATS:
+        assert f"| `{name}` |" in text, name

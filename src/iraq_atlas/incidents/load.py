@@ -69,7 +69,7 @@ import pandas as pd
 from geopandas.array import GeometryArray
 
 from iraq_atlas.errors import DataError, Problem
-from iraq_atlas.files import data_path, gc_paused, read_csv, record_read
+from iraq_atlas.files import data_path, gc_paused
 from iraq_atlas.places.gazetteer import gazetteer, governorate_place_id
 from iraq_atlas.places.governorates import to_iso
 from iraq_atlas.vocab import CRS, EVENT_TYPES, IRAQ_BBOX, VOCABULARY
