@@ -843,8 +843,8 @@ def load_incidents(source: str | os.PathLike | None = None, format: str = "auto"
                                  "reason": pd.Series(reason, index=raw.index[drop], dtype=object)})[EXCLUDED_COLUMNS]
         if streamed is not None and len(streamed):
             early = pd.DataFrame({"file": path.name, "row": streamed["_row"].to_numpy(),
-                                  "event_id_cnty": streamed["event_id_cnty"].to_numpy(),
-                                  "reason": pd.Series(streamed["reason"].to_numpy(), dtype=object)})
+                                  "event_id_cnty": streamed["event_id_cnty"].reset_index(drop=True),
+                                  "reason": streamed["reason"].reset_index(drop=True)})
             excluded = pd.concat([excluded.astype({"row": "int64"}), early], ignore_index=True) \
                 if len(excluded) else early
             excluded = excluded.sort_values("row", kind="stable")

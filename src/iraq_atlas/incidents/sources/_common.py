@@ -20,6 +20,9 @@ IRAQ_NAMES = {"iraq"}
 IRAQ_ACLED_ISO = "368"     # ISO 3166-1 numeric, ACLED's `iso`
 IRAQ_GW_CODE = "645"       # Gleditsch-Ward code, UCDP's `country_id`
 _BLOCK_SIZE = 8 << 20  # parsed in 8 MB blocks, in parallel (1 MB, the default, makes ~300 chunks per column)
+# Streaming reads take 1 MB blocks: Arrow's streaming reader reads ahead, and with 8 MB blocks
+# its buffer grew with the file (270 MB held for a 350 MB file, 37 MB with 1 MB blocks).
+_STREAM_BLOCK_SIZE = 1 << 20
 
 # File kinds a source can read, told apart by the file name's ending (anything else is CSV).
 KIND_BY_SUFFIX = {".parquet": "parquet", ".pq": "parquet", ".xlsx": "excel", ".xlsm": "excel",
@@ -75,11 +78,11 @@ def _read_export(path: Path, required: list[str], used: list[str] | None = None)
     return df
 
 
-def _text_options(cols: list[str]):
+def _text_options(cols: list[str], block_size: int | None = None):
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    return (pacsv.ReadOptions(block_size=_BLOCK_SIZE),
+    return (pacsv.ReadOptions(block_size=block_size or _BLOCK_SIZE),
             pacsv.ConvertOptions(include_columns=cols, column_types={c: pa.string() for c in cols},
                                  null_values=[], strings_can_be_null=False, quoted_strings_can_be_null=False))
 
@@ -160,7 +163,7 @@ def stream_filtered(path: Path, required: list[str], used: list[str],
     Arrow array. Kept rows come back as a text frame with ``_row`` (as
     :func:`_read_export` would give them); every other row is returned as
     ``(_row, event_id_cnty, country)`` only, so a whole-region export costs the
-    Iraq rows plus one block of text, not the whole file. None when the header is
+    Iraq rows plus the reader's few blocks of text, not the whole file. None when the header is
     unusual or Arrow cannot parse the file: the caller reads it the careful way.
 
     Example
@@ -180,7 +183,7 @@ def stream_filtered(path: Path, required: list[str], used: list[str],
         return None
     if any(c not in cols for c in required):
         return None  # the careful reader names the missing columns
-    read_opts, convert_opts = _text_options(cols)
+    read_opts, convert_opts = _text_options(cols, _STREAM_BLOCK_SIZE)
     kept, out_rows, out_ids, out_country = [], [], [], []
     start = 0
     try:
@@ -201,13 +204,14 @@ def stream_filtered(path: Path, required: list[str], used: list[str],
                 else:
                     if ok:
                         kept.append(table.filter(mask))
-                    drop = table.filter(pc.invert(mask))
+                    others = [c for c in ("_row", id_column, country_column) if c in table.column_names]
+                    drop = table.select(others).filter(pc.invert(mask))
                     out_rows.append(drop.column("_row"))
                     out_ids.append(drop.column(id_column) if id_column in drop.column_names
                                    else pa.chunked_array([pa.array([""] * drop.num_rows)]))
                     out_country.append(drop.column(country_column))
                 start += n
-    except (pa.ArrowInvalid, UnicodeDecodeError, OSError):
+    except Exception:  # pyarrow.ArrowInvalid (a quoted line break, bad UTF-8…): the careful reader reports it
         return None
     record_read(path)
     schema = pa.schema([("_row", pa.int64())] + [(c, pa.string()) for c in cols])
@@ -217,8 +221,8 @@ def stream_filtered(path: Path, required: list[str], used: list[str],
     if out_rows:
         others = pd.DataFrame({
             "_row": pa.chunked_array([c for r in out_rows for c in r.chunks]).to_numpy(),
-            "event_id_cnty": pa.chunked_array([c.cast(pa.string()) for r in out_ids for c in r.chunks]).to_pandas(),
-            "country": pa.chunked_array([c for r in out_country for c in r.chunks]).to_pandas(),
+            "event_id_cnty": _arrow_text(pa.chunked_array([c.cast(pa.string()) for r in out_ids for c in r.chunks])),
+            "country": _arrow_text(pa.chunked_array([c for r in out_country for c in r.chunks])),
         })
     else:
         others = pd.DataFrame({"_row": pd.Series(dtype="int64"), "event_id_cnty": pd.Series(dtype=str),
@@ -232,9 +236,30 @@ def empty_excluded() -> pd.DataFrame:
                          "reason": pd.Series(dtype=object)})
 
 
+def _arrow_text(arr) -> pd.Series:
+    """An Arrow string column as pandas text without Python strings."""
+    return pd.Series(pd.StringDtype("pyarrow", na_value=np.nan).__from_arrow__(arr))
+
+
 def country_excluded(others: pd.DataFrame) -> pd.DataFrame:
-    """Rows of another country as the ``excluded`` part of a read: ``_row``, ``event_id_cnty``, ``reason``."""
+    """Rows of another country as the ``excluded`` part of a read: ``_row``, ``event_id_cnty``, ``reason``.
+
+    The reason is written once per distinct country and spread by Arrow, so a million
+    other-country rows cost their row numbers and two text columns, not a million
+    Python strings.
+    """
+    text = pd.StringDtype("pyarrow", na_value=np.nan)
+    codes, uniq = pd.factorize(others["country"].astype(object), use_na_sentinel=False)
+    reasons = [f"country is {c!r}, not Iraq" for c in uniq]
+    try:
+        import pyarrow as pa
+
+        spread = pa.DictionaryArray.from_arrays(pa.array(codes, type=pa.int32()),
+                                                pa.array(reasons, type=pa.string())).dictionary_decode()
+        reason = pd.Series(text.__from_arrow__(pa.chunked_array([spread])), index=others.index)
+    except Exception:  # an older pandas or pyarrow: the plain way
+        reason = pd.Series(np.array(reasons + [""], dtype=object)[codes], index=others.index)
+    ids = others["event_id_cnty"]
     return pd.DataFrame({"_row": others["_row"].astype("int64"),
-                         "event_id_cnty": others["event_id_cnty"].astype(object),
-                         "reason": ("country is " + others["country"].astype(object).map(repr)
-                                    + ", not Iraq").astype(object)})
+                         "event_id_cnty": ids if isinstance(ids.dtype, pd.StringDtype) else ids.astype(object),
+                         "reason": reason})
