@@ -173,6 +173,13 @@ def test_generic_mapping_errors_name_the_column(tmp_path):
         incidents.load_incidents(path, "generic", columns=MAPPING, event_types={"Airstrike": "Air strikes"})
     with pytest.raises(ParameterError, match="takes no options"):
         incidents.load_incidents(path, "acled", columns=MAPPING)
+    acled_like = _write_csv(tmp_path / "acled_like.csv", [*acled.ACLED_COLUMNS, "Killed"],
+                            [{**_acled_row(1, "Iraq"), "Killed": "4"}])
+    assert sources.detect_format(acled_like) == "acled"
+    own = incidents.load_incidents(acled_like, columns={"date": "event_date", "latitude": "latitude",
+                                                        "longitude": "longitude", "event_type": "event_type",
+                                                        "sub_event_type": "sub_event_type", "fatalities": "Killed"})
+    assert own.format == "generic" and list(own.accepted.fatalities) == [4]  # a mapping means your own table
 
 
 def test_generic_without_a_mapping_uses_schema_names_and_aliases(tmp_path):

@@ -48,6 +48,8 @@ def __getattr__(name: str) -> Any:
         return getattr(importlib.import_module("iraq_atlas.incidents.load"), name)
     if name in _FROM_DEDUPE:
         return getattr(importlib.import_module("iraq_atlas.incidents.dedupe"), name)
+    if name in ("load", "dedupe", "sources"):
+        return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

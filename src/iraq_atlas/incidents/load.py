@@ -1,4 +1,8 @@
-"""Incidents: the curated event table, ACLED and UCDP GED imports, one validated schema.
+"""Incidents: the curated event table, ACLED and UCDP GED imports, users' own tables, one validated schema.
+
+The readers, one per format, live in :mod:`iraq_atlas.incidents.sources`;
+:func:`load_incidents` picks one by name (or by the file's columns) and
+validates what it returns.
 
 Every source ends up in the project schema (:data:`SCHEMA`), which uses
 ACLED's column names wherever a column means the same thing, and every input
@@ -98,6 +102,7 @@ from iraq_atlas.incidents.sources._common import (  # noqa: E402,F401
     _may_need_strip,
     _read_export,
     _read_text_arrow,
+    file_kind,
 )
 from iraq_atlas.incidents.sources.acled import ACLED_COLUMNS  # noqa: E402,F401
 from iraq_atlas.incidents.sources.acled import read as _read_acled  # noqa: E402,F401
@@ -800,7 +805,8 @@ def load_incidents(source: str | os.PathLike | None = None, format: str = "auto"
     ``format`` is a registered source (:data:`FORMATS`: curated, acled, ucdp,
     generic, geojson) or ``auto`` (guessed from the columns). ``options`` go to
     the source's reader: ``columns``, ``event_types``, ``dayfirst``,
-    ``id_prefix``, ``country`` for generic tables and GeoJSON. Rows of another
+    ``id_prefix``, ``country`` for generic tables and GeoJSON (with ``columns``,
+    ``auto`` means generic, or geojson for a GeoJSON file). Rows of another
     country, and rows whose valid date lies outside [start, end], go to
     ``excluded``; everything else is validated.
 
@@ -814,7 +820,10 @@ def load_incidents(source: str | os.PathLike | None = None, format: str = "auto"
     path = Path(source) if source else data_path("incidents", "incidents.csv")
     if not path.exists():
         raise DataError([Problem(str(path), None, None, "file not found")])
-    fmt = detect_format(path) if format in ("auto", "", None) else format
+    if format in ("auto", "", None) and options.get("columns") is not None:
+        fmt = "geojson" if file_kind(path) == "geojson" else "generic"  # a mapping means the user's own table
+    else:
+        fmt = detect_format(path) if format in ("auto", "", None) else format
     reader = get_source(fmt)
     start_d, end_d = _as_date(start, "start"), _as_date(end, "end")
     if start_d is not None and end_d is not None and start_d > end_d:
