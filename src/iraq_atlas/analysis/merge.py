@@ -288,6 +288,12 @@ def event_type_column(event_type: str) -> str:
 
 
 def _sum_known(values: pd.Series, fallback: pd.Series | None = None) -> pd.Series:
+    """Counts ready to sum: numbers, unknown kept as <NA> (never 0), ``fallback`` filling unknowns.
+
+    Sums skip unknown rows; :func:`governorate_summary` reports how many rows each
+    sum left out (``fatalities_unknown``, ``injuries_unknown``), so a source that
+    records no injuries (ACLED, UCDP) reads "0 known, N not counted", not "0".
+    """
     v = pd.to_numeric(values, errors="coerce").astype("Float64")
     if fallback is not None:
         v = v.fillna(pd.to_numeric(fallback, errors="coerce").astype("Float64"))
@@ -322,7 +328,9 @@ def governorate_summary(joined: pd.DataFrame, elections: ElectionData, start=Non
     """One row per governorate (all 18 unless ``governorates`` narrows it), zero rows included.
 
     Incidents are selected by their Baghdad day in [start, end] (both included)
-    and counted under ``governorate`` (see :func:`join_incidents`).
+    and counted under ``governorate`` (see :func:`join_incidents`). ``fatalities``
+    and ``injuries`` sum the known figures; ``fatalities_unknown`` and
+    ``injuries_unknown`` count the rows whose figure is unknown (not counted).
     """
     span = possible_dates(joined)
     keep = pd.Series(True, index=joined.index)

@@ -6,6 +6,7 @@ Kept apart from cli.py so each domain adds its command in one place.
 from __future__ import annotations
 
 import argparse
+import importlib
 
 
 def register(sub: argparse._SubParsersAction, print_table) -> None:
@@ -63,31 +64,135 @@ def _register_elections(sub: argparse._SubParsersAction, print_table) -> None:
 
 def _incident_source_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--source", metavar="FILE", help="ACLED / UCDP GED export or curated-format CSV (default: curated set)")
-    p.add_argument("--format-in", choices=["auto", "curated", "acled", "ucdp"], default="auto",
+    p.add_argument("--format-in", choices=["auto", *importlib.import_module("iraq_atlas.incidents.sources").FORMATS], default="auto",
                    help="input format (default: guessed from the columns)")
     p.add_argument("--start", metavar="YYYY-MM-DD", help="first day kept")
     p.add_argument("--end", metavar="YYYY-MM-DD", help="last day kept")
+
+
+def _incident_sources_args(p: argparse.ArgumentParser) -> None:
+    """The incidents command's inputs: one or more sources, their format and mapping, the date window."""
+    from iraq_atlas.incidents.sources import FORMATS
+
+    p.add_argument("--source", metavar="FILE", action="append",
+                   help="ACLED / UCDP GED export, curated-format CSV, or your own table (CSV, Parquet, .xlsx, "
+                        "GeoJSON); repeat for several (default: curated set)")
+    p.add_argument("--format-in", choices=["auto", *FORMATS], default="auto",
+                   help="input format (default: guessed from the columns)")
+    p.add_argument("--columns", metavar="MAP",
+                   help="generic/geojson: schema=file column pairs, e.g. date=Date,latitude=Lat,longitude=Lon,"
+                        "event_type=Type, or a YAML/JSON file of them")
+    p.add_argument("--event-types", metavar="MAP",
+                   help="generic/geojson: your type values onto ACLED's, e.g. 'Airstrike=Explosions/Remote "
+                        "violence|Air/drone strike', or a YAML/JSON file")
+    p.add_argument("--month-first", action="store_true", help="generic: read numeric dates as MM/DD/YYYY")
+    p.add_argument("--start", metavar="YYYY-MM-DD", help="first day kept")
+    p.add_argument("--end", metavar="YYYY-MM-DD", help="last day kept")
+    p.add_argument("--dedupe", action="store_true",
+                   help="with two or more --source: one timeline, rows of the same event linked (none dropped)")
+    p.add_argument("--distance-km", type=float, default=10.0, help="--dedupe: largest distance (default 10)")
+    p.add_argument("--days", type=int, default=1, help="--dedupe: largest date difference (default 1)")
+    p.add_argument("--pairs", metavar="FILE", help="--dedupe: write the candidate pairs for review here")
+
+
+def _mapping_arg(value: str | None, what: str) -> dict | None:
+    """``a=b,c=d`` or a YAML/JSON file of the same → dict; ParameterError when neither."""
+    from pathlib import Path
+
+    from iraq_atlas.errors import ParameterError
+
+    if not value:
+        return None
+    if value.lower().endswith((".yaml", ".yml", ".json")):
+        path = Path(value)
+        if not path.exists():
+            raise ParameterError(f"{what}: no file {value!r}")
+        import yaml
+
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            raise ParameterError(f"{what}: {value} does not hold a mapping")
+        return {str(k): v for k, v in data.items()}
+    out = {}
+    for part in value.split(","):
+        if not part.strip():
+            continue
+        key, sep, val = part.partition("=")
+        if not sep or not key.strip() or not val.strip():
+            raise ParameterError(f"{what}: expected NAME=VALUE pairs separated by commas, not {part!r}")
+        out[key.strip()] = val.strip()
+    return out
+
+
+def _source_options(args) -> dict:
+    """Reader options from the command line (only those given, so curated/ACLED/UCDP take none)."""
+    options = {"columns": _mapping_arg(args.columns, "--columns"),
+               "event_types": _mapping_arg(args.event_types, "--event-types"),
+               "dayfirst": False if args.month_first else None}
+    return {k: v for k, v in options.items() if v is not None}
+
+
+def _source_names(files: list[str]) -> list[str]:
+    """One name per source for the timeline: the file's stem, numbered when two share it."""
+    from pathlib import Path
+
+    names = []
+    for f in files:
+        stem = Path(f).stem or "source"
+        name, k = stem, 2
+        while name in names:
+            name, k = f"{stem}_{k}", k + 1
+        names.append(name)
+    return names
 
 
 def _register_incidents(sub: argparse._SubParsersAction, print_table) -> None:
     """``iraq-atlas incidents`` (validated table) and ``iraq-atlas map`` (self-contained incident map)."""
     import sys
 
-    i = sub.add_parser("incidents", help="validate curated, ACLED or UCDP incidents; print accepted rows")
-    _incident_source_args(i)
+    i = sub.add_parser("incidents", help="validate curated, ACLED, UCDP or your own incidents; print accepted rows")
+    _incident_sources_args(i)
     i.add_argument("--format", choices=["csv", "json", "table"], default="csv")
     i.add_argument("--rejected", metavar="FILE", help="write rejected rows with reasons here (default: stderr)")
 
     def run_incidents(args) -> int:
+        import pandas as pd
+
+        from iraq_atlas.errors import ParameterError
         from iraq_atlas.incidents.load import as_table, load_incidents
 
-        loaded = load_incidents(args.source, args.format_in, args.start, args.end)
-        print_table(as_table(loaded.accepted), args.format)
+        sources = args.source or [None]
+        options = _source_options(args)
+        if args.dedupe and len(sources) < 2:
+            raise ParameterError("--dedupe needs two or more --source files")
+        loaded = [load_incidents(src, args.format_in, args.start, args.end, **options) for src in sources]
+        if args.dedupe:
+            from iraq_atlas.incidents.dedupe import link_duplicates
+
+            names = _source_names([s.file for s in loaded])
+            linked = link_duplicates({n: s.accepted for n, s in zip(names, loaded)}, args.distance_km, args.days)
+            table = linked.timeline
+            out = as_table(table)
+            out.insert(0, "origin", table["origin"].to_numpy())
+            for col in ("uid", "duplicate_of", "match_score"):
+                out[col] = table[col].to_numpy()
+            print_table(out, args.format)
+            if args.pairs:
+                linked.pairs.to_csv(args.pairs, index=False, lineterminator="\n")
+        else:
+            accepted = pd.concat([s.accepted for s in loaded], ignore_index=True) if len(loaded) > 1 \
+                else loaded[0].accepted
+            print_table(as_table(accepted), args.format)
+        rejected = pd.concat([s.rejected for s in loaded], ignore_index=True) if len(loaded) > 1 \
+            else loaded[0].rejected
         if args.rejected:
-            loaded.rejected.to_csv(args.rejected, index=False, lineterminator="\n")
-        elif len(loaded.rejected):
-            loaded.rejected.to_csv(sys.stderr, index=False, lineterminator="\n")
-        print(loaded.summary(), file=sys.stderr)
+            rejected.to_csv(args.rejected, index=False, lineterminator="\n")
+        elif len(rejected):
+            rejected.to_csv(sys.stderr, index=False, lineterminator="\n")
+        for s in loaded:
+            print((f"{s.file}: " if len(loaded) > 1 else "") + s.summary(), file=sys.stderr)
+        if args.dedupe:
+            print(linked.summary(), file=sys.stderr)
         return 0
 
     i.set_defaults(func=run_incidents)

@@ -1,4 +1,8 @@
-"""Incidents: the curated event table, ACLED and UCDP GED imports, one validated schema.
+"""Incidents: the curated event table, ACLED and UCDP GED imports, users' own tables, one validated schema.
+
+The readers, one per format, live in :mod:`iraq_atlas.incidents.sources`;
+:func:`load_incidents` picks one by name (or by the file's columns) and
+validates what it returns.
 
 Every source ends up in the project schema (:data:`SCHEMA`), which uses
 ACLED's column names wherever a column means the same thing, and every input
@@ -69,7 +73,7 @@ import pandas as pd
 from geopandas.array import GeometryArray
 
 from iraq_atlas.errors import DataError, Problem
-from iraq_atlas.files import data_path, gc_paused, read_csv, record_read
+from iraq_atlas.files import data_path, gc_paused
 from iraq_atlas.places.gazetteer import gazetteer, governorate_place_id
 from iraq_atlas.places.governorates import to_iso
 from iraq_atlas.vocab import CRS, EVENT_TYPES, IRAQ_BBOX, VOCABULARY
@@ -88,24 +92,29 @@ CURATED_COLUMNS = ["event_id_cnty", "event_date", "time_precision", "event_type"
                    "assoc_actor_1", "actor2", "admin1", "admin2", "location", "latitude", "longitude",
                    "geo_precision", "source", "notes", *COUNT_COLUMNS, "target", "place_id", "time_local",
                    "source_url"]
-ACLED_COLUMNS = ["event_id_cnty", "event_date", "year", "time_precision", "disorder_type", "event_type",
-                 "sub_event_type", "actor1", "assoc_actor_1", "inter1", "actor2", "assoc_actor_2", "inter2",
-                 "interaction", "civilian_targeting", "iso", "region", "country", "admin1", "admin2", "admin3",
-                 "location", "latitude", "longitude", "geo_precision", "source", "source_scale", "notes",
-                 "fatalities", "tags", "timestamp"]
-# The UCDP GED columns the importer reads (an export has more; they are ignored).
-UCDP_COLUMNS = ["id", "year", "type_of_violence", "side_a", "side_b", "where_prec", "where_description",
-                "adm_1", "adm_2", "latitude", "longitude", "country", "date_prec", "date_start", "date_end",
-                "best", "high", "low"]
-FORMATS = ("curated", "acled", "ucdp")
+# The readers live in iraq_atlas.incidents.sources, one module per format; their names stay here too.
+from iraq_atlas.incidents.sources import FORMATS, SOURCES, detect_format, get_source  # noqa: E402,F401
+from iraq_atlas.incidents.sources._common import (  # noqa: E402,F401
+    _BLOCK_SIZE,
+    IRAQ_ACLED_ISO,
+    IRAQ_GW_CODE,
+    IRAQ_NAMES,
+    _may_need_strip,
+    _read_export,
+    _read_text_arrow,
+    file_kind,
+)
+from iraq_atlas.incidents.sources.acled import ACLED_COLUMNS  # noqa: E402,F401
+from iraq_atlas.incidents.sources.acled import read as _read_acled  # noqa: E402,F401
+from iraq_atlas.incidents.sources.curated import read as _read_curated  # noqa: E402,F401
+from iraq_atlas.incidents.sources.ucdp import (  # noqa: E402,F401
+    UCDP_COLUMNS,
+    UCDP_DATE_PREC,
+    UCDP_VIOLENCE,
+    UCDP_WHERE_PREC,
+)
+from iraq_atlas.incidents.sources.ucdp import read as _read_ucdp  # noqa: E402,F401
 
-UCDP_WHERE_PREC = {"1": 1, "2": 2, "3": 2, "4": 3, "5": 3}
-UCDP_DATE_PREC = {"1": 1, "2": 2, "3": 2, "4": 3, "5": 3}
-UCDP_VIOLENCE = {"1": ("Battles", "Armed clash"), "2": ("Battles", "Armed clash"),
-                 "3": ("Violence against civilians", "Attack")}
-IRAQ_NAMES = {"iraq"}
-IRAQ_ACLED_ISO = "368"     # ISO 3166-1 numeric, ACLED's `iso`
-IRAQ_GW_CODE = "645"       # Gleditsch-Ward code, UCDP's `country_id`
 REJECTED_COLUMNS = ["file", "row", "event_id_cnty", "column", "reason"]
 EXCLUDED_COLUMNS = ["file", "row", "event_id_cnty", "reason"]
 
@@ -119,6 +128,7 @@ class IncidentSet:
     excluded: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=EXCLUDED_COLUMNS))
     file: str = ""
     format: str = ""
+    notes: list[str] = field(default_factory=list)  # what the reader found, e.g. the date forms
 
     @property
     def input_rows(self) -> int:
@@ -129,123 +139,12 @@ class IncidentSet:
         text = f"accepted {len(self.accepted)}, rejected {len(self.rejected)}"
         if len(self.excluded):
             text += f" (and {len(self.excluded)} outside the selection: other country or dates)"
+        if self.notes:
+            text += "; " + "; ".join(self.notes)
         return text
 
 
-# -- reading the three formats ---------------------------------------------------
-def _read_curated(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    df = read_csv(path, required=CURATED_COLUMNS)
-    df["dataset"] = "curated"
-    df["_country"] = "Iraq"
-    return df, _no_problems()
-
-
-def _read_export(path: Path, required: list[str], used: list[str] | None = None) -> pd.DataFrame:
-    """:func:`read_csv` for large exports: Arrow's multi-threaded parser first (~10× faster).
-
-    Anything Arrow will not parse as is (a quoted line break, a short row, bad UTF-8)
-    goes through :func:`read_csv`, whose errors name the file and row. The result is
-    the same: text columns, stripped, with ``_row``. With ``used``, only those
-    columns are read (an export's other columns never reach the schema anyway).
-    """
-    try:
-        header = list(pd.read_csv(path, nrows=0, dtype=str).columns)
-        cols = header if used is None else [c for c in header if c in set(used) | set(required)]
-        df = _read_text_arrow(path, cols)
-        if df is None:
-            df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[], encoding="utf-8",
-                             engine="pyarrow", usecols=cols)
-            for c in df.columns:  # one column at a time: never two copies of the table in memory
-                df[c] = df[c].str.strip()
-    except Exception:  # pyarrow.ArrowInvalid and friends: let the careful reader report it
-        return read_csv(path, required=required)
-    record_read(path)
-    missing = [c for c in required if c not in df.columns]
-    if missing:
-        raise DataError([Problem(path.name, None, c, "required column is missing") for c in missing])
-    df.insert(0, "_row", range(1, len(df) + 1))
-    return df
-
-
-def _read_text_arrow(path: Path, cols: list[str]) -> pd.DataFrame | None:
-    """``pd.read_csv(dtype=str, keep_default_na=False, engine="pyarrow", usecols=cols)`` plus
-    stripping, straight through ``pyarrow.csv``; None when the header is unusual (the caller
-    then takes the pandas route).
-
-    A column is stripped only if some cell could start or end with white space (a first
-    or last byte that is ASCII space/control or non-ASCII): the check reads two bytes per
-    cell, the strip copies the column.
-    """
-    import pyarrow as pa
-    import pyarrow.compute as pc
-    import pyarrow.csv as pacsv
-
-    if len(set(cols)) != len(cols) or not cols:
-        return None
-    table = pacsv.read_csv(path, read_options=pacsv.ReadOptions(block_size=_BLOCK_SIZE),
-                           convert_options=pacsv.ConvertOptions(
-        include_columns=cols, column_types={c: pa.string() for c in cols}, null_values=[],
-        strings_can_be_null=False, quoted_strings_can_be_null=False))
-    if table.column_names != cols:
-        return None
-    out = {}
-    for c in cols:
-        col = table.column(c)
-        out[c] = pc.utf8_trim_whitespace(col) if _may_need_strip(col) else col
-    table = pa.table(out)
-    text = pd.StringDtype("pyarrow", na_value=np.nan)
-    return table.to_pandas(types_mapper=lambda t: text if t in (pa.string(), pa.large_string()) else None)
-
-
-_BLOCK_SIZE = 8 << 20  # parsed in 8 MB blocks, in parallel (1 MB, the default, makes ~300 chunks per column)
-
-
-def _may_need_strip(col) -> bool:
-    """False only when no cell of an Arrow string column starts or ends with a space-like byte.
-
-    Reads each cell's first and last byte (an empty cell reads its neighbours' bytes,
-    which can only make the answer more cautious); ASCII space and control bytes and any
-    non-ASCII byte (Unicode spaces are multi-byte) count as space-like.
-    """
-    ends = []
-    for chunk in col.chunks:
-        if chunk.null_count:
-            return True
-        if len(chunk) == 0:
-            continue
-        data = chunk.buffers()[2]
-        off = _offsets(chunk)
-        if data is None or off[-1] == off[0]:
-            continue  # only empty cells
-        data = np.frombuffer(data, dtype=np.uint8, count=off[-1])
-        ends.append(data.take(off[:-1], mode="clip"))
-        ends.append(data.take(off[1:] - 1, mode="clip"))
-    if not ends:
-        return False
-    edge = np.concatenate(ends) - np.uint8(33)  # bytes 0–32 and 127–255 wrap to ≥ 94
-    return bool((edge >= 94).any())
-
-
-def _read_acled(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    required = ["event_id_cnty", "event_date", "event_type", "sub_event_type", "country", "admin1",
-                "location", "latitude", "longitude", "fatalities"]
-    df = _read_export(path, required, used=CURATED_COLUMNS + ["country", "iso"])
-    missing = [col for col in CURATED_COLUMNS if col not in df.columns]
-    if missing:  # one shared column of empty texts (columns are never modified in place)
-        empty = _constant_text("", df)
-        for col in missing:
-            df[col] = empty
-    df["dataset"] = _constant_text("acled", df)
-    country = df["country"].str.lower()
-    iso_ok = df["iso"] == IRAQ_ACLED_ISO if "iso" in df.columns else False
-    iraq = country.isin(IRAQ_NAMES) | iso_ok
-    if iraq.all():
-        df["_country"] = _constant_text("Iraq", df)
-    else:
-        df["_country"] = np.where(iraq, "Iraq", df["country"])
-    return df, _no_problems()
-
-
+# -- shared by the readers and validation -------------------------------------------
 def _constant_text(value: str, df: pd.DataFrame) -> pd.Series:
     """A text column holding ``value`` on every row of ``df``, in pandas' string dtype.
 
@@ -262,65 +161,6 @@ def _constant_text(value: str, df: pd.DataFrame) -> pd.Series:
         return pd.Series(dtype.__from_arrow__(pa.chunked_array([arr], type=pa.large_string())), index=df.index)
     except Exception:  # an older pandas or pyarrow: the plain way
         return pd.Series(value, index=df.index, dtype=str)
-
-
-def _read_ucdp(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    required = ["id", "type_of_violence", "side_a", "side_b", "where_prec", "latitude", "longitude",
-                "date_prec", "date_start", "best", "low", "high"]
-    raw = _read_export(path, required)
-    if "country" not in raw.columns and "country_id" not in raw.columns:
-        raise DataError([Problem(path.name, None, "country", "required column is missing (or country_id)")])
-    get = lambda c: raw[c] if c in raw.columns else pd.Series("", index=raw.index)  # noqa: E731
-    violence = raw["type_of_violence"].map(UCDP_VIOLENCE)
-    df = pd.DataFrame({
-        "_row": raw["_row"],
-        "event_id_cnty": np.where(raw["id"] != "", "UCDP-" + raw["id"], ""),
-        "event_date": raw["date_start"].str.slice(0, 10),
-        "time_precision": raw["date_prec"].map(UCDP_DATE_PREC).astype("object").where(
-            raw["date_prec"].isin(UCDP_DATE_PREC.keys()), raw["date_prec"]),
-        "event_type": violence.map(lambda v: v[0] if isinstance(v, tuple) else ""),
-        "sub_event_type": violence.map(lambda v: v[1] if isinstance(v, tuple) else ""),
-        "actor1": raw["side_a"], "assoc_actor_1": "", "actor2": raw["side_b"],
-        "admin1": get("adm_1"), "admin2": get("adm_2"), "location": get("where_description"),
-        "latitude": raw["latitude"], "longitude": raw["longitude"],
-        "geo_precision": raw["where_prec"].map(UCDP_WHERE_PREC).astype("object").where(
-            raw["where_prec"].isin(UCDP_WHERE_PREC.keys()), ""),
-        "source": get("source_office"), "notes": get("source_headline"),
-        "fatalities": raw["best"], "fatalities_low": raw["low"], "fatalities_high": raw["high"],
-        "injuries": "", "injuries_low": "", "injuries_high": "", "target": "", "place_id": "",
-        "time_local": "", "source_url": "", "dataset": "ucdp",
-    })
-    df = df.astype({"time_precision": str, "geo_precision": str})
-    country = get("country").str.lower()
-    df["_country"] = np.where(country.isin(IRAQ_NAMES) | (get("country_id") == IRAQ_GW_CODE), "Iraq",
-                              get("country").where(get("country") != "", "country_id " + get("country_id")))
-    problems = [
-        _flag(raw, ~raw["type_of_violence"].isin(UCDP_VIOLENCE.keys()), "type_of_violence",
-              "type_of_violence " + raw["type_of_violence"].map(repr) + " is not 1, 2 or 3"),
-        _flag(raw, raw["where_prec"].isin(["6", "7"]), "where_prec",
-              "where_prec " + raw["where_prec"] + ": only the country (6) or international waters/airspace "
-              "(7) is known, too coarse to place on a map"),
-        _flag(raw, ~raw["where_prec"].isin(list(UCDP_WHERE_PREC) + ["6", "7"]), "where_prec",
-              "where_prec " + raw["where_prec"].map(repr) + " is not a UCDP precision code 1–7"),
-        _flag(raw, ~raw["date_prec"].isin(UCDP_DATE_PREC.keys()), "date_prec",
-              "date_prec " + raw["date_prec"].map(repr) + " is not a UCDP precision code 1–5"),
-    ]
-    return df, pd.concat(problems, ignore_index=True)
-
-
-_READERS = {"curated": _read_curated, "acled": _read_acled, "ucdp": _read_ucdp}
-
-
-def detect_format(path: str | os.PathLike) -> str:
-    """Guess curated / acled / ucdp from a CSV header; ValueError naming the file when none fits."""
-    header = set(pd.read_csv(path, nrows=0, dtype=str).columns)
-    if {"place_id", "source_url", "event_id_cnty"} <= header:
-        return "curated"
-    if {"type_of_violence", "where_prec", "best"} <= header:
-        return "ucdp"
-    if {"event_id_cnty", "event_type", "country"} <= header:
-        return "acled"
-    raise ValueError(f"{path}: cannot tell the format from its columns; pass format 'curated', 'acled' or 'ucdp'")
 
 
 # -- validation ---------------------------------------------------------------------
@@ -959,23 +799,40 @@ def _as_date(value, name: str) -> pd.Timestamp | None:
 
 
 def load_incidents(source: str | os.PathLike | None = None, format: str = "auto", start=None, end=None, *,
-                   geocoder=None, boundaries=None) -> IncidentSet:
-    """Load the curated set (default) or a user's ACLED / UCDP GED CSV, for Iraq and a date window.
+                   geocoder=None, boundaries=None, **options) -> IncidentSet:
+    """Load the curated set (default) or a user's file, for Iraq and a date window.
 
-    Rows of another country, and rows whose valid date lies outside
-    [start, end], go to ``excluded``; everything else is validated.
+    ``format`` is a registered source (:data:`FORMATS`: curated, acled, ucdp,
+    generic, geojson) or ``auto`` (guessed from the columns). ``options`` go to
+    the source's reader: ``columns``, ``event_types``, ``dayfirst``,
+    ``id_prefix``, ``country`` for generic tables and GeoJSON (with ``columns``,
+    ``auto`` means generic, or geojson for a GeoJSON file). Rows of another
+    country, and rows whose valid date lies outside [start, end], go to
+    ``excluded``; everything else is validated.
+
+    Example
+    -------
+    >>> s = load_incidents("events.xlsx", "generic", columns={"date": "Date", "latitude": "Lat",
+    ...                    "longitude": "Lon", "event_type": "Type"})  # doctest: +SKIP
+    >>> len(s.accepted) + len(s.rejected) + len(s.excluded)  # doctest: +SKIP
+    120
     """
     path = Path(source) if source else data_path("incidents", "incidents.csv")
     if not path.exists():
         raise DataError([Problem(str(path), None, None, "file not found")])
-    fmt = detect_format(path) if format in ("auto", "", None) else format
-    if fmt not in FORMATS:
-        raise ValueError(f"format must be one of {('auto',) + FORMATS}, not {format!r}")
+    if format in ("auto", "", None) and options.get("columns") is not None:
+        fmt = "geojson" if file_kind(path) == "geojson" else "generic"  # a mapping means the user's own table
+    else:
+        fmt = detect_format(path) if format in ("auto", "", None) else format
+    reader = get_source(fmt)
     start_d, end_d = _as_date(start, "start"), _as_date(end, "end")
     if start_d is not None and end_d is not None and start_d > end_d:
         raise ValueError(f"start {start_d.date()} is after end {end_d.date()}")
     with gc_paused():  # a million points and text cells: see gc_paused
-        raw, pre = _READERS[fmt](path)
+        got = reader.read(path, **options)
+        raw, pre = got[0], got[1]
+        streamed = got[2] if len(got) > 2 else None  # other countries' rows, dropped while reading
+        notes = list(raw.attrs.get("notes", []))
         dates = parse_dates(raw["event_date"])
         other = raw["_country"] != "Iraq"
         outside = pd.Series(False, index=raw.index)
@@ -993,14 +850,22 @@ def load_incidents(source: str | os.PathLike | None = None, format: str = "auto"
         excluded = pd.DataFrame({"file": path.name, "row": raw.loc[drop, "_row"],
                                  "event_id_cnty": raw.loc[drop, "event_id_cnty"],
                                  "reason": pd.Series(reason, index=raw.index[drop], dtype=object)})[EXCLUDED_COLUMNS]
+        if streamed is not None and len(streamed):
+            early = pd.DataFrame({"file": path.name, "row": streamed["_row"].to_numpy(),
+                                  "event_id_cnty": streamed["event_id_cnty"].reset_index(drop=True),
+                                  "reason": streamed["reason"].reset_index(drop=True)})
+            excluded = pd.concat([excluded.astype({"row": "int64"}), early], ignore_index=True) \
+                if len(excluded) else early
+            excluded = excluded.sort_values("row", kind="stable")
         if drop.any():
             keep, dates = raw[~drop], dates[~drop]
             pre = pre[pre["_row"].isin(keep["_row"])]
         else:  # nothing left out: no copy of a million-row text table
             keep = raw
         accepted, rejected = validate(keep, path.name, geocoder=geocoder, boundaries=boundaries,
-                                      require_source_url=(fmt == "curated"), extra_problems=pre, dates=dates)
-    return IncidentSet(accepted, rejected, excluded.reset_index(drop=True), path.name, fmt)
+                                      require_source_url=bool(getattr(reader, "require_source_url", False)),
+                                      extra_problems=pre, dates=dates)
+    return IncidentSet(accepted, rejected, excluded.reset_index(drop=True), path.name, fmt, notes)
 
 
 def read_acled(path: str | os.PathLike, start=None, end=None, **kwargs) -> IncidentSet:

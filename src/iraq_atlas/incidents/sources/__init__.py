@@ -1,0 +1,173 @@
+"""Incident sources: one module per input format, registered by name.
+
+A source is any object (usually a module) with
+
+* ``name`` – the format's name (``--format-in NAME``);
+* ``description`` – one line for the documentation and ``--help``;
+* ``kinds`` – the file kinds it reads (``csv``, ``parquet``, ``excel``, ``geojson``,
+  told apart by the file name's ending);
+* ``sniff(header: set[str]) -> bool`` – whether a file with these columns is
+  of this format;
+* ``read(path, **options)`` – the file as schema-shaped text rows (the
+  curated/ACLED column names, ``_row``, ``dataset`` and ``_country``) and a
+  problems table (``_row``, ``column``, ``reason``); a reader that drops other
+  countries' rows while reading returns those as a third table (``_row``,
+  ``event_id_cnty``, ``reason``);
+* optionally ``require_source_url`` – every row must cite an http(s) URL.
+
+:func:`detect_format` asks the sources in registry order. Adding a format is
+one new module listed in ``_MODULES`` (or :func:`register` at run time).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+import pandas as pd
+
+from iraq_atlas.errors import ParameterError
+from iraq_atlas.incidents.sources._common import file_kind
+
+
+@runtime_checkable
+class Source(Protocol):
+    """What a source module provides (see the module documentation)."""
+
+    name: str
+    description: str
+    kinds: tuple[str, ...]
+
+    def sniff(self, header: set[str]) -> bool: ...
+
+    def read(self, path: Path, **options: Any) -> tuple[pd.DataFrame, pd.DataFrame]: ...
+
+
+SOURCES: dict[str, Source] = {}
+_MODULES = ("curated", "acled", "ucdp", "generic", "geojson")
+
+
+def register(source: Source) -> Source:
+    """Add a source to the registry (after the others; a source of the same name is replaced).
+
+    Example
+    -------
+    >>> import types
+    >>> mine = types.SimpleNamespace(name="mine", description="my table", kinds=("csv",),
+    ...                              sniff=lambda h: "my_id" in h, read=lambda p, **o: ...)
+    >>> register(mine).name  # doctest: +SKIP
+    'mine'
+    """
+    for attr in ("name", "description", "sniff", "read"):
+        if not hasattr(source, attr):
+            raise TypeError(f"a source needs {attr!r}; {source!r} has none")
+    SOURCES[source.name] = source
+    return source
+
+
+def get_source(name: str) -> Source:
+    """The registered source of this name; ParameterError listing the names otherwise.
+
+    Example
+    -------
+    >>> get_source("acled").name
+    'acled'
+    """
+    try:
+        return SOURCES[name]
+    except KeyError:
+        raise ParameterError(f"format must be one of {('auto',) + formats()}, not {name!r}") from None
+
+
+def formats() -> tuple[str, ...]:
+    """The registered format names, in registry (detection) order.
+
+    Example
+    -------
+    >>> formats()[:3]
+    ('curated', 'acled', 'ucdp')
+    """
+    return tuple(SOURCES)
+
+
+def describe() -> pd.DataFrame:
+    """One row per registered source: name, file kinds, description (for docs and ``--help``).
+
+    Example
+    -------
+    >>> list(describe().columns)
+    ['format', 'files', 'description']
+    """
+    return pd.DataFrame({"format": list(SOURCES), "files": [", ".join(getattr(s, "kinds", ("csv",)))
+                                                          for s in SOURCES.values()],
+                         "description": [s.description for s in SOURCES.values()]})
+
+
+def read_header(path: str | os.PathLike) -> set[str]:
+    """The column names a source's ``sniff`` sees: a CSV's or Parquet's columns, an Excel sheet's
+    first row, a GeoJSON document's top-level keys.
+
+    Example
+    -------
+    >>> read_header("acled_export.csv")  # doctest: +SKIP
+    {'event_id_cnty', 'event_date', ...}
+    """
+    kind = file_kind(path)
+    if kind == "parquet":
+        import pyarrow.parquet as pq
+
+        return set(pq.read_schema(path).names)
+    if kind == "excel":
+        import openpyxl
+
+        wb = openpyxl.load_workbook(path, read_only=True)
+        try:
+            first = next(wb.worksheets[0].iter_rows(values_only=True, max_row=1), ())
+        finally:
+            wb.close()
+        return {str(v).strip() for v in first if v is not None}
+    if kind == "geojson":
+        import json
+
+        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+        return set(doc) if isinstance(doc, dict) else set()
+    return set(pd.read_csv(path, nrows=0, dtype=str).columns)
+
+
+def detect_format(path: str | os.PathLike) -> str:
+    """The first registered source that reads this kind of file and recognises its header.
+
+    ValueError naming the file when none does.
+
+    Example
+    -------
+    >>> detect_format("GEDEvent_v25_1.csv")  # doctest: +SKIP
+    'ucdp'
+    """
+    kind = file_kind(path)
+    header = read_header(path)
+    for src in SOURCES.values():
+        if kind in getattr(src, "kinds", ("csv",)) and src.sniff(header):
+            return src.name
+    names = ", ".join(repr(n) for n in SOURCES)
+    raise ValueError(f"{path}: cannot tell the format from its columns; pass format {names} "
+                     "(generic takes a column mapping)")
+
+
+def no_options(name: str, options: dict) -> None:
+    """ParameterError when a format that takes no options is given some."""
+    given = {k: v for k, v in options.items() if v is not None}
+    if given:
+        raise ParameterError(f"format {name!r} takes no options ({', '.join(given)}); "
+                             "column mappings are for the generic and geojson formats")
+
+
+for _mod in _MODULES:
+    register(importlib.import_module(f"{__name__}.{_mod}"))
+
+FORMATS: tuple[str, ...] = formats()
+
+__all__ = ["Source", "SOURCES", "FORMATS", "register", "get_source", "formats", "describe", "read_header",
+           "detect_format", "no_options"]

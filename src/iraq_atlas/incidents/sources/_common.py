@@ -1,0 +1,265 @@
+"""Reading helpers shared by the source modules: text tables through Arrow, Iraq filters.
+
+Every reader returns text columns (stripped, empty cell = ``""``) plus ``_row``,
+the 1-based data row used in every message.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from iraq_atlas.errors import DataError, Problem
+from iraq_atlas.files import read_csv, record_read
+
+IRAQ_NAMES = {"iraq"}
+IRAQ_ACLED_ISO = "368"     # ISO 3166-1 numeric, ACLED's `iso`
+IRAQ_GW_CODE = "645"       # Gleditsch-Ward code, UCDP's `country_id`
+_BLOCK_SIZE = 8 << 20  # parsed in 8 MB blocks, in parallel (1 MB, the default, makes ~300 chunks per column)
+# Streaming reads take 1 MB blocks: Arrow's streaming reader reads ahead, and with 8 MB blocks
+# its buffer grew with the file (270 MB held for a 350 MB file, 37 MB with 1 MB blocks).
+_STREAM_BLOCK_SIZE = 1 << 20
+
+# File kinds a source can read, told apart by the file name's ending (anything else is CSV).
+KIND_BY_SUFFIX = {".parquet": "parquet", ".pq": "parquet", ".xlsx": "excel", ".xlsm": "excel",
+                  ".geojson": "geojson", ".json": "geojson"}
+
+
+def file_kind(path: str | os.PathLike) -> str:
+    """``csv``, ``parquet``, ``excel`` or ``geojson``, from the file name's ending.
+
+    Example
+    -------
+    >>> file_kind("events.xlsx")
+    'excel'
+    """
+    return KIND_BY_SUFFIX.get(Path(path).suffix.lower(), "csv")
+
+
+def no_problems() -> pd.DataFrame:
+    """An empty problems table (``_row``, ``column``, ``reason``)."""
+    return pd.DataFrame({"_row": pd.Series(dtype="int64"), "column": pd.Series(dtype=str),
+                         "reason": pd.Series(dtype=str)})
+
+
+def missing_columns(path: Path, required: list[str], have) -> None:
+    """DataError naming every required column the file lacks (nothing when all are there)."""
+    missing = [c for c in required if c not in set(have)]
+    if missing:
+        raise DataError([Problem(path.name, None, c, "required column is missing") for c in missing])
+
+
+def _read_export(path: Path, required: list[str], used: list[str] | None = None) -> pd.DataFrame:
+    """:func:`read_csv` for large exports: Arrow's multi-threaded parser first (~10× faster).
+
+    Anything Arrow will not parse as is (a quoted line break, a short row, bad UTF-8)
+    goes through :func:`read_csv`, whose errors name the file and row. The result is
+    the same: text columns, stripped, with ``_row``. With ``used``, only those
+    columns are read (an export's other columns never reach the schema anyway).
+    """
+    try:
+        header = list(pd.read_csv(path, nrows=0, dtype=str).columns)
+        cols = header if used is None else [c for c in header if c in set(used) | set(required)]
+        df = _read_text_arrow(path, cols)
+        if df is None:
+            df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[], encoding="utf-8",
+                             engine="pyarrow", usecols=cols)
+            for c in df.columns:  # one column at a time: never two copies of the table in memory
+                df[c] = df[c].str.strip()
+    except Exception:  # pyarrow.ArrowInvalid and friends: let the careful reader report it
+        return read_csv(path, required=required)
+    record_read(path)
+    missing_columns(path, required, df.columns)
+    df.insert(0, "_row", range(1, len(df) + 1))
+    return df
+
+
+def _text_options(cols: list[str], block_size: int | None = None):
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    return (pacsv.ReadOptions(block_size=block_size or _BLOCK_SIZE),
+            pacsv.ConvertOptions(include_columns=cols, column_types={c: pa.string() for c in cols},
+                                 null_values=[], strings_can_be_null=False, quoted_strings_can_be_null=False))
+
+
+def _arrow_to_text_frame(table) -> pd.DataFrame:
+    import pyarrow as pa
+
+    text = pd.StringDtype("pyarrow", na_value=np.nan)
+    return table.to_pandas(types_mapper=lambda t: text if t in (pa.string(), pa.large_string()) else None)
+
+
+def _strip_columns(table):
+    """Each string column of an Arrow table stripped of surrounding white space, when it may need it."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    out = {}
+    for c in table.column_names:
+        col = table.column(c)
+        out[c] = pc.utf8_trim_whitespace(col) if _may_need_strip(col) else col
+    return pa.table(out)
+
+
+def _read_text_arrow(path: Path, cols: list[str]) -> pd.DataFrame | None:
+    """``pd.read_csv(dtype=str, keep_default_na=False, engine="pyarrow", usecols=cols)`` plus
+    stripping, straight through ``pyarrow.csv``; None when the header is unusual (the caller
+    then takes the pandas route).
+
+    A column is stripped only if some cell could start or end with white space (a first
+    or last byte that is ASCII space/control or non-ASCII): the check reads two bytes per
+    cell, the strip copies the column.
+    """
+    import pyarrow.csv as pacsv
+
+    if len(set(cols)) != len(cols) or not cols:
+        return None
+    read_opts, convert_opts = _text_options(cols)
+    table = pacsv.read_csv(path, read_options=read_opts, convert_options=convert_opts)
+    if table.column_names != cols:
+        return None
+    return _arrow_to_text_frame(_strip_columns(table))
+
+
+def _may_need_strip(col) -> bool:
+    """False only when no cell of an Arrow string column starts or ends with a space-like byte.
+
+    Reads each cell's first and last byte (an empty cell reads its neighbours' bytes,
+    which can only make the answer more cautious); ASCII space and control bytes and any
+    non-ASCII byte (Unicode spaces are multi-byte) count as space-like.
+    """
+    from iraq_atlas.incidents.load import _offsets
+
+    ends = []
+    for chunk in col.chunks:
+        if chunk.null_count:
+            return True
+        if len(chunk) == 0:
+            continue
+        data = chunk.buffers()[2]
+        off = _offsets(chunk)
+        if data is None or off[-1] == off[0]:
+            continue  # only empty cells
+        data = np.frombuffer(data, dtype=np.uint8, count=off[-1])
+        ends.append(data.take(off[:-1], mode="clip"))
+        ends.append(data.take(off[1:] - 1, mode="clip"))
+    if not ends:
+        return False
+    edge = np.concatenate(ends) - np.uint8(33)  # bytes 0–32 and 127–255 wrap to ≥ 94
+    return bool((edge >= 94).any())
+
+
+def stream_filtered(path: Path, required: list[str], used: list[str],
+                    keep: Callable, country_column: str = "country",
+                    id_column: str = "event_id_cnty") -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """Read a CSV in blocks, keeping only the rows ``keep`` accepts; one pass, bounded memory.
+
+    ``keep(batch)`` gets one stripped Arrow record batch and returns a boolean
+    Arrow array. Kept rows come back as a text frame with ``_row`` (as
+    :func:`_read_export` would give them); every other row is returned as
+    ``(_row, event_id_cnty, country)`` only, so a whole-region export costs the
+    Iraq rows plus the reader's few blocks of text, not the whole file. None when the header is
+    unusual or Arrow cannot parse the file: the caller reads it the careful way.
+
+    Example
+    -------
+    >>> stream_filtered(path, ["country"], ["country"], lambda b: pc.equal(b["country"], "Iraq"))  # doctest: +SKIP
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+
+    try:
+        header = list(pd.read_csv(path, nrows=0, dtype=str).columns)
+    except Exception:
+        return None
+    cols = [c for c in header if c in set(used) | set(required)]
+    if len(set(cols)) != len(cols) or not cols or len(set(header)) != len(header):
+        return None
+    if any(c not in cols for c in required):
+        return None  # the careful reader names the missing columns
+    read_opts, convert_opts = _text_options(cols, _STREAM_BLOCK_SIZE)
+    kept, out_rows, out_ids, out_country = [], [], [], []
+    start = 0
+    try:
+        with pacsv.open_csv(path, read_options=read_opts, convert_options=convert_opts) as reader:
+            if reader.schema.names != cols:
+                return None
+            for batch in reader:
+                n = batch.num_rows
+                if n == 0:
+                    continue
+                table = _strip_columns(pa.Table.from_batches([batch]))
+                rows = pa.array(np.arange(start + 1, start + n + 1, dtype=np.int64))
+                table = table.add_column(0, "_row", rows)
+                mask = keep(table)
+                ok = pc.sum(mask.cast(pa.int64())).as_py() or 0
+                if ok == n:
+                    kept.append(table)
+                else:
+                    if ok:
+                        kept.append(table.filter(mask))
+                    others = [c for c in ("_row", id_column, country_column) if c in table.column_names]
+                    drop = table.select(others).filter(pc.invert(mask))
+                    out_rows.append(drop.column("_row"))
+                    out_ids.append(drop.column(id_column) if id_column in drop.column_names
+                                   else pa.chunked_array([pa.array([""] * drop.num_rows)]))
+                    out_country.append(drop.column(country_column))
+                start += n
+    except Exception:  # pyarrow.ArrowInvalid (a quoted line break, bad UTF-8…): the careful reader reports it
+        return None
+    record_read(path)
+    schema = pa.schema([("_row", pa.int64())] + [(c, pa.string()) for c in cols])
+    table = pa.concat_tables([t.cast(schema) for t in kept]) if kept else schema.empty_table()
+    frame = _arrow_to_text_frame(table)
+    frame["_row"] = frame["_row"].astype("int64")
+    if out_rows:
+        others = pd.DataFrame({
+            "_row": pa.chunked_array([c for r in out_rows for c in r.chunks]).to_numpy(),
+            "event_id_cnty": _arrow_text(pa.chunked_array([c.cast(pa.string()) for r in out_ids for c in r.chunks])),
+            "country": _arrow_text(pa.chunked_array([c for r in out_country for c in r.chunks])),
+        })
+    else:
+        others = pd.DataFrame({"_row": pd.Series(dtype="int64"), "event_id_cnty": pd.Series(dtype=str),
+                               "country": pd.Series(dtype=str)})
+    return frame, others
+
+
+def empty_excluded() -> pd.DataFrame:
+    """An empty ``excluded`` part of a read (``_row``, ``event_id_cnty``, ``reason``)."""
+    return pd.DataFrame({"_row": pd.Series(dtype="int64"), "event_id_cnty": pd.Series(dtype=object),
+                         "reason": pd.Series(dtype=object)})
+
+
+def _arrow_text(arr) -> pd.Series:
+    """An Arrow string column as pandas text without Python strings."""
+    return pd.Series(pd.StringDtype("pyarrow", na_value=np.nan).__from_arrow__(arr))
+
+
+def country_excluded(others: pd.DataFrame) -> pd.DataFrame:
+    """Rows of another country as the ``excluded`` part of a read: ``_row``, ``event_id_cnty``, ``reason``.
+
+    The reason is written once per distinct country and spread by Arrow, so a million
+    other-country rows cost their row numbers and two text columns, not a million
+    Python strings.
+    """
+    text = pd.StringDtype("pyarrow", na_value=np.nan)
+    codes, uniq = pd.factorize(others["country"].astype(object), use_na_sentinel=False)
+    reasons = [f"country is {c!r}, not Iraq" for c in uniq]
+    try:
+        import pyarrow as pa
+
+        spread = pa.DictionaryArray.from_arrays(pa.array(codes, type=pa.int32()),
+                                                pa.array(reasons, type=pa.string())).dictionary_decode()
+        reason = pd.Series(text.__from_arrow__(pa.chunked_array([spread])), index=others.index)
+    except Exception:  # an older pandas or pyarrow: the plain way
+        reason = pd.Series(np.array(reasons + [""], dtype=object)[codes], index=others.index)
+    ids = others["event_id_cnty"]
+    return pd.DataFrame({"_row": others["_row"].astype("int64"),
+                         "event_id_cnty": ids if isinstance(ids.dtype, pd.StringDtype) else ids.astype(object),
+                         "reason": reason})

@@ -1,0 +1,99 @@
+"""ACLED exports (CSV, as downloaded from the ACLED Data Export Tool or the API).
+
+A whole-region export (many countries) is filtered to Iraq while it is read,
+block by block: memory holds the Iraq rows and one block, and every other
+country's row is still accounted for in ``excluded``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from iraq_atlas.incidents.sources._common import (
+    IRAQ_ACLED_ISO,
+    IRAQ_NAMES,
+    _read_export,
+    country_excluded,
+    empty_excluded,
+    no_problems,
+    stream_filtered,
+)
+
+name = "acled"
+description = "an ACLED CSV export (any region: rows of other countries are excluded while reading)"
+kinds = ("csv",)
+require_source_url = False
+
+ACLED_COLUMNS = ["event_id_cnty", "event_date", "year", "time_precision", "disorder_type", "event_type",
+                 "sub_event_type", "actor1", "assoc_actor_1", "inter1", "actor2", "assoc_actor_2", "inter2",
+                 "interaction", "civilian_targeting", "iso", "region", "country", "admin1", "admin2", "admin3",
+                 "location", "latitude", "longitude", "geo_precision", "source", "source_scale", "notes",
+                 "fatalities", "tags", "timestamp"]
+REQUIRED = ["event_id_cnty", "event_date", "event_type", "sub_event_type", "country", "admin1",
+            "location", "latitude", "longitude", "fatalities"]
+
+
+def sniff(header: set[str]) -> bool:
+    """True for a header with ACLED's id, event type and country columns.
+
+    Example
+    -------
+    >>> sniff({"event_id_cnty", "event_type", "country", "iso"})
+    True
+    """
+    return {"event_id_cnty", "event_type", "country"} <= header
+
+
+def _iraq_batch(table):
+    """Arrow mask of a block's Iraq rows: country named Iraq (any case) or ACLED iso 368."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    mask = pc.is_in(pc.utf8_lower(table.column("country")), value_set=pa.array(sorted(IRAQ_NAMES)))
+    if "iso" in table.column_names:
+        mask = pc.or_(mask, pc.equal(table.column("iso"), IRAQ_ACLED_ISO))
+    return mask.combine_chunks() if hasattr(mask, "combine_chunks") else mask
+
+
+def read(path: Path, **options) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """An ACLED export as text rows in the schema, Iraq rows only, plus the other countries' rows.
+
+    Returns ``(frame, problems, excluded)``; ``excluded`` lists each other-country
+    row (``_row``, ``event_id_cnty``, ``reason``).
+
+    Example
+    -------
+    >>> frame, problems, excluded = read(Path("acled_middle_east.csv"))  # doctest: +SKIP
+    """
+    from iraq_atlas.incidents import load
+    from iraq_atlas.incidents.sources import no_options
+
+    no_options(name, options)
+    used = load.CURATED_COLUMNS + ["country", "iso"]
+    streamed = stream_filtered(path, REQUIRED, used, _iraq_batch)
+    if streamed is not None:
+        df, others = streamed
+        excluded = country_excluded(others)
+    else:  # an unusual file: read it whole, the careful way, and let load_incidents exclude
+        df = _read_export(path, REQUIRED, used=used)
+        excluded = None
+    missing = [col for col in load.CURATED_COLUMNS if col not in df.columns]
+    if missing:  # one shared column of empty texts (columns are never modified in place)
+        empty = load._constant_text("", df)
+        for col in missing:
+            df[col] = empty
+    df["dataset"] = load._constant_text("acled", df)
+    if excluded is not None:
+        df["_country"] = load._constant_text("Iraq", df)
+        return df, no_problems(), excluded
+    country = df["country"].str.lower()
+    iso_ok = df["iso"] == IRAQ_ACLED_ISO if "iso" in df.columns else False
+    iraq = country.isin(IRAQ_NAMES) | iso_ok
+    if iraq.all():
+        df["_country"] = load._constant_text("Iraq", df)
+    else:
+        df["_country"] = np.where(iraq, "Iraq", df["country"])
+    return df, no_problems(), empty_excluded()

@@ -1,0 +1,43 @@
+"""The project's curated format: the schema's own columns, one ``source_url`` per row."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from iraq_atlas.files import read_csv
+from iraq_atlas.incidents.sources._common import no_problems
+
+name = "curated"
+description = "the project's own CSV format (geodata/incidents/incidents.csv): schema columns, a source URL per row"
+kinds = ("csv",)
+require_source_url = True
+
+
+def sniff(header: set[str]) -> bool:
+    """True for a header with the curated set's own columns.
+
+    Example
+    -------
+    >>> sniff({"event_id_cnty", "place_id", "source_url", "event_date"})
+    True
+    """
+    return {"place_id", "source_url", "event_id_cnty"} <= header
+
+
+def read(path: Path, **options) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The curated CSV as text rows in the schema (every column required).
+
+    Example
+    -------
+    >>> frame, problems = read(Path("geodata/incidents/incidents.csv"))  # doctest: +SKIP
+    """
+    from iraq_atlas.incidents import load
+    from iraq_atlas.incidents.sources import no_options
+
+    no_options(name, options)
+    df = read_csv(path, required=load.CURATED_COLUMNS)
+    df["dataset"] = "curated"
+    df["_country"] = "Iraq"
+    return df, no_problems()

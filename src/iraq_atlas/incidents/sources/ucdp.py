@@ -1,0 +1,96 @@
+"""UCDP Georeferenced Event Dataset (GED) CSV exports, mapped onto ACLED's columns and scales.
+
+See the module documentation of :mod:`iraq_atlas.incidents.load` for the
+mapping of ``where_prec``, ``date_prec`` and ``type_of_violence``. UCDP records
+no injuries: they stay unknown (never 0).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from iraq_atlas.errors import DataError, Problem
+from iraq_atlas.incidents.sources._common import IRAQ_GW_CODE, IRAQ_NAMES, _read_export
+
+name = "ucdp"
+description = "a UCDP GED CSV export (precision codes and violence types mapped onto ACLED's)"
+kinds = ("csv",)
+require_source_url = False
+
+# The UCDP GED columns the importer reads (an export has more; they are ignored).
+UCDP_COLUMNS = ["id", "year", "type_of_violence", "side_a", "side_b", "where_prec", "where_description",
+                "adm_1", "adm_2", "latitude", "longitude", "country", "date_prec", "date_start", "date_end",
+                "best", "high", "low"]
+UCDP_WHERE_PREC = {"1": 1, "2": 2, "3": 2, "4": 3, "5": 3}
+UCDP_DATE_PREC = {"1": 1, "2": 2, "3": 2, "4": 3, "5": 3}
+UCDP_VIOLENCE = {"1": ("Battles", "Armed clash"), "2": ("Battles", "Armed clash"),
+                 "3": ("Violence against civilians", "Attack")}
+REQUIRED = ["id", "type_of_violence", "side_a", "side_b", "where_prec", "latitude", "longitude",
+            "date_prec", "date_start", "best", "low", "high"]
+
+
+def sniff(header: set[str]) -> bool:
+    """True for a header with UCDP GED's violence type, location precision and best estimate.
+
+    Example
+    -------
+    >>> sniff({"id", "type_of_violence", "where_prec", "best"})
+    True
+    """
+    return {"type_of_violence", "where_prec", "best"} <= header
+
+
+def read(path: Path, **options) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A UCDP GED export as text rows in the schema, with the rows' UCDP-specific problems.
+
+    Example
+    -------
+    >>> frame, problems = read(Path("GEDEvent_v25_1.csv"))  # doctest: +SKIP
+    """
+    from iraq_atlas.incidents import load
+    from iraq_atlas.incidents.sources import no_options
+
+    no_options(name, options)
+    _flag = load._flag
+    raw = _read_export(path, REQUIRED)
+    if "country" not in raw.columns and "country_id" not in raw.columns:
+        raise DataError([Problem(path.name, None, "country", "required column is missing (or country_id)")])
+    get = lambda c: raw[c] if c in raw.columns else pd.Series("", index=raw.index)  # noqa: E731
+    violence = raw["type_of_violence"].map(UCDP_VIOLENCE)
+    df = pd.DataFrame({
+        "_row": raw["_row"],
+        "event_id_cnty": np.where(raw["id"] != "", "UCDP-" + raw["id"], ""),
+        "event_date": raw["date_start"].str.slice(0, 10),
+        "time_precision": raw["date_prec"].map(UCDP_DATE_PREC).astype("object").where(
+            raw["date_prec"].isin(UCDP_DATE_PREC.keys()), raw["date_prec"]),
+        "event_type": violence.map(lambda v: v[0] if isinstance(v, tuple) else ""),
+        "sub_event_type": violence.map(lambda v: v[1] if isinstance(v, tuple) else ""),
+        "actor1": raw["side_a"], "assoc_actor_1": "", "actor2": raw["side_b"],
+        "admin1": get("adm_1"), "admin2": get("adm_2"), "location": get("where_description"),
+        "latitude": raw["latitude"], "longitude": raw["longitude"],
+        "geo_precision": raw["where_prec"].map(UCDP_WHERE_PREC).astype("object").where(
+            raw["where_prec"].isin(UCDP_WHERE_PREC.keys()), ""),
+        "source": get("source_office"), "notes": get("source_headline"),
+        "fatalities": raw["best"], "fatalities_low": raw["low"], "fatalities_high": raw["high"],
+        "injuries": "", "injuries_low": "", "injuries_high": "", "target": "", "place_id": "",
+        "time_local": "", "source_url": "", "dataset": "ucdp",
+    })
+    df = df.astype({"time_precision": str, "geo_precision": str})
+    country = get("country").str.lower()
+    df["_country"] = np.where(country.isin(IRAQ_NAMES) | (get("country_id") == IRAQ_GW_CODE), "Iraq",
+                              get("country").where(get("country") != "", "country_id " + get("country_id")))
+    problems = [
+        _flag(raw, ~raw["type_of_violence"].isin(UCDP_VIOLENCE.keys()), "type_of_violence",
+              "type_of_violence " + raw["type_of_violence"].map(repr) + " is not 1, 2 or 3"),
+        _flag(raw, raw["where_prec"].isin(["6", "7"]), "where_prec",
+              "where_prec " + raw["where_prec"] + ": only the country (6) or international waters/airspace "
+              "(7) is known, too coarse to place on a map"),
+        _flag(raw, ~raw["where_prec"].isin(list(UCDP_WHERE_PREC) + ["6", "7"]), "where_prec",
+              "where_prec " + raw["where_prec"].map(repr) + " is not a UCDP precision code 1–7"),
+        _flag(raw, ~raw["date_prec"].isin(UCDP_DATE_PREC.keys()), "date_prec",
+              "date_prec " + raw["date_prec"].map(repr) + " is not a UCDP precision code 1–5"),
+    ]
+    return df, pd.concat(problems, ignore_index=True)
