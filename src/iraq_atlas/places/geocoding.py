@@ -1,8 +1,11 @@
-"""Resolve place names to gazetteer points: exact → alias → fuzzy, never a silent wrong point.
+"""Resolve place names to gazetteer points: exact → alias → spelling variant → fuzzy, never a silent wrong point.
 
 Every input row comes back. A name that fits two places equally is
-``ambiguous`` (with its candidates), a name that fits none is ``unresolved``;
-only ``matched``, ``fuzzy`` and ``online`` rows carry a point.
+``ambiguous`` (with its candidates), a name of a place outside Iraq is
+``foreign``, a name that fits none is ``unresolved``; only ``matched``,
+``fuzzy`` and ``online`` rows carry a point. When one name fits several places
+the rules of :meth:`Geocoder._choose` decide (rank of kind, a governorate hint,
+population), and a tie stays ambiguous.
 An optional online fallback (Nominatim via geopy) is off by default, cached on
 disk and rate-limited.
 """
@@ -11,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -25,14 +29,77 @@ from geopandas.array import from_shapely
 from rapidfuzz import fuzz, process
 from shapely.geometry import Point
 
-from iraq_atlas.places.gazetteer import expand_aliases, gazetteer, in_iraq_bbox
-from iraq_atlas.places.names import normalise
+from iraq_atlas.places.gazetteer import _km, expand_aliases, foreign_names, gazetteer, in_iraq_bbox
+from iraq_atlas.places.names import loose_key, normalise
 from iraq_atlas.vocab import CRS
 
 RESULT_COLUMNS = ["query", "place_id", "name", "lat", "lon", "governorate_iso", "kind",
-                  "geo_precision", "precision_m", "confidence", "status", "candidates"]
-STATUSES = ("matched", "fuzzy", "online", "ambiguous", "unresolved")
-CONFIDENCE = {"name": 1.0, "name_ar": 1.0, "alias": 0.95}
+                  "geo_precision", "precision_m", "confidence", "status", "candidates",
+                  "match", "point_from", "point_note", "source_url"]
+#: ``foreign``: the name is a place outside Iraq (never given a point); see :func:`foreign_names`.
+STATUSES = ("matched", "fuzzy", "online", "ambiguous", "foreign", "unresolved")
+CONFIDENCE = {"name": 1.0, "name_ar": 1.0, "alias": 0.95, "variant": 0.9}
+#: Rank of a kind of place when one name fits several (lower wins): curated sites and
+#: neighbourhoods, then GeoNames towns, then OCHA sub-districts, districts, governorates.
+TIER = {"curated": 0, "city": 1, "subdistrict": 2, "district": 3, "governorate": 4}
+#: Candidates of the same rank closer than this (km) are one place recorded twice: the first wins.
+SAME_PLACE_KM = 10.0
+#: Within one rank, a place this many times as populous as the next wins.
+POPULATION_RATIO = 10.0
+#: No fuzzy match for names whose comparison key is shorter than this.
+MIN_FUZZY_CHARS = 5
+#: Keys shorter than SHORT_KEY_CHARS need this fuzzy score: one letter changes a short name.
+SHORT_KEY_CHARS, SHORT_KEY_SCORE = 8, 92.0
+
+_GOV_WORDS = r"(?:province|governorate|governate|muhafaz(?:a|ah|at)|muhafadh(?:a|ah|at))"
+_KIND_SUFFIX = [
+    (re.compile(rf"^(?:the\s+)?{_GOV_WORDS}\s+of\s+(.+)$", re.I), "governorate"),
+    (re.compile(rf"^(.+?)\s+{_GOV_WORDS}$", re.I), "governorate"),
+    (re.compile(r"^(?:محافظة|محافظه)\s+(.+)$"), "governorate"),
+    (re.compile(r"^(.+?)\s+(?:sub-?district|nahiy(?:a|ah|at)|nahia)$", re.I), "subdistrict"),
+    (re.compile(r"^(?:nahiy(?:a|ah|at)|nahia|ناحية|ناحيه)\s+(.+)$", re.I), "subdistrict"),
+    (re.compile(r"^(.+?)\s+(?:district|qada|qadaa|qadha|kaza)$", re.I), "district"),
+    (re.compile(r"^(?:قضاء)\s+(.+)$"), "district"),
+]
+_HINT = re.compile(r"^(.+?)\s*(?:,|\(|،)\s*([^,()،]+?)\s*\)?\s*$")
+
+
+def parse_query(text: str) -> tuple[str, str | None, str | None]:
+    """Split a place query into (name, governorate hint, kind hint).
+
+    ``"Hit, Anbar"`` and ``"Hit (Anbar)"`` carry a governorate hint; ``"Anbar province"``,
+    ``"محافظة الأنبار"``, ``"Heet district"``, ``"nahiyat Amirli"`` carry a kind.
+
+    Parameters
+    ----------
+    text : str
+        The query as written.
+
+    Returns
+    -------
+    tuple
+        The name, an ISO 3166-2:IQ code or None, a kind (``governorate``, ``district``,
+        ``subdistrict``) or None.
+
+    Examples
+    --------
+    >>> parse_query("Hit, Anbar")
+    ('Hit', 'IQ-AN', None)
+    >>> parse_query("Nineveh Province")
+    ('Nineveh', None, 'governorate')
+    """
+    from iraq_atlas.places.governorates import to_iso
+
+    name, iso, kind = text.strip(), None, None
+    m = _HINT.match(name)
+    if m and to_iso(m.group(2)):
+        name, iso = m.group(1).strip(), to_iso(m.group(2))
+    for pat, k in _KIND_SUFFIX:
+        km = pat.match(name)
+        if km and km.group(1).strip():
+            name, kind = km.group(1).strip(), k
+            break
+    return name, iso, kind
 
 
 @dataclass
@@ -43,86 +110,140 @@ class _Hit:
     candidates: tuple[str, ...] = ()
     point: tuple[float, float] | None = None  # (lat, lon) for online hits
     name: str | None = None
+    match: str = ""
 
 
 class Geocoder:
-    """Offline geocoder over the gazetteer.
+    """Offline geocoder over the gazetteer: exact → alias → spelling variant → fuzzy.
 
-    fuzzy_threshold: minimum rapidfuzz ratio (0–100) for a fuzzy match.
-    ambiguity_margin: two different places scoring within this many points
-    of each other make the answer ambiguous rather than a guess.
+    Parameters
+    ----------
+    places : geopandas.GeoDataFrame, optional
+        Gazetteer rows (default :func:`~iraq_atlas.places.gazetteer.gazetteer`).
+    fuzzy_threshold : float, default 85
+        Minimum rapidfuzz ratio (0–100) for a fuzzy match.
+    ambiguity_margin : float, default 3
+        Two different places scoring within this many points of each other (and not
+        separated by rank, population or a hint) make the answer ambiguous.
+    online : OnlineGeocoder, optional
+        Asked for names nothing else resolves.
+
+    Examples
+    --------
+    >>> g = Geocoder()
+    >>> g.geocode_names(["Heet", "Damascus"])[["place_id", "status"]].values.tolist()
+    [['gn_98245', 'matched'], [None, 'foreign']]
     """
 
     def __init__(self, places: gpd.GeoDataFrame | None = None, *, fuzzy_threshold: float = 85,
-                 ambiguity_margin: float = 3, online: "OnlineGeocoder | None" = None):
+                 ambiguity_margin: float = 3, online: "OnlineGeocoder | None" = None,
+                 foreign: pd.DataFrame | None = None):
         self.places = gazetteer() if places is None else places
         self.fuzzy_threshold = fuzzy_threshold
         self.ambiguity_margin = ambiguity_margin
         self.online = online
         self._by_id = self.places.set_index("place_id")
+        cols = ["name", "lat", "lon", "governorate_iso", "kind", "geo_precision", "precision_m", "source_url"]
+        info = self._by_id.reindex(columns=cols + ["source", "population", "point_from"])
+        info["source"] = info["source"].fillna("curated")
+        info["population"] = pd.to_numeric(info["population"], errors="coerce").fillna(0.0)
+        info["point_from"] = info["point_from"].fillna("")
         # plain dicts of what results need per place: pandas .loc per hit would dominate batch time
-        self._info: dict[str, dict] = self._by_id[["name", "lat", "lon", "governorate_iso", "kind",
-                                                   "geo_precision", "precision_m"]].to_dict("index")
-        spell = expand_aliases(self.places)
+        self._info: dict[str, dict] = info.to_dict("index")
+        for pid, p in self._info.items():
+            p["tier"] = TIER["curated"] if p["source"] == "curated" and p["kind"] not in ("governorate",) \
+                else TIER.get(p["kind"], 1)
+        foreign = foreign_names() if foreign is None else foreign
+        for r in foreign.itertuples():
+            self._info[r.place_id] = {"name": r.name, "lat": np.nan, "lon": np.nan, "governorate_iso": None,
+                                      "kind": "foreign", "geo_precision": pd.NA, "precision_m": np.nan,
+                                      "source_url": r.source_url, "source": "foreign", "population": 0.0,
+                                      "point_from": "", "tier": 9, "country": r.country_iso}
+        spell = pd.concat([expand_aliases(self.places), expand_aliases(foreign)], ignore_index=True)
         spell["key"] = spell.spelling.map(normalise)
+        spell["loose"] = spell.spelling.map(loose_key)
         spell = spell[spell.key != ""]
         self._index: dict[str, dict[str, str]] = {}
-        for key, pid, how in zip(spell.key, spell.place_id, spell.how):
+        self._loose: dict[str, dict[str, str]] = {}
+        for key, loose, pid, how in zip(spell.key, spell.loose, spell.place_id, spell.how):
             best = self._index.setdefault(key, {})
             if pid not in best or CONFIDENCE[how] > CONFIDENCE[best[pid]]:
                 best[pid] = how
-        self._keys = list(self._index)
+            self._loose.setdefault(loose, {})[pid] = "variant"
+        self._keys = list(self._loose)
 
-    # -- single names -------------------------------------------------------
-    def _prefer(self, pids: list[str]) -> list[str]:
-        """A city and the governorate named after it: the city wins (news usage)."""
-        if len(pids) < 2:
-            return pids
+    # -- choosing among candidates ----------------------------------------------------------
+    def _choose(self, pids: list[str], iso: str | None = None, kind: str | None = None,
+                exact: set[str] | frozenset[str] = frozenset()) -> tuple[str, str | None, tuple[str, ...]]:
+        """(status, place_id, candidates) for places that all fit a name, by the documented rules.
+
+        Order: foreign names lose to any Iraqi place that fits as well (and win alone, with no
+        point); a governorate or kind hint narrows; then the best rank (:data:`TIER`) wins,
+        and within a rank a spelling match (``exact``) beats a match by a variant rule;
+        within it, places closer than :data:`SAME_PLACE_KM` are one, and a place
+        :data:`POPULATION_RATIO` times as populous as the next wins; otherwise ambiguous.
+        """
         info = self._info
-        non_gov = [p for p in pids if info[p]["kind"] != "governorate"]
-        govs = [p for p in pids if info[p]["kind"] == "governorate"]
-        if len(non_gov) == 1 and all(info[g]["governorate_iso"] == info[non_gov[0]]["governorate_iso"]
-                                     for g in govs):
-            return non_gov
-        return pids
+        iraqi = [p for p in pids if info[p]["tier"] < 9]
+        if not iraqi:
+            return ("foreign", None, tuple(sorted(pids))) if pids else ("unresolved", None, ())
+        cands = iraqi
+        if iso:
+            cands = [p for p in cands if info[p]["governorate_iso"] == iso]
+        if kind:
+            cands = [p for p in cands if info[p]["kind"] == kind]
+        if not cands:
+            return "ambiguous", None, tuple(sorted(iraqi))
+        if len(cands) == 1:
+            return "matched", cands[0], ()
+        def rank(p: str) -> tuple[int, int]:
+            return info[p]["tier"], 0 if (not exact or p in exact) else 1
+
+        top = min(rank(p) for p in cands)
+        best = sorted((p for p in cands if rank(p) == top),
+                      key=lambda p: (-info[p]["population"], p))
+        if len(best) == 1:
+            return "matched", best[0], ()
+        first = info[best[0]]
+        if all(pd.notna(info[p]["lat"]) for p in best) and all(
+                _km(first["lat"], first["lon"], info[p]["lat"], info[p]["lon"]) <= SAME_PLACE_KM for p in best[1:]):
+            return "matched", best[0], ()
+        if first["population"] > 0 and first["population"] >= POPULATION_RATIO * info[best[1]]["population"]:
+            return "matched", best[0], ()
+        return "ambiguous", None, tuple(sorted(best))
+
+    def _exact(self, key: str, loose: str, iso: str | None, kind: str | None) -> _Hit | None:
+        exact = self._index.get(key, {})
+        found = {**self._loose.get(loose, {}), **exact}
+        if not found:
+            return None
+        status, pid, cands = self._choose(sorted(found), iso, kind, exact=set(exact))
+        if status == "matched":
+            return _Hit("matched", pid, CONFIDENCE[found[pid]], match=found[pid])
+        return _Hit(status, candidates=cands, match="name" if exact else "variant")
 
     def _resolve_key(self, key: str) -> _Hit:
-        if not key:
-            return _Hit("unresolved")
-        exact = self._index.get(key)
-        if exact:
-            pids = self._prefer(sorted(exact))
-            if len(pids) == 1:
-                return _Hit("matched", pids[0], CONFIDENCE[exact[pids[0]]])
-            return _Hit("ambiguous", candidates=tuple(pids))
-        scored = process.extract(key, self._keys, scorer=fuzz.ratio,
-                                 score_cutoff=self.fuzzy_threshold, limit=10)
-        if not scored:
-            return _Hit("unresolved")
-        best_by_pid: dict[str, float] = {}
-        for k, score, _ in scored:
-            for pid in self._index[k]:
-                best_by_pid[pid] = max(best_by_pid.get(pid, 0.0), score)
-        ranked = sorted(best_by_pid.items(), key=lambda kv: -kv[1])
-        top = ranked[0][1]
-        close = self._prefer([p for p, s in ranked if top - s <= self.ambiguity_margin])
-        if len(close) > 1:
-            return _Hit("ambiguous", candidates=tuple(sorted(close)))
-        return _Hit("fuzzy", close[0], round(0.9 * top / 100, 3))
+        """Resolve one composite key (see :meth:`_composite`) on its own."""
+        return self._resolve_many([key])[0]
+
+    @staticmethod
+    def _composite(query: str) -> str:
+        name, iso, kind = parse_query(query)
+        return "\x1f".join([normalise(name), iso or "", kind or "", loose_key(name)])
 
     # -- batches --------------------------------------------------------------
-    def _fuzzy_many(self, keys: list[str]) -> list[_Hit]:
-        """The fuzzy step of :meth:`_resolve_key` for many keys at once, on one core.
+    def _fuzzy_many(self, loose_keys: list[str], hints: list[tuple[str | None, str | None]]) -> list[_Hit]:
+        """Fuzzy matches for many keys at once, on one core.
 
-        Scores every key against every gazetteer spelling with rapidfuzz's ``cdist``
-        (vectorised), keeps each key's ten best spellings like ``process.extract``
-        did, takes the best score per place, then applies the same ambiguity rules.
+        Scores every key against every spelling key with rapidfuzz's ``cdist``
+        (vectorised), keeps each key's ten best spellings, takes the best score per
+        place, then applies :meth:`_choose` to the places within the ambiguity margin.
         """
-        if not keys:
+        if not loose_keys:
             return []
-        pids = sorted({pid for by in self._index.values() for pid in by})
+        pids = sorted({pid for by in self._loose.values() for pid in by})
         pid_pos = {p: i for i, p in enumerate(pids)}
-        pairs = [(ki, pid_pos[pid]) for ki, k in enumerate(self._keys) for pid in self._index[k]]
+        pairs = [(ki, pid_pos[pid]) for ki, k in enumerate(self._keys) for pid in self._loose[k]]
         pairs.sort(key=lambda kp: kp[1])
         pair_key = np.array([k for k, _ in pairs])
         pair_pid = np.array([p for _, p in pairs])
@@ -130,11 +251,10 @@ class Geocoder:
         pid_of_group = pair_pid[starts]
         limit = min(10, len(self._keys))
         hits: list[_Hit] = []
-        for lo in range(0, len(keys), 2048):
-            chunk = keys[lo:lo + 2048]
+        for lo in range(0, len(loose_keys), 2048):
+            chunk = loose_keys[lo:lo + 2048]
             score = process.cdist(chunk, self._keys, scorer=fuzz.ratio, score_cutoff=self.fuzzy_threshold,
                                   dtype=np.float64, workers=1)
-            # only each key's ten best spellings count, as with process.extract(limit=10)
             crowded = np.flatnonzero((score > 0).sum(axis=1) > limit)
             if len(crowded):
                 sub = score[crowded]
@@ -144,37 +264,39 @@ class Geocoder:
             per_pid[:, pid_of_group] = np.maximum.reduceat(score[:, pair_key], starts, axis=1)
             top = per_pid.max(axis=1)
             near = (per_pid > 0) & (top[:, None] - per_pid <= self.ambiguity_margin)
-            n_near = near.sum(axis=1)
-            only = near.argmax(axis=1)
             for i in range(len(chunk)):
-                if top[i] <= 0:
+                need = SHORT_KEY_SCORE if len(chunk[i]) < SHORT_KEY_CHARS else 0.0
+                if top[i] <= 0 or len(chunk[i]) < MIN_FUZZY_CHARS or top[i] < need:
                     hits.append(_Hit("unresolved"))
                     continue
-                if n_near[i] == 1:
-                    hits.append(_Hit("fuzzy", pids[only[i]], round(0.9 * float(top[i]) / 100, 3)))
-                    continue
-                row = per_pid[i]
                 idx = np.flatnonzero(near[i])
-                ranked = [pids[j] for j in idx[np.argsort(-row[idx], kind="stable")]]
-                close = self._prefer(ranked)
-                if len(close) > 1:
-                    hits.append(_Hit("ambiguous", candidates=tuple(sorted(close))))
+                ranked = [pids[j] for j in idx]
+                iso, kind = hints[lo + i]
+                status, pid, cands = self._choose(ranked, iso, kind)
+                if status == "matched":
+                    hits.append(_Hit("fuzzy", pid, round(0.9 * float(per_pid[i, pid_pos[pid]]) / 100, 3),
+                                     match="fuzzy"))
                 else:
-                    hits.append(_Hit("fuzzy", close[0], round(0.9 * float(top[i]) / 100, 3)))
+                    hits.append(_Hit(status, candidates=cands, match="fuzzy"))
         return hits
 
     def _resolve_many(self, keys: list[str]) -> list[_Hit]:
-        """:meth:`_resolve_key` for distinct keys: exact look-ups first, the rest fuzzy in one batch."""
+        """Resolve distinct composite keys: exact and variant look-ups first, the rest fuzzy in one batch."""
         hits: list[_Hit | None] = [None] * len(keys)
-        fuzzy_at = []
-        for i, key in enumerate(keys):
+        fuzzy_at, fuzzy_keys, fuzzy_hints = [], [], []
+        for i, comp in enumerate(keys):
+            key, iso, kind, loose = (comp.split("\x1f") + ["", "", ""])[:4] if comp else ("", "", "", "")
             if not key:
                 hits[i] = _Hit("unresolved")
-            elif key in self._index:
-                hits[i] = self._resolve_key(key)
+                continue
+            hit = self._exact(key, loose, iso or None, kind or None)
+            if hit is not None:
+                hits[i] = hit
             else:
                 fuzzy_at.append(i)
-        for i, hit in zip(fuzzy_at, self._fuzzy_many([keys[i] for i in fuzzy_at])):
+                fuzzy_keys.append(loose)
+                fuzzy_hints.append((iso or None, kind or None))
+        for i, hit in zip(fuzzy_at, self._fuzzy_many(fuzzy_keys, fuzzy_hints)):
             hits[i] = hit
         return hits  # type: ignore[return-value]
 
@@ -182,8 +304,27 @@ class Geocoder:
         """One result row per input name, in input order (EPSG:4326).
 
         Work is done once per distinct spelling: names are factorised, each distinct
-        normalised key is resolved once, and the per-key answers are spread back to
-        the rows with array indexing (no per-row Python).
+        key is resolved once, and the per-key answers are spread back to the rows with
+        array indexing (no per-row Python). Only ``matched``, ``fuzzy`` and ``online``
+        rows carry a point; ``point_from`` names the parent place whose point a place
+        without its own coordinates was given, and ``point_note`` says how approximate it is.
+
+        Parameters
+        ----------
+        names : iterable of str
+            Place names; missing values come back ``unresolved``. A name may carry a
+            governorate hint (``"Hit, Anbar"``) or a kind (``"Anbar province"``).
+
+        Returns
+        -------
+        geopandas.GeoDataFrame
+            Columns :data:`RESULT_COLUMNS` and a point geometry.
+
+        Examples
+        --------
+        >>> r = Geocoder().geocode_names(["Kadhimi's house"]).iloc[0]
+        >>> r.place_id, r.status, r.precision_m
+        ('pm_residence', 'matched', 2500.0)
         """
         # factorise first: all later work is per distinct spelling (missing names become "")
         if not isinstance(names, (pd.Series, pd.Index)):
@@ -194,7 +335,7 @@ class Geocoder:
         else:
             q_text = [u if isinstance(u, str) else str(u) for u in q_uniq]
         q_uniq = np.array(q_text + [""], dtype=object)        # code -1 (missing) → the trailing ""
-        uniq_keys = [normalise(q) for q in q_uniq]
+        uniq_keys = [self._composite(q) if q.strip() else "" for q in q_uniq]
         k_of_q, keys = pd.factorize(pd.Series(uniq_keys, dtype=object), sort=False)
         keys = list(keys)
         hits = self._resolve_many(keys)
@@ -223,15 +364,33 @@ class Geocoder:
     def _row(self, query: str, hit: _Hit) -> dict:
         row = dict.fromkeys(RESULT_COLUMNS)
         row.update(query=query, status=hit.status, confidence=hit.confidence,
-                   candidates="|".join(hit.candidates), lat=np.nan, lon=np.nan)
+                   candidates="|".join(hit.candidates), lat=np.nan, lon=np.nan, match=hit.match or None)
         if hit.place_id is not None:
             p = self._info[hit.place_id]
             row.update(place_id=hit.place_id, name=p["name"], lat=p["lat"], lon=p["lon"],
                        governorate_iso=p["governorate_iso"], kind=p["kind"],
-                       geo_precision=p["geo_precision"], precision_m=p["precision_m"])
+                       geo_precision=p["geo_precision"], precision_m=p["precision_m"],
+                       source_url=p["source_url"], point_from=p["point_from"] or None)
+            row["point_note"] = self._point_note(p)
         elif hit.point is not None:
             row.update(name=hit.name, lat=hit.point[0], lon=hit.point[1], geo_precision=2)
+        elif hit.status == "foreign":
+            countries = sorted({self._info[c].get("country", "") for c in hit.candidates})
+            row["point_note"] = "outside Iraq (" + ", ".join(countries) + "): no point is given"
         return row
+
+    def _point_note(self, p: dict) -> str | None:
+        prec = p["precision_m"]
+        if p["point_from"]:
+            parent = self._info.get(p["point_from"], {}).get("name", p["point_from"])
+            return f"no point of its own: point of {parent} ({p['point_from']}), precision {prec:.0f} m"
+        if p["kind"] == "governorate":
+            return f"point of the governorate capital, precision {prec:.0f} m"
+        if p["source"] == "ocha":
+            return f"representative point of the area, precision {prec:.0f} m"
+        if pd.notna(prec) and prec >= 1000 and p["kind"] != "city":
+            return f"approximate point, precision {prec:.0f} m"
+        return None
 
     def geocode(self, df: pd.DataFrame, column: str, prefix: str = "geo_") -> gpd.GeoDataFrame:
         """Add geocoding results for ``df[column]`` as ``prefix``-named columns; keeps every row."""

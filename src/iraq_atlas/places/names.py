@@ -65,7 +65,7 @@ def normalise(text: str) -> str:
 # alternatives out (for display and tests).
 _TAL = re.compile(r"^(?:tal|tel|tell|tall|til)$")
 _TAL_PREFIX = re.compile(r"^(?:tel|til|tell|tall)(?=[a-z]{3})")
-_FINAL_IYA = re.compile(r"(?:iyyah|iyya|iyah|iyeh|iya|ia)$")
+_FINAL_IYA = re.compile(r"(?:iyyah|iyya|iyah|iyeh|iya|ia|(?<=[^aeiou])yah|(?<=[^aeiou])ya)$")
 _FINAL_AH = re.compile(r"(?<=[^aeiou])(?:ah|eh)$")
 _DOUBLE = re.compile(r"([a-z])\1+")
 _OU = re.compile(r"ou|oo")
@@ -77,7 +77,8 @@ VARIANT_RULES: dict[str, tuple[str, tuple[str, str]]] = {
     "article": ("the article al-/el-/ad-/ash-/… and ال is dropped", ("al-Qaim", "Qaim")),
     "glottal": ("hamza, ʿayn and apostrophes are dropped", ("Qa'im", "Qaim")),
     "tal": ("Tal, Tel, Tell, Tall, Til (hill) are one word, also written together", ("Telafar", "Tal Afar")),
-    "final_iya": ("final -iya, -iyah, -iyya, -ia are one ending", ("Diwaniyah", "Diwaniya")),
+    "final_iya": ("final -iya, -iyah, -iyya, -ia (and -ya after a consonant) are one ending",
+                  ("Diwaniyah", "Diwaniya")),
     "final_ah": ("final -ah/-eh after a consonant is -a", ("Fallujah", "Falluja")),
     "ou": ("ou and oo are u", ("Mahmoudiya", "Mahmudiya")),
     "ee": ("ee is i", ("Heet", "Hit")),
