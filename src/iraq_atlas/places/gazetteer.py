@@ -95,7 +95,9 @@ def _governorate_rows(places: gpd.GeoDataFrame) -> pd.DataFrame:
         cap = caps.loc[g.capital_place_id] if g.capital_place_id in caps.index else None
         rows.append({
             "place_id": governorate_place_id(g.iso_3166_2), "name": g.name_en, "name_ar": g.name_ar,
-            "aliases": "|".join(x for x in [g.ocha_name, g.geoboundaries_name, g.variants, g.iso_3166_2] if x),
+            # the ISO code is an alias unless normalising it leaves only "iq" (IQ-AN, IQ-AR: articles)
+            "aliases": "|".join(x for x in [g.ocha_name, g.geoboundaries_name, g.variants,
+                                            g.iso_3166_2 if normalise(g.iso_3166_2) != "iq" else ""] if x),
             "kind": "governorate",
             "lat": cap.lat if cap is not None else float("nan"),
             "lon": cap.lon if cap is not None else float("nan"),

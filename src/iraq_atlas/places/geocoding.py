@@ -178,7 +178,8 @@ class Geocoder:
         """(status, place_id, candidates) for places that all fit a name, by the documented rules.
 
         Order: foreign names lose to any Iraqi place that fits as well (and win alone, with no
-        point); a governorate or kind hint narrows; then the best rank (:data:`TIER`) wins,
+        point); a governorate or kind hint narrows; a governorate's name means a place of that
+        name inside it if there is one, else the governorate; then the best rank (:data:`TIER`) wins,
         and within a rank a spelling match (``exact``) beats a match by a variant rule;
         within it, places closer than :data:`SAME_PLACE_KM` are one, and a place
         :data:`POPULATION_RATIO` times as populous as the next wins; otherwise ambiguous.
@@ -196,6 +197,16 @@ class Geocoder:
             return "ambiguous", None, tuple(sorted(iraqi))
         if len(cands) == 1:
             return "matched", cands[0], ()
+        # a governorate and places of the same name: a town inside that governorate is what news
+        # mean ("Baghdad" the city); admin units and places elsewhere lose to it ("Saladin", "Wasit")
+        gov_isos = {info[p]["governorate_iso"] for p in cands if info[p]["kind"] == "governorate"}
+        if gov_isos:
+            inside = [p for p in cands if info[p]["kind"] != "governorate" and info[p]["tier"] <= TIER["city"]
+                      and info[p]["governorate_iso"] in gov_isos]
+            cands = inside if inside else [p for p in cands if info[p]["kind"] == "governorate"]
+            if len(cands) == 1:
+                return "matched", cands[0], ()
+
         def rank(p: str) -> tuple[int, int]:
             return info[p]["tier"], 0 if (not exact or p in exact) else 1
 
