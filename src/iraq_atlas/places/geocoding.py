@@ -30,7 +30,7 @@ from rapidfuzz import fuzz, process
 from shapely.geometry import Point
 
 from iraq_atlas.places.gazetteer import _km, expand_aliases, foreign_names, gazetteer, in_iraq_bbox
-from iraq_atlas.places.names import loose_key, normalise
+from iraq_atlas.places.names import loose_from_normalised, loose_key, normalise
 from iraq_atlas.vocab import CRS
 
 RESULT_COLUMNS = ["query", "place_id", "name", "lat", "lon", "governorate_iso", "kind",
@@ -61,6 +61,8 @@ _KIND_SUFFIX = [
     (re.compile(r"^(.+?)\s+(?:district|qada|qadaa|qadha|kaza)$", re.I), "district"),
     (re.compile(r"^(?:قضاء)\s+(.+)$"), "district"),
 ]
+# cheap test: only queries containing one of these can carry a hint (see parse_query)
+_MAY_HINT = re.compile(r"[,(،]|provin|govern|muhaf|distr|qada|qadha|kaza|nahi|محافظ|قضاء|ناحي", re.I)
 _HINT = re.compile(r"^(.+?)\s*(?:,|\(|،)\s*([^,()،]+?)\s*\)?\s*$")
 
 
@@ -165,12 +167,23 @@ class Geocoder:
         spell = spell[spell.key != ""]
         self._index: dict[str, dict[str, str]] = {}
         self._loose: dict[str, dict[str, str]] = {}
+        self._fuzzy_keys: set[str] = set()
+        src = {pid: p["source"] for pid, p in self._info.items()}
         for key, loose, pid, how in zip(spell.key, spell.loose, spell.place_id, spell.how):
             best = self._index.setdefault(key, {})
             if pid not in best or CONFIDENCE[how] > CONFIDENCE[best[pid]]:
                 best[pid] = how
             self._loose.setdefault(loose, {})[pid] = "variant"
+            if how != "alias" or src.get(pid) != "geonames":
+                self._fuzzy_keys.add(loose)
         self._keys = list(self._loose)
+        self._fuzzy_prepare()
+        # answers for every known spelling without hints, computed once
+        self._pre: dict[str, _Hit] = {}
+        for key in self._index:
+            hit = self._exact(key, loose_from_normalised(key), None, None)
+            if hit is not None:
+                self._pre[key] = hit
 
     # -- choosing among candidates ----------------------------------------------------------
     def _choose(self, pids: list[str], iso: str | None = None, kind: str | None = None,
@@ -239,67 +252,99 @@ class Geocoder:
 
     @staticmethod
     def _composite(query: str) -> str:
+        """The resolution key of a query: its normalised name, plus hints when it has any."""
+        if not _MAY_HINT.search(query):
+            return normalise(query)
         name, iso, kind = parse_query(query)
-        return "\x1f".join([normalise(name), iso or "", kind or "", loose_key(name)])
+        key = normalise(name)
+        return key if not (iso or kind) else "\x1f".join([key, iso or "", kind or ""])
 
     # -- batches --------------------------------------------------------------
+    def _fuzzy_prepare(self) -> None:
+        """Fuzzy candidates: the loose keys of names, Arabic names and curated/OCHA aliases, by length.
+
+        GeoNames alternate names are matched exactly and by the variant rules only: they are
+        most of the spellings, and a fuzzy hit on an obscure alternate is rarely right.
+        """
+        keys = sorted(self._fuzzy_keys)
+        self._fz_keys = keys
+        self._fz_len = np.array([len(k) for k in keys])
+        self._fz_pids = [tuple(sorted(self._loose[k])) for k in keys]
+
     def _fuzzy_many(self, loose_keys: list[str], hints: list[tuple[str | None, str | None]]) -> list[_Hit]:
         """Fuzzy matches for many keys at once, on one core.
 
-        Scores every key against every spelling key with rapidfuzz's ``cdist``
-        (vectorised), keeps each key's ten best spellings, takes the best score per
-        place, then applies :meth:`_choose` to the places within the ambiguity margin.
+        Queries are grouped by length and scored (rapidfuzz ``cdist``, vectorised) only against
+        spellings whose length allows the threshold (a ratio ≥ t needs a length ratio ≥
+        t / (200 − t)); the places within the ambiguity margin of the best score then go
+        through :meth:`_choose`.
         """
+        hits: list[_Hit] = [_Hit("unresolved")] * len(loose_keys)
         if not loose_keys:
-            return []
-        pids = sorted({pid for by in self._loose.values() for pid in by})
-        pid_pos = {p: i for i, p in enumerate(pids)}
-        pairs = [(ki, pid_pos[pid]) for ki, k in enumerate(self._keys) for pid in self._loose[k]]
-        pairs.sort(key=lambda kp: kp[1])
-        pair_key = np.array([k for k, _ in pairs])
-        pair_pid = np.array([p for _, p in pairs])
-        starts = np.flatnonzero(np.r_[True, pair_pid[1:] != pair_pid[:-1]])
-        pid_of_group = pair_pid[starts]
-        limit = min(10, len(self._keys))
-        hits: list[_Hit] = []
-        for lo in range(0, len(loose_keys), 2048):
-            chunk = loose_keys[lo:lo + 2048]
-            score = process.cdist(chunk, self._keys, scorer=fuzz.ratio, score_cutoff=self.fuzzy_threshold,
-                                  dtype=np.float64, workers=1)
-            crowded = np.flatnonzero((score > 0).sum(axis=1) > limit)
-            if len(crowded):
-                sub = score[crowded]
-                tenth = np.partition(sub, -limit, axis=1)[:, -limit][:, None]
-                score[crowded] = np.where(sub >= tenth, sub, 0.0)
-            per_pid = np.zeros((len(chunk), len(pids)))
-            per_pid[:, pid_of_group] = np.maximum.reduceat(score[:, pair_key], starts, axis=1)
-            top = per_pid.max(axis=1)
-            near = (per_pid > 0) & (top[:, None] - per_pid <= self.ambiguity_margin)
-            for i in range(len(chunk)):
-                need = SHORT_KEY_SCORE if len(chunk[i]) < SHORT_KEY_CHARS else 0.0
-                if top[i] <= 0 or len(chunk[i]) < MIN_FUZZY_CHARS or top[i] < need:
-                    hits.append(_Hit("unresolved"))
-                    continue
-                idx = np.flatnonzero(near[i])
-                ranked = [pids[j] for j in idx]
-                iso, kind = hints[lo + i]
-                status, pid, cands = self._choose(ranked, iso, kind)
-                if status == "matched":
-                    hits.append(_Hit("fuzzy", pid, round(0.9 * float(per_pid[i, pid_pos[pid]]) / 100, 3),
-                                     match="fuzzy"))
-                else:
-                    hits.append(_Hit(status, candidates=cands, match="fuzzy"))
+            return hits
+        t = self.fuzzy_threshold
+        lens = np.array([len(k) for k in loose_keys])
+        f = t / (200.0 - t)
+        for L in np.unique(lens):
+            if L < MIN_FUZZY_CHARS:
+                continue
+            rows = np.flatnonzero(lens == L)
+            need = max(t, SHORT_KEY_SCORE if L < SHORT_KEY_CHARS else 0.0)
+            cols = np.flatnonzero((self._fz_len >= L * f) & (self._fz_len <= L / f))
+            if not len(cols):
+                continue
+            ref = [self._fz_keys[c] for c in cols]
+            for lo in range(0, len(rows), 4096):
+                part = rows[lo:lo + 4096]
+                score = process.cdist([loose_keys[r] for r in part], ref, scorer=fuzz.ratio, score_cutoff=need,
+                                      dtype=np.uint8, workers=1)
+                top = score.max(axis=1)
+                ok = top > 0
+                near = (score > 0) & (score.astype(np.int16) >= (top.astype(np.int16) - self.ambiguity_margin)[:, None])
+                rr, cc = np.nonzero(near & ok[:, None])
+                bounds = np.searchsorted(rr, np.arange(len(part) + 1))
+                for j in np.flatnonzero(ok):
+                    qi = int(part[j])
+                    sel = cc[bounds[j]:bounds[j + 1]]
+                    pids: dict[str, int] = {}
+                    for c in sel:
+                        sc = int(score[j, c])
+                        for pid in self._fz_pids[cols[c]]:
+                            if sc > pids.get(pid, -1):
+                                pids[pid] = sc
+                    iso, kind = hints[qi]
+                    if len(pids) == 1 and not iso and not kind:
+                        pid, sc = next(iter(pids.items()))
+                        if self._info[pid]["tier"] >= 9:
+                            hits[qi] = _Hit("foreign", candidates=(pid,), match="fuzzy")
+                        else:
+                            hits[qi] = _Hit("fuzzy", pid, round(0.9 * sc / 100, 3), match="fuzzy")
+                        continue
+                    status, pid, cands = self._choose(list(pids), iso, kind)
+                    if status == "matched":
+                        hits[qi] = _Hit("fuzzy", pid, round(0.9 * pids[pid] / 100, 3), match="fuzzy")
+                    else:
+                        hits[qi] = _Hit(status, candidates=cands, match="fuzzy")
         return hits
 
     def _resolve_many(self, keys: list[str]) -> list[_Hit]:
         """Resolve distinct composite keys: exact and variant look-ups first, the rest fuzzy in one batch."""
         hits: list[_Hit | None] = [None] * len(keys)
         fuzzy_at, fuzzy_keys, fuzzy_hints = [], [], []
+        pre = self._pre
         for i, comp in enumerate(keys):
-            key, iso, kind, loose = (comp.split("\x1f") + ["", "", ""])[:4] if comp else ("", "", "", "")
+            if not comp:
+                hits[i] = _Hit("unresolved")
+                continue
+            hit = pre.get(comp)
+            if hit is not None:
+                hits[i] = hit
+                continue
+            key, iso, kind = (comp.split("\x1f") + ["", ""])[:3]
             if not key:
                 hits[i] = _Hit("unresolved")
                 continue
+            loose = loose_from_normalised(key)
             hit = self._exact(key, loose, iso or None, kind or None)
             if hit is not None:
                 hits[i] = hit

@@ -91,14 +91,29 @@ VARIANT_RULES: dict[str, tuple[str, tuple[str, str]]] = {
 def _loose_word(w: str) -> str:
     if _TAL.match(w):
         return "tal"
-    w = _TAL_PREFIX.sub("tal", w)
-    w = _OU.sub("u", w)
-    w = _EE.sub("i", w)
+    if w.startswith(("tel", "til", "tall")):
+        w = _TAL_PREFIX.sub("tal", w)
+    w = w.replace("ou", "u").replace("oo", "u").replace("ee", "i")
     w = _DOUBLE.sub(r"\1", w)
-    w = _FINAL_IYA.sub("iya", w)
-    w = _FINAL_AH.sub("a", w)
-    w = _EI.sub("ai", w)
-    return _DOUBLE.sub(r"\1", w)
+    if w.endswith(("a", "h")):
+        w = _FINAL_AH.sub("a", _FINAL_IYA.sub("iya", w))
+    return w.replace("ei", "ai").replace("ey", "ai").replace("ay", "ai")
+
+
+@lru_cache(maxsize=200_000)
+def loose_from_normalised(key: str) -> str:
+    """:func:`loose_key` of text that is already a :func:`normalise` key (skips normalising again).
+
+    Examples
+    --------
+    >>> loose_from_normalised(normalise("Tel Afar"))
+    'talafar'
+    """
+    if not key:
+        return ""
+    if is_arabic(key):
+        return key.replace(" ", "")
+    return "".join([_loose_word(w) for w in key.split()])
 
 
 @lru_cache(maxsize=200_000)
@@ -124,12 +139,7 @@ def loose_key(text: str) -> str:
     >>> loose_key("Al-Qa'im") == loose_key("Qaim")
     True
     """
-    key = normalise(text)
-    if not key:
-        return ""
-    if is_arabic(key):
-        return key.replace(" ", "")
-    return "".join(_loose_word(w) for w in key.split())
+    return loose_from_normalised(normalise(text))
 
 
 def spelling_variants(name: str) -> set[str]:
