@@ -523,7 +523,7 @@ def _add_admin_layer(m: folium.Map, gdf: gpd.GeoDataFrame, *, name: str, label_c
                      labels: bool, show_labels: bool = True) -> None:
     gdf = gdf.copy()
     gdf["_color"], gdf["_stroke"], gdf["_opacity"], gdf["_weight"] = fill, stroke, opacity, weight
-    props = [p[0] for p in popup] + [label_col, "_color", "_stroke", "_opacity", "_weight"]
+    props = list(dict.fromkeys([p[0] for p in popup] + [label_col, "_color", "_stroke", "_opacity", "_weight"]))
     layer = SafeGeoJson(features(gdf, props), name=name, tooltip=label_col, popup=popup, title=label_col)
     layer.base = True
     layer.add_to(m)
@@ -901,6 +901,10 @@ def seats_folium_map(governorate_seats: pd.DataFrame, year: int, boundaries: Bou
     gdf["_stroke"], gdf["_opacity"] = "#37474f", 0.75
     gdf["label"] = [f"{n}: {s} seats" for n, s in zip(gdf["name"], gdf["seats"])]
     m = maps.base_map(boundaries=boundaries, green_zone=False)
+    top = max(1, int(gdf["seats"].max()))
+    steps = sorted({0, round(top / 3), round(2 * top / 3), top})
+    maps.add_legend(m, f"Seats, {year}", [(str(v), mpl.colors.to_hex(cmap(0.15 + 0.85 * norm(v)))) for v in steps]
+                    + ([("not selected", "#e0e0e0")] if chosen != set(gdf["iso_3166_2"]) else []), shape="square")
     props = ["name", "iso_3166_2", "seats", "minority_seats", "women_quota", "constituencies",
              "source_url", "label", "_color", "_stroke", "_opacity"]
     maps.SafeGeoJson(maps.features(gdf, props), name=f"Seats by governorate, {year}", title="name",
