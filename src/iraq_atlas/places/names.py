@@ -100,9 +100,16 @@ def _loose_word(w: str) -> str:
     return w.replace("ei", "ai").replace("ey", "ai").replace("ay", "ai")
 
 
+_W_TAL = re.compile(r"\b(?:tal|tel|tell|tall|til)\b|\b(?:tel|til|tell|tall)(?=[a-z]{3})")
+_W_FINAL_IYA = re.compile(r"(?:iyyah|iyya|iyah|iyeh|iya|ia|(?<=[^aeiou ])yah|(?<=[^aeiou ])ya)\b")
+_W_FINAL_AH = re.compile(r"(?<=[^aeiou ])(?:ah|eh)\b")
+
+
 @lru_cache(maxsize=200_000)
 def loose_from_normalised(key: str) -> str:
     """:func:`loose_key` of text that is already a :func:`normalise` key (skips normalising again).
+
+    The rules run over the whole key at once (word ends are ``\\b``), then spaces go.
 
     Examples
     --------
@@ -113,7 +120,12 @@ def loose_from_normalised(key: str) -> str:
         return ""
     if is_arabic(key):
         return key.replace(" ", "")
-    return "".join([_loose_word(w) for w in key.split()])
+    if "t" in key:
+        key = _W_TAL.sub("tal", key)
+    key = key.replace("ou", "u").replace("oo", "u").replace("ee", "i")
+    key = _DOUBLE.sub(r"\1", key)
+    key = _W_FINAL_AH.sub("a", _W_FINAL_IYA.sub("iya", key))
+    return key.replace("ei", "ai").replace("ey", "ai").replace("ay", "ai").replace(" ", "")
 
 
 @lru_cache(maxsize=200_000)
