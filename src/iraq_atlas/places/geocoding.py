@@ -178,6 +178,7 @@ class Geocoder:
                 self._fuzzy_keys.add(loose)
         self._keys = list(self._loose)
         self._fuzzy_prepare()
+        self._row_cache: dict[str, dict] = {}
         # answers for every known spelling without hints, computed once
         self._pre: dict[str, _Hit] = {}
         for key in self._index:
@@ -345,7 +346,9 @@ class Geocoder:
                 hits[i] = _Hit("unresolved")
                 continue
             loose = loose_from_normalised(key)
-            hit = self._exact(key, loose, iso or None, kind or None)
+            hit = None
+            if key in self._index or loose in self._loose:
+                hit = self._exact(key, loose, iso or None, kind or None)
             if hit is not None:
                 hits[i] = hit
             else:
@@ -418,17 +421,24 @@ class Geocoder:
         return gpd.GeoDataFrame(df, geometry=from_shapely(geom, crs=CRS).take(row_key), crs=CRS, copy=False)
 
     def _row(self, query: str, hit: _Hit) -> dict:
+        if hit.place_id is not None:
+            base = self._row_cache.get(hit.place_id)
+            if base is None:
+                p = self._info[hit.place_id]
+                base = dict.fromkeys(RESULT_COLUMNS)
+                base.update(place_id=hit.place_id, name=p["name"], lat=p["lat"], lon=p["lon"],
+                            governorate_iso=p["governorate_iso"], kind=p["kind"],
+                            geo_precision=p["geo_precision"], precision_m=p["precision_m"],
+                            source_url=p["source_url"], point_from=p["point_from"] or None,
+                            point_note=self._point_note(p), candidates="")
+                self._row_cache[hit.place_id] = base
+            row = base.copy()
+            row.update(query=query, status=hit.status, confidence=hit.confidence, match=hit.match or None)
+            return row
         row = dict.fromkeys(RESULT_COLUMNS)
         row.update(query=query, status=hit.status, confidence=hit.confidence,
                    candidates="|".join(hit.candidates), lat=np.nan, lon=np.nan, match=hit.match or None)
-        if hit.place_id is not None:
-            p = self._info[hit.place_id]
-            row.update(place_id=hit.place_id, name=p["name"], lat=p["lat"], lon=p["lon"],
-                       governorate_iso=p["governorate_iso"], kind=p["kind"],
-                       geo_precision=p["geo_precision"], precision_m=p["precision_m"],
-                       source_url=p["source_url"], point_from=p["point_from"] or None)
-            row["point_note"] = self._point_note(p)
-        elif hit.point is not None:
+        if hit.point is not None:
             row.update(name=hit.name, lat=hit.point[0], lon=hit.point[1], geo_precision=2)
         elif hit.status == "foreign":
             countries = sorted({self._info[c].get("country", "") for c in hit.candidates})
