@@ -178,7 +178,7 @@ def load_geonames(path=None) -> pd.DataFrame:
     --------
     >>> gn = load_geonames()
     >>> gn.loc[gn.name == "Hīt", ["place_id", "governorate_iso"]].values.tolist()
-    [['gn_98245', 'IQ-AN']]
+    [['gn_95788', 'IQ-AN']]
     """
     path = path or data_path("places", "geonames_iq.csv")
     df = read_csv(path, required=["geonameid", "name", "asciiname", "name_ar", "alternatenames", "lat", "lon",

@@ -133,8 +133,8 @@ class Geocoder:
     Examples
     --------
     >>> g = Geocoder()
-    >>> g.geocode_names(["Heet", "Damascus"])[["place_id", "status"]].values.tolist()
-    [['gn_98245', 'matched'], [None, 'foreign']]
+    >>> g.geocode_names(["Heet", "Damascus"])[["query", "status"]].values.tolist()
+    [['Heet', 'matched'], ['Damascus', 'foreign']]
     """
 
     def __init__(self, places: gpd.GeoDataFrame | None = None, *, fuzzy_threshold: float = 85,
@@ -382,7 +382,7 @@ class Geocoder:
         Examples
         --------
         >>> r = Geocoder().geocode_names(["Kadhimi's house"]).iloc[0]
-        >>> r.place_id, r.status, r.precision_m
+        >>> r.place_id, r.status, float(r.precision_m)
         ('pm_residence', 'matched', 2500.0)
         """
         # factorise first: all later work is per distinct spelling (missing names become "")

@@ -64,13 +64,7 @@ def normalise(text: str) -> str:
 # spellings that differ only by these rules share a key; :func:`spelling_variants` spells the
 # alternatives out (for display and tests).
 _TAL = re.compile(r"^(?:tal|tel|tell|tall|til)$")
-_TAL_PREFIX = re.compile(r"^(?:tel|til|tell|tall)(?=[a-z]{3})")
-_FINAL_IYA = re.compile(r"(?:iyyah|iyya|iyah|iyeh|iya|ia|(?<=[^aeiou])yah|(?<=[^aeiou])ya)$")
-_FINAL_AH = re.compile(r"(?<=[^aeiou])(?:ah|eh)$")
 _DOUBLE = re.compile(r"([a-z])\1+")
-_OU = re.compile(r"ou|oo")
-_EE = re.compile(r"ee")
-_EI = re.compile(r"ei|ey|ay")
 
 #: The rules, in the order they are applied: name → (what it does, example pair).
 VARIANT_RULES: dict[str, tuple[str, tuple[str, str]]] = {
@@ -86,18 +80,6 @@ VARIANT_RULES: dict[str, tuple[str, tuple[str, str]]] = {
     "ei": ("ei, ey and ay are ai", ("Beiji", "Baiji")),
     "spaces": ("spaces and hyphens are ignored", ("Tal Afar", "Talafar")),
 }
-
-
-def _loose_word(w: str) -> str:
-    if _TAL.match(w):
-        return "tal"
-    if w.startswith(("tel", "til", "tall")):
-        w = _TAL_PREFIX.sub("tal", w)
-    w = w.replace("ou", "u").replace("oo", "u").replace("ee", "i")
-    w = _DOUBLE.sub(r"\1", w)
-    if w.endswith(("a", "h")):
-        w = _FINAL_AH.sub("a", _FINAL_IYA.sub("iya", w))
-    return w.replace("ei", "ai").replace("ey", "ai").replace("ay", "ai")
 
 
 _W_TAL = re.compile(r"\b(?:tal|tel|tell|tall|til)\b|\b(?:tel|til|tell|tall)(?=[a-z]{3})")

@@ -877,7 +877,7 @@ def page_data(page: str) -> dict[str, object]:
 
     Examples
     --------
-    >>> m = finish(base_map(green_zone=False, tiles=False))
+    >>> m = finish(base_map(green_zone=False, tiles=False, boundaries=False))
     >>> sorted(page_data(to_html(m)[0]).values(), key=str)
     [[]]
     """
