@@ -69,8 +69,11 @@ class Boundaries:
 
     @property
     def is_fallback(self) -> bool:
-        """True only for the tile-grid cartogram (never returned unless asked for)."""
-        return self.origin == "tile-grid"
+        """True only for the tile-grid cartogram (never returned unless asked for).
+
+        ``origin="fallback"`` is accepted as a synonym for ``"tile-grid"``.
+        """
+        return self.origin in ("tile-grid", "fallback")
 
     @property
     def id_column(self) -> str:
