@@ -2,6 +2,7 @@
 
 import math
 
+import geopandas as gpd
 import pandas as pd
 import pytest
 
@@ -73,7 +74,7 @@ def test_exact_and_alias_matches(geocoder, query, place_id):
 @pytest.mark.parametrize("query,place_id", [
     ("Kadimiya", "kadhimiya"),
     ("Bagdad airport", "baghdad_airport"),
-    ("Sadr Citty", "sadr_city"),
+    ("Sadr Cty", "sadr_city"),
 ])
 def test_misspellings_are_fuzzy_with_lower_confidence(geocoder, query, place_id):
     r = _one(geocoder, query)
@@ -92,6 +93,8 @@ def test_ambiguous_names_list_candidates_and_carry_no_point():
     places = Geocoder().places
     twin = places[places.place_id == "dora"].copy()
     twin["place_id"], twin["governorate_iso"] = "dora_twin", "IQ-NI"
+    twin["lat"], twin["lon"] = 36.34, 43.13        # far away: not the same place recorded twice
+    twin["geometry"] = gpd.points_from_xy(twin.lon, twin.lat)
     g = Geocoder(pd.concat([places, twin], ignore_index=True))
     r = g.geocode_names(["Dora"]).iloc[0]
     assert r.status == "ambiguous"

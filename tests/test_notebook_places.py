@@ -1,4 +1,4 @@
-"""Notebook 01 under papermill (real boundaries and offline fallback), and the CLI's params listing."""
+"""Notebook 01 under papermill (a boundary path, and the embedded default), and the CLI's params listing."""
 
 import re
 
@@ -32,11 +32,14 @@ def test_places_notebook_with_real_boundaries(tmp_path, geodata_dir):
 
 
 @pytest.mark.notebook
-def test_places_notebook_offline_fallback(tmp_path):
+def test_places_notebook_embedded_boundaries(tmp_path):
     nb_path = run_notebook("01_places.ipynb", tmp_path, kinds=["zone", "residence", "embassy"])
     text = _outputs_text(nbformat.read(nb_path, as_version=4))
-    assert "governorate boundaries: fallback" in text and "tile-grid" in text.lower()
-    assert (tmp_path / "maps" / "01_baghdad.html").exists()
+    assert "governorate boundaries: embedded" in text and "OCHA, CSO, ITOS" in text
+    assert "tile-grid" not in text.lower()
+    page = (tmp_path / "maps" / "01_baghdad.html").read_text()
+    assert "Baghdad: sub-districts" in page and "Al-Mansour" in page
+    assert "foreign" in text and "ambiguous" in text
 
 
 def test_params_cli_lists_types_defaults_and_help(capsys):

@@ -1,4 +1,7 @@
-"""The optional Nominatim fallback, against a fake Nominatim on 127.0.0.1: cached, rate-limited, Iraq only."""
+"""The optional Nominatim fallback, against a fake Nominatim on 127.0.0.1: cached, rate-limited, Iraq only.
+
+The name asked online must be one the offline gazetteer lacks (answers here are made up).
+"""
 
 import json
 
@@ -8,7 +11,7 @@ from iraq_atlas.places import geocoding
 from iraq_atlas.places.geocoding import Geocoder, OnlineGeocoder
 
 ANSWERS = {
-    "Abu Ghraib": [{"lat": "33.2925", "lon": "44.0653", "display_name": "Abu Ghraib, Baghdad, Iraq",
+    "Nahrawan": [{"lat": "33.2925", "lon": "44.0653", "display_name": "Nahrawan, Baghdad, Iraq",
                     "place_id": 1, "osm_type": "node", "importance": 0.5}],
     "Paris": [{"lat": "48.85", "lon": "2.35", "display_name": "Paris, France", "place_id": 2}],
 }
@@ -24,7 +27,7 @@ def test_online_fallback_resolves_caches_and_limits(tmp_path, monkeypatch):
     cache = tmp_path / "nominatim.json"
     with LocalServer({"/search": _search}) as srv:
         online = OnlineGeocoder(cache, domain=f"127.0.0.1:{srv.port}", scheme="http", min_delay_seconds=5)
-        res = Geocoder(online=online).geocode_names(["Abu Ghraib", "Green Zone", "Paris", "Abu Ghraib"])
+        res = Geocoder(online=online).geocode_names(["Nahrawan", "Green Zone", "Paris", "Nahrawan"])
         assert list(res.status) == ["online", "matched", "unresolved", "online"]
         assert res.loc[0, "lat"] == 33.2925 and res.loc[0, "confidence"] == 0.5
         # the gazetteer hit asked nothing; repeated name asked once; Paris is outside Iraq → dropped as a point
@@ -33,10 +36,10 @@ def test_online_fallback_resolves_caches_and_limits(tmp_path, monkeypatch):
         assert len(sleeps) == 1 and 4 < sleeps[0] <= 5   # second request waited for the rate limit
         # a new geocoder with the same cache asks the server nothing
         again = OnlineGeocoder(cache, domain=f"127.0.0.1:{srv.port}", scheme="http")
-        res2 = Geocoder(online=again).geocode_names(["Abu Ghraib", "Paris"])
+        res2 = Geocoder(online=again).geocode_names(["Nahrawan", "Paris"])
         assert list(res2.status) == ["online", "unresolved"] and len(srv.requests) == 2
     saved = json.loads(cache.read_text())
-    assert saved["abu ghraib"]["lat"] == 33.2925 and saved["paris"] is None
+    assert saved["nahrawan"]["lat"] == 33.2925 and saved["paris"] is None
 
 
 def test_online_is_off_by_default():

@@ -113,10 +113,20 @@ def test_assign_governorate_edge_outside_and_missing(adm1):
     assert len(got) == 4
 
 
-def test_assign_governorate_without_polygons_uses_nearest_capital():
-    fb = load_boundaries("ADM1", download=False)
+def test_assign_governorate_on_the_tile_grid_uses_nearest_capital():
+    from iraq_atlas.places.boundaries import tile_grid_boundaries
+
+    fb = tile_grid_boundaries()
     assert fb.is_fallback
     pts = gpd.GeoDataFrame(geometry=[Point(44.40, 33.31), Point(43.13, 36.34), Point(47.80, 30.52)], crs=4326)
     got = spatial.assign_governorate(pts, fb)
     assert list(got.governorate_iso) == ["IQ-BG", "IQ-NI", "IQ-BA"]
     assert set(got.governorate_method) == {"nearest_capital"}
+
+
+def test_assign_governorate_defaults_to_embedded_polygons():
+    pts = gpd.GeoDataFrame(geometry=[Point(44.40, 33.31), Point(43.13, 36.34), Point(47.80, 30.52)], crs=4326)
+    got = spatial.assign_governorate(pts)
+    assert list(got.governorate_iso) == ["IQ-BG", "IQ-NI", "IQ-BA"]
+    assert set(got.governorate_method) == {"polygon"}
+    assert load_boundaries("ADM1").origin == "embedded"

@@ -1,10 +1,15 @@
-"""Governorate (ADM1) and district (ADM2) boundaries: user file, cache, download, or offline fallback.
+"""Administrative boundaries ADM0–ADM3: a user file, ``$IRAQ_ATLAS_BOUNDARIES``, or the embedded default.
 
-The project ships no polygons. :func:`load_boundaries` tries, in order: a path
-given by the caller, ``$IRAQ_ATLAS_BOUNDARIES`` (file or folder), the local
-cache, a download from the geoBoundaries API, and finally a tile-grid
-cartogram that needs no polygons at all. OCHA COD-AB (ADM1_PCODE …) and
-geoBoundaries (shapeISO, shapeName) schemas both come out keyed by ISO 3166-2:IQ.
+:func:`load_boundaries` tries, in order: a path given by the caller,
+``$IRAQ_ATLAS_BOUNDARIES`` (file or folder), then the simplified OCHA COD-AB
+files embedded in ``geodata/boundaries`` (so it works offline and from the
+wheel). A geoBoundaries download happens only when asked for
+(``download=True`` or ``source="geoboundaries"``); it is never a silent step,
+and nothing is printed into a page. Governorates (ADM1) are keyed by ISO
+3166-2:IQ (crosswalk from OCHA p-codes in ``governorates.csv``); districts
+(ADM2) and sub-districts (ADM3) by OCHA p-codes, with English and Arabic names.
+The tile-grid cartogram (:func:`tile_grid`) is a chart one asks for, never a
+stand-in for polygons.
 """
 
 from __future__ import annotations
@@ -12,8 +17,8 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-import warnings
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import geopandas as gpd
@@ -23,38 +28,58 @@ from shapely.geometry import box
 
 from iraq_atlas import settings
 from iraq_atlas.errors import DataError, Problem
-from iraq_atlas.files import record_read
+from iraq_atlas.files import data_path, record_read
 from iraq_atlas.places.gazetteer import gazetteer
 from iraq_atlas.places.governorates import TILE_GRID, governorate_names, load_governorates, to_iso
 from iraq_atlas.vocab import CRS
 
 GEOBOUNDARIES_API = "https://www.geoboundaries.org/api/current/gbOpen/IRQ/{level}/"
-LEVELS = ("ADM0", "ADM1", "ADM2")
+LEVELS = ("ADM0", "ADM1", "ADM2", "ADM3")
+#: The credit line every map and chart showing these boundaries carries.
+OCHA_ATTRIBUTION = "OCHA, CSO, ITOS (COD-AB Iraq), CC BY-IGO"
 ATTRIBUTION = {
-    "ocha": "Boundaries: OCHA, CSO, ITOS (COD-AB Iraq, CC BY-IGO)",
+    "ocha": f"Boundaries: {OCHA_ATTRIBUTION}",
     "geoboundaries": "Boundaries: geoBoundaries (Runfola et al. 2020, CC BY 4.0)",
-    "fallback": "Tile-grid cartogram (no real boundaries loaded)",
+    "fallback": "Tile-grid cartogram (one square per governorate; not a map)",
 }
-HOW_TO_GET = ("No governorate polygons were found, so a tile-grid cartogram is used. "
-              "For real boundaries, download the OCHA COD-AB Iraq GeoJSON from "
-              "https://data.humdata.org/dataset/cod-ab-irq (or let the suite fetch "
-              "geoBoundaries when online) and point $IRAQ_ATLAS_BOUNDARIES at the file or folder.")
+#: Columns by level, besides ``geometry`` (OCHA's own ADMk_* columns are kept as well).
+LEVEL_COLUMNS = {
+    "ADM0": ["iso", "name", "name_ar"],
+    "ADM1": ["iso_3166_2", "name", "name_ar", "pcode"],
+    "ADM2": ["iso_3166_2", "name", "pcode", "district", "district_ar", "district_pcode"],
+    "ADM3": ["iso_3166_2", "name", "pcode", "district", "district_ar", "district_pcode",
+             "subdistrict", "subdistrict_ar", "subdistrict_pcode"],
+}
 
 
 @dataclass
 class Boundaries:
-    """Polygons keyed by ISO code, with where they came from and how to credit them."""
+    """Polygons of one level, with where they came from and how to credit them.
+
+    ``origin`` is ``"path"``, ``"env"``, ``"embedded"``, ``"cache"``, ``"download"`` or
+    ``"tile-grid"`` (the latter only from :func:`tile_grid_boundaries`).
+    """
 
     gdf: gpd.GeoDataFrame
     level: str
-    origin: str       # "path", "env", "cache", "download" or "fallback"
+    origin: str
     source: str       # file path or URL
     attribution: str
     message: str = ""
 
     @property
     def is_fallback(self) -> bool:
-        return self.origin == "fallback"
+        """True only for the tile-grid cartogram (never returned unless asked for).
+
+        ``origin="fallback"`` is accepted as a synonym for ``"tile-grid"``.
+        """
+        return self.origin in ("tile-grid", "fallback")
+
+    @property
+    def id_column(self) -> str:
+        """The key column of this level: iso_3166_2 (ADM1), district_pcode, subdistrict_pcode."""
+        return {"ADM0": "iso", "ADM1": "iso_3166_2", "ADM2": "district_pcode",
+                "ADM3": "subdistrict_pcode"}[self.level]
 
 
 def cache_dir() -> Path:
@@ -71,8 +96,33 @@ def _find_in_folder(folder: Path, level: str) -> Path | None:
 
 
 def read_boundary_file(path: str | os.PathLike, level: str = "ADM1") -> gpd.GeoDataFrame:
-    """Read an OCHA or geoBoundaries file onto columns iso_3166_2, name, pcode (+ district), geometry."""
+    """Read an OCHA COD-AB or geoBoundaries file onto the columns of :data:`LEVEL_COLUMNS`.
+
+    Parameters
+    ----------
+    path : path-like
+        A GeoJSON, GeoPackage or shapefile.
+    level : {"ADM0", "ADM1", "ADM2", "ADM3"}
+        The level the file holds.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        EPSG:4326, with ``attrs["schema"]`` set to ``"ocha"`` or ``"geoboundaries"``.
+
+    Raises
+    ------
+    DataError
+        Naming file, row and column when a governorate cannot be identified.
+
+    Examples
+    --------
+    >>> from iraq_atlas.files import data_path
+    >>> len(read_boundary_file(data_path("boundaries", "adm1.geojson"), "ADM1"))
+    18
+    """
     path = Path(path)
+    level = level.upper()
     record_read(path)
     raw = gpd.read_file(path)
     if raw.crs is None:
@@ -81,19 +131,33 @@ def read_boundary_file(path: str | os.PathLike, level: str = "ADM1") -> gpd.GeoD
     cols = set(raw.columns)
     problems: list[Problem] = []
     if level == "ADM0":
-        return gpd.GeoDataFrame({"name": ["Iraq"]}, geometry=[raw.union_all()], crs=CRS)
+        name_ar = raw["ADM0_AR"].iloc[0] if "ADM0_AR" in cols else None
+        gdf = gpd.GeoDataFrame({"iso": ["IQ"], "name": ["Iraq"], "name_ar": [name_ar]},
+                               geometry=[raw.union_all()], crs=CRS)
+        gdf.attrs["schema"] = "ocha" if "ADM0_PCODE" in cols else "geoboundaries"
+        return gdf
     if "ADM1_PCODE" in cols:  # OCHA COD-AB
         schema, iso_col = "ocha", "ADM1_PCODE"
         iso = raw["ADM1_PCODE"].map(to_iso)
         out = pd.DataFrame({"iso_3166_2": iso, "name": raw.get("ADM1_EN"), "pcode": raw["ADM1_PCODE"]})
-        if level == "ADM2":
+        if level == "ADM1":
+            out["name_ar"] = raw.get("ADM1_AR")
+        if level in ("ADM2", "ADM3"):
             out["district"] = raw.get("ADM2_EN")
+            out["district_ar"] = raw.get("ADM2_AR")
             out["district_pcode"] = raw.get("ADM2_PCODE")
+        if level == "ADM3":
+            out["subdistrict"] = raw.get("ADM3_EN")
+            out["subdistrict_ar"] = raw.get("ADM3_AR")
+            out["subdistrict_pcode"] = raw.get("ADM3_PCODE")
+        for c in sorted(c for c in cols if c[:3] == "ADM" and c[3:4].isdigit() and int(c[3]) <= int(level[-1])):
+            out[c] = raw[c]
     elif "shapeName" in cols:  # geoBoundaries
         schema = "geoboundaries"
-        if level == "ADM2":
+        if level in ("ADM2", "ADM3"):
+            key = "district" if level == "ADM2" else "subdistrict"
             out = pd.DataFrame({"iso_3166_2": None, "name": None, "pcode": None,
-                                "district": raw["shapeName"], "district_pcode": raw.get("shapeID")})
+                                key: raw["shapeName"], f"{key}_pcode": raw.get("shapeID")})
             iso_col = None
         else:
             # shapeISO when it is filled and known, else the name; errors point at the name
@@ -142,7 +206,21 @@ def download_boundaries(level: str = "ADM1", *, api_url: str | None = None, dest
 
 
 def tile_grid() -> gpd.GeoDataFrame:
-    """The offline fallback: one square per governorate on a grid laid over Iraq's extent."""
+    """A tile-grid cartogram: one square per governorate, neighbours kept next to each other.
+
+    A chart to ask for (equal-area tiles for governorate totals), not a map: it is never
+    used in place of polygons.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Columns iso_3166_2, name, pcode, row, col, geometry (EPSG:4326 squares).
+
+    Examples
+    --------
+    >>> len(tile_grid())
+    18
+    """
     names = governorate_names()
     rows, geoms = [], []
     for iso, (r, c) in TILE_GRID.items():
@@ -153,8 +231,25 @@ def tile_grid() -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(rows, geometry=geoms, crs=CRS)
 
 
+def tile_grid_boundaries() -> Boundaries:
+    """The tile grid wrapped as :class:`Boundaries` (``origin="tile-grid"``), for charts that ask for it.
+
+    Examples
+    --------
+    >>> tile_grid_boundaries().is_fallback
+    True
+    """
+    return Boundaries(tile_grid(), "ADM1", "tile-grid", "tile-grid", ATTRIBUTION["fallback"])
+
+
 def capital_points() -> gpd.GeoDataFrame:
-    """Governorate capitals as points keyed by ISO code (used when no polygons exist)."""
+    """Governorate capitals as points keyed by ISO code.
+
+    Examples
+    --------
+    >>> len(capital_points())
+    18
+    """
     g = gazetteer()
     govs = load_governorates()
     caps = g.set_index("place_id")
@@ -166,47 +261,91 @@ def capital_points() -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(rows, geometry="geometry", crs=CRS)
 
 
-def load_boundaries(level: str = "ADM1", path: str | os.PathLike | None = None, *,
-                    download: bool | None = None, api_url: str | None = None,
-                    timeout: float = 30.0) -> Boundaries:
-    """Best boundaries available, never failing for lack of them (see module docstring).
+def embedded_path(level: str) -> Path:
+    """The embedded simplified OCHA COD-AB file of a level (works from the wheel too).
 
-    download=None means: try the geoBoundaries API unless $IRAQ_ATLAS_OFFLINE is set.
-    A path that is given but unreadable is an error, not a silent fallback.
+    Examples
+    --------
+    >>> embedded_path("ADM3").name
+    'adm3.geojson'
+    """
+    return data_path("boundaries", f"{level.lower()}.geojson")
+
+
+@lru_cache(maxsize=8)
+def _read_cached(path: str, mtime: float, level: str) -> gpd.GeoDataFrame:
+    return read_boundary_file(path, level)
+
+
+def _read(path: Path, level: str) -> gpd.GeoDataFrame:
+    gdf = _read_cached(str(path), path.stat().st_mtime, level)
+    out = gdf.copy()
+    out.attrs = dict(gdf.attrs)
+    return out
+
+
+def load_boundaries(level: str = "ADM1", path: str | os.PathLike | None = None, *,
+                    download: bool = False, source: str | None = None, api_url: str | None = None,
+                    timeout: float = 30.0) -> Boundaries:
+    """Boundaries of one level: the given path, else ``$IRAQ_ATLAS_BOUNDARIES``, else the embedded files.
+
+    Parameters
+    ----------
+    level : {"ADM0", "ADM1", "ADM2", "ADM3"}
+        Country, governorates, districts or sub-districts.
+    path : path-like, optional
+        A boundary file, or a folder holding one per level (OCHA or geoBoundaries names).
+        A path that is given but missing is an error.
+    download : bool, default False
+        Fetch geoBoundaries (cached) instead of the embedded OCHA files. Same as
+        ``source="geoboundaries"``. Refused when ``$IRAQ_ATLAS_OFFLINE`` is set.
+    source : {"ocha", "geoboundaries"}, optional
+        Which boundaries to use when no path and no environment variable are given.
+    api_url, timeout
+        geoBoundaries API address and network timeout (for a download).
+
+    Returns
+    -------
+    Boundaries
+        ``origin`` says which step supplied them; ``attribution`` is the credit line to show.
+
+    Examples
+    --------
+    >>> b = load_boundaries("ADM2")
+    >>> b.origin, len(b.gdf), b.attribution
+    ('embedded', 101, 'Boundaries: OCHA, CSO, ITOS (COD-AB Iraq), CC BY-IGO')
     """
     level = level.upper()
     if level not in LEVELS:
         raise ValueError(f"level must be one of {LEVELS}, not {level!r}")
-    for origin, candidate in (("path", path), ("env", settings.boundaries_path())):
+    if source not in (None, "ocha", "geoboundaries"):
+        raise ValueError(f"source must be 'ocha' or 'geoboundaries', not {source!r}")
+    want_download = download or source == "geoboundaries"
+    for origin, candidate in (("path", path), ("env", None if want_download else settings.boundaries_path())):
         if not candidate:
             continue
         p = Path(candidate)
         if p.is_dir():
             found = _find_in_folder(p, level)
             if found is None:
-                if origin == "path":
-                    raise FileNotFoundError(f"{p}: no {level} boundary file in this folder")
-                continue
+                raise FileNotFoundError(f"{p} (from {'the argument' if origin == 'path' else settings.ENV_BOUNDARIES})"
+                                        f": no {level} boundary file in this folder")
             p = found
         if not p.exists():
             raise FileNotFoundError(f"boundary file {p} (from {origin}) does not exist")
-        gdf = read_boundary_file(p, level)
+        gdf = _read(p, level)
         return Boundaries(gdf, level, origin, str(p), ATTRIBUTION[gdf.attrs.get("schema", "ocha")])
-    cached = cache_dir() / f"geoBoundaries-IRQ-{level}.geojson"
-    if cached.exists():
-        gdf = read_boundary_file(cached, level)
-        return Boundaries(gdf, level, "cache", str(cached), ATTRIBUTION["geoboundaries"])
-    if download is None:
-        download = not settings.offline()
-    if download:
-        try:
-            f = download_boundaries(level, api_url=api_url, dest=cached, timeout=timeout)
-            gdf = read_boundary_file(f, level)
-            return Boundaries(gdf, level, "download", api_url or GEOBOUNDARIES_API.format(level=level),
-                              ATTRIBUTION["geoboundaries"])
-        except (requests.RequestException, ValueError, DataError) as exc:
-            warnings.warn(f"boundary download failed ({exc}); using the offline tile grid", stacklevel=2)
-    return Boundaries(tile_grid(), level, "fallback", "tile-grid", ATTRIBUTION["fallback"], HOW_TO_GET)
+    if want_download:
+        cached = cache_dir() / f"geoBoundaries-IRQ-{level}.geojson"
+        if cached.exists():
+            return Boundaries(_read(cached, level), level, "cache", str(cached), ATTRIBUTION["geoboundaries"])
+        if settings.offline():
+            raise RuntimeError(f"a geoBoundaries download was asked for, but {settings.ENV_OFFLINE} is set")
+        f = download_boundaries(level, api_url=api_url, dest=cached, timeout=timeout)
+        return Boundaries(_read(f, level), level, "download", api_url or GEOBOUNDARIES_API.format(level=level),
+                          ATTRIBUTION["geoboundaries"])
+    p = embedded_path(level)
+    return Boundaries(_read(p, level), level, "embedded", f"geodata/boundaries/{p.name}", ATTRIBUTION["ocha"])
 
 
-__all__ = ["Boundaries", "load_boundaries", "read_boundary_file", "download_boundaries", "tile_grid", "capital_points", "cache_dir"]
+__all__ = ["Boundaries", "load_boundaries", "embedded_path", "tile_grid_boundaries", "OCHA_ATTRIBUTION", "LEVELS", "read_boundary_file", "download_boundaries", "tile_grid", "capital_points", "cache_dir"]

@@ -1,8 +1,11 @@
-"""Resolve place names to gazetteer points: exact → alias → fuzzy, never a silent wrong point.
+"""Resolve place names to gazetteer points: exact → alias → spelling variant → fuzzy, never a silent wrong point.
 
 Every input row comes back. A name that fits two places equally is
-``ambiguous`` (with its candidates), a name that fits none is ``unresolved``;
-only ``matched``, ``fuzzy`` and ``online`` rows carry a point.
+``ambiguous`` (with its candidates), a name of a place outside Iraq is
+``foreign``, a name that fits none is ``unresolved``; only ``matched``,
+``fuzzy`` and ``online`` rows carry a point. When one name fits several places
+the rules of :meth:`Geocoder._choose` decide (rank of kind, a governorate hint,
+population), and a tie stays ambiguous.
 An optional online fallback (Nominatim via geopy) is off by default, cached on
 disk and rate-limited.
 """
@@ -11,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -25,14 +29,79 @@ from geopandas.array import from_shapely
 from rapidfuzz import fuzz, process
 from shapely.geometry import Point
 
-from iraq_atlas.places.gazetteer import expand_aliases, gazetteer, in_iraq_bbox
-from iraq_atlas.places.names import normalise
+from iraq_atlas.places.gazetteer import _km, expand_aliases, foreign_names, gazetteer, in_iraq_bbox
+from iraq_atlas.places.names import loose_from_normalised, loose_key, normalise
 from iraq_atlas.vocab import CRS
 
 RESULT_COLUMNS = ["query", "place_id", "name", "lat", "lon", "governorate_iso", "kind",
-                  "geo_precision", "precision_m", "confidence", "status", "candidates"]
-STATUSES = ("matched", "fuzzy", "online", "ambiguous", "unresolved")
-CONFIDENCE = {"name": 1.0, "name_ar": 1.0, "alias": 0.95}
+                  "geo_precision", "precision_m", "confidence", "status", "candidates",
+                  "match", "point_from", "point_note", "source_url"]
+#: ``foreign``: the name is a place outside Iraq (never given a point); see :func:`foreign_names`.
+STATUSES = ("matched", "fuzzy", "online", "ambiguous", "foreign", "unresolved")
+CONFIDENCE = {"name": 1.0, "name_ar": 1.0, "alias": 0.95, "variant": 0.9}
+#: Rank of a kind of place when one name fits several (lower wins): curated sites and
+#: neighbourhoods, then GeoNames towns, then OCHA sub-districts, districts, governorates.
+TIER = {"curated": 0, "city": 1, "subdistrict": 2, "district": 3, "governorate": 4}
+#: Candidates of the same rank closer than this (km) are one place recorded twice: the first wins.
+SAME_PLACE_KM = 10.0
+#: Within one rank, a place this many times as populous as the next wins.
+POPULATION_RATIO = 10.0
+#: No fuzzy match for names whose comparison key is shorter than this.
+MIN_FUZZY_CHARS = 5
+#: Keys shorter than SHORT_KEY_CHARS need this fuzzy score: one letter changes a short name.
+SHORT_KEY_CHARS, SHORT_KEY_SCORE = 8, 92.0
+
+_GOV_WORDS = r"(?:province|governorate|governate|muhafaz(?:a|ah|at)|muhafadh(?:a|ah|at))"
+_KIND_SUFFIX = [
+    (re.compile(rf"^(?:the\s+)?{_GOV_WORDS}\s+of\s+(.+)$", re.I), "governorate"),
+    (re.compile(rf"^(.+?)\s+{_GOV_WORDS}$", re.I), "governorate"),
+    (re.compile(r"^(?:محافظة|محافظه)\s+(.+)$"), "governorate"),
+    (re.compile(r"^(.+?)\s+(?:sub-?district|nahiy(?:a|ah|at)|nahia)$", re.I), "subdistrict"),
+    (re.compile(r"^(?:nahiy(?:a|ah|at)|nahia|ناحية|ناحيه)\s+(.+)$", re.I), "subdistrict"),
+    (re.compile(r"^(.+?)\s+(?:district|qada|qadaa|qadha|kaza)$", re.I), "district"),
+    (re.compile(r"^(?:قضاء)\s+(.+)$"), "district"),
+]
+# cheap test: only queries containing one of these can carry a hint (see parse_query)
+_MAY_HINT = re.compile(r"[,(،]|provin|govern|muhaf|distr|qada|qadha|kaza|nahi|محافظ|قضاء|ناحي", re.I)
+_HINT = re.compile(r"^(.+?)\s*(?:,|\(|،)\s*([^,()،]+?)\s*\)?\s*$")
+
+
+def parse_query(text: str) -> tuple[str, str | None, str | None]:
+    """Split a place query into (name, governorate hint, kind hint).
+
+    ``"Hit, Anbar"`` and ``"Hit (Anbar)"`` carry a governorate hint; ``"Anbar province"``,
+    ``"محافظة الأنبار"``, ``"Heet district"``, ``"nahiyat Amirli"`` carry a kind.
+
+    Parameters
+    ----------
+    text : str
+        The query as written.
+
+    Returns
+    -------
+    tuple
+        The name, an ISO 3166-2:IQ code or None, a kind (``governorate``, ``district``,
+        ``subdistrict``) or None.
+
+    Examples
+    --------
+    >>> parse_query("Hit, Anbar")
+    ('Hit', 'IQ-AN', None)
+    >>> parse_query("Nineveh Province")
+    ('Nineveh', None, 'governorate')
+    """
+    from iraq_atlas.places.governorates import to_iso
+
+    name, iso, kind = text.strip(), None, None
+    m = _HINT.match(name)
+    if m and to_iso(m.group(2)):
+        name, iso = m.group(1).strip(), to_iso(m.group(2))
+    for pat, k in _KIND_SUFFIX:
+        km = pat.match(name)
+        if km and km.group(1).strip():
+            name, kind = km.group(1).strip(), k
+            break
+    return name, iso, kind
 
 
 @dataclass
@@ -43,138 +112,250 @@ class _Hit:
     candidates: tuple[str, ...] = ()
     point: tuple[float, float] | None = None  # (lat, lon) for online hits
     name: str | None = None
+    match: str = ""
 
 
 class Geocoder:
-    """Offline geocoder over the gazetteer.
+    """Offline geocoder over the gazetteer: exact → alias → spelling variant → fuzzy.
 
-    fuzzy_threshold: minimum rapidfuzz ratio (0–100) for a fuzzy match.
-    ambiguity_margin: two different places scoring within this many points
-    of each other make the answer ambiguous rather than a guess.
+    Parameters
+    ----------
+    places : geopandas.GeoDataFrame, optional
+        Gazetteer rows (default :func:`~iraq_atlas.places.gazetteer.gazetteer`).
+    fuzzy_threshold : float, default 85
+        Minimum rapidfuzz ratio (0–100) for a fuzzy match.
+    ambiguity_margin : float, default 3
+        Two different places scoring within this many points of each other (and not
+        separated by rank, population or a hint) make the answer ambiguous.
+    online : OnlineGeocoder, optional
+        Asked for names nothing else resolves.
+
+    Examples
+    --------
+    >>> g = Geocoder()
+    >>> g.geocode_names(["Heet", "Damascus"])[["query", "status"]].values.tolist()
+    [['Heet', 'matched'], ['Damascus', 'foreign']]
     """
 
     def __init__(self, places: gpd.GeoDataFrame | None = None, *, fuzzy_threshold: float = 85,
-                 ambiguity_margin: float = 3, online: "OnlineGeocoder | None" = None):
+                 ambiguity_margin: float = 3, online: "OnlineGeocoder | None" = None,
+                 foreign: pd.DataFrame | None = None):
         self.places = gazetteer() if places is None else places
         self.fuzzy_threshold = fuzzy_threshold
         self.ambiguity_margin = ambiguity_margin
         self.online = online
         self._by_id = self.places.set_index("place_id")
+        cols = ["name", "lat", "lon", "governorate_iso", "kind", "geo_precision", "precision_m", "source_url"]
+        info = self._by_id.reindex(columns=cols + ["source", "population", "point_from"])
+        info["source"] = info["source"].fillna("curated")
+        info["population"] = pd.to_numeric(info["population"], errors="coerce").fillna(0.0)
+        info["point_from"] = info["point_from"].fillna("")
         # plain dicts of what results need per place: pandas .loc per hit would dominate batch time
-        self._info: dict[str, dict] = self._by_id[["name", "lat", "lon", "governorate_iso", "kind",
-                                                   "geo_precision", "precision_m"]].to_dict("index")
-        spell = expand_aliases(self.places)
+        self._info: dict[str, dict] = info.to_dict("index")
+        for pid, p in self._info.items():
+            p["tier"] = TIER["curated"] if p["source"] == "curated" and p["kind"] not in ("governorate",) \
+                else TIER.get(p["kind"], 1)
+        foreign = foreign_names() if foreign is None else foreign
+        for r in foreign.itertuples():
+            self._info[r.place_id] = {"name": r.name, "lat": np.nan, "lon": np.nan, "governorate_iso": None,
+                                      "kind": "foreign", "geo_precision": pd.NA, "precision_m": np.nan,
+                                      "source_url": r.source_url, "source": "foreign", "population": 0.0,
+                                      "point_from": "", "tier": 9, "country": r.country_iso}
+        spell = pd.concat([expand_aliases(self.places), expand_aliases(foreign)], ignore_index=True)
         spell["key"] = spell.spelling.map(normalise)
+        spell["loose"] = spell.spelling.map(loose_key)
         spell = spell[spell.key != ""]
         self._index: dict[str, dict[str, str]] = {}
-        for key, pid, how in zip(spell.key, spell.place_id, spell.how):
+        self._loose: dict[str, dict[str, str]] = {}
+        self._fuzzy_keys: set[str] = set()
+        src = {pid: p["source"] for pid, p in self._info.items()}
+        for key, loose, pid, how in zip(spell.key, spell.loose, spell.place_id, spell.how):
             best = self._index.setdefault(key, {})
             if pid not in best or CONFIDENCE[how] > CONFIDENCE[best[pid]]:
                 best[pid] = how
-        self._keys = list(self._index)
+            self._loose.setdefault(loose, {})[pid] = "variant"
+            if how != "alias" or src.get(pid) != "geonames":
+                self._fuzzy_keys.add(loose)
+        self._keys = list(self._loose)
+        self._fuzzy_prepare()
+        self._row_cache: dict[str, dict] = {}
+        # answers for every known spelling without hints, computed once
+        self._pre: dict[str, _Hit] = {}
+        for key in self._index:
+            hit = self._exact(key, loose_from_normalised(key), None, None)
+            if hit is not None:
+                self._pre[key] = hit
 
-    # -- single names -------------------------------------------------------
-    def _prefer(self, pids: list[str]) -> list[str]:
-        """A city and the governorate named after it: the city wins (news usage)."""
-        if len(pids) < 2:
-            return pids
+    # -- choosing among candidates ----------------------------------------------------------
+    def _choose(self, pids: list[str], iso: str | None = None, kind: str | None = None,
+                exact: set[str] | frozenset[str] = frozenset()) -> tuple[str, str | None, tuple[str, ...]]:
+        """(status, place_id, candidates) for places that all fit a name, by the documented rules.
+
+        Order: foreign names lose to any Iraqi place that fits as well (and win alone, with no
+        point); a governorate or kind hint narrows; a governorate's name means a place of that
+        name inside it if there is one, else the governorate; then the best rank (:data:`TIER`) wins,
+        and within a rank a spelling match (``exact``) beats a match by a variant rule;
+        within it, places closer than :data:`SAME_PLACE_KM` are one, and a place
+        :data:`POPULATION_RATIO` times as populous as the next wins; otherwise ambiguous.
+        """
         info = self._info
-        non_gov = [p for p in pids if info[p]["kind"] != "governorate"]
-        govs = [p for p in pids if info[p]["kind"] == "governorate"]
-        if len(non_gov) == 1 and all(info[g]["governorate_iso"] == info[non_gov[0]]["governorate_iso"]
-                                     for g in govs):
-            return non_gov
-        return pids
+        iraqi = [p for p in pids if info[p]["tier"] < 9]
+        if not iraqi:
+            return ("foreign", None, tuple(sorted(pids))) if pids else ("unresolved", None, ())
+        cands = iraqi
+        if iso:
+            cands = [p for p in cands if info[p]["governorate_iso"] == iso]
+        if kind:
+            cands = [p for p in cands if info[p]["kind"] == kind]
+        if not cands:
+            return "ambiguous", None, tuple(sorted(iraqi))
+        if len(cands) == 1:
+            return "matched", cands[0], ()
+        # a governorate and places of the same name: a town inside that governorate is what news
+        # mean ("Baghdad" the city); admin units and places elsewhere lose to it ("Saladin", "Wasit")
+        gov_isos = {info[p]["governorate_iso"] for p in cands if info[p]["kind"] == "governorate"}
+        if gov_isos:
+            inside = [p for p in cands if info[p]["kind"] != "governorate" and info[p]["tier"] <= TIER["city"]
+                      and info[p]["governorate_iso"] in gov_isos]
+            cands = inside if inside else [p for p in cands if info[p]["kind"] == "governorate"]
+            if len(cands) == 1:
+                return "matched", cands[0], ()
+
+        def rank(p: str) -> tuple[int, int]:
+            return info[p]["tier"], 0 if (not exact or p in exact) else 1
+
+        top = min(rank(p) for p in cands)
+        best = sorted((p for p in cands if rank(p) == top),
+                      key=lambda p: (-info[p]["population"], p))
+        if len(best) == 1:
+            return "matched", best[0], ()
+        first = info[best[0]]
+        if all(pd.notna(info[p]["lat"]) for p in best) and all(
+                _km(first["lat"], first["lon"], info[p]["lat"], info[p]["lon"]) <= SAME_PLACE_KM for p in best[1:]):
+            return "matched", best[0], ()
+        if first["population"] > 0 and first["population"] >= POPULATION_RATIO * info[best[1]]["population"]:
+            return "matched", best[0], ()
+        return "ambiguous", None, tuple(sorted(best))
+
+    def _exact(self, key: str, loose: str, iso: str | None, kind: str | None) -> _Hit | None:
+        exact = self._index.get(key, {})
+        found = {**self._loose.get(loose, {}), **exact}
+        if not found:
+            return None
+        status, pid, cands = self._choose(sorted(found), iso, kind, exact=set(exact))
+        if status == "matched":
+            return _Hit("matched", pid, CONFIDENCE[found[pid]], match=found[pid])
+        return _Hit(status, candidates=cands, match="name" if exact else "variant")
 
     def _resolve_key(self, key: str) -> _Hit:
-        if not key:
-            return _Hit("unresolved")
-        exact = self._index.get(key)
-        if exact:
-            pids = self._prefer(sorted(exact))
-            if len(pids) == 1:
-                return _Hit("matched", pids[0], CONFIDENCE[exact[pids[0]]])
-            return _Hit("ambiguous", candidates=tuple(pids))
-        scored = process.extract(key, self._keys, scorer=fuzz.ratio,
-                                 score_cutoff=self.fuzzy_threshold, limit=10)
-        if not scored:
-            return _Hit("unresolved")
-        best_by_pid: dict[str, float] = {}
-        for k, score, _ in scored:
-            for pid in self._index[k]:
-                best_by_pid[pid] = max(best_by_pid.get(pid, 0.0), score)
-        ranked = sorted(best_by_pid.items(), key=lambda kv: -kv[1])
-        top = ranked[0][1]
-        close = self._prefer([p for p, s in ranked if top - s <= self.ambiguity_margin])
-        if len(close) > 1:
-            return _Hit("ambiguous", candidates=tuple(sorted(close)))
-        return _Hit("fuzzy", close[0], round(0.9 * top / 100, 3))
+        """Resolve one composite key (see :meth:`_composite`) on its own."""
+        return self._resolve_many([key])[0]
+
+    @staticmethod
+    def _composite(query: str) -> str:
+        """The resolution key of a query: its normalised name, plus hints when it has any."""
+        if not _MAY_HINT.search(query):
+            return normalise(query)
+        name, iso, kind = parse_query(query)
+        key = normalise(name)
+        return key if not (iso or kind) else "\x1f".join([key, iso or "", kind or ""])
 
     # -- batches --------------------------------------------------------------
-    def _fuzzy_many(self, keys: list[str]) -> list[_Hit]:
-        """The fuzzy step of :meth:`_resolve_key` for many keys at once, on one core.
+    def _fuzzy_prepare(self) -> None:
+        """Fuzzy candidates: the loose keys of names, Arabic names and curated/OCHA aliases, by length.
 
-        Scores every key against every gazetteer spelling with rapidfuzz's ``cdist``
-        (vectorised), keeps each key's ten best spellings like ``process.extract``
-        did, takes the best score per place, then applies the same ambiguity rules.
+        GeoNames alternate names are matched exactly and by the variant rules only: they are
+        most of the spellings, and a fuzzy hit on an obscure alternate is rarely right.
         """
-        if not keys:
-            return []
-        pids = sorted({pid for by in self._index.values() for pid in by})
-        pid_pos = {p: i for i, p in enumerate(pids)}
-        pairs = [(ki, pid_pos[pid]) for ki, k in enumerate(self._keys) for pid in self._index[k]]
-        pairs.sort(key=lambda kp: kp[1])
-        pair_key = np.array([k for k, _ in pairs])
-        pair_pid = np.array([p for _, p in pairs])
-        starts = np.flatnonzero(np.r_[True, pair_pid[1:] != pair_pid[:-1]])
-        pid_of_group = pair_pid[starts]
-        limit = min(10, len(self._keys))
-        hits: list[_Hit] = []
-        for lo in range(0, len(keys), 2048):
-            chunk = keys[lo:lo + 2048]
-            score = process.cdist(chunk, self._keys, scorer=fuzz.ratio, score_cutoff=self.fuzzy_threshold,
-                                  dtype=np.float64, workers=1)
-            # only each key's ten best spellings count, as with process.extract(limit=10)
-            crowded = np.flatnonzero((score > 0).sum(axis=1) > limit)
-            if len(crowded):
-                sub = score[crowded]
-                tenth = np.partition(sub, -limit, axis=1)[:, -limit][:, None]
-                score[crowded] = np.where(sub >= tenth, sub, 0.0)
-            per_pid = np.zeros((len(chunk), len(pids)))
-            per_pid[:, pid_of_group] = np.maximum.reduceat(score[:, pair_key], starts, axis=1)
-            top = per_pid.max(axis=1)
-            near = (per_pid > 0) & (top[:, None] - per_pid <= self.ambiguity_margin)
-            n_near = near.sum(axis=1)
-            only = near.argmax(axis=1)
-            for i in range(len(chunk)):
-                if top[i] <= 0:
-                    hits.append(_Hit("unresolved"))
-                    continue
-                if n_near[i] == 1:
-                    hits.append(_Hit("fuzzy", pids[only[i]], round(0.9 * float(top[i]) / 100, 3)))
-                    continue
-                row = per_pid[i]
-                idx = np.flatnonzero(near[i])
-                ranked = [pids[j] for j in idx[np.argsort(-row[idx], kind="stable")]]
-                close = self._prefer(ranked)
-                if len(close) > 1:
-                    hits.append(_Hit("ambiguous", candidates=tuple(sorted(close))))
-                else:
-                    hits.append(_Hit("fuzzy", close[0], round(0.9 * float(top[i]) / 100, 3)))
+        keys = sorted(self._fuzzy_keys)
+        self._fz_keys = keys
+        self._fz_len = np.array([len(k) for k in keys])
+        self._fz_pids = [tuple(sorted(self._loose[k])) for k in keys]
+
+    def _fuzzy_many(self, loose_keys: list[str], hints: list[tuple[str | None, str | None]]) -> list[_Hit]:
+        """Fuzzy matches for many keys at once, on one core.
+
+        Queries are grouped by length and scored (rapidfuzz ``cdist``, vectorised) only against
+        spellings whose length allows the threshold (a ratio ≥ t needs a length ratio ≥
+        t / (200 − t)); the places within the ambiguity margin of the best score then go
+        through :meth:`_choose`.
+        """
+        hits: list[_Hit] = [_Hit("unresolved")] * len(loose_keys)
+        if not loose_keys:
+            return hits
+        t = self.fuzzy_threshold
+        lens = np.array([len(k) for k in loose_keys])
+        f = t / (200.0 - t)
+        for L in np.unique(lens):
+            if L < MIN_FUZZY_CHARS:
+                continue
+            rows = np.flatnonzero(lens == L)
+            need = max(t, SHORT_KEY_SCORE if L < SHORT_KEY_CHARS else 0.0)
+            cols = np.flatnonzero((self._fz_len >= L * f) & (self._fz_len <= L / f))
+            if not len(cols):
+                continue
+            ref = [self._fz_keys[c] for c in cols]
+            for lo in range(0, len(rows), 4096):
+                part = rows[lo:lo + 4096]
+                score = process.cdist([loose_keys[r] for r in part], ref, scorer=fuzz.ratio, score_cutoff=need,
+                                      dtype=np.uint8, workers=1)
+                top = score.max(axis=1)
+                ok = top > 0
+                near = (score > 0) & (score.astype(np.int16) >= (top.astype(np.int16) - self.ambiguity_margin)[:, None])
+                rr, cc = np.nonzero(near & ok[:, None])
+                bounds = np.searchsorted(rr, np.arange(len(part) + 1))
+                for j in np.flatnonzero(ok):
+                    qi = int(part[j])
+                    sel = cc[bounds[j]:bounds[j + 1]]
+                    pids: dict[str, int] = {}
+                    for c in sel:
+                        sc = int(score[j, c])
+                        for pid in self._fz_pids[cols[c]]:
+                            if sc > pids.get(pid, -1):
+                                pids[pid] = sc
+                    iso, kind = hints[qi]
+                    if len(pids) == 1 and not iso and not kind:
+                        pid, sc = next(iter(pids.items()))
+                        if self._info[pid]["tier"] >= 9:
+                            hits[qi] = _Hit("foreign", candidates=(pid,), match="fuzzy")
+                        else:
+                            hits[qi] = _Hit("fuzzy", pid, round(0.9 * sc / 100, 3), match="fuzzy")
+                        continue
+                    status, pid, cands = self._choose(list(pids), iso, kind)
+                    if status == "matched":
+                        hits[qi] = _Hit("fuzzy", pid, round(0.9 * pids[pid] / 100, 3), match="fuzzy")
+                    else:
+                        hits[qi] = _Hit(status, candidates=cands, match="fuzzy")
         return hits
 
     def _resolve_many(self, keys: list[str]) -> list[_Hit]:
-        """:meth:`_resolve_key` for distinct keys: exact look-ups first, the rest fuzzy in one batch."""
+        """Resolve distinct composite keys: exact and variant look-ups first, the rest fuzzy in one batch."""
         hits: list[_Hit | None] = [None] * len(keys)
-        fuzzy_at = []
-        for i, key in enumerate(keys):
+        fuzzy_at, fuzzy_keys, fuzzy_hints = [], [], []
+        pre = self._pre
+        for i, comp in enumerate(keys):
+            if not comp:
+                hits[i] = _Hit("unresolved")
+                continue
+            hit = pre.get(comp)
+            if hit is not None:
+                hits[i] = hit
+                continue
+            key, iso, kind = (comp.split("\x1f") + ["", ""])[:3]
             if not key:
                 hits[i] = _Hit("unresolved")
-            elif key in self._index:
-                hits[i] = self._resolve_key(key)
+                continue
+            loose = loose_from_normalised(key)
+            hit = None
+            if key in self._index or loose in self._loose:
+                hit = self._exact(key, loose, iso or None, kind or None)
+            if hit is not None:
+                hits[i] = hit
             else:
                 fuzzy_at.append(i)
-        for i, hit in zip(fuzzy_at, self._fuzzy_many([keys[i] for i in fuzzy_at])):
+                fuzzy_keys.append(loose)
+                fuzzy_hints.append((iso or None, kind or None))
+        for i, hit in zip(fuzzy_at, self._fuzzy_many(fuzzy_keys, fuzzy_hints)):
             hits[i] = hit
         return hits  # type: ignore[return-value]
 
@@ -182,8 +363,27 @@ class Geocoder:
         """One result row per input name, in input order (EPSG:4326).
 
         Work is done once per distinct spelling: names are factorised, each distinct
-        normalised key is resolved once, and the per-key answers are spread back to
-        the rows with array indexing (no per-row Python).
+        key is resolved once, and the per-key answers are spread back to the rows with
+        array indexing (no per-row Python). Only ``matched``, ``fuzzy`` and ``online``
+        rows carry a point; ``point_from`` names the parent place whose point a place
+        without its own coordinates was given, and ``point_note`` says how approximate it is.
+
+        Parameters
+        ----------
+        names : iterable of str
+            Place names; missing values come back ``unresolved``. A name may carry a
+            governorate hint (``"Hit, Anbar"``) or a kind (``"Anbar province"``).
+
+        Returns
+        -------
+        geopandas.GeoDataFrame
+            Columns :data:`RESULT_COLUMNS` and a point geometry.
+
+        Examples
+        --------
+        >>> r = Geocoder().geocode_names(["Kadhimi's house"]).iloc[0]
+        >>> r.place_id, r.status, float(r.precision_m)
+        ('pm_residence', 'matched', 2500.0)
         """
         # factorise first: all later work is per distinct spelling (missing names become "")
         if not isinstance(names, (pd.Series, pd.Index)):
@@ -194,7 +394,7 @@ class Geocoder:
         else:
             q_text = [u if isinstance(u, str) else str(u) for u in q_uniq]
         q_uniq = np.array(q_text + [""], dtype=object)        # code -1 (missing) → the trailing ""
-        uniq_keys = [normalise(q) for q in q_uniq]
+        uniq_keys = [self._composite(q) if q.strip() else "" for q in q_uniq]
         k_of_q, keys = pd.factorize(pd.Series(uniq_keys, dtype=object), sort=False)
         keys = list(keys)
         hits = self._resolve_many(keys)
@@ -221,17 +421,42 @@ class Geocoder:
         return gpd.GeoDataFrame(df, geometry=from_shapely(geom, crs=CRS).take(row_key), crs=CRS, copy=False)
 
     def _row(self, query: str, hit: _Hit) -> dict:
+        if hit.place_id is not None:
+            base = self._row_cache.get(hit.place_id)
+            if base is None:
+                p = self._info[hit.place_id]
+                base = dict.fromkeys(RESULT_COLUMNS)
+                base.update(place_id=hit.place_id, name=p["name"], lat=p["lat"], lon=p["lon"],
+                            governorate_iso=p["governorate_iso"], kind=p["kind"],
+                            geo_precision=p["geo_precision"], precision_m=p["precision_m"],
+                            source_url=p["source_url"], point_from=p["point_from"] or None,
+                            point_note=self._point_note(p), candidates="")
+                self._row_cache[hit.place_id] = base
+            row = base.copy()
+            row.update(query=query, status=hit.status, confidence=hit.confidence, match=hit.match or None)
+            return row
         row = dict.fromkeys(RESULT_COLUMNS)
         row.update(query=query, status=hit.status, confidence=hit.confidence,
-                   candidates="|".join(hit.candidates), lat=np.nan, lon=np.nan)
-        if hit.place_id is not None:
-            p = self._info[hit.place_id]
-            row.update(place_id=hit.place_id, name=p["name"], lat=p["lat"], lon=p["lon"],
-                       governorate_iso=p["governorate_iso"], kind=p["kind"],
-                       geo_precision=p["geo_precision"], precision_m=p["precision_m"])
-        elif hit.point is not None:
+                   candidates="|".join(hit.candidates), lat=np.nan, lon=np.nan, match=hit.match or None)
+        if hit.point is not None:
             row.update(name=hit.name, lat=hit.point[0], lon=hit.point[1], geo_precision=2)
+        elif hit.status == "foreign":
+            countries = sorted({self._info[c].get("country", "") for c in hit.candidates})
+            row["point_note"] = "outside Iraq (" + ", ".join(countries) + "): no point is given"
         return row
+
+    def _point_note(self, p: dict) -> str | None:
+        prec = p["precision_m"]
+        if p["point_from"]:
+            parent = self._info.get(p["point_from"], {}).get("name", p["point_from"])
+            return f"no point of its own: point of {parent} ({p['point_from']}), precision {prec:.0f} m"
+        if p["kind"] == "governorate":
+            return f"point of the governorate capital, precision {prec:.0f} m"
+        if p["source"] == "ocha":
+            return f"representative point of the area, precision {prec:.0f} m"
+        if pd.notna(prec) and prec >= 1000 and p["kind"] != "city":
+            return f"approximate point, precision {prec:.0f} m"
+        return None
 
     def geocode(self, df: pd.DataFrame, column: str, prefix: str = "geo_") -> gpd.GeoDataFrame:
         """Add geocoding results for ``df[column]`` as ``prefix``-named columns; keeps every row."""

@@ -51,6 +51,15 @@ def load_governorates(path=None) -> pd.DataFrame:
     return df.drop(columns="_row").reset_index(drop=True)
 
 
+#: Admin1 names that are not ISO 3166-2:IQ governorates, with the rule that maps them.
+#: Halabja has been a governorate in Kurdistan Region usage since 2014; ISO 3166-2:IQ and
+#: OCHA COD-AB (2019) keep it inside Sulaymaniyah, so an admin1 value "Halabja" means IQ-SU.
+ADMIN1_RULES: dict[str, str] = {
+    "Halabja": "IQ-SU", "Halabjah": "IQ-SU", "Halabcha": "IQ-SU", "Helebce": "IQ-SU",
+    "حلبجة": "IQ-SU", "هەڵەبجە": "IQ-SU",
+}
+
+
 @lru_cache(maxsize=1)
 def _lookup() -> dict[str, str]:
     table = load_governorates()
@@ -64,11 +73,35 @@ def _lookup() -> dict[str, str]:
             if n:
                 keys[normalise(n)] = r.iso_3166_2
                 keys[normalise(n + " governorate")] = r.iso_3166_2
+                keys[normalise(n + " province")] = r.iso_3166_2
+    for n, iso in ADMIN1_RULES.items():
+        for k in (n, n + " governorate", n + " province"):
+            keys.setdefault(normalise(k), iso)
     return keys
 
 
 def to_iso(value: str | None) -> str | None:
-    """ISO 3166-2:IQ code for a governorate name, variant, Arabic name, p-code or code; None if unknown."""
+    """ISO 3166-2:IQ code for a governorate name, variant, Arabic name, p-code or code.
+
+    Halabja (a governorate in Kurdistan Region usage) maps to IQ-SU by the rule in
+    :data:`ADMIN1_RULES`; it is never rejected.
+
+    Parameters
+    ----------
+    value : str or None
+        A governorate name in any common spelling, an Arabic name, an OCHA p-code
+        (``IQG08``) or an ISO code.
+
+    Returns
+    -------
+    str or None
+        The ISO 3166-2:IQ code, or None when nothing matches.
+
+    Examples
+    --------
+    >>> to_iso("Ninewa"), to_iso("IQG08"), to_iso("Halabja"), to_iso("Atlantis")
+    ('IQ-NI', 'IQ-BG', 'IQ-SU', None)
+    """
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return None
     text = str(value).strip()
@@ -80,7 +113,26 @@ def to_iso(value: str | None) -> str | None:
     pcodes = _pcodes()
     if code in pcodes:
         return pcodes[code]
-    return _lookup().get(normalise(text))
+    found = _lookup().get(normalise(text))
+    if found is None:
+        from iraq_atlas.places.names import loose_key
+
+        found = _loose_lookup().get(loose_key(text))
+    return found
+
+
+@lru_cache(maxsize=1)
+def _loose_lookup() -> dict[str, str]:
+    from iraq_atlas.places.names import loose_key
+
+    out: dict[str, str] = {}
+    clash: set[str] = set()
+    for key, iso in _lookup().items():
+        lk = loose_key(key)
+        if lk in out and out[lk] != iso:
+            clash.add(lk)
+        out.setdefault(lk, iso)
+    return {k: v for k, v in out.items() if k not in clash}
 
 
 @lru_cache(maxsize=1)

@@ -56,3 +56,120 @@ def normalise(text: str) -> str:
         return ""
     out = _normalise_arabic(text) if is_arabic(text) else _normalise_latin(text)
     return _SPACES.sub(" ", out).strip()
+
+
+# -- spelling variants by rule ------------------------------------------------------------
+# Each rule is a pair of regular expressions over one lower-case Latin word: the form it
+# rewrites and the canonical form it rewrites to. :func:`loose_key` applies them all, so two
+# spellings that differ only by these rules share a key; :func:`spelling_variants` spells the
+# alternatives out (for display and tests).
+_TAL = re.compile(r"^(?:tal|tel|tell|tall|til)$")
+_DOUBLE = re.compile(r"([a-z])\1+")
+
+#: The rules, in the order they are applied: name → (what it does, example pair).
+VARIANT_RULES: dict[str, tuple[str, tuple[str, str]]] = {
+    "article": ("the article al-/el-/ad-/ash-/… and ال is dropped", ("al-Qaim", "Qaim")),
+    "glottal": ("hamza, ʿayn and apostrophes are dropped", ("Qa'im", "Qaim")),
+    "tal": ("Tal, Tel, Tell, Tall, Til (hill) are one word, also written together", ("Telafar", "Tal Afar")),
+    "final_iya": ("final -iya, -iyah, -iyya, -ia (and -ya after a consonant) are one ending",
+                  ("Diwaniyah", "Diwaniya")),
+    "final_ah": ("final -ah/-eh after a consonant is -a", ("Fallujah", "Falluja")),
+    "ou": ("ou and oo are u", ("Mahmoudiya", "Mahmudiya")),
+    "ee": ("ee is i", ("Heet", "Hit")),
+    "double": ("doubled letters count once", ("Qayyarah", "Qayarah")),
+    "ei": ("ei, ey and ay are ai", ("Beiji", "Baiji")),
+    "spaces": ("spaces and hyphens are ignored", ("Tal Afar", "Talafar")),
+}
+
+
+_W_TAL = re.compile(r"\b(?:tal|tel|tell|tall|til)\b|\b(?:tel|til|tell|tall)(?=[a-z]{3})")
+_W_FINAL_IYA = re.compile(r"(?:iyyah|iyya|iyah|iyeh|iya|ia|(?<=[^aeiou ])yah|(?<=[^aeiou ])ya)\b")
+_W_FINAL_AH = re.compile(r"(?<=[^aeiou ])(?:ah|eh)\b")
+
+
+@lru_cache(maxsize=200_000)
+def loose_from_normalised(key: str) -> str:
+    """:func:`loose_key` of text that is already a :func:`normalise` key (skips normalising again).
+
+    The rules run over the whole key at once (word ends are ``\\b``), then spaces go.
+
+    Examples
+    --------
+    >>> loose_from_normalised(normalise("Tel Afar"))
+    'talafar'
+    """
+    if not key:
+        return ""
+    if is_arabic(key):
+        return key.replace(" ", "")
+    if "t" in key:
+        key = _W_TAL.sub("tal", key)
+    key = key.replace("ou", "u").replace("oo", "u").replace("ee", "i")
+    key = _DOUBLE.sub(r"\1", key)
+    key = _W_FINAL_AH.sub("a", _W_FINAL_IYA.sub("iya", key))
+    return key.replace("ei", "ai").replace("ey", "ai").replace("ay", "ai").replace(" ", "")
+
+
+@lru_cache(maxsize=200_000)
+def loose_key(text: str) -> str:
+    """A looser comparison key: :func:`normalise` plus the rules of :data:`VARIANT_RULES`.
+
+    Parameters
+    ----------
+    text : str
+        A place name in Latin transliteration or Arabic script.
+
+    Returns
+    -------
+    str
+        The key; spellings that differ only by the rules share it.
+
+    Examples
+    --------
+    >>> loose_key("Heet") == loose_key("Hit")
+    True
+    >>> loose_key("Tel Afar") == loose_key("Tal-Afar") == loose_key("Talafar")
+    True
+    >>> loose_key("Al-Qa'im") == loose_key("Qaim")
+    True
+    """
+    return loose_from_normalised(normalise(text))
+
+
+def spelling_variants(name: str) -> set[str]:
+    """Spellings of ``name`` that the rules of :data:`VARIANT_RULES` make equivalent.
+
+    Not exhaustive (the rules combine freely); :func:`loose_key` is what matching uses.
+
+    Parameters
+    ----------
+    name : str
+        A Latin-script place name.
+
+    Returns
+    -------
+    set of str
+        The name itself and its variants, all sharing one :func:`loose_key`.
+
+    Examples
+    --------
+    >>> sorted(spelling_variants("Fallujah"))[:4]
+    ['Al-Falluja', 'Al-Fallujah', 'El-Falluja', 'El-Fallujah']
+    """
+    out = {name}
+    words = name.split()
+    last = words[-1] if words else ""
+    alt: set[str] = set()
+    for pat, rep in ((r"iyah$", "iya"), (r"iya$", "iyah"), (r"([^aeiou])ah$", r"\1a"), (r"([^aeiou])a$", r"\1ah"),
+                     (r"ou", "u"), (r"ee", "i"), (r"ei", "ai"), (r"ai", "ei")):
+        new = re.sub(pat, rep, last)
+        if new != last:
+            alt.add(" ".join(words[:-1] + [new]))
+    if words and _TAL.match(words[0].lower()):
+        for t in ("Tal", "Tel", "Tell"):
+            alt.add(" ".join([t] + words[1:]))
+    out |= alt
+    bare = {re.sub(r"^(?:[Aa]l|[Ee]l)[- ]", "", n) for n in out}
+    out |= bare
+    out |= {p + n for n in bare for p in ("Al-", "al-", "El-")}
+    return {v for v in out if loose_key(v) == loose_key(name)}

@@ -1,6 +1,8 @@
-"""Point questions: inside the Green Zone? how far from a place? which governorate?"""
+"""Point questions: inside Iraq? inside the Green Zone? how far from a place? which governorate, district?"""
 
 from __future__ import annotations
+
+from functools import lru_cache
 
 import geopandas as gpd
 import numpy as np
@@ -88,4 +90,104 @@ def assign_governorate(gdf: gpd.GeoDataFrame, boundaries: Boundaries | None = No
         method[multi] = "boundary"
     out["governorate_iso"] = iso
     out["governorate_method"] = method
+    return out
+
+
+@lru_cache(maxsize=1)
+def _country_metric():
+    """The embedded ADM0 polygon in UTM 38N, prepared for repeated tests."""
+    from iraq_atlas.places.boundaries import embedded_path, read_boundary_file
+
+    adm0 = read_boundary_file(embedded_path("ADM0"), "ADM0").to_crs(METRIC_CRS)
+    poly = adm0.geometry.iloc[0]
+    shapely.prepare(poly)
+    return poly
+
+
+def in_iraq(lat, lon, tolerance_m: float = 0.0) -> np.ndarray | bool:
+    """True for points inside Iraq (the embedded OCHA ADM0 polygon) or within ``tolerance_m`` of it.
+
+    The embedded outline is simplified (edges move up to about 200 m), so a tolerance of a
+    few hundred metres keeps towns on the border inside; a precision-3 point may need more.
+    Missing coordinates give False.
+
+    Parameters
+    ----------
+    lat, lon : float or array-like
+        WGS84 degrees.
+    tolerance_m : float, default 0
+        Distance outside the outline still counted as inside, in metres.
+
+    Returns
+    -------
+    bool or numpy.ndarray of bool
+        A scalar for scalar input, else one value per point.
+
+    Examples
+    --------
+    >>> bool(in_iraq(33.3152, 44.3661)), bool(in_iraq(29.3759, 47.9774, tolerance_m=5000))  # Baghdad, Kuwait City
+    (True, False)
+    """
+    scalar = np.isscalar(lat) and np.isscalar(lon)
+    la = np.atleast_1d(np.asarray(lat, dtype=float))
+    lo = np.atleast_1d(np.asarray(lon, dtype=float))
+    ok = ~(np.isnan(la) | np.isnan(lo))
+    res = np.zeros(len(la), dtype=bool)
+    if ok.any():
+        pts = gpd.GeoSeries(gpd.points_from_xy(lo[ok], la[ok]), crs=CRS).to_crs(METRIC_CRS).values
+        poly = _country_metric()
+        if tolerance_m > 0:
+            res[ok] = shapely.dwithin(poly, pts, float(tolerance_m))
+        else:
+            res[ok] = shapely.covers(poly, pts)
+    return bool(res[0]) if scalar else res
+
+
+def assign_admin(gdf: gpd.GeoDataFrame, level: str = "ADM3", boundaries: Boundaries | None = None
+                 ) -> gpd.GeoDataFrame:
+    """Add the OCHA district and sub-district (p-codes and English names) holding each point.
+
+    Adds ``district_pcode``, ``district`` (ADM2 and ADM3) and ``subdistrict_pcode``,
+    ``subdistrict`` (ADM3); points outside every polygon, and rows without a point, get
+    empty values. A point on a shared edge takes the lowest p-code. Every row is kept.
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+        Point rows.
+    level : {"ADM2", "ADM3"}
+        How deep to go.
+    boundaries : Boundaries, optional
+        Polygons of that level; the embedded (or configured) ones by default.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        A copy with the new columns.
+
+    Examples
+    --------
+    >>> pts = gpd.GeoDataFrame(geometry=gpd.points_from_xy([44.36], [33.31]), crs=4326)
+    >>> assign_admin(pts).subdistrict_pcode.tolist()
+    ['IQG08Q03N03']
+    """
+    level = level.upper()
+    b = boundaries or load_boundaries(level)
+    out = gdf.copy()
+    if out.crs is None:
+        out = out.set_crs(CRS)
+    pts = out.geometry.to_crs(CRS).values
+    has = ~(shapely.is_missing(pts) | shapely.is_empty(pts))
+    idx = np.flatnonzero(has)
+    polys = b.gdf
+    key = "subdistrict_pcode" if level == "ADM3" else "district_pcode"
+    tree = shapely.STRtree(polys.geometry.values)
+    p_idx, t_idx = tree.query(pts[idx], predicate="intersects")
+    hits = pd.DataFrame({"pt": idx[p_idx], "row": t_idx, "code": polys[key].values[t_idx]})
+    first = hits.sort_values(["pt", "code"]).drop_duplicates("pt")
+    cols = ["district_pcode", "district"] + (["subdistrict_pcode", "subdistrict"] if level == "ADM3" else [])
+    for c in cols:
+        vals = np.full(len(out), None, dtype=object)
+        vals[first.pt.values] = polys[c].values[first.row.values]
+        out[c] = vals
     return out

@@ -3,8 +3,10 @@
 * Offline: Leaflet (and MarkerCluster when used) are inlined from the XStatic
   packages installed with the suite; folium's CDN links are not emitted, and
   :func:`to_html` refuses a page that would still fetch a script or style.
-  Tiles load only when the browser is online; a vector base (governorates or
-  the tile grid, the Green Zone) is always drawn, so the map is never blank.
+  Tiles load only when the browser is online; a labelled vector base
+  (governorates, or Baghdad's districts and sub-districts; the Green Zone) is
+  always drawn, so the map is never blank and explains itself. Legends name
+  event types, place kinds and choropleth classes; the view fits the data.
 * Safe: data travels as JSON inside the page and popups/tooltips are built
   with DOM ``textContent``, so ``<img onerror>``, ``</script>``, quotes and
   backticks display as text. Only http(s) links become anchors.
@@ -222,6 +224,38 @@ class SafeGeoJson(_Layer):
                         "options": {"popup": [list(p) for p in popup], "title": title, "tooltip": tooltip,
                                     "cluster": cluster, "timeField": time_field}}
         self.cluster = cluster
+        self.base = False          # base layers (boundaries, outlines) do not decide the fitted view
+        self.bounds = _payload_bounds(features)
+
+
+def _payload_bounds(data: dict) -> list[list[float]] | None:
+    """[[south, west], [north, east]] of a FeatureCollection or an IAColumns payload."""
+    if data.get("type") == "IAColumns":
+        xs, ys = data["x"], data["y"]
+    else:
+        xs, ys = [], []
+        for f in data.get("features", []):
+            c = np.asarray(_coords(f["geometry"]), dtype=float).reshape(-1, 2)
+            xs.extend(c[:, 0].tolist())
+            ys.extend(c[:, 1].tolist())
+    if not xs:
+        return None
+    return [[float(min(ys)), float(min(xs))], [float(max(ys)), float(max(xs))]]
+
+
+def _coords(geom: dict) -> list:
+    if geom["type"] == "GeometryCollection":
+        return [c for g in geom["geometries"] for c in _coords(g)]
+    flat: list = []
+
+    def walk(c):
+        if c and isinstance(c[0], (int, float)):
+            flat.append(c[:2])
+        else:
+            for x in c:
+                walk(x)
+    walk(geom["coordinates"])
+    return flat
 
 
 def features(gdf: gpd.GeoDataFrame, props: Iterable[str]) -> dict:
@@ -346,9 +380,204 @@ class _TimeSlider(_CodeElement):
         self.payload = sorted(set(days))
 
 
-def base_map(center: tuple[float, float] = IRAQ, zoom: int = 6, *, boundaries: Boundaries | None = None,
-             green_zone: bool = True, tiles: bool = True) -> folium.Map:
-    """A map with the offline vector base (governorates or tile grid, Green Zone) and attributions."""
+class _Labels(_Layer):
+    """Text labels (governorate, district, sub-district names) drawn as DOM text; the names are data."""
+
+    _template = Template(u"""
+{% macro script(this, kwargs) %}
+    var {{ this.get_name() }} = (function (payload) {
+      var group = L.layerGroup();
+      payload.labels.forEach(function (l) {
+        var el = document.createElement('div');
+        el.className = 'ia-label ia-label-' + l[3];
+        el.textContent = l[2];
+        el.style.cssText = payload.styles[l[3]] || '';
+        var icon = L.divIcon({html: el, className: 'ia-label-icon', iconSize: null});
+        L.marker([l[0], l[1]], {icon: icon, interactive: false, keyboard: false}).addTo(group);
+      });
+      return group;
+    })(IA.data('{{ this.get_name() }}_data'));
+    {% if this.show %}{{ this.get_name() }}.addTo({{ this._parent.get_name() }});{% endif %}
+{% endmacro %}
+""")
+
+    #: CSS per label class (static: no data text reaches it)
+    STYLES = {
+        "governorate": "font:600 12px sans-serif;color:#263238;white-space:nowrap;transform:translate(-50%,-50%);"
+                       "text-shadow:0 0 3px #fff,0 0 3px #fff",
+        "district": "font:600 12px sans-serif;color:#37474f;white-space:nowrap;transform:translate(-50%,-50%);"
+                    "text-shadow:0 0 3px #fff,0 0 3px #fff",
+        "subdistrict": "font:italic 10px sans-serif;color:#546e7a;white-space:nowrap;transform:translate(-50%,-50%);"
+                       "text-shadow:0 0 2px #fff,0 0 2px #fff",
+    }
+
+    def __init__(self, labels: list[list], *, name: str, show: bool = True):
+        super().__init__(name=name, overlay=True, control=True, show=show)
+        self._name = "Labels"
+        self.payload = {"labels": labels, "styles": self.STYLES}
+
+
+class _Legend(_CodeElement):
+    """A legend box (title and colour swatches) built with DOM text; titles and labels are data."""
+
+    _template = Template(u"""
+{% macro script(this, kwargs) %}
+    (function (map, lg) {
+      var ctl = L.control({position: lg.position});
+      ctl.onAdd = function () {
+        var div = L.DomUtil.create('div', 'ia-legend leaflet-bar');
+        div.style.background = 'white'; div.style.padding = '6px 8px'; div.style.font = '12px sans-serif';
+        var t = document.createElement('b'); t.textContent = lg.title; div.appendChild(t);
+        lg.items.forEach(function (it) {
+          var row = document.createElement('div'), sw = document.createElement('span');
+          sw.style.display = 'inline-block'; sw.style.width = '12px'; sw.style.height = '12px';
+          sw.style.marginRight = '6px'; sw.style.verticalAlign = 'middle';
+          sw.style.border = '1px solid #555';
+          sw.style.borderRadius = lg.shape === 'circle' ? '50%' : '0';
+          sw.style.background = /^#[0-9a-fA-F]{3,8}$/.test(it[1]) ? it[1] : '#888';
+          var lab = document.createElement('span'); lab.textContent = it[0];
+          row.appendChild(sw); row.appendChild(lab); div.appendChild(row);
+        });
+        return div;
+      };
+      ctl.addTo(map);
+    })({{ this._parent.get_name() }}, IA.data('{{ this.get_name() }}_data'));
+{% endmacro %}
+""")
+
+    def __init__(self, title: str, items: Sequence[tuple[str, str]], shape: str, position: str):
+        super().__init__()
+        self._name = "Legend"
+        self.payload = {"title": str(title), "items": [[str(a), str(b)] for a, b in items], "shape": shape,
+                        "position": position}
+
+
+def add_legend(m: folium.Map, title: str, items: Sequence[tuple[str, str]] | dict[str, str], *,
+               shape: str = "circle", position: str = "bottomright") -> None:
+    """Add a legend: a title and (label, colour) rows, e.g. event types, place kinds or choropleth bins.
+
+    Parameters
+    ----------
+    m : folium.Map
+        A map made by :func:`base_map`.
+    title : str
+        Legend heading.
+    items : sequence of (label, colour) or dict label → colour
+        Colours as ``#rrggbb``; anything else is drawn grey.
+    shape : {"circle", "square"}
+        Circles for point layers, squares for areas (choropleths).
+    position : str
+        A Leaflet control position.
+
+    Examples
+    --------
+    >>> m = base_map(tiles=False, green_zone=False, boundaries=False)
+    >>> add_legend(m, "Event types", {"Explosions/Remote violence": "#d62728"})
+    >>> "Event types" in str(page_data(to_html(finish(m))[0]))
+    True
+    """
+    pairs = list(items.items()) if isinstance(items, dict) else list(items)
+    m.add_child(_Legend(title, pairs, shape, position))
+
+
+class _FitBounds(_CodeElement):
+    """Fit the view to [[south, west], [north, east]] when the page opens."""
+
+    _template = Template(u"""
+{% macro script(this, kwargs) %}
+    (function (b) { {{ this._parent.get_name() }}.fitBounds(b.bounds, {padding: [12, 12], maxZoom: b.maxZoom}); })(
+      IA.data('{{ this.get_name() }}_data'));
+{% endmacro %}
+""")
+
+    def __init__(self, bounds: Sequence[Sequence[float]], max_zoom: int = 15):
+        super().__init__()
+        self._name = "FitBounds"
+        self.payload = {"bounds": [[float(v) for v in c] for c in bounds], "maxZoom": int(max_zoom)}
+
+
+def fit_bounds(gdf: gpd.GeoDataFrame, pad_deg: float = 0.0) -> list[list[float]] | None:
+    """[[south, west], [north, east]] of the geometries of a frame (None when it has none).
+
+    Examples
+    --------
+    >>> from shapely.geometry import Point
+    >>> fit_bounds(gpd.GeoDataFrame(geometry=[Point(44, 33), Point(45, 34)], crs=4326))
+    [[33.0, 44.0], [34.0, 45.0]]
+    """
+    g = gdf.to_crs(CRS) if gdf.crs is not None else gdf
+    g = g[g.geometry.notna() & ~g.geometry.is_empty]
+    if g.empty:
+        return None
+    x0, y0, x1, y1 = g.total_bounds
+    return [[float(y0) - pad_deg, float(x0) - pad_deg], [float(y1) + pad_deg, float(x1) + pad_deg]]
+
+
+def _label_rows(gdf: gpd.GeoDataFrame, column: str, cls: str) -> list[list]:
+    pts = gdf.geometry.representative_point()
+    return [[round(p.y, 5), round(p.x, 5), str(t), cls] for p, t in zip(pts, gdf[column]) if t is not None]
+
+
+def _add_admin_layer(m: folium.Map, gdf: gpd.GeoDataFrame, *, name: str, label_col: str, cls: str,
+                     popup: list[tuple[str, str, bool]], fill: str, stroke: str, weight: float, opacity: float,
+                     labels: bool, show_labels: bool = True) -> None:
+    gdf = gdf.copy()
+    gdf["_color"], gdf["_stroke"], gdf["_opacity"], gdf["_weight"] = fill, stroke, opacity, weight
+    props = list(dict.fromkeys([p[0] for p in popup] + [label_col, "_color", "_stroke", "_opacity", "_weight"]))
+    layer = SafeGeoJson(features(gdf, props), name=name, tooltip=label_col, popup=popup, title=label_col)
+    layer.base = True
+    layer.add_to(m)
+    if labels:
+        _Labels(_label_rows(gdf, label_col, cls), name=f"{name}: labels", show=show_labels).add_to(m)
+
+
+def base_map(center: tuple[float, float] | None = None, zoom: int | None = None, *,
+             boundaries: Boundaries | None | bool = None, green_zone: bool = True, tiles: bool = True,
+             area: str | None = None, labels: bool = True) -> folium.Map:
+    """A map that explains itself offline: admin boundaries with labels, the Green Zone, credits.
+
+    Iraq maps show the governorates (ADM1) with their names; Baghdad maps show
+    Baghdad's districts and sub-districts (ADM2/ADM3 within IQG08) with theirs. The
+    polygons come from :func:`~iraq_atlas.places.boundaries.load_boundaries` (a path in
+    ``$IRAQ_ATLAS_BOUNDARIES``, else the embedded OCHA COD-AB files) and carry the OCHA
+    credit. Tiles are added only when the browser is online. The view fits the area
+    now and the data layers when :func:`finish` runs. Every name travels as JSON data.
+
+    Parameters
+    ----------
+    center, zoom
+        Initial view (before fitting); default the whole of Iraq, or Baghdad for ``area="baghdad"``.
+    boundaries : Boundaries, None or False
+        Governorate polygons to draw; None loads the configured/embedded ADM1; False draws none.
+        Any :class:`Boundaries` is drawn as given (a tile grid only if one is passed).
+    green_zone : bool
+        Draw the Green Zone outline.
+    tiles : bool
+        Add OpenStreetMap tiles when the browser is online.
+    area : {"iraq", "baghdad"}, optional
+        Which base layers; default ``"baghdad"`` when zoom ≥ 9, else ``"iraq"``.
+    labels : bool
+        Name labels for the boundary layers.
+
+    Returns
+    -------
+    folium.Map
+
+    Examples
+    --------
+    >>> m = base_map(area="baghdad", tiles=False)
+    >>> names = [n for n in page_data(to_html(finish(m))[0]).values() if isinstance(n, list)][0]
+    >>> "Baghdad: sub-districts" in names
+    True
+    """
+    if area is None:
+        area = "baghdad" if (zoom or 6) >= 9 else "iraq"
+    if area not in ("iraq", "baghdad"):
+        raise ValueError(f"area must be 'iraq' or 'baghdad', not {area!r}")
+    if center is None:
+        center = BAGHDAD if area == "baghdad" else IRAQ
+    if zoom is None:
+        zoom = 10 if area == "baghdad" else 6
     # maxZoom is set on the map itself: offline there is no tile layer to supply it, and
     # MarkerCluster throws "Map has no maxZoom specified" without one.
     m = folium.Map(location=list(center), zoom_start=zoom, tiles=None, prefer_canvas=True,
@@ -359,24 +588,51 @@ def base_map(center: tuple[float, float] = IRAQ, zoom: int = 6, *, boundaries: B
     m.get_root().header.add_child(_Verbatim(f"<script>{_JS_HELPERS}</script>"), name="ia_helpers")
     if tiles:
         m.add_child(_TilesWhenOnline(TILES_URL, TILES_ATTRIBUTION))
-    if boundaries is not None:
-        gdf = boundaries.gdf.copy()
-        gdf["_color"] = "#cfd8dc" if not boundaries.is_fallback else "#e0e0e0"
-        gdf["_stroke"] = "#607d8b"
-        gdf["_opacity"] = 0.25
-        label = "Governorates (tile grid)" if boundaries.is_fallback else "Governorates"
-        SafeGeoJson(features(gdf, ["iso_3166_2", "name", "_color", "_stroke", "_opacity"]), name=label,
-                    tooltip="name", popup=[("name", "Governorate", False), ("iso_3166_2", "ISO 3166-2", False)]
-                    ).add_to(m)
-        m.add_child(_Attribution(boundaries.attribution))
+    m._ia_area = area
+    m._ia_base_bounds = None
+    credits: list[str] = []
+    if boundaries is None:
+        from iraq_atlas.places.boundaries import load_boundaries
+
+        boundaries = load_boundaries("ADM1")
+    if boundaries is not False and boundaries is not None:
+        is_grid = boundaries.is_fallback
+        label = "Governorates (tile-grid cartogram)" if is_grid else "Governorates"
+        _add_admin_layer(m, boundaries.gdf, name=label, label_col="name", cls="governorate",
+                         popup=[("name", "Governorate", False), ("iso_3166_2", "ISO 3166-2", False)],
+                         fill="#e0e0e0" if is_grid else "#cfd8dc", stroke="#607d8b", weight=1.5, opacity=0.25,
+                         labels=labels and area == "iraq")
+        credits.append(boundaries.attribution)
+        if area == "iraq":
+            m._ia_base_bounds = fit_bounds(boundaries.gdf)
+    if area == "baghdad" and boundaries is not False:
+        from iraq_atlas.places.boundaries import load_boundaries
+
+        adm2 = load_boundaries("ADM2")
+        adm3 = load_boundaries("ADM3")
+        d = adm2.gdf[adm2.gdf.pcode == "IQG08"]
+        sd = adm3.gdf[adm3.gdf.pcode == "IQG08"]
+        _add_admin_layer(m, sd, name="Baghdad: sub-districts", label_col="subdistrict", cls="subdistrict",
+                         popup=[("subdistrict_ar", "Arabic", False), ("subdistrict_pcode", "OCHA p-code", False),
+                                ("district", "District", False)],
+                         fill="#eceff1", stroke="#90a4ae", weight=0.8, opacity=0.05, labels=labels)
+        _add_admin_layer(m, d, name="Baghdad: districts", label_col="district", cls="district",
+                         popup=[("district_ar", "Arabic", False), ("district_pcode", "OCHA p-code", False)],
+                         fill="#cfd8dc", stroke="#455a64", weight=2, opacity=0.0, labels=labels)
+        credits.append(adm3.attribution)
+        m._ia_base_bounds = fit_bounds(d)
+    for c in dict.fromkeys(credits):
+        m.add_child(_Attribution(c))
     if green_zone:
         from iraq_atlas.places.gazetteer import outlines
         gz = outlines()
         gz = gz[gz.place_id == "green_zone"].copy()
         gz["_color"], gz["_stroke"], gz["_opacity"], gz["_weight"] = "#2e7d32", "#1b5e20", 0.15, 2
-        SafeGeoJson(features(gz, ["name", "source_url", "_color", "_stroke", "_opacity", "_weight"]),
-                    name="Green Zone outline", tooltip="name",
-                    popup=[("name", "Place", False), ("source_url", "Source", True)]).add_to(m)
+        layer = SafeGeoJson(features(gz, ["name", "source_url", "_color", "_stroke", "_opacity", "_weight"]),
+                            name="Green Zone outline", tooltip="name",
+                            popup=[("name", "Place", False), ("source_url", "Source", True)])
+        layer.base = True
+        layer.add_to(m)
         m.add_child(_Attribution("Places: Iraq Atlas gazetteer"))
     return m
 
@@ -438,8 +694,28 @@ class _LayerControl(_CodeElement):
         super().render(**kwargs)
 
 
-def finish(m: folium.Map) -> folium.Map:
-    """Add the layer switcher (call once, after all layers)."""
+def finish(m: folium.Map, *, fit: bool = True) -> folium.Map:
+    """Add the layer switcher and fit the view to the data (call once, after all layers).
+
+    The view fits the data layers (everything but the base boundaries and outlines); a
+    map with no data fits its base area (Iraq, or Baghdad's districts).
+
+    Examples
+    --------
+    >>> m = finish(base_map(tiles=False))
+    >>> any(isinstance(v, dict) and "bounds" in v for v in page_data(to_html(m)[0]).values())
+    True
+    """
+    if fit:
+        boxes = [ch.bounds for ch in m._children.values()
+                 if isinstance(ch, SafeGeoJson) and not getattr(ch, "base", False) and ch.bounds]
+        if boxes:
+            bounds = [[min(b[0][0] for b in boxes), min(b[0][1] for b in boxes)],
+                      [max(b[1][0] for b in boxes), max(b[1][1] for b in boxes)]]
+        else:
+            bounds = getattr(m, "_ia_base_bounds", None)
+        if bounds:
+            m.add_child(_FitBounds(bounds))
     m.add_child(_LayerControl())
     return m
 
@@ -500,6 +776,9 @@ def show(m: folium.Map, height: int = 520) -> MapView:
 def add_places(m: folium.Map, places: gpd.GeoDataFrame, *, name: str = "Places") -> SafeGeoJson:
     """Gazetteer places as circles coloured by kind, popups with names, precision and source."""
     places = places[places.geometry.notna()]
+    kinds = [k for k in dict.fromkeys(places["kind"]) if isinstance(k, str)]
+    if kinds:
+        add_legend(m, "Place kinds", [(k, KIND_COLORS.get(k, DEFAULT_COLOR)) for k in kinds])
     return add_points(
         m, places, name=name, title="name", tooltip="name",
         color=places["kind"].map(KIND_COLORS).fillna(DEFAULT_COLOR),
@@ -573,6 +852,7 @@ def incident_map(incidents: gpd.GeoDataFrame, boundaries: Boundaries | None = No
         add_points(m, grp, name=f"{etype} ({len(grp)})", popup=INCIDENT_POPUP, title="location",
                    tooltip="sub_event_type", color=EVENT_COLORS.get(etype, DEFAULT_COLOR),
                    radius=radius[grp.index], cluster=cluster, time_field="event_day")
+    add_legend(m, "Event types", [(t, EVENT_COLORS.get(t, DEFAULT_COLOR)) for t in order])
     cell = heat_cell_deg or (0.01 if zoom >= 11 else 0.05 if zoom >= 8 else 0.25)
     add_heat_cells(m, density_grid(pts, cell), name=f"Incident density ({cell}° cells)")
     if time_slider:
@@ -597,7 +877,7 @@ def page_data(page: str) -> dict[str, object]:
 
     Examples
     --------
-    >>> m = finish(base_map(green_zone=False, tiles=False))
+    >>> m = finish(base_map(green_zone=False, tiles=False, boundaries=False))
     >>> sorted(page_data(to_html(m)[0]).values(), key=str)
     [[]]
     """
@@ -621,6 +901,10 @@ def seats_folium_map(governorate_seats: pd.DataFrame, year: int, boundaries: Bou
     gdf["_stroke"], gdf["_opacity"] = "#37474f", 0.75
     gdf["label"] = [f"{n}: {s} seats" for n, s in zip(gdf["name"], gdf["seats"])]
     m = maps.base_map(boundaries=boundaries, green_zone=False)
+    top = max(1, int(gdf["seats"].max()))
+    steps = sorted({0, round(top / 3), round(2 * top / 3), top})
+    maps.add_legend(m, f"Seats, {year}", [(str(v), mpl.colors.to_hex(cmap(0.15 + 0.85 * norm(v)))) for v in steps]
+                    + ([("not selected", "#e0e0e0")] if chosen != set(gdf["iso_3166_2"]) else []), shape="square")
     props = ["name", "iso_3166_2", "seats", "minority_seats", "women_quota", "constituencies",
              "source_url", "label", "_color", "_stroke", "_opacity"]
     maps.SafeGeoJson(maps.features(gdf, props), name=f"Seats by governorate, {year}", title="name",
