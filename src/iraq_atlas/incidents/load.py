@@ -69,9 +69,10 @@ import pandas as pd
 from geopandas.array import GeometryArray
 
 from iraq_atlas.errors import DataError, Problem
-from iraq_atlas.files import data_path, gc_paused, read_csv, record_read
+from iraq_atlas.files import data_path, field_count_problems, gc_paused, read_csv, record_read
 from iraq_atlas.places.gazetteer import gazetteer, governorate_place_id
 from iraq_atlas.places.governorates import to_iso
+from iraq_atlas.places.spatial import in_iraq
 from iraq_atlas.vocab import CRS, EVENT_TYPES, IRAQ_BBOX, VOCABULARY
 
 TEXT_COLUMNS = ["event_id_cnty", "event_type", "sub_event_type", "actor1", "assoc_actor_1", "actor2",
@@ -106,6 +107,8 @@ UCDP_VIOLENCE = {"1": ("Battles", "Armed clash"), "2": ("Battles", "Armed clash"
 IRAQ_NAMES = {"iraq"}
 IRAQ_ACLED_ISO = "368"     # ISO 3166-1 numeric, ACLED's `iso`
 IRAQ_GW_CODE = "645"       # Gleditsch-Ward code, UCDP's `country_id`
+# A point this close outside Iraq's outline still counts as inside (3-decimal points, border coding).
+BORDER_TOLERANCE_M = 5_000.0
 REJECTED_COLUMNS = ["file", "row", "event_id_cnty", "column", "reason"]
 EXCLUDED_COLUMNS = ["file", "row", "event_id_cnty", "reason"]
 
@@ -137,7 +140,7 @@ def _read_curated(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     df = read_csv(path, required=CURATED_COLUMNS)
     df["dataset"] = "curated"
     df["_country"] = "Iraq"
-    return df, _no_problems()
+    return df, field_count_problems(path)
 
 
 def _read_export(path: Path, required: list[str], used: list[str] | None = None) -> pd.DataFrame:
@@ -243,7 +246,7 @@ def _read_acled(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
         df["_country"] = _constant_text("Iraq", df)
     else:
         df["_country"] = np.where(iraq, "Iraq", df["country"])
-    return df, _no_problems()
+    return df, field_count_problems(path)
 
 
 def _constant_text(value: str, df: pd.DataFrame) -> pd.Series:
@@ -305,7 +308,7 @@ def _read_ucdp(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
         _flag(raw, ~raw["date_prec"].isin(UCDP_DATE_PREC.keys()), "date_prec",
               "date_prec " + raw["date_prec"].map(repr) + " is not a UCDP precision code 1–5"),
     ]
-    return df, pd.concat(problems, ignore_index=True)
+    return df, pd.concat(problems + [field_count_problems(path)], ignore_index=True)
 
 
 _READERS = {"curated": _read_curated, "acled": _read_acled, "ucdp": _read_ucdp}
@@ -429,14 +432,21 @@ def _counts(df: pd.DataFrame, column: str, low: int | None, high: int | None) ->
     fast = _counts_fast(df, raw, num, column, low, high)
     if fast is not None:
         return fast
+    # infinities and numbers beyond 2**53 (where floats stop holding every whole number) are
+    # problems of their own, flagged once, never converted
+    finite = np.isfinite(num)
+    whole = finite & (num == num.round())
+    huge = whole & (num.abs() >= 2.0 ** 53)
     probs = [_flag(df, (raw != "") & num.isna(), column, lambda m: "not a number: " + raw[m].map(repr)),
-             _flag(df, num.notna() & (num != num.round()), column, lambda m: "not a whole number: " + raw[m])]
+             _flag(df, num.notna() & ~whole, column, lambda m: "not a whole number: " + raw[m]),
+             _flag(df, huge, column, lambda m: "too large: " + raw[m] + " (2^53 or more)")]
+    fair = whole & ~huge
     if low is not None:
-        probs.append(_flag(df, num < low, column, lambda m: f"must be {low} or more, not " + raw[m]))
+        probs.append(_flag(df, fair & (num < low), column, lambda m: f"must be {low} or more, not " + raw[m]))
     if high is not None:
-        probs.append(_flag(df, num > high, column, lambda m: f"must be {high} or less, not " + raw[m]))
-    ok = num.where(num.notna() & (num == num.round()))
-    return ok.astype("Float64").round().astype("Int64"), probs
+        probs.append(_flag(df, fair & (num > high), column, lambda m: f"must be {high} or less, not " + raw[m]))
+    values = pd.arrays.IntegerArray(np.where(fair, num, 0).astype(np.int64), ~fair.to_numpy())
+    return pd.Series(values, index=raw.index), probs
 
 
 def _offsets(chunk) -> np.ndarray:
@@ -674,6 +684,14 @@ def validate(df: pd.DataFrame, file: str, *, geocoder=None, boundaries=None,
     probs.append(_flag(df, both & ~inside & ~swapped, "latitude",
                        lambda m: "point " + where(m) + f" is outside Iraq (lat {IRAQ_BBOX[1]}–{IRAQ_BBOX[3]}, "
                        f"lon {IRAQ_BBOX[0]}–{IRAQ_BBOX[2]})"))
+    # inside the bounding box is not inside Iraq: Kuwait City, Deir ez-Zor and Kermanshah are in it
+    in_box = both & inside
+    beyond = pd.Series(False, index=df.index)
+    if in_box.any():
+        beyond[in_box] = ~in_iraq(lat[in_box].to_numpy(), lon[in_box].to_numpy(), BORDER_TOLERANCE_M)
+    probs.append(_flag(df, beyond, "latitude",
+                       lambda m: "point " + where(m) + f" is outside Iraq's border (by more than "
+                       f"{BORDER_TOLERANCE_M / 1000:g} km), though inside its bounding box"))
 
     if need.any():
         located, p = _locate(df, need, geocoder)

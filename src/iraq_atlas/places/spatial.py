@@ -89,3 +89,88 @@ def assign_governorate(gdf: gpd.GeoDataFrame, boundaries: Boundaries | None = No
     out["governorate_iso"] = iso
     out["governorate_method"] = method
     return out
+
+
+_IRAQ_SHAPES: dict = {}
+
+
+def _iraq_shapes():
+    """Iraq's outline (EPSG:4326, prepared) and the same outline in UTM 38N, read once."""
+    if not _IRAQ_SHAPES:
+        from pyproj import Transformer
+
+        from iraq_atlas.files import data_path
+
+        gdf = gpd.read_file(data_path("boundaries", "adm0.geojson"))
+        poly = shapely.union_all(gdf.to_crs(CRS).geometry.values)
+        shapely.prepare(poly)
+        metric = gpd.GeoSeries([poly], crs=CRS).to_crs(METRIC_CRS).iloc[0]
+        # a coarse outline well inside the border (0.1° in, simplified by at most 0.05°):
+        # most points are decided against its few vertices
+        inner = poly.buffer(-0.1).simplify(0.05)
+        shapely.prepare(inner)
+        _IRAQ_SHAPES.update(poly=poly, inner=inner, metric=metric, buffered={},
+                            to_metric=Transformer.from_crs(CRS, METRIC_CRS, always_xy=True))
+    return _IRAQ_SHAPES
+
+
+def _buffered_metric(tolerance_m: float):
+    """Iraq's outline in UTM 38N grown by ``tolerance_m`` (prepared, cached per tolerance)."""
+    shapes = _iraq_shapes()
+    grown = shapes["buffered"].get(tolerance_m)
+    if grown is None:
+        grown = shapes["metric"].buffer(tolerance_m)
+        shapely.prepare(grown)
+        shapes["buffered"][tolerance_m] = grown
+    return grown
+
+
+def in_iraq(lat, lon, tolerance_m: float) -> np.ndarray | bool:
+    """True for points inside Iraq's outline or within ``tolerance_m`` metres of it.
+
+    The outline is the embedded ``geodata/boundaries/adm0.geojson``. Points are
+    tested with ``shapely.contains_xy`` on the prepared polygon; only the points it
+    leaves out are measured, in UTM 38N, against the tolerance (a point given to
+    three decimals, or coded at the border, may sit a few kilometres outside the
+    drawn line). NaN coordinates are never inside.
+
+    Parameters
+    ----------
+    lat, lon : float or array-like
+        Latitudes and longitudes (EPSG:4326), same shape.
+    tolerance_m : float
+        Distance outside the outline, in metres, still counted as inside (≥ 0).
+
+    Returns
+    -------
+    numpy.ndarray of bool, or bool for scalar input.
+
+    Examples
+    --------
+    >>> bool(in_iraq(33.31, 44.39, 5000))   # Baghdad
+    True
+    >>> bool(in_iraq(29.37, 47.98, 5000))   # Kuwait City
+    False
+    """
+    if not np.isfinite(tolerance_m) or tolerance_m < 0:
+        raise ValueError(f"tolerance_m must be a distance ≥ 0 in metres, not {tolerance_m!r}")
+    scalar = np.isscalar(lat) and np.isscalar(lon)
+    y = np.atleast_1d(np.asarray(lat, dtype=float))
+    x = np.atleast_1d(np.asarray(lon, dtype=float))
+    shapes = _iraq_shapes()
+    poly = shapes["poly"]
+    finite = np.isfinite(x) & np.isfinite(y)
+    inside = np.zeros(x.shape, dtype=bool)
+    inside[finite] = shapely.contains_xy(shapes["inner"], x[finite], y[finite])
+    rest = finite & ~inside
+    if rest.any():
+        inside[rest] = shapely.contains_xy(poly, x[rest], y[rest])
+    if tolerance_m > 0:
+        # only points near the outline can be within the tolerance: ~0.1° margin per 10 km
+        margin = tolerance_m / 80_000 + 0.01
+        x0, y0, x1, y1 = poly.bounds
+        near = finite & ~inside & (x >= x0 - margin) & (x <= x1 + margin) & (y >= y0 - margin) & (y <= y1 + margin)
+        if near.any():
+            mx, my = shapes["to_metric"].transform(x[near], y[near])
+            inside[near] = shapely.contains_xy(_buffered_metric(float(tolerance_m)), mx, my)
+    return bool(inside[0]) if scalar else inside
