@@ -155,6 +155,11 @@ def check_csv_file(path: str | os.PathLike) -> Path:
         raise refuse("this is an old Excel workbook (.xls), not CSV: save the sheet as CSV (UTF-8) and read that")
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise refuse("the file is UTF-16 text, not UTF-8: save it as CSV (UTF-8) and read that")
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 4:  # not just a character cut by the 64 KB read
+            raise refuse(_not_utf8(path, exc)) from None
     return path
 
 
