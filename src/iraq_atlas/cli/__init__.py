@@ -166,8 +166,11 @@ def main(argv: list[str] | None = None) -> int:
                         stream=sys.stderr)
     try:
         return args.func(args)
-    except DataError as exc:  # the count, then one line per problem
-        print(f"iraq-atlas: error: {exc}", file=sys.stderr)
+    except DataError as exc:  # one problem: one line; several: the count, then one line per problem
+        if len(exc.problems) == 1:
+            print(f"iraq-atlas: error: {' '.join(str(exc.problems[0]).split())}", file=sys.stderr)
+        else:
+            print(f"iraq-atlas: error: {exc}", file=sys.stderr)
         return 2
     except IraqAtlasError as exc:  # only the library's own errors: a bug keeps its traceback
         print(f"iraq-atlas: error: {' '.join(str(exc).split())}", file=sys.stderr)
