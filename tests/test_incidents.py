@@ -519,3 +519,9 @@ def test_unreadable_files_are_data_errors(tmp_path):
         with pytest.raises(DataError) as err:
             incidents.load_incidents(path, fmt)
         assert words in str(err.value), str(err.value)
+
+
+@pytest.mark.parametrize("header", [UCDP_HEADER, ACLED_HEADER])
+def test_header_only_export_loads_empty(tmp_path, header):
+    res = incidents.load_incidents(_write(tmp_path / "h.csv", header, []), "auto")
+    assert (len(res.accepted), len(res.rejected), len(res.excluded)) == (0, 0, 0)
