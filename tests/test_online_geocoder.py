@@ -144,7 +144,7 @@ def test_failing_server_bounded_retries_then_offline(tmp_path, monkeypatch, stat
 
 
 @pytest.mark.parametrize("content", [b"{not json", b"[1, 2]", b"\xff\xfe\x00garbage", b'{"x": 3}'])
-def test_corrupt_cache_is_set_aside(tmp_path, content):
+def test_corrupt_cache_is_ignored_and_replaced(tmp_path, content):
     (tmp_path / "cache.json").write_bytes(content)
     with LocalServer({"/search": _search}) as srv:
         online = _online(srv.port, tmp_path)

@@ -263,8 +263,8 @@ class OnlineGeocoder:
     at most ``retries`` times; when the service still fails (or answers something
     that is not Nominatim JSON), or the deadline has passed, the geocoder stops
     asking, logs one warning line and every later name keeps its offline answer.
-    A corrupt cache file is set aside (warning) and a cache that cannot be written
-    (read-only folder) is kept in memory only (warning).
+    A corrupt cache file is ignored and replaced by the next answer (warning); a
+    cache that cannot be written (read-only folder) is kept in memory only (warning).
 
     Parameters
     ----------
