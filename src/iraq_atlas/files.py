@@ -240,25 +240,23 @@ def field_count_problems(path: str | os.PathLike, header_len: int | None = None)
 
 
 def _arrow_rows_fit(path: Path) -> bool:
-    """True when Arrow reads every row of the file with the header's number of fields."""
+    """True when Arrow reads every row of the file with the header's number of fields.
+
+    Arrow refuses a file with any ragged row (no Python callback runs in its threads);
+    False sends the caller to the csv module, which names each row.
+    """
     try:
         import pyarrow as pa
         import pyarrow.csv as pacsv
 
-        bad = []
-
-        def handler(row) -> str:
-            bad.append(row)
-            return "skip"
-
         with open(path, "rb") as fh:
             first = fh.readline()
         name = next(csv.reader([first.decode("utf-8")]))[0]
-        pacsv.read_csv(path, parse_options=pacsv.ParseOptions(invalid_row_handler=handler, newlines_in_values=True),
-                       convert_options=pacsv.ConvertOptions(include_columns=[name],
-                                                            column_types={name: pa.string()}))
-        return not bad
-    except Exception:  # bad UTF-8, an odd header, no pyarrow: the csv module decides
+        convert = pacsv.ConvertOptions(include_columns=[name], column_types={name: pa.string()})
+        pacsv.read_csv(path, read_options=pacsv.ReadOptions(block_size=1 << 20),
+                       parse_options=pacsv.ParseOptions(newlines_in_values=True), convert_options=convert)
+        return True
+    except Exception:  # a ragged row, bad UTF-8, an odd header, no pyarrow: the csv module decides
         return False
 
 
