@@ -525,3 +525,13 @@ def test_unreadable_files_are_data_errors(tmp_path):
 def test_header_only_export_loads_empty(tmp_path, header):
     res = incidents.load_incidents(_write(tmp_path / "h.csv", header, []), "auto")
     assert (len(res.accepted), len(res.rejected), len(res.excluded)) == (0, 0, 0)
+
+
+def test_row_cut_before_its_country_is_rejected_not_excluded(tmp_path):
+    path = _write(tmp_path / "ged.csv", UCDP_HEADER, [_ucdp_row(id="1"), _ucdp_row(id="2")])
+    lines = path.read_text(encoding="utf-8").splitlines()
+    cut = ",".join(next(csv.reader([lines[2]]))[:20])          # ends long before `country`
+    path.write_text("\n".join(lines[:2] + [cut]), encoding="utf-8")
+    res = incidents.read_ucdp(path, start="2021-01-01", end="2021-12-31")
+    assert len(res.accepted) == 1 and res.excluded.empty
+    assert _reason(res.rejected, 2)[1].startswith("row has 20 fields, the header has 49")

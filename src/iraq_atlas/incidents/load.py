@@ -308,7 +308,7 @@ def _read_ucdp(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
         _flag(raw, ~raw["date_prec"].isin(UCDP_DATE_PREC.keys()), "date_prec",
               "date_prec " + raw["date_prec"].map(repr) + " is not a UCDP precision code 1–5"),
     ]
-    return df, pd.concat(problems + [field_count_problems(path)], ignore_index=True)
+    return df, pd.concat([field_count_problems(path)] + problems, ignore_index=True)
 
 
 _READERS = {"curated": _read_curated, "acled": _read_acled, "ucdp": _read_ucdp}
@@ -1003,6 +1003,9 @@ def load_incidents(source: str | os.PathLike | None = None, format: str = "auto"
         if end_d is not None:
             outside |= dates > end_d
         outside &= ~other
+        if len(pre):  # a row the reader found broken (e.g. cut short) is rejected, never excluded:
+            flawed = raw["_row"].isin(pre["_row"])  # its country or date may be the missing part
+            other, outside = other & ~flawed, outside & ~flawed
         drop = other | outside
         # reasons are written for the excluded rows only (formatting a million dates costs seconds)
         reason = np.where(other[drop], "country is " + raw.loc[drop, "_country"].map(repr) + ", not Iraq",
