@@ -430,3 +430,108 @@ def test_notebook_03_with_user_acled_export(acled_csv, tmp_path, geodata_dir):
     assert sorted(rejected.row) == [3, 4, 5, 6, 7, 8, 11, 12]
     page = (tmp_path / "run" / "maps" / "03_incidents_iraq.html").read_text(encoding="utf-8")
     assert "OCHA" in page
+
+
+# -- reliability: points, truncation, numbers, unreadable files ---------------------------
+@pytest.mark.parametrize("name, lat, lon, admin1", [("Kuwait City", "29.37", "47.98", "Basra"),
+                                                    ("Deir ez-Zor", "35.33", "40.14", "Ninewa"),
+                                                    ("Kermanshah", "34.31", "47.07", "Sulaymaniyah")])
+def test_point_inside_bbox_but_outside_iraq_is_rejected(tmp_path, name, lat, lon, admin1):
+    rows = [_acled_row(event_id_cnty="IRQ1"),
+            _acled_row(event_id_cnty="IRQ2", latitude=lat, longitude=lon, admin1=admin1, location=name)]
+    res = incidents.read_acled(_write(tmp_path / "a.csv", ACLED_HEADER, rows))
+    assert list(res.accepted.event_id_cnty) == ["IRQ1"]
+    col, why = _reason(res.rejected, 2)
+    assert col == "latitude" and "outside Iraq's border" in why and f"({lat}, {lon})" in why
+
+
+def test_point_just_across_the_border_is_kept_within_tolerance(tmp_path):
+    from iraq_atlas.places.spatial import in_iraq
+
+    import geopandas as gpd
+    import shapely
+
+    outline = gpd.read_file(incidents.data_path("boundaries", "adm0.geojson")).geometry.iloc[0]
+    lon, lat = min(shapely.get_coordinates(outline), key=lambda c: c[1])   # the southernmost vertex
+    # due south of it is outside: ~2 km is within the tolerance, ~22 km is not
+    assert in_iraq(lat - 0.02, lon, incidents.BORDER_TOLERANCE_M)
+    assert not in_iraq(lat - 0.02, lon, 0)
+    assert not in_iraq(lat - 0.2, lon, incidents.BORDER_TOLERANCE_M)
+    assert list(in_iraq([33.31, float("nan")], [44.39, 44.39], 5000)) == [True, False]
+
+
+def test_truncated_export_rejects_the_cut_row(tmp_path):
+    path = _write(tmp_path / "cut.csv", ACLED_HEADER,
+                  [_acled_row(event_id_cnty="IRQ1"), _acled_row(event_id_cnty="IRQ2", fatalities="25")])
+    text = path.read_text(encoding="utf-8").rstrip("\n")
+    last = text.rsplit("\n", 1)[1]
+    fields = next(csv.reader([last]))
+    cut = ",".join(fields[:28]) + ",2"       # the file ends inside the fatalities cell: 25 → 2
+    path.write_text(text.rsplit("\n", 1)[0] + "\n" + cut, encoding="utf-8")
+    for fmt in ("acled", "auto"):
+        res = incidents.load_incidents(path, fmt)
+        assert list(res.accepted.event_id_cnty) == ["IRQ1"]
+        col, why = _reason(res.rejected, 2)
+        assert why == "row has 29 fields, the header has 31" and col == "tags"
+
+
+def test_row_with_extra_fields_is_rejected_not_fatal(tmp_path):
+    path = _write(tmp_path / "long.csv", ACLED_HEADER, [_acled_row(event_id_cnty="IRQ1"),
+                                                        _acled_row(event_id_cnty="IRQ2")])
+    lines = path.read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join(lines[:2] + [lines[2] + ",extra"]) + "\n", encoding="utf-8")
+    res = incidents.read_acled(path)
+    assert list(res.accepted.event_id_cnty) == ["IRQ1"]
+    assert _reason(res.rejected, 2)[1] == "row has 32 fields, the header has 31"
+
+
+def test_short_curated_row_is_rejected_with_its_field_count(tmp_path):
+    src = incidents.data_path("incidents", "incidents.csv").read_text(encoding="utf-8").splitlines()
+    path = tmp_path / "incidents.csv"
+    path.write_text("\n".join(src[:3] + [",".join(src[3].split(",")[:5])]) + "\n", encoding="utf-8")
+    res = incidents.load_incidents(path, "curated")
+    assert len(res.accepted) == 2 and res.input_rows == 3
+    assert _reason(res.rejected, 3)[1].startswith("row has 5 fields, the header has ")
+
+
+@pytest.mark.parametrize("value, reason", [("inf", "not a whole number: inf"),
+                                           ("Infinity", "not a whole number: Infinity"),
+                                           ("-inf", "not a whole number: -inf"),
+                                           ("1e20", "too large: 1e20"),
+                                           ("9007199254740993", "too large: 9007199254740993")])
+def test_fatalities_beyond_whole_numbers_are_rejected(tmp_path, value, reason):
+    rows = [_acled_row(event_id_cnty="IRQ1", fatalities="4"), _acled_row(event_id_cnty="IRQ2", fatalities=value)]
+    res = incidents.read_acled(_write(tmp_path / "a.csv", ACLED_HEADER, rows))
+    assert list(res.accepted.fatalities) == [4]
+    col, why = _reason(res.rejected, 2)
+    assert col == "fatalities" and why.startswith(reason)
+
+
+def test_unreadable_files_are_data_errors(tmp_path):
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    xlsx = tmp_path / "export.csv"
+    xlsx.write_bytes(b"PK\x03\x04" + b"\x00" * 200)
+    cp1256 = _write(tmp_path / "arabic.csv", ACLED_HEADER, [_acled_row(event_id_cnty="IRQ1")])
+    cp1256.write_bytes(cp1256.read_bytes().replace(b"Baghdad", "بغداد".encode("cp1256")))
+    for path, fmt, words in [(empty, "acled", "empty (0 bytes)"), (xlsx, "acled", "Excel workbook"),
+                             (cp1256, "acled", "not UTF-8 text (first bad byte on line 2)")]:
+        with pytest.raises(DataError) as err:
+            incidents.load_incidents(path, fmt)
+        assert words in str(err.value), str(err.value)
+
+
+@pytest.mark.parametrize("header", [UCDP_HEADER, ACLED_HEADER])
+def test_header_only_export_loads_empty(tmp_path, header):
+    res = incidents.load_incidents(_write(tmp_path / "h.csv", header, []), "auto")
+    assert (len(res.accepted), len(res.rejected), len(res.excluded)) == (0, 0, 0)
+
+
+def test_row_cut_before_its_country_is_rejected_not_excluded(tmp_path):
+    path = _write(tmp_path / "ged.csv", UCDP_HEADER, [_ucdp_row(id="1"), _ucdp_row(id="2")])
+    lines = path.read_text(encoding="utf-8").splitlines()
+    cut = ",".join(next(csv.reader([lines[2]]))[:20])          # ends long before `country`
+    path.write_text("\n".join(lines[:2] + [cut]), encoding="utf-8")
+    res = incidents.read_ucdp(path, start="2021-01-01", end="2021-12-31")
+    assert len(res.accepted) == 1 and res.excluded.empty
+    assert _reason(res.rejected, 2)[1].startswith("row has 20 fields, the header has 49")

@@ -44,3 +44,138 @@ def test_online_fallback_resolves_caches_and_limits(tmp_path, monkeypatch):
 
 def test_online_is_off_by_default():
     assert Geocoder().online is None
+
+
+# -- a failing service: one deadline, bounded retries, offline answers kept ------------------
+import socket
+import threading
+import time
+
+import pytest
+
+from iraq_atlas.errors import ParameterError
+
+NAMES = ["Abu Ghraib", "Green Zone", "Nowhere Town"]
+OFFLINE = ["unresolved", "matched", "unresolved"]
+
+
+class RawServer:
+    """A TCP server on 127.0.0.1 that answers every connection with ``talk(conn, stop)``."""
+
+    def __init__(self, talk):
+        self.talk = talk
+        self.stop = threading.Event()
+        self.connections = 0
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.sock.settimeout(0.1)
+        self.port = self.sock.getsockname()[1]
+
+    def _serve(self):
+        while not self.stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            self.connections += 1
+            threading.Thread(target=self._one, args=(conn,), daemon=True).start()
+
+    def _one(self, conn):
+        try:
+            conn.recv(65536)
+            self.talk(conn, self.stop)
+        except OSError:
+            pass
+        finally:
+            conn.close()
+
+    def __enter__(self):
+        threading.Thread(target=self._serve, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.sock.close()
+
+
+def _silent(conn, stop):
+    stop.wait(30)
+
+
+def _slow_drip(conn, stop):
+    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n[")
+    while not stop.wait(0.1):
+        conn.sendall(b" ")
+
+
+def _online(port, tmp_path, **kw):
+    kw.setdefault("timeout", 0.5)
+    kw.setdefault("deadline_seconds", 1.5)
+    return OnlineGeocoder(tmp_path / "cache.json", domain=f"127.0.0.1:{port}", scheme="http",
+                          min_delay_seconds=0, **kw)
+
+
+@pytest.mark.parametrize("talk", [_silent, _slow_drip], ids=["silent", "slow-drip"])
+def test_unresponsive_server_meets_the_deadline_and_falls_back(tmp_path, caplog, talk):
+    with RawServer(talk) as srv:
+        online = _online(srv.port, tmp_path)
+        t0 = time.monotonic()
+        res = Geocoder(online=online).geocode_names(NAMES)
+        took = time.monotonic() - t0
+    assert list(res.status) == OFFLINE
+    assert took < 3.0, f"took {took:.1f} s for a 1.5 s deadline"
+    assert 1 <= srv.connections <= 3                  # the second unknown name asked nothing
+    assert len(online.warnings) == 1 and "offline answers" in online.warnings[0]
+    assert "online geocoder:" in caplog.text
+    assert not (tmp_path / "cache.json").exists()      # a failure is not cached as a miss
+
+
+@pytest.mark.parametrize("status, body, requests, words", [
+    (500, b"oops", 3, "server error 500"),
+    (200, b"{not json", 1, "not JSON"),
+    (200, b'{"lat": 1}', 1, "not a Nominatim result list"),
+], ids=["500", "bad-json", "not-a-list"])
+def test_failing_server_bounded_retries_then_offline(tmp_path, monkeypatch, status, body, requests, words):
+    monkeypatch.setattr(geocoding.time, "sleep", lambda s: None)
+    with LocalServer({"/search": lambda q: (status, "application/json", body)}) as srv:
+        online = _online(srv.port, tmp_path, retries=2)
+        res = Geocoder(online=online).geocode_names(NAMES)
+        assert list(res.status) == OFFLINE
+        assert len(srv.requests) == requests
+    assert len(online.warnings) == 1 and words in online.warnings[0]
+
+
+@pytest.mark.parametrize("content", [b"{not json", b"[1, 2]", b"\xff\xfe\x00garbage", b'{"x": 3}'])
+def test_corrupt_cache_is_ignored_and_replaced(tmp_path, content):
+    (tmp_path / "cache.json").write_bytes(content)
+    with LocalServer({"/search": _search}) as srv:
+        online = _online(srv.port, tmp_path)
+        assert "unreadable" in online.warnings[0]
+        assert online.lookup("Abu Ghraib")["lat"] == 33.2925
+    assert json.loads((tmp_path / "cache.json").read_text())["abu ghraib"]["lat"] == 33.2925
+
+
+def test_unwritable_cache_keeps_answers_in_memory(tmp_path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder should be")
+    with LocalServer({"/search": _search}) as srv:
+        online = OnlineGeocoder(blocker / "cache.json", domain=f"127.0.0.1:{srv.port}", scheme="http",
+                                min_delay_seconds=0)
+        assert online.lookup("Abu Ghraib")["lat"] == 33.2925
+        assert online.lookup("Abu Ghraib")["lat"] == 33.2925
+        assert len(srv.requests) == 1
+    assert len(online.warnings) == 1 and "cannot write the cache" in online.warnings[0]
+
+
+def test_answer_outside_iraq_but_inside_its_box_is_dropped(tmp_path):
+    answers = {"Kuwait City": [{"lat": "29.37", "lon": "47.98", "display_name": "Kuwait City"}]}
+    with LocalServer({"/search": lambda q: json_response(answers.get(q["q"][0], []))}) as srv:
+        assert _online(srv.port, tmp_path).lookup("Kuwait City") is None
+
+
+@pytest.mark.parametrize("kw", [{"min_delay_seconds": -5}, {"min_delay_seconds": float("nan")},
+                                {"deadline_seconds": 0}, {"timeout": -1}, {"retries": 99}])
+def test_bad_settings_are_parameter_errors(kw):
+    with pytest.raises(ParameterError):
+        OnlineGeocoder(None, **kw)

@@ -7,6 +7,7 @@ so that a bad value is reported with its file, row and column.
 
 from __future__ import annotations
 
+import csv
 import gc
 import os
 import tempfile
@@ -50,24 +51,213 @@ def read_csv(path: str | os.PathLike, required: Iterable[str] = (), **kwargs) ->
     """Read a CSV as strings (no guessing), check required columns, keep data row numbers.
 
     The returned frame has a ``_row`` column: the 1-based data row (line 2 of the
-    file is row 1), used in every later error message.
+    file is row 1), used in every later error message. A row with fewer fields than
+    the header gets empty texts in the missing cells and a row with more keeps the
+    header's number of fields: :func:`field_count_problems` reports both, and the
+    caller rejects them.
+
+    Parameters
+    ----------
+    path : path-like
+        A UTF-8 CSV file.
+    required : iterable of str
+        Columns the file must have.
+    **kwargs
+        Passed on to :func:`pandas.read_csv`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Stripped text columns plus ``_row``.
+
+    Raises
+    ------
+    DataError
+        The file is missing, empty, not a CSV (an Excel workbook), not UTF-8 (the
+        message names the encoding it looks like), cannot be parsed, or lacks a
+        required column.
     """
     path = Path(path)
-    if not path.exists():
-        raise DataError([Problem(str(path), None, None, "file not found")])
+    check_csv_file(path)
     record_read(path)
     import pandas as pd
 
+    options = dict(dtype=str, keep_default_na=False, na_values=[], encoding="utf-8")
+    options.update(kwargs)
     try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[], encoding="utf-8", **kwargs)
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise DataError([Problem(str(path), None, None, f"cannot parse CSV: {exc}")]) from exc
+        try:
+            df = pd.read_csv(path, **options)
+        except pd.errors.ParserError as exc:
+            if "fields in line" not in str(exc):
+                raise
+            # a row with more fields than the header: keep the row (cut to the header's width)
+            # so rows keep their numbers; field_count_problems names it and the caller rejects it
+            width = len(pd.read_csv(path, nrows=0, **options).columns)
+            options.pop("low_memory", None)
+            df = pd.read_csv(path, engine="python", on_bad_lines=lambda bad: bad[:width], **options)
+    except UnicodeDecodeError as exc:
+        raise DataError([Problem(path.name, None, None, _not_utf8(path, exc))]) from None
+    except pd.errors.EmptyDataError:
+        raise DataError([Problem(path.name, None, None, "no header row: the file holds no CSV data")]) from None
+    except (pd.errors.ParserError, csv.Error) as exc:
+        raise DataError([Problem(path.name, None, None, f"cannot parse CSV: {exc}")]) from None
     missing = [c for c in required if c not in df.columns]
     if missing:
         raise DataError([Problem(path.name, None, c, "required column is missing") for c in missing])
-    df = df.apply(lambda s: s.str.strip())
+    df = df.apply(lambda s: s.fillna("").astype(str).str.strip())
     df.insert(0, "_row", range(1, len(df) + 1))
     return df
+
+
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def check_csv_file(path: str | os.PathLike) -> Path:
+    """Refuse, with one clear reason, a file that cannot be a CSV table.
+
+    Checks what the first bytes show: missing, a folder, empty (0 bytes), an Excel
+    workbook (.xlsx is a zip archive, .xls an OLE file), or text that is not UTF-8
+    (named with the encoding it looks like).
+
+    Parameters
+    ----------
+    path : path-like
+        The file to check.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``, when it may be read as CSV.
+
+    Raises
+    ------
+    DataError
+        Naming the file and the reason.
+    """
+    path = Path(path)
+
+    def refuse(reason: str) -> DataError:
+        return DataError([Problem(path.name if path.exists() else str(path), None, None, reason)])
+
+    if not path.exists():
+        raise refuse("file not found")
+    if path.is_dir():
+        raise refuse("is a folder, not a CSV file")
+    with open(path, "rb") as fh:
+        head = fh.read(1 << 16)
+    if not head:
+        raise refuse("the file is empty (0 bytes): no header row, no data")
+    if head.startswith(_ZIP_MAGIC):
+        raise refuse("this is an Excel workbook (.xlsx) or another zip archive, not CSV: "
+                     "save the sheet as CSV (UTF-8) and read that")
+    if head.startswith(_OLE_MAGIC):
+        raise refuse("this is an old Excel workbook (.xls), not CSV: save the sheet as CSV (UTF-8) and read that")
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise refuse("the file is UTF-16 text, not UTF-8: save it as CSV (UTF-8) and read that")
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 4:  # not just a character cut by the 64 KB read
+            raise refuse(_not_utf8(path, exc)) from None
+    return path
+
+
+def _not_utf8(path: Path, exc: UnicodeDecodeError) -> str:
+    """The reason given for a file that is not UTF-8: where, and which encoding it looks like."""
+    data = path.read_bytes()
+    try:
+        data.decode("utf-8")
+        line = None
+    except UnicodeDecodeError as whole:
+        line = data[: whole.start].count(b"\n") + 1
+    guess = None
+    try:
+        from charset_normalizer import from_bytes
+
+        best = from_bytes(data[: 1 << 20]).best()
+        guess = best.encoding if best is not None else None
+    except ImportError:  # charset-normalizer is optional: say only that it is not UTF-8
+        pass
+    where = f" (first bad byte on line {line})" if line else ""
+    looks = f"; its encoding may be {guess} (charset-normalizer's guess)" if guess and guess.replace("-", "_").lower() not in ("utf_8", "ascii") else ""
+    return f"not UTF-8 text{where}{looks}: save it as CSV (UTF-8) and read that"
+
+
+def field_count_problems(path: str | os.PathLike, header_len: int | None = None) -> pd.DataFrame:
+    """Data rows whose number of fields differs from the header's, as problems to reject.
+
+    A truncated export ends in a short row, and a reader that fills missing cells
+    would turn its cut ``25`` into ``2``: such rows must be rejected, never repaired.
+    The file is streamed (Arrow counts first; when it finds a bad row, or cannot
+    read the file, Python's :mod:`csv` module names each one). Blank lines are not
+    rows, as for the readers.
+
+    Parameters
+    ----------
+    path : path-like
+        The CSV file (UTF-8).
+    header_len : int, optional
+        The number of fields every row must have (default: the header's).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``_row`` (1-based data row), ``column`` (the first missing column of
+        a short row, the last column of a long one) and ``reason``, e.g. ``"row has
+        20 fields, the header has 31"``; no rows when every row fits.
+    """
+    import pandas as pd
+
+    path = Path(path)
+    if header_len is None and _arrow_rows_fit(path):
+        return pd.DataFrame({"_row": pd.Series(dtype="int64"), "column": pd.Series(dtype=str),
+                             "reason": pd.Series(dtype=str)})
+    rows: list[int] = []
+    columns: list[str] = []
+    reasons: list[str] = []
+    with open(path, encoding="utf-8", errors="replace", newline="") as fh:
+        reader = csv.reader(fh)
+        header = next(reader, None) or []
+        width = len(header) if header_len is None else header_len
+        number = 0
+        try:
+            for record in reader:
+                if not record:
+                    continue  # a blank line is not a row
+                number += 1
+                n = len(record)
+                if n != width:
+                    rows.append(number)
+                    columns.append(header[n] if n < width and n < len(header) else (header[-1] if header else ""))
+                    reasons.append(f"row has {n} field{'s' if n != 1 else ''}, the header has {width}")
+        except csv.Error as exc:  # an unterminated quote: the rest of the file is one cell
+            rows.append(number + 1)
+            columns.append(header[-1] if header else "")
+            reasons.append(f"cannot split the row into fields: {exc}")
+    return pd.DataFrame({"_row": pd.Series(rows, dtype="int64"), "column": pd.Series(columns, dtype=str),
+                         "reason": pd.Series(reasons, dtype=str)})
+
+
+def _arrow_rows_fit(path: Path) -> bool:
+    """True when Arrow reads every row of the file with the header's number of fields.
+
+    Arrow refuses a file with any ragged row (no Python callback runs in its threads);
+    False sends the caller to the csv module, which names each row.
+    """
+    try:
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+
+        with open(path, "rb") as fh:
+            first = fh.readline()
+        name = next(csv.reader([first.decode("utf-8")]))[0]
+        convert = pacsv.ConvertOptions(include_columns=[name], column_types={name: pa.string()})
+        pacsv.read_csv(path, read_options=pacsv.ReadOptions(block_size=1 << 20),
+                       parse_options=pacsv.ParseOptions(newlines_in_values=True), convert_options=convert)
+        return True
+    except Exception:  # a ragged row, bad UTF-8, an odd header, no pyarrow: the csv module decides
+        return False
 
 
 def to_number(df: pd.DataFrame, column: str, file: str, *, integer: bool = False,

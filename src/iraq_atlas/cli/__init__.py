@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from iraq_atlas.errors import DataError
-from iraq_atlas.errors import ParameterError
+from iraq_atlas.errors import DataError, IraqAtlasError, ParameterError
 
 
 def _print_table(df: pd.DataFrame, fmt: str) -> None:
@@ -24,13 +23,28 @@ def _print_table(df: pd.DataFrame, fmt: str) -> None:
             print(df.to_string(index=False))
 
 
+def _check_online_delay(args) -> None:
+    """``--online-delay``: a finite number of seconds ≥ 0 (ParameterError otherwise)."""
+    import math
+
+    if not math.isfinite(args.online_delay) or args.online_delay < 0:
+        raise ParameterError(f"--online-delay: seconds between requests must be 0 or more, not {args.online_delay:g}")
+    if not math.isfinite(args.online_deadline) or args.online_deadline <= 0:
+        raise ParameterError(f"--online-deadline: must be a number of seconds above 0, not {args.online_deadline:g}")
+
+
 def cmd_geocode(args) -> int:
     from iraq_atlas.places.geocoding import Geocoder, OnlineGeocoder
 
+    from iraq_atlas import settings
+
+    _check_online_delay(args)
     online = None
     if args.online:
-        online = OnlineGeocoder(cache_path=args.online_cache, domain=args.online_domain,
-                                scheme=args.online_scheme, min_delay_seconds=args.online_delay)
+        cache = args.online_cache or settings.cache_dir() / "nominatim.json"
+        online = OnlineGeocoder(cache_path=cache, domain=args.online_domain,
+                                scheme=args.online_scheme, min_delay_seconds=args.online_delay,
+                                deadline_seconds=args.online_deadline)
     res = Geocoder(online=online).geocode_names(args.names)
     cols = ["query", "place_id", "name", "lat", "lon", "governorate_iso", "confidence", "status"]
     _print_table(res[cols], args.format)
@@ -55,6 +69,8 @@ def _parse_overrides(pairs: list[list[str]] | None, params_file: str | None) -> 
 
     values: dict = {}
     if params_file:
+        if not Path(params_file).is_file():
+            raise ParameterError(f"--params: {params_file} does not exist")
         with open(params_file, encoding="utf-8") as fh:
             loaded = yaml.safe_load(fh) or {}
         if not isinstance(loaded, dict):
@@ -104,7 +120,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--online-domain", default="nominatim.openstreetmap.org")
     g.add_argument("--online-scheme", default="https", choices=["http", "https"])
     g.add_argument("--online-delay", type=float, default=1.0, help="seconds between requests")
-    g.add_argument("--online-cache", default=str(Path.home() / ".cache" / "iraq-atlas" / "nominatim.json"))
+    g.add_argument("--online-cache", help="answers cache (default: nominatim.json in $IRAQ_ATLAS_CACHE or ~/.cache/iraq-atlas)")
+    g.add_argument("--online-deadline", type=float, default=60.0, help="seconds for all online look-ups together")
     g.set_defaults(func=cmd_geocode)
 
     r = sub.add_parser("report", help="run the notebooks into a browsable HTML report")
@@ -151,8 +168,14 @@ def main(argv: list[str] | None = None) -> int:
                         stream=sys.stderr)
     try:
         return args.func(args)
-    except (DataError, ParameterError, FileNotFoundError, KeyError) as exc:
-        print(f"iraq-atlas: error: {exc}", file=sys.stderr)
+    except DataError as exc:  # one problem: one line; several: the count, then one line per problem
+        if len(exc.problems) == 1:
+            print(f"iraq-atlas: error: {' '.join(str(exc.problems[0]).split())}", file=sys.stderr)
+        else:
+            print(f"iraq-atlas: error: {exc}", file=sys.stderr)
+        return 2
+    except IraqAtlasError as exc:  # only the library's own errors: a bug keeps its traceback
+        print(f"iraq-atlas: error: {' '.join(str(exc).split())}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("iraq-atlas: interrupted; the previous report is untouched", file=sys.stderr)

@@ -7,6 +7,13 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
+import re
+import sys
+from datetime import date
+from pathlib import Path
+
+from iraq_atlas.errors import ParameterError
 
 
 def register(sub: argparse._SubParsersAction, print_table) -> None:
@@ -146,10 +153,163 @@ def _source_names(files: list[str]) -> list[str]:
     return names
 
 
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def cli_date(value: str | None, option: str) -> date | None:
+    """A command-line date: exactly YYYY-MM-DD and a real calendar day, else ParameterError.
+
+    Parameters
+    ----------
+    value : str or None
+        The text given (None or empty: no date).
+    option : str
+        The option's name, for the message (``--start``).
+
+    Returns
+    -------
+    datetime.date or None
+
+    Raises
+    ------
+    ParameterError
+        ``07/11/2021``, ``2021``, ``now``, ``2021-02-30`` and every other text.
+    """
+    if value is None or value == "":
+        return None
+    text = value.strip()
+    if _ISO_DAY.fullmatch(text):
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            pass
+    raise ParameterError(f"{option}: not a date {_one_line(value)!r}: use YYYY-MM-DD, e.g. 2021-11-07")
+
+
+def _one_line(text: str, limit: int = 80) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _window(args) -> tuple[str | None, str | None]:
+    """``--start`` and ``--end`` checked (strict dates, start ≤ end), as YYYY-MM-DD texts."""
+    start, end = cli_date(args.start, "--start"), cli_date(args.end, "--end")
+    if start and end and start > end:
+        raise ParameterError(f"--start {start} is after --end {end}")
+    return (start.isoformat() if start else None), (end.isoformat() if end else None)
+
+
+def _same_file(a: str | os.PathLike, b: str | os.PathLike) -> bool:
+    pa, pb = Path(a), Path(b)
+    try:
+        if pa.exists() and pb.exists():
+            return os.path.samefile(pa, pb)
+    except OSError:
+        pass
+    return pa.resolve() == pb.resolve()
+
+
+def check_outputs(outputs: dict[str, str | None], inputs: list[str | os.PathLike | None]) -> None:
+    """Refuse an output option that names an input file (it would be overwritten).
+
+    Parameters
+    ----------
+    outputs : dict
+        Option name (``--out``) → path given, or None.
+    inputs : list
+        Paths read by the command (None entries are skipped).
+
+    Raises
+    ------
+    ParameterError
+        Naming the option and the file.
+    """
+    given = [(k, v) for k, v in outputs.items() if v]
+    for option, out in given:
+        for src in inputs:
+            if src and _same_file(out, src):
+                raise ParameterError(f"{option} {out} is an input of this command; write to another file")
+        if Path(out).is_dir():
+            raise ParameterError(f"{option} {out} is a folder; give a file name")
+    for i, (opt_a, a) in enumerate(given):
+        for opt_b, b in given[i + 1:]:
+            if _same_file(a, b):
+                raise ParameterError(f"{opt_a} and {opt_b} name the same file {a}")
+
+
+def _boundaries_inputs(path: str | None) -> list[str]:
+    """The files a ``--boundaries`` value may read (the file itself, or everything in the folder)."""
+    if not path:
+        return []
+    p = Path(path)
+    return [str(f) for f in p.iterdir()] if p.is_dir() else [path]
+
+
+def load_boundaries_arg(path: str | None):
+    """``--boundaries``: governorate boundaries, or ParameterError naming what is wrong with the path.
+
+    Parameters
+    ----------
+    path : str or None
+        A boundary file or folder (None: the library's default choice).
+
+    Returns
+    -------
+    iraq_atlas.places.boundaries.Boundaries
+    """
+    from iraq_atlas.places.boundaries import load_boundaries
+
+    if path:
+        p = Path(path)
+        if not p.exists():
+            raise ParameterError(f"--boundaries: {path} does not exist")
+        if p.is_file() and p.suffix.lower() in {".csv", ".tsv", ".txt", ".xlsx", ".xls"}:
+            raise ParameterError(f"--boundaries: {p.name} is a table ({p.suffix.lower()}), not a boundary file; "
+                                 "give a GeoJSON, GeoPackage or shapefile, or a folder holding one")
+    try:
+        return load_boundaries("ADM1", path)
+    except FileNotFoundError as exc:  # a folder without an ADM1 file
+        raise ParameterError(f"--boundaries: {_one_line(exc, 200)}") from None
+    except Exception as exc:
+        from pyogrio.errors import DataSourceError
+
+        if isinstance(exc, DataSourceError):
+            raise ParameterError(f"--boundaries: {Path(path).name} is not a readable boundary file "
+                                 "(GeoJSON, GeoPackage or shapefile)") from None
+        raise
+
+
+def load_source(args, *, boundaries=None):
+    """Load ``--source`` (checked first: a CSV file, a known format) for the window given.
+
+    Returns
+    -------
+    iraq_atlas.incidents.load.IncidentSet
+    """
+    from iraq_atlas.files import check_csv_file
+    from iraq_atlas.incidents.load import detect_format, load_incidents
+
+    start, end = _window(args)
+    fmt = args.format_in
+    if args.source:
+        check_csv_file(args.source)
+        if fmt == "auto":
+            try:
+                fmt = detect_format(args.source)
+            except ValueError:
+                raise ParameterError(f"--source {Path(args.source).name}: cannot tell the format from its "
+                                     "columns; pass --format-in curated, acled or ucdp") from None
+    return load_incidents(args.source, fmt, start, end, boundaries=boundaries)
+
+
+def report_counts(loaded, extra: str = "") -> None:
+    """``accepted N, rejected M, excluded K`` on stderr (every command that loads incidents says it)."""
+    print(f"accepted {len(loaded.accepted)}, rejected {len(loaded.rejected)}, excluded {len(loaded.excluded)}"
+          + extra, file=sys.stderr)
+
+
 def _register_incidents(sub: argparse._SubParsersAction, print_table) -> None:
     """``iraq-atlas incidents`` (validated table) and ``iraq-atlas map`` (self-contained incident map)."""
-    import sys
-
     i = sub.add_parser("incidents", help="validate curated, ACLED, UCDP or your own incidents; print accepted rows")
     _incident_sources_args(i)
     i.add_argument("--format", choices=["csv", "json", "table"], default="csv")
@@ -158,14 +318,16 @@ def _register_incidents(sub: argparse._SubParsersAction, print_table) -> None:
     def run_incidents(args) -> int:
         import pandas as pd
 
-        from iraq_atlas.errors import ParameterError
+        from iraq_atlas.files import write_atomic
         from iraq_atlas.incidents.load import as_table, load_incidents
 
         sources = args.source or [None]
+        check_outputs({"--rejected": args.rejected, "--pairs": args.pairs}, sources)
+        start, end = _window(args)
         options = _source_options(args)
         if args.dedupe and len(sources) < 2:
             raise ParameterError("--dedupe needs two or more --source files")
-        loaded = [load_incidents(src, args.format_in, args.start, args.end, **options) for src in sources]
+        loaded = [load_incidents(src, args.format_in, start, end, **options) for src in sources]
         if args.dedupe:
             from iraq_atlas.incidents.dedupe import link_duplicates
 
@@ -178,7 +340,7 @@ def _register_incidents(sub: argparse._SubParsersAction, print_table) -> None:
                 out[col] = table[col].to_numpy()
             print_table(out, args.format)
             if args.pairs:
-                linked.pairs.to_csv(args.pairs, index=False, lineterminator="\n")
+                write_atomic(args.pairs, linked.pairs.to_csv(index=False, lineterminator="\n"))
         else:
             accepted = pd.concat([s.accepted for s in loaded], ignore_index=True) if len(loaded) > 1 \
                 else loaded[0].accepted
@@ -186,11 +348,13 @@ def _register_incidents(sub: argparse._SubParsersAction, print_table) -> None:
         rejected = pd.concat([s.rejected for s in loaded], ignore_index=True) if len(loaded) > 1 \
             else loaded[0].rejected
         if args.rejected:
-            rejected.to_csv(args.rejected, index=False, lineterminator="\n")
+            write_atomic(args.rejected, rejected.to_csv(index=False, lineterminator="\n"))
         elif len(rejected):
             rejected.to_csv(sys.stderr, index=False, lineterminator="\n")
         for s in loaded:
-            print((f"{s.file}: " if len(loaded) > 1 else "") + s.summary(), file=sys.stderr)
+            if len(loaded) > 1:
+                print(f"{s.file}: ", end="", file=sys.stderr)
+            report_counts(s, f"; {'; '.join(s.notes)}" if getattr(s, "notes", None) else "")
         if args.dedupe:
             print(linked.summary(), file=sys.stderr)
         return 0
@@ -204,15 +368,14 @@ def _register_incidents(sub: argparse._SubParsersAction, print_table) -> None:
     m.add_argument("--cluster", choices=["auto", "yes", "no"], default="auto")
 
     def run_map(args) -> int:
-        from iraq_atlas.incidents.load import load_incidents
-        from iraq_atlas.places.boundaries import load_boundaries
         from iraq_atlas.viz.maps import save_incident_map
 
-        loaded = load_incidents(args.source, args.format_in, args.start, args.end)
+        check_outputs({"--out": args.out}, [args.source, *_boundaries_inputs(args.boundaries)])
+        loaded = load_source(args)
+        boundaries = load_boundaries_arg(args.boundaries)
         cluster = {"auto": None, "yes": True, "no": False}[args.cluster]
-        path = save_incident_map(loaded.accepted, args.out, boundaries=load_boundaries("ADM1", args.boundaries),
-                                 cluster=cluster)
-        print(f"{loaded.summary()}; map: {path}", file=sys.stderr)
+        path = save_incident_map(loaded.accepted, args.out, boundaries=boundaries, cluster=cluster)  # atomic
+        report_counts(loaded, f"; map: {path}")
         return 0
 
     m.set_defaults(func=run_map)
@@ -228,6 +391,7 @@ def _register_geoparse(sub: argparse._SubParsersAction, print_table) -> None:
     def run(args) -> int:
         from iraq_atlas.geoparse import cli_table
 
+        cli_date(args.published, "--published")
         print_table(cli_table(args.files, args.published), args.format)
         return 0
 
@@ -242,9 +406,15 @@ def _register_merge(sub: argparse._SubParsersAction, print_table) -> None:
     g.add_argument("--format", choices=["csv", "json", "table"], default="csv")
 
     def run(args) -> int:
-        from iraq_atlas.analysis.merge import summary_table
+        from iraq_atlas.analysis.merge import governorate_summary, join_incidents
+        from iraq_atlas.elections.load import load_elections
 
-        print_table(summary_table(args.source, args.format_in, args.start, args.end, args.boundaries), args.format)
+        start, end = _window(args)
+        adm1 = load_boundaries_arg(args.boundaries)
+        loaded = load_source(args, boundaries=None if adm1.is_fallback else adm1)
+        table = governorate_summary(join_incidents(loaded.accepted, adm1), load_elections(), start, end)
+        print_table(table, args.format)
+        report_counts(loaded)
         return 0
 
     g.set_defaults(func=run)

@@ -73,9 +73,10 @@ import pandas as pd
 from geopandas.array import GeometryArray
 
 from iraq_atlas.errors import DataError, Problem
-from iraq_atlas.files import data_path, gc_paused
+from iraq_atlas.files import check_csv_file, data_path, gc_paused
 from iraq_atlas.places.gazetteer import gazetteer, governorate_place_id
 from iraq_atlas.places.governorates import to_iso
+from iraq_atlas.places.spatial import in_iraq
 from iraq_atlas.vocab import CRS, EVENT_TYPES, IRAQ_BBOX, VOCABULARY
 
 TEXT_COLUMNS = ["event_id_cnty", "event_type", "sub_event_type", "actor1", "assoc_actor_1", "actor2",
@@ -115,6 +116,8 @@ from iraq_atlas.incidents.sources.ucdp import (  # noqa: E402,F401
 )
 from iraq_atlas.incidents.sources.ucdp import read as _read_ucdp  # noqa: E402,F401
 
+# A point this close outside Iraq's outline still counts as inside (3-decimal points, border coding).
+BORDER_TOLERANCE_M = 5_000.0
 REJECTED_COLUMNS = ["file", "row", "event_id_cnty", "column", "reason"]
 EXCLUDED_COLUMNS = ["file", "row", "event_id_cnty", "reason"]
 
@@ -269,14 +272,21 @@ def _counts(df: pd.DataFrame, column: str, low: int | None, high: int | None) ->
     fast = _counts_fast(df, raw, num, column, low, high)
     if fast is not None:
         return fast
+    # infinities and numbers beyond 2**53 (where floats stop holding every whole number) are
+    # problems of their own, flagged once, never converted
+    finite = np.isfinite(num)
+    whole = finite & (num == num.round())
+    huge = whole & (num.abs() >= 2.0 ** 53)
     probs = [_flag(df, (raw != "") & num.isna(), column, lambda m: "not a number: " + raw[m].map(repr)),
-             _flag(df, num.notna() & (num != num.round()), column, lambda m: "not a whole number: " + raw[m])]
+             _flag(df, num.notna() & ~whole, column, lambda m: "not a whole number: " + raw[m]),
+             _flag(df, huge, column, lambda m: "too large: " + raw[m] + " (2^53 or more)")]
+    fair = whole & ~huge
     if low is not None:
-        probs.append(_flag(df, num < low, column, lambda m: f"must be {low} or more, not " + raw[m]))
+        probs.append(_flag(df, fair & (num < low), column, lambda m: f"must be {low} or more, not " + raw[m]))
     if high is not None:
-        probs.append(_flag(df, num > high, column, lambda m: f"must be {high} or less, not " + raw[m]))
-    ok = num.where(num.notna() & (num == num.round()))
-    return ok.astype("Float64").round().astype("Int64"), probs
+        probs.append(_flag(df, fair & (num > high), column, lambda m: f"must be {high} or less, not " + raw[m]))
+    values = pd.arrays.IntegerArray(np.where(fair, num, 0).astype(np.int64), ~fair.to_numpy())
+    return pd.Series(values, index=raw.index), probs
 
 
 def _offsets(chunk) -> np.ndarray:
@@ -514,6 +524,14 @@ def validate(df: pd.DataFrame, file: str, *, geocoder=None, boundaries=None,
     probs.append(_flag(df, both & ~inside & ~swapped, "latitude",
                        lambda m: "point " + where(m) + f" is outside Iraq (lat {IRAQ_BBOX[1]}–{IRAQ_BBOX[3]}, "
                        f"lon {IRAQ_BBOX[0]}–{IRAQ_BBOX[2]})"))
+    # inside the bounding box is not inside Iraq: Kuwait City, Deir ez-Zor and Kermanshah are in it
+    in_box = both & inside
+    beyond = pd.Series(False, index=df.index)
+    if in_box.any():
+        beyond[in_box] = ~in_iraq(lat[in_box].to_numpy(), lon[in_box].to_numpy(), BORDER_TOLERANCE_M)
+    probs.append(_flag(df, beyond, "latitude",
+                       lambda m: "point " + where(m) + f" is outside Iraq's border (by more than "
+                       f"{BORDER_TOLERANCE_M / 1000:g} km), though inside its bounding box"))
 
     if need.any():
         located, p = _locate(df, need, geocoder)
@@ -738,6 +756,8 @@ class _LazySchema:
     SAMPLE = 10_000
 
     def validate(self, df: pd.DataFrame, *, ids_unique: bool = False) -> pd.DataFrame:
+        if len(df) == 0:  # no row to break a rule; an empty column's dtype says nothing (object vs text)
+            return df
         if self._schema is None:
             self._schema = _schema()
         if len(df) > self.SAMPLE and _rows_meet_schema(df, ids_unique=ids_unique):
@@ -820,6 +840,8 @@ def load_incidents(source: str | os.PathLike | None = None, format: str = "auto"
     path = Path(source) if source else data_path("incidents", "incidents.csv")
     if not path.exists():
         raise DataError([Problem(str(path), None, None, "file not found")])
+    if file_kind(path) == "csv":
+        check_csv_file(path)  # empty, Excel, not UTF-8: one clear DataError before any reader
     if format in ("auto", "", None) and options.get("columns") is not None:
         fmt = "geojson" if file_kind(path) == "geojson" else "generic"  # a mapping means the user's own table
     else:
@@ -841,6 +863,9 @@ def load_incidents(source: str | os.PathLike | None = None, format: str = "auto"
         if end_d is not None:
             outside |= dates > end_d
         outside &= ~other
+        if len(pre):  # a row the reader found broken (e.g. cut short) is rejected, never excluded:
+            flawed = raw["_row"].isin(pre["_row"])  # its country or date may be the missing part
+            other, outside = other & ~flawed, outside & ~flawed
         drop = other | outside
         # reasons are written for the excluded rows only (formatting a million dates costs seconds)
         reason = np.where(other[drop], "country is " + raw.loc[drop, "_country"].map(repr) + ", not Iraq",

@@ -480,49 +480,223 @@ class OnlineGeocoder:
 
     Off unless constructed. ``domain``/``scheme`` point it at another Nominatim
     (the tests use one on 127.0.0.1). The cache is a JSON file so a repeated
-    run asks the server nothing; misses are cached too.
+    run asks the server nothing; misses are cached too, failures are not.
+
+    Every look-up of one geocoder shares one deadline (``deadline_seconds`` from
+    the first request): a silent or slow-dripping server cannot hold a run longer.
+    A request that times out, fails to connect or gets a 5xx/429 answer is retried
+    at most ``retries`` times; when the service still fails (or answers something
+    that is not Nominatim JSON), or the deadline has passed, the geocoder stops
+    asking, logs one warning line and every later name keeps its offline answer.
+    A corrupt cache file is ignored and replaced by the next answer (warning); a
+    cache that cannot be written (read-only folder) is kept in memory only (warning).
+
+    Parameters
+    ----------
+    cache_path : path-like, optional
+        JSON file of earlier answers.
+    domain, scheme : str
+        Where Nominatim is.
+    user_agent : str
+        Sent with every request (Nominatim's usage policy asks for one).
+    min_delay_seconds : float
+        Seconds between two requests (≥ 0).
+    timeout : float
+        Seconds one request may wait for the server to send anything.
+    deadline_seconds : float
+        Seconds for all look-ups of this geocoder together.
+    retries : int
+        Extra attempts for a request that failed in a way that may pass (0–5).
     """
 
     def __init__(self, cache_path: str | os.PathLike | None = None, *, domain: str = "nominatim.openstreetmap.org",
                  scheme: str = "https", user_agent: str = "iraq-atlas", min_delay_seconds: float = 1.0,
-                 timeout: float = 10.0):
-        from geopy.geocoders import Nominatim
+                 timeout: float = 10.0, deadline_seconds: float = 60.0, retries: int = 2):
+        import math
 
-        self._geocoder = Nominatim(domain=domain, scheme=scheme, user_agent=user_agent, timeout=timeout)
-        self.min_delay_seconds = min_delay_seconds
+        from iraq_atlas.errors import ParameterError
+
+        for label, value, low in (("min_delay_seconds", min_delay_seconds, 0.0), ("timeout", timeout, None),
+                                  ("deadline_seconds", deadline_seconds, None)):
+            if not isinstance(value, (int, float)) or not math.isfinite(value) or value < (low or 0) \
+                    or (low is None and value == 0):
+                raise ParameterError(f"{label}: must be a number of seconds {'≥ 0' if low == 0 else '> 0'}, "
+                                     f"not {value!r}")
+        if not isinstance(retries, int) or not 0 <= retries <= 5:
+            raise ParameterError(f"retries: must be a whole number 0–5, not {retries!r}")
+        if scheme not in ("http", "https"):
+            raise ParameterError(f"scheme: 'http' or 'https', not {scheme!r}")
+        self.base_url = f"{scheme}://{domain}/search"
+        self.user_agent = user_agent
+        self.min_delay_seconds = float(min_delay_seconds)
+        self.timeout = float(timeout)
+        self.deadline_seconds = float(deadline_seconds)
+        self.retries = retries
         self.cache_path = Path(cache_path) if cache_path else None
-        self._cache: dict[str, dict | None] = {}
-        if self.cache_path and self.cache_path.exists():
-            self._cache = json.loads(self.cache_path.read_text(encoding="utf-8"))
+        self.warnings: list[str] = []
+        self._cache: dict[str, dict | None] = self._load_cache()
+        self._cache_writable = True
         self._last = 0.0
+        self._started: float | None = None
+        self._stopped: str | None = None
         self._lock = threading.Lock()
         self.requests_made = 0
 
+    # -- cache ------------------------------------------------------------------
+    def _warn(self, text: str) -> None:
+        import logging
+
+        self.warnings.append(text)
+        logging.getLogger(__name__).warning("online geocoder: %s", text)
+
+    def _load_cache(self) -> dict:
+        if not self.cache_path or not self.cache_path.exists():
+            return {}
+        try:
+            data = json.loads(self.cache_path.read_text(encoding="utf-8"))
+            if not isinstance(data, dict) or not all(
+                    v is None or (isinstance(v, dict) and {"lat", "lon", "name"} <= set(v)) for v in data.values()):
+                raise ValueError("not a mapping of names to answers")
+            return data
+        except (OSError, ValueError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+            self._warn(f"cache {self.cache_path.name} is unreadable ({type(exc).__name__}); starting afresh")
+            return {}
+
+    def _save(self) -> None:
+        if not self.cache_path or not self._cache_writable:
+            return
+        try:
+            from iraq_atlas.files import write_atomic
+
+            write_atomic(self.cache_path, json.dumps(self._cache, ensure_ascii=False, indent=1))
+        except OSError as exc:
+            self._cache_writable = False
+            self._warn(f"cannot write the cache {self.cache_path} ({exc.strerror or exc}); "
+                       "answers are kept for this run only")
+
+    # -- requests ---------------------------------------------------------------
+    def _remaining(self) -> float:
+        if self._started is None:
+            self._started = time.monotonic()
+        return self.deadline_seconds - (time.monotonic() - self._started)
+
+    def _get(self, url: str, limit: float) -> tuple[int, bytes]:
+        """(HTTP status, body) within ``limit`` seconds in all, or TimeoutError/OSError."""
+        import urllib.error
+        import urllib.request
+
+        box: dict = {}
+        deadline = time.monotonic() + limit
+
+        def fetch() -> None:
+            try:
+                req = urllib.request.Request(url, headers={"User-Agent": self.user_agent,
+                                                           "Accept": "application/json"})
+                try:
+                    resp = urllib.request.urlopen(req, timeout=min(self.timeout, limit))  # noqa: S310
+                except urllib.error.HTTPError as exc:
+                    box["result"] = (exc.code, b"")
+                    return
+                with resp:
+                    chunks, size = [], 0
+                    while True:
+                        if time.monotonic() > deadline:
+                            raise TimeoutError("answer still arriving at the deadline")
+                        chunk = resp.read1(65536) if hasattr(resp, "read1") else resp.read(65536)
+                        if not chunk:
+                            break
+                        size += len(chunk)
+                        if size > (8 << 20):
+                            raise OSError("answer larger than 8 MB")
+                        chunks.append(chunk)
+                    box["result"] = (resp.status, b"".join(chunks))
+            except BaseException as exc:  # handed to the caller's thread
+                box["error"] = exc
+
+        worker = threading.Thread(target=fetch, name="iraq-atlas-nominatim", daemon=True)
+        worker.start()
+        worker.join(limit)
+        if worker.is_alive():  # a slow drip: the daemon thread ends with its socket's timeout
+            raise TimeoutError(f"no complete answer within {limit:.1f} s")
+        if "error" in box:
+            raise box["error"]
+        return box["result"]
+
+    def _ask(self, name: str) -> list | None:
+        """Nominatim's JSON list for ``name``, or None after the service failed (and stopped)."""
+        from urllib.parse import urlencode
+
+        url = self.base_url + "?" + urlencode({"q": name, "format": "json", "limit": 1, "countrycodes": "iq",
+                                               "addressdetails": 0})
+        problem = ""
+        for attempt in range(self.retries + 1):
+            wait = max(self.min_delay_seconds - (time.monotonic() - self._last),
+                       0.0 if attempt == 0 else min(0.5 * 2 ** (attempt - 1), 4.0))
+            left = self._remaining()
+            if left - max(wait, 0.0) <= 0:
+                problem = problem or f"the {self.deadline_seconds:g} s deadline has passed"
+                break
+            if wait > 0:
+                time.sleep(wait)
+            self.requests_made += 1
+            try:
+                status, body = self._get(url, self._remaining())
+            except (TimeoutError, OSError) as exc:  # URLError, ConnectionError and socket.timeout are OSErrors
+                problem = f"no answer ({_short(exc)})"
+                continue
+            finally:
+                self._last = time.monotonic()
+            if status == 429 or status >= 500:
+                problem = f"server error {status}"
+                continue
+            if status != 200:
+                problem = f"unexpected HTTP status {status}"
+                break
+            try:
+                answer = json.loads(body.decode("utf-8"))
+            except ValueError:
+                problem = "the answer is not JSON"
+                break
+            if not isinstance(answer, list):
+                problem = "the answer is not a Nominatim result list"
+                break
+            return answer
+        self._stopped = problem
+        self._warn(f"{problem} for {name!r} at {self.base_url}; online look-ups stop, "
+                   "names keep their offline answers")
+        return None
+
     def lookup(self, name: str) -> dict | None:
-        """{'lat', 'lon', 'name'} inside Iraq, or None; from cache when asked before."""
+        """{'lat', 'lon', 'name'} inside Iraq, or None; from cache when asked before.
+
+        None also when the service has failed or the deadline has passed (see the
+        class notes): the caller keeps its offline answer.
+        """
         key = normalise(name)
         if key in self._cache:
             return self._cache[key]
         with self._lock:
-            wait = self.min_delay_seconds - (time.monotonic() - self._last)
-            if wait > 0:
-                time.sleep(wait)
-            loc = self._geocoder.geocode(name, exactly_one=True, country_codes="iq")
-            self._last = time.monotonic()
-            self.requests_made += 1
+            if self._stopped is not None:
+                return None
+            answer = self._ask(name)
+        if answer is None:
+            return None  # a failure is not a miss: never cached
         result = None
-        if loc is not None:
-            lat, lon = float(loc.latitude), float(loc.longitude)
-            if in_iraq_bbox(pd.Series([lat]), pd.Series([lon])).iloc[0]:
-                result = {"lat": lat, "lon": lon, "name": str(loc.address)}
+        try:
+            hit = answer[0] if answer else None
+            if hit is not None:
+                lat, lon = float(hit["lat"]), float(hit["lon"])
+                from iraq_atlas.places.spatial import in_iraq
+
+                if in_iraq_bbox(pd.Series([lat]), pd.Series([lon])).iloc[0] and in_iraq(lat, lon, 5_000.0):
+                    result = {"lat": lat, "lon": lon, "name": str(hit.get("display_name", name))}
+        except (KeyError, TypeError, ValueError):
+            self._warn(f"the answer for {name!r} has no usable lat/lon; treated as not found")
         self._cache[key] = result
         self._save()
         return result
 
-    def _save(self) -> None:
-        if not self.cache_path:
-            return
-        self.cache_path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.cache_path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(self._cache, ensure_ascii=False, indent=1), encoding="utf-8")
-        os.replace(tmp, self.cache_path)
+
+def _short(exc: BaseException) -> str:
+    text = " ".join(str(getattr(exc, "reason", None) or exc).split()) or type(exc).__name__
+    return text[:120]

@@ -12,13 +12,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from iraq_atlas.files import field_count_problems
 from iraq_atlas.incidents.sources._common import (
     IRAQ_ACLED_ISO,
     IRAQ_NAMES,
     _read_export,
     country_excluded,
     empty_excluded,
-    no_problems,
     stream_filtered,
 )
 
@@ -88,7 +88,7 @@ def read(path: Path, **options) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFram
     df["dataset"] = load._constant_text("acled", df)
     if excluded is not None:
         df["_country"] = load._constant_text("Iraq", df)
-        return df, no_problems(), excluded
+        return df, field_count_problems(path), excluded
     country = df["country"].str.lower()
     iso_ok = df["iso"] == IRAQ_ACLED_ISO if "iso" in df.columns else False
     iraq = country.isin(IRAQ_NAMES) | iso_ok
@@ -96,4 +96,4 @@ def read(path: Path, **options) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFram
         df["_country"] = load._constant_text("Iraq", df)
     else:
         df["_country"] = np.where(iraq, "Iraq", df["country"])
-    return df, no_problems(), empty_excluded()
+    return df, field_count_problems(path), empty_excluded()

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from iraq_atlas.files import field_count_problems
 from iraq_atlas.files import read_csv
-from iraq_atlas.incidents.sources._common import no_problems
 
 name = "curated"
 description = "the project's own CSV format (geodata/incidents/incidents.csv): schema columns, a source URL per row"
@@ -40,4 +40,4 @@ def read(path: Path, **options) -> tuple[pd.DataFrame, pd.DataFrame]:
     df = read_csv(path, required=load.CURATED_COLUMNS)
     df["dataset"] = "curated"
     df["_country"] = "Iraq"
-    return df, no_problems()
+    return df, field_count_problems(path)

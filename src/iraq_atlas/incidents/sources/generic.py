@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from iraq_atlas.files import field_count_problems
 from iraq_atlas.errors import ParameterError
 from iraq_atlas.incidents.sources._common import IRAQ_NAMES, _read_export, file_kind, no_problems
 
@@ -348,7 +349,7 @@ def frame_from_table(raw: pd.DataFrame, path: Path, *, columns: dict[str, str] |
     df = df.reset_index(drop=True)
     df.attrs["notes"] = notes
     assert len(df) == n
-    return df, no_problems()
+    return df, field_count_problems(path) if file_kind(path) == "csv" else no_problems()
 
 
 def read(path: Path, *, columns: dict[str, str] | None = None, event_types=None, dayfirst: bool | None = None,

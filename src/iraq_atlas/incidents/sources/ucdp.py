@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from iraq_atlas.files import field_count_problems
 from iraq_atlas.errors import DataError, Problem
 from iraq_atlas.incidents.sources._common import IRAQ_GW_CODE, IRAQ_NAMES, _read_export
 
@@ -93,4 +94,4 @@ def read(path: Path, **options) -> tuple[pd.DataFrame, pd.DataFrame]:
         _flag(raw, ~raw["date_prec"].isin(UCDP_DATE_PREC.keys()), "date_prec",
               "date_prec " + raw["date_prec"].map(repr) + " is not a UCDP precision code 1–5"),
     ]
-    return df, pd.concat(problems, ignore_index=True)
+    return df, pd.concat([field_count_problems(path)] + problems, ignore_index=True)

@@ -1,0 +1,140 @@
+"""The command line's contract: a bad argument or unreadable input exits 2 with one clear line on stderr.
+
+Every case runs ``main()`` in the test process, so a traceback would fail the test
+instead of being printed; a bug (anything but the library's own errors) is never
+turned into a message.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from iraq_atlas.cli import main
+from iraq_atlas.incidents.load import ACLED_COLUMNS
+
+ROW = dict.fromkeys(ACLED_COLUMNS, "")
+ROW.update(event_id_cnty="IRQ1", event_date="2021-11-07", year="2021", time_precision="1", iso="368",
+           country="Iraq", admin1="Baghdad", location="Baghdad", latitude="33.3333", longitude="44.3833",
+           geo_precision="1", source="Test", notes="test", fatalities="0", event_type="Battles",
+           sub_event_type="Armed clash", actor1="A")
+
+
+@pytest.fixture
+def files(tmp_path) -> dict[str, Path]:
+    def acled(name, rows):
+        path = tmp_path / name
+        with open(path, "w", newline="", encoding="utf-8") as fh:
+            w = csv.DictWriter(fh, fieldnames=ACLED_COLUMNS)
+            w.writeheader()
+            w.writerows(rows)
+        return path
+
+    good = acled("acled.csv", [ROW, {**ROW, "event_id_cnty": "IRQ2", "fatalities": "many"},
+                               {**ROW, "event_id_cnty": "SYR3", "country": "Syria", "iso": "760"}])
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    xlsx = tmp_path / "sheet.csv"
+    xlsx.write_bytes(b"PK\x03\x04\x14\x00\x06\x00" + b"\x00" * 100)
+    latin = acled("latin.csv", [{**ROW, "notes": "café"}])
+    latin.write_bytes(latin.read_bytes().replace("café".encode(), "café".encode("latin-1")))
+    unknown = tmp_path / "unknown.csv"
+    unknown.write_text("a,b,c\n1,2,3\n", encoding="utf-8")
+    table = tmp_path / "bounds.csv"
+    table.write_text("name,wkt\nBaghdad,POINT(44 33)\n", encoding="utf-8")
+    junk = tmp_path / "bounds.geojson"
+    junk.write_text("this is not geojson", encoding="utf-8")
+    article = tmp_path / "article.txt"
+    article.write_text("Two people were killed in Mosul on Monday.", encoding="utf-8")
+    return {"good": good, "empty": empty, "xlsx": xlsx, "latin": latin, "unknown": unknown, "table": table,
+            "junk": junk, "article": article, "missing": tmp_path / "nope.csv", "dir": tmp_path}
+
+
+def _loaders(f) -> list[list[str]]:
+    """The three commands that load incidents, each with what it needs besides the bad part."""
+    return [["incidents", "--source", str(f["good"])],
+            ["map", "--source", str(f["good"]), "--out", str(f["dir"] / "map.html")],
+            ["merge", "--source", str(f["good"])]]
+
+
+BAD_DATES = [["--start", "07/11/2021"], ["--start", "2021"], ["--end", "now"], ["--start", "2021-02-30"],
+             ["--start", "2021-11-07T00:00"], ["--start", "2021-12-01", "--end", "2021-01-01"]]
+
+
+def _cases(f) -> list[tuple[list[str], str]]:
+    cases = []
+    for base in _loaders(f):
+        for bad in BAD_DATES:
+            cases.append((base + bad, "YYYY-MM-DD" if len(bad) == 2 else "is after --end"))
+        src = base.index("--source") + 1
+        for key, words in [("missing", "file not found"), ("empty", "empty (0 bytes)"),
+                           ("xlsx", "Excel workbook"), ("latin", "not UTF-8"),
+                           ("unknown", "cannot tell the format"), ("dir", "is a folder")]:
+            cases.append((base[:src] + [str(f[key])] + base[src + 1:], words))
+    for cmd in (["map", "--source", str(f["good"]), "--out", str(f["dir"] / "m.html")],
+                ["merge", "--source", str(f["good"])]):
+        cases += [(cmd + ["--boundaries", str(f["table"])], "is a table (.csv)"),
+                  (cmd + ["--boundaries", str(f["junk"])], "not a readable boundary file"),
+                  (cmd + ["--boundaries", str(f["missing"])], "does not exist")]
+    cases += [
+        (["incidents", "--source", str(f["good"]), "--rejected", str(f["good"])], "is an input"),
+        (["map", "--source", str(f["good"]), "--out", str(f["good"])], "is an input"),
+        (["map", "--source", str(f["good"]), "--out", str(f["dir"])], "is a folder"),
+        (["geoparse", str(f["article"]), "--published", "07/11/2021"], "YYYY-MM-DD"),
+        (["geoparse", str(f["article"]), "--published", "yesterday"], "YYYY-MM-DD"),
+        (["geocode", "Baghdad", "--online-delay", "-5"], "must be 0 or more"),
+        (["geocode", "Baghdad", "--online", "--online-delay", "-5"], "must be 0 or more"),
+        (["geocode", "Baghdad", "--online", "--online-deadline", "0"], "above 0"),
+        (["report", "--params", str(f["missing"])], "does not exist"),
+    ]
+    return cases
+
+
+def test_every_bad_argument_exits_2_with_one_line(files, capsys):
+    failures = []
+    for argv, words in _cases(files):
+        code = main(argv)
+        out, err = capsys.readouterr()
+        lines = err.strip().splitlines()
+        ok = code == 2 and lines and lines[0].startswith("iraq-atlas: error: ") and words in lines[0] \
+            and (len(lines) == 1 or "problem(s) in input" in lines[0] and len(lines) == 2)
+        if not ok:
+            failures.append(f"{argv[0]} {' '.join(Path(a).name if '/' in a else a for a in argv[1:])}: "
+                            f"exit {code}, stderr {err!r}")
+    assert not failures, "\n".join(failures)
+
+
+def test_nothing_is_written_over_an_input(files, capsys):
+    before = files["good"].read_bytes()
+    assert main(["incidents", "--source", str(files["good"]), "--rejected", str(files["good"])]) == 2
+    assert main(["map", "--source", str(files["good"]), "--out", str(files["good"])]) == 2
+    assert files["good"].read_bytes() == before
+
+
+def test_each_loading_command_reports_accepted_rejected_excluded(files, capsys):
+    for argv in _loaders(files):
+        assert main(argv) == 0, argv
+        err = capsys.readouterr().err
+        assert "accepted 1, rejected 1, excluded 1" in err, (argv[0], err)
+
+
+def test_rejected_file_is_written_whole(files, capsys):
+    rej = files["dir"] / "out" / "rejected.csv"
+    assert main(["incidents", "--source", str(files["good"]), "--rejected", str(rej)]) == 0
+    table = pd.read_csv(rej, dtype=str)
+    assert list(table.row) == ["2"] and "not a number: 'many'" in table.reason.iloc[0]
+    assert [p.name for p in rej.parent.iterdir()] == ["rejected.csv"]      # no temporary file left
+
+
+def test_a_bug_keeps_its_traceback(files, monkeypatch):
+    from iraq_atlas.incidents import load
+
+    def broken(*a, **k):
+        raise KeyError("a bug")
+
+    monkeypatch.setattr(load, "load_incidents", broken)
+    with pytest.raises(KeyError):
+        main(["incidents", "--source", str(files["good"])])
