@@ -317,3 +317,97 @@ def test_workers_see_the_environment_of_each_run(tmp_path, monkeypatch):
                                                        force=True, kernel_preload=preload))
             assert [r.status for r in res] == ["ok", "ok"]
             assert {(run_dir / "tables" / f"env_{n}.txt").read_text() for n in "ab"} == {value}
+
+
+# -- executors share nothing process-wide ------------------------------------------
+TIMED = '''import time
+from pathlib import Path
+from iraq_atlas.files import read_csv
+from iraq_atlas.runner.report import output_folders
+out = output_folders(output_dir)
+t0 = time.time()
+time.sleep(1.5)
+read_csv(DATA)
+(out["tables"] / f"span_{Path(DATA).stem}.txt").write_text(f"{t0} {time.time()}")
+'''
+
+
+def _timed_suite(tmp_path: Path, n: int) -> list[Path]:
+    nbs = tmp_path / "notebooks"
+    nbs.mkdir()
+    data = []
+    for i in range(n):
+        d = tmp_path / f"data{i}.csv"
+        d.write_text(f"a\n{i}\n")
+        data.append(d)
+        _nb(nbs / f"0{i + 1}_t{i}.ipynb", 'output_dir: str = "o"  # out', f"DATA = {str(d)!r}\n" + TIMED)
+    return data
+
+
+def _spans(run_dir: Path, results) -> list[tuple[float, float]]:
+    return sorted(tuple(map(float, (run_dir / o).read_text().split()))
+                  for r in results for o in r.outputs if "/span_" in o)
+
+
+def test_execute_job_leaves_the_process_environment_alone(suite):
+    """The trace path and the run's variables reach the kernel through its manager, not os.environ."""
+    import os
+    import threading
+
+    from iraq_atlas.settings import ENV_TRACE
+
+    job = plan(discover(suite / "notebooks"), {})[0]
+    seen, done = set(), threading.Event()
+
+    def watch():
+        while not done.is_set():
+            seen.add(os.environ.get(ENV_TRACE))
+            seen.add(os.environ.get("IRAQ_ATLAS_TEST_MARK"))
+
+    t = threading.Thread(target=watch)
+    t.start()
+    try:
+        res = report.execute_job(job, str(suite / "w"), None, 60,
+                                 environ={**os.environ, "IRAQ_ATLAS_TEST_MARK": "x"})
+    finally:
+        done.set()
+        t.join()
+    assert res.status == "ok" and str(suite / "data.csv") in res.inputs
+    assert seen == {None}
+
+
+def test_dask_jobs_cap_concurrency_and_keep_inputs_apart(tmp_path):
+    """On a cluster with more threads than --jobs, at most --jobs notebooks run at once, and
+    notebooks running side by side in one worker each record only their own inputs."""
+    from distributed import LocalCluster
+
+    data = _timed_suite(tmp_path, 3)
+    jobs = plan(discover(tmp_path / "notebooks"), {})
+    with LocalCluster(n_workers=1, threads_per_worker=3, processes=True, dashboard_address=None) as cluster:
+        run1, res1 = run_report(jobs, RunOptions(out=tmp_path / "r1", jobs=1, executor="dask", progress=False,
+                                                 scheduler=cluster.scheduler_address))
+        run3, res3 = run_report(jobs, RunOptions(out=tmp_path / "r3", jobs=3, executor="dask", progress=False,
+                                                 scheduler=cluster.scheduler_address, force=True))
+    assert [r.status for r in res1 + res3] == ["ok"] * 6
+    spans = _spans(run1, res1)
+    assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:])), spans       # one at a time
+    spans = _spans(run3, res3)
+    assert spans[0][1] > spans[-1][0], spans                                # side by side
+    for r, d in zip(res3, data):
+        assert set(r.inputs) == {str(d)}, (r.slug, r.inputs)
+
+
+def test_local_dask_cluster_has_one_thread_per_worker(suite, monkeypatch):
+    import distributed
+
+    made = {}
+    real = distributed.Client
+
+    def client(*a, **k):
+        made.update(k)
+        return real(*a, **k)
+
+    monkeypatch.setattr(distributed, "Client", client)
+    _, res = _run(suite, executor="dask", jobs=2)
+    assert _status(res) == {"01_alpha": "ok", "02_beta": "ok"}
+    assert made.get("threads_per_worker") == 1 and made.get("n_workers") == 2

@@ -150,16 +150,104 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-") or "x"
 
 
-# -- executing one job (runs in a worker process) --------------------------------
+# -- executing one job ------------------------------------------------------------
+def kernel_environment(trace: str | os.PathLike, environ: dict[str, str] | None = None,
+                       overlay: dict[str, str | None] | None = None) -> dict[str, str]:
+    """The environment a job's kernel starts with; the runner's own ``os.environ`` is never changed.
+
+    Parameters
+    ----------
+    trace : path
+        File the kernel appends every input it reads or probes to (``$IRAQ_ATLAS_TRACE_READS``).
+    environ : dict, optional
+        The whole environment of the run (default: this process's environment now).
+    overlay : dict, optional
+        Variables set (or, with value None, removed) on top of ``environ``: how a run's
+        settings reach workers of a dask cluster started elsewhere.
+
+    Returns
+    -------
+    dict
+        A new mapping; nothing else is modified.
+    """
+    env = dict(os.environ if environ is None else environ)
+    for name, value in (overlay or {}).items():
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
+    env[ENV_TRACE] = str(trace)
+    return env
+
+
+def kernel_manager_class(env: dict[str, str], cwd: str | os.PathLike, base: type | None = None):
+    """A jupyter_client ``AsyncKernelManager`` subclass whose kernels start with ``env`` in ``cwd``.
+
+    nbclient creates the manager and starts the kernel itself (``kernel_manager_class=``); this
+    class hands it the job's own environment and working folder, so concurrent jobs in one
+    process (threads of a dask worker, say) never share ``os.environ`` or ``os.chdir``.
+
+    Parameters
+    ----------
+    env : dict
+        The kernel's complete environment (see :func:`kernel_environment`).
+    cwd : path
+        The kernel's working folder (the notebook's folder).
+    base : type, optional
+        The manager class to extend (default ``AsyncKernelManager``).
+
+    Returns
+    -------
+    type
+        A new subclass of ``jupyter_client.manager.AsyncKernelManager``.
+    """
+    from jupyter_client.manager import AsyncKernelManager, KernelManager
+
+    fixed_env, fixed_cwd = dict(env), str(cwd)
+
+    class JobKernelManager(base or AsyncKernelManager):
+        async def start_kernel(self, **kw):  # type: ignore[override]
+            kw["env"] = dict(fixed_env)
+            kw["cwd"] = fixed_cwd
+            return await KernelManager._async_start_kernel(self, **kw)
+
+    return JobKernelManager
+
+
 def execute_job(job: Job, work_dir: str, kernel_name: str | None, timeout: int,
-                cell_progress: bool = False, kernel_zygote: str = "",
-                environ: dict[str, str] | None = None) -> JobResult:
+                cell_progress: bool = False, environ: dict[str, str] | None = None,
+                overlay: dict[str, str | None] | None = None, kernel_zygote: str = "") -> JobResult:
     """Execute one notebook with papermill into ``work_dir``; never raises for notebook errors.
 
-    HTML comes afterwards, from :func:`convert_job`. With ``kernel_zygote`` (a socket from
-    :class:`iraq_atlas.runner.kernels.KernelZygote`) the kernel is forked from the preloaded zygote.
-    ``environ`` is the runner's environment at the start of the run: a worker process may
-    have been started by an earlier run, with the variables of that time."""
+    Parameters
+    ----------
+    job : Job
+        The notebook and its resolved parameters.
+    work_dir : str
+        Folder for the executed notebook and everything it writes.
+    kernel_name : str or None
+        Jupyter kernel (None: the notebook's own).
+    timeout : int
+        Seconds per cell.
+    cell_progress : bool
+        Show papermill's per-cell progress bar.
+    environ, overlay : dict, optional
+        The kernel's environment (see :func:`kernel_environment`): the run's environment, so a
+        worker process started by an earlier run still sees this run's variables.
+    kernel_zygote : str
+        Socket of a :class:`iraq_atlas.runner.kernels.KernelZygote` to fork the kernel from.
+
+    Returns
+    -------
+    JobResult
+        Status, duration, error text and every input the notebook read or probed.
+
+    Notes
+    -----
+    The environment and working folder reach the kernel through its kernel manager: nothing
+    process-wide (``os.environ``, the current folder) is touched, so jobs may run in threads.
+    HTML comes afterwards, from :func:`convert_job`.
+    """
     import papermill as pm
 
     # papermill's own parameter inspection cannot read typed Literal[...] declarations and
@@ -172,27 +260,20 @@ def execute_job(job: Job, work_dir: str, kernel_name: str | None, timeout: int,
     params = {**job.params, "output_dir": str(work)}
     out_nb = work / f"{job.slug}.ipynb"
     result = JobResult(job.slug, job.notebook.name, job.section, "ok", params=job.params)
-    saved = dict(os.environ)
-    if environ is not None:
-        os.environ.clear()
-        os.environ.update(environ)
-    os.environ[ENV_TRACE] = str(trace)  # inherited by the kernel process
-    extra = {}
+    base = None
     if kernel_zygote:
         from iraq_atlas.runner.kernels import manager_class
 
-        extra["kernel_manager_class"] = manager_class(kernel_zygote)
+        base = manager_class(kernel_zygote)
+    manager = kernel_manager_class(kernel_environment(trace, environ, overlay), job.notebook.resolve().parent, base)
     t0 = time.perf_counter()
     try:
-        pm.execute_notebook(str(job.notebook), str(out_nb), parameters=params, cwd=str(job.notebook.parent),
+        pm.execute_notebook(str(job.notebook), str(out_nb), parameters=params,
                             kernel_name=kernel_name, progress_bar=cell_progress, log_output=False,
-                            execution_timeout=timeout, report_mode=False, **extra)
+                            execution_timeout=timeout, report_mode=False, kernel_manager_class=manager)
     except Exception as exc:  # PapermillExecutionError, DeadKernelError, timeouts …
         result.status = "failed"
         result.error = _error_text(exc)
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
     result.duration_s = round(time.perf_counter() - t0, 2)
     reads = sorted({line.strip() for line in trace.read_text().splitlines() if line.strip()})
     result.inputs = {p: file_hash(p) for p in reads if Path(p).exists()}
@@ -423,24 +504,52 @@ def _execute_all(jobs: list[Job], work_root: Path, opts: RunOptions):
     # a per-notebook cell bar only when notebooks run one at a time: parallel bars would interleave
     cell_bar = opts.progress and opts.jobs <= 1 and opts.executor == "local"
     if opts.executor == "dask":  # workers may be elsewhere: kernels are spawned there as usual
-        from distributed import Client, as_completed
-
-        args = lambda j: (j, str(work_root / j.slug), opts.kernel_name, opts.timeout, cell_bar)  # noqa: E731
-
-        client = Client(opts.scheduler) if opts.scheduler else Client(processes=True, n_workers=opts.jobs)
-        try:
-            futs = {client.submit(execute_job, *args(j), pure=False, key=f"nb-{j.slug}-{time.time_ns()}"): j
-                    for j in jobs}
-            for fut in as_completed(futs):
-                yield futs[fut], fut.result()
-        finally:
-            client.close()
+        yield from _execute_dask(jobs, work_root, opts, cell_bar)
         return
     environ = dict(os.environ)  # what the cache key saw (see execute_job)
     with _zygote_for(jobs, opts) as zygote:
         args = lambda j: (j, str(work_root / j.slug), opts.kernel_name, opts.timeout, cell_bar,  # noqa: E731
-                          zygote.address, environ)
+                          environ, None, zygote.address or "")
         yield from _execute_local(jobs, opts, args)
+
+
+def _execute_dask(jobs: list[Job], work_root: Path, opts: RunOptions, cell_bar: bool):
+    """Run jobs as dask tasks, never more than ``opts.jobs`` at once, even on a larger cluster.
+
+    A local cluster has ``opts.jobs`` single-threaded workers; with ``--scheduler`` the tasks
+    carry the run's library settings (:data:`~iraq_atlas.settings.ENV_VARS`) to the workers.
+    """
+    from distributed import Client, as_completed
+
+    overlay = {k: os.environ.get(k) for k in ENV_VARS}
+    if opts.scheduler:
+        client = Client(opts.scheduler)
+    else:
+        client = Client(processes=True, n_workers=max(1, opts.jobs), threads_per_worker=1,
+                        dashboard_address=None)
+    try:
+        pending = list(jobs)
+        futs: dict = {}
+
+        def submit(job: Job):
+            fut = client.submit(execute_job, job, str(work_root / job.slug), opts.kernel_name, opts.timeout,
+                                cell_bar, None, overlay, pure=False, key=f"nb-{job.slug}-{time.time_ns()}")
+            futs[fut] = job
+            return fut
+
+        running = as_completed([submit(pending.pop(0)) for _ in range(min(max(1, opts.jobs), len(pending)))])
+        for fut in running:
+            job = futs.pop(fut)
+            try:
+                res = fut.result()
+            except Exception as exc:  # the worker itself died
+                res = JobResult(job.slug, job.notebook.name, job.section, "failed",
+                                error=f"worker crashed: {exc}", params=job.params)
+            if pending:
+                running.add(submit(pending.pop(0)))
+            yield job, res
+    finally:
+        client.close()
 
 
 def _zygote_for(jobs: list[Job], opts: RunOptions):
