@@ -411,3 +411,74 @@ def test_local_dask_cluster_has_one_thread_per_worker(suite, monkeypatch):
     _, res = _run(suite, executor="dask", jobs=2)
     assert _status(res) == {"01_alpha": "ok", "02_beta": "ok"}
     assert made.get("threads_per_worker") == 1 and made.get("n_workers") == 2
+
+
+# -- inputs looked for and not found -------------------------------------------------
+BOUNDARIES = '''from iraq_atlas.places.boundaries import load_boundaries
+from iraq_atlas.runner.report import output_folders
+out = output_folders(output_dir)
+(out["tables"] / "origin.txt").write_text(load_boundaries("ADM1").origin)
+'''
+
+
+def _cached_boundaries(folder: Path) -> None:
+    from iraq_atlas.places.boundaries import tile_grid
+
+    grid = tile_grid()
+    grid.assign(shapeName=grid["name"], shapeISO=grid["iso_3166_2"])[["shapeName", "shapeISO", "geometry"]] \
+        .to_file(folder / "geoBoundaries-IRQ-ADM1.geojson", driver="GeoJSON")
+
+
+def test_a_probe_that_found_nothing_is_an_input(tmp_path, monkeypatch):
+    """Boundaries absent from the cache, then present: the notebook runs again and uses them."""
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    monkeypatch.setenv("IRAQ_ATLAS_CACHE", str(cache))
+    nbs = tmp_path / "notebooks"
+    nbs.mkdir()
+    _nb(nbs / "01_b.ipynb", 'output_dir: str = "o"  # out', BOUNDARIES)
+    jobs = plan(discover(nbs), {})
+    opts = RunOptions(out=tmp_path / "r", jobs=1, progress=False)
+    run1, res1 = run_report(jobs, opts)
+    assert (run1 / "tables" / "origin.txt").read_text() == "fallback"
+    assert res1[0].inputs[str(cache / "geoBoundaries-IRQ-ADM1.geojson")] == report.ABSENT
+    _, res2 = run_report(jobs, opts)
+    assert _status(res2) == {"01_b": "reused"}
+    _cached_boundaries(cache)
+    run3, res3 = run_report(jobs, opts)
+    assert _status(res3) == {"01_b": "ok"}
+    assert (run3 / "tables" / "origin.txt").read_text() == "cache"
+
+
+def test_boundaries_named_by_the_environment_are_probed_too(tmp_path, monkeypatch):
+    folder = tmp_path / "b"
+    folder.mkdir()
+    monkeypatch.setenv("IRAQ_ATLAS_BOUNDARIES", str(folder))
+    nbs = tmp_path / "notebooks"
+    nbs.mkdir()
+    _nb(nbs / "01_b.ipynb", 'output_dir: str = "o"  # out', BOUNDARIES)
+    jobs = plan(discover(nbs), {})
+    opts = RunOptions(out=tmp_path / "r", jobs=1, progress=False)
+    run_report(jobs, opts)
+    _cached_boundaries(folder)  # the folder's listing changed: not the same input
+    (folder / "geoBoundaries-IRQ-ADM1.geojson").rename(folder / "adm1.geojson")
+    run2, res2 = run_report(jobs, opts)
+    assert _status(res2) == {"01_b": "ok"}
+    assert (run2 / "tables" / "origin.txt").read_text() == "env"
+
+
+@pytest.mark.parametrize("name", __import__("iraq_atlas.settings", fromlist=["ENV_VARS"]).ENV_VARS)
+def test_every_library_setting_is_part_of_the_key(suite, monkeypatch, name):
+    job = plan(discover(suite / "notebooks"), {})[0]
+    monkeypatch.delenv(name, raising=False)
+    before = job.static_key()
+    monkeypatch.setenv(name, "/somewhere/else")
+    assert job.static_key() != before
+
+
+def test_library_fingerprint_covers_every_sub_package():
+    import iraq_atlas
+
+    package = Path(iraq_atlas.__file__).resolve().parent
+    names = {p.relative_to(package).as_posix() for p in report.library_sources()}
+    assert {"places/boundaries.py", "settings.py", "files.py", "runner/params.py"} <= names

@@ -23,7 +23,7 @@ from shapely.geometry import box
 
 from iraq_atlas import settings
 from iraq_atlas.errors import DataError, Problem
-from iraq_atlas.files import record_read
+from iraq_atlas.files import record_probe, record_read
 from iraq_atlas.places.gazetteer import gazetteer
 from iraq_atlas.places.governorates import TILE_GRID, governorate_names, load_governorates, to_iso
 from iraq_atlas.vocab import CRS
@@ -181,6 +181,7 @@ def load_boundaries(level: str = "ADM1", path: str | os.PathLike | None = None, 
         if not candidate:
             continue
         p = Path(candidate)
+        record_probe(p)
         if p.is_dir():
             found = _find_in_folder(p, level)
             if found is None:
@@ -193,6 +194,7 @@ def load_boundaries(level: str = "ADM1", path: str | os.PathLike | None = None, 
         gdf = read_boundary_file(p, level)
         return Boundaries(gdf, level, origin, str(p), ATTRIBUTION[gdf.attrs.get("schema", "ocha")])
     cached = cache_dir() / f"geoBoundaries-IRQ-{level}.geojson"
+    record_probe(cached)
     if cached.exists():
         gdf = read_boundary_file(cached, level)
         return Boundaries(gdf, level, "cache", str(cached), ATTRIBUTION["geoboundaries"])

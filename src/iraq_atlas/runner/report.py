@@ -58,12 +58,21 @@ class Job:
     section: str = ""          # sweep label, e.g. "governorates=IQ-BG"
 
     def static_key(self) -> str:
+        """Hash of what is known before the job runs: notebook, parameters, library, settings.
+
+        Returns
+        -------
+        str
+            sha256 hex digest over the notebook file, the parameters (``output_dir`` aside),
+            :func:`library_fingerprint` and every variable of :data:`~iraq_atlas.settings.ENV_VARS`
+            (set or not). The files the notebook reads or probes are checked separately.
+        """
         h = hashlib.sha256()
         h.update(self.notebook.read_bytes())
         h.update(json.dumps({k: v for k, v in self.params.items() if k != "output_dir"},
                             sort_keys=True, default=str).encode())
         h.update(library_fingerprint().encode())
-        h.update(json.dumps({k: os.environ.get(k, "") for k in ENV_VARS}).encode())
+        h.update(json.dumps({k: os.environ.get(k) for k in ENV_VARS}, sort_keys=True).encode())
         return h.hexdigest()
 
 
@@ -77,7 +86,7 @@ class JobResult:
     duration_s: float = 0.0
     error: str = ""
     params: dict[str, Any] = field(default_factory=dict)
-    inputs: dict[str, str] = field(default_factory=dict)    # path → sha256
+    inputs: dict[str, str] = field(default_factory=dict)    # path → input_state()
     outputs: list[str] = field(default_factory=list)        # paths relative to the run folder
     html: str = ""
     ipynb: str = ""
@@ -86,15 +95,49 @@ class JobResult:
 _FINGERPRINT: str | None = None
 
 
+def library_sources() -> list[Path]:
+    """Every Python file of the installed ``iraq_atlas`` package, in a stable order."""
+    package = Path(__file__).resolve().parents[1]
+    return sorted(package.rglob("*.py"))
+
+
 def library_fingerprint() -> str:
     """Version plus a hash of the library's own source, so an edited library invalidates the cache."""
     global _FINGERPRINT
     if _FINGERPRINT is None:
         h = hashlib.sha256(__version__.encode())
-        for f in sorted(Path(__file__).resolve().parent.rglob("*.py")):
+        package = Path(__file__).resolve().parents[1]
+        for f in library_sources():
+            h.update(f.relative_to(package).as_posix().encode())
             h.update(f.read_bytes())
         _FINGERPRINT = h.hexdigest()
     return _FINGERPRINT
+
+
+ABSENT = "absent"
+
+
+def input_state(path: str | os.PathLike) -> str:
+    """What the cache keys an input by: a file's sha256, a folder's listing, or ``"absent"``.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A path a notebook read or looked for.
+
+    Returns
+    -------
+    str
+        ``sha256`` hex digest of a file; ``"dir:"`` plus the digest of a folder's sorted
+        entry names; :data:`ABSENT` when nothing is there.
+    """
+    p = Path(path)
+    if p.is_file():
+        return file_hash(p)
+    if p.is_dir():
+        names = "\n".join(sorted(c.name for c in p.iterdir()))
+        return "dir:" + hashlib.sha256(names.encode()).hexdigest()
+    return ABSENT
 
 
 def file_hash(path: str | os.PathLike) -> str:
@@ -276,7 +319,7 @@ def execute_job(job: Job, work_dir: str, kernel_name: str | None, timeout: int,
         result.error = _error_text(exc)
     result.duration_s = round(time.perf_counter() - t0, 2)
     reads = sorted({line.strip() for line in trace.read_text().splitlines() if line.strip()})
-    result.inputs = {p: file_hash(p) for p in reads if Path(p).exists()}
+    result.inputs = {p: input_state(p) for p in reads}  # a path looked for and not found is an input too
     trace.unlink()
     return result
 
@@ -350,8 +393,8 @@ def _cache_lookup(job: Job, out: Path) -> tuple[JobResult, dict] | None:
     data = json.loads(entry.read_text())
     if data.get("static_key") != job.static_key():
         return None
-    for p, sha in data["result"]["inputs"].items():
-        if not Path(p).exists() or file_hash(p) != sha:
+    for p, state in data["result"]["inputs"].items():
+        if input_state(p) != state:
             return None
     res = JobResult(**data["result"])
     res.cached = True
