@@ -482,3 +482,48 @@ def test_library_fingerprint_covers_every_sub_package():
     package = Path(iraq_atlas.__file__).resolve().parent
     names = {p.relative_to(package).as_posix() for p in report.library_sources()}
     assert {"places/boundaries.py", "settings.py", "files.py", "runner/params.py"} <= names
+
+
+# -- outputs outside the output folders ----------------------------------------------
+def test_files_outside_the_output_folders_are_reported(suite, capsys):
+    nb = suite / "notebooks" / "02_beta.ipynb"
+    book = nbformat.read(nb, as_version=4)
+    book.cells.append(nbformat.v4.new_code_cell(
+        'from pathlib import Path\n(Path(output_dir) / "loose.csv").write_text("x\\n")\n'
+        '(Path(output_dir) / "extra").mkdir()\n(Path(output_dir) / "extra" / "deep.txt").write_text("y")'))
+    nbformat.write(book, nb)
+    from iraq_atlas.cli import main
+
+    code = main(["report", "--notebooks-dir", str(suite / "notebooks"), "--out", str(suite / "reports"),
+                 "--jobs", "1", "--quiet"])
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "not published (outside maps/ figures/ tables/): extra/deep.txt, loose.csv" in printed
+    run = (suite / "reports" / "latest").resolve()
+    manifest = json.loads((run / "manifest.json").read_text())
+    assert manifest["stray_outputs"] == {"02_beta": ["extra/deep.txt", "loose.csv"]}
+    assert manifest["notebooks"][0]["stray"] == []
+    assert 'id="stray"' in (run / "index.html").read_text() and "loose.csv" in (run / "index.html").read_text()
+    # a reused result still says so
+    main(["report", "--notebooks-dir", str(suite / "notebooks"), "--out", str(suite / "reports"), "--quiet"])
+    assert "loose.csv" in capsys.readouterr().out
+
+
+@pytest.mark.notebook
+def test_every_shipped_notebook_publishes_its_tables_figures_and_maps(tmp_path):
+    """Each shipped notebook runs through the runner; each kind of output its code writes
+    (tables, figures, maps) arrives in the run folder, and nothing is written beside them."""
+    from conftest import NOTEBOOKS
+
+    notebooks = discover(NOTEBOOKS)
+    assert len(notebooks) >= 5
+    run_dir, results = run_report(plan(notebooks, {}), RunOptions(out=tmp_path / "r", jobs=2, progress=False))
+    for nb, r in zip(notebooks, results):
+        assert r.status == "ok", (r.slug, r.error)
+        assert r.stray == [], (r.slug, r.stray)
+        code = "".join(c.source for c in nbformat.read(nb, as_version=4).cells if c.cell_type == "code")
+        for kind in ("tables", "figures", "maps"):
+            if f'"{kind}"' in code:
+                got = [o for o in r.outputs if o.startswith(kind + "/")]
+                assert got, f"{r.slug}: no {kind} arrived"
+                assert all((run_dir / o).stat().st_size > 0 for o in got)

@@ -89,6 +89,8 @@ def cmd_report(args) -> int:
     for r in results:
         print(f"  {r.slug:<44} {'reused' if r.cached else r.status:<7} {r.duration_s:6.1f}s"
               + (f"  {r.error.splitlines()[0]}" if r.error else ""))
+        if r.stray:
+            print(f"    not published (outside maps/ figures/ tables/): {', '.join(r.stray)}")
     return 1 if failed else 0
 
 

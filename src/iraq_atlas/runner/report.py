@@ -88,6 +88,7 @@ class JobResult:
     params: dict[str, Any] = field(default_factory=dict)
     inputs: dict[str, str] = field(default_factory=dict)    # path → input_state()
     outputs: list[str] = field(default_factory=list)        # paths relative to the run folder
+    stray: list[str] = field(default_factory=list)          # files written outside maps/ figures/ tables/
     html: str = ""
     ipynb: str = ""
 
@@ -321,7 +322,36 @@ def execute_job(job: Job, work_dir: str, kernel_name: str | None, timeout: int,
     reads = sorted({line.strip() for line in trace.read_text().splitlines() if line.strip()})
     result.inputs = {p: input_state(p) for p in reads}  # a path looked for and not found is an input too
     trace.unlink()
+    result.stray = stray_outputs(work, job.slug)
     return result
+
+
+def stray_outputs(work: str | os.PathLike, slug: str) -> list[str]:
+    """Files a notebook wrote into its output folder but outside maps/, figures/ and tables/.
+
+    They are not published (nothing would link to them); the run lists them in its
+    manifest, on its index page and in the command's summary so the notebook can be fixed.
+
+    Parameters
+    ----------
+    work : path
+        The job's output folder (its ``output_dir``).
+    slug : str
+        The job's name: its executed ``<slug>.ipynb`` and ``<slug>.html`` are the runner's own.
+
+    Returns
+    -------
+    list of str
+        Paths relative to ``work``, sorted.
+    """
+    work = Path(work)
+    own = {f"{slug}.ipynb", f"{slug}.html", "_reads.txt"}
+    found = []
+    for f in sorted(work.rglob("*")):
+        rel = f.relative_to(work)
+        if f.is_file() and rel.parts[0] not in OUTPUT_KINDS and rel.as_posix() not in own:
+            found.append(rel.as_posix())
+    return found
 
 
 def convert_job(job: Job, result: JobResult, work_dir: str | os.PathLike, no_input: bool) -> JobResult:
@@ -662,6 +692,7 @@ def build_manifest(run_id: str, started, finished, results: list[JobResult], opt
         "python": platform.python_version(), "packages": pkgs,
         "executor": opts.executor, "jobs": opts.jobs, "no_input": opts.no_input,
         "kernel_preload": opts.kernel_preload,
+        "stray_outputs": {r.slug: r.stray for r in results if r.stray},
         "inputs": inputs,
         "notebooks": [asdict(r) for r in results],
         "status": "failed" if any(r.status != "ok" for r in results) else "ok",
@@ -689,6 +720,12 @@ def index_html(manifest: dict, results: list[JobResult], title: str) -> str:
             elif o.startswith("tables/"):
                 tables.append(f'<li><a href="{escape(o)}">{escape(Path(o).name)}</a> <small>({escape(r.notebook)})</small></li>')
     status = manifest["status"]
+    stray = manifest.get("stray_outputs") or {}
+    warning = ""
+    if stray:
+        items = "".join(f"<li>{escape(slug)}: {escape(', '.join(files))}</li>" for slug, files in stray.items())
+        warning = (f'<div id="stray"><p><b>Not published:</b> files written outside maps/, figures/ and '
+                   f'tables/ of the output folder:</p><ul>{items}</ul></div>')
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -704,7 +741,7 @@ figcaption{{font-size:.8em;color:#555;overflow-wrap:anywhere}} .meta{{color:#555
 <h1>{escape(title)}</h1>
 <p class="meta">Run <code>{escape(manifest['run_id'])}</code> · started {escape(manifest['started'])} · finished {escape(manifest['finished'])} ·
 status <b id="run-status">{escape(status)}</b> · iraq-atlas {escape(manifest['iraq_atlas'])} · <a href="manifest.json">manifest.json</a></p>
-<h2>Notebooks</h2>
+{warning}<h2>Notebooks</h2>
 <table id="notebooks"><thead><tr><th>Notebook</th><th>Section</th><th>Status</th><th>Duration</th><th>Error</th><th>Parameters</th></tr></thead>
 <tbody>{''.join(rows)}</tbody></table>
 <h2>Key figures</h2><div class="figs" id="figures">{''.join(figures) or '<p>No figures.</p>'}</div>
