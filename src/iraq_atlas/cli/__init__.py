@@ -39,11 +39,12 @@ def cmd_geocode(args) -> int:
 
 def cmd_params(args) -> int:
     from iraq_atlas.runner.params import describe, read_params
-    from iraq_atlas.runner.report import discover, project_root
+    from iraq_atlas.runner.report import default_notebooks_dir, discover
 
     path = Path(args.notebook)
     if not path.exists():
-        found = discover(project_root() / "notebooks", [args.notebook])
+        found = discover(Path(args.notebooks_dir) if args.notebooks_dir else default_notebooks_dir(),
+                         [args.notebook])
         path = found[0]
     rows = describe(read_params(path))
     _print_table(pd.DataFrame(rows, columns=["name", "type", "default", "help"]), args.format)
@@ -66,7 +67,7 @@ def _parse_overrides(pairs: list[list[str]] | None, params_file: str | None) -> 
 
 
 def cmd_report(args) -> int:
-    from iraq_atlas.runner.report import RunOptions, discover, plan, project_root, run_report
+    from iraq_atlas.runner.report import RunOptions, default_notebooks_dir, discover, plan, project_root, run_report
 
     root = project_root()
     overrides = _parse_overrides(args.parameter, args.params)
@@ -76,7 +77,7 @@ def cmd_report(args) -> int:
         if not values:
             raise ParameterError("--sweep takes NAME=V1,V2,...")
         sweep = (name.strip(), [v.strip() for v in values.split(",") if v.strip()])
-    notebooks = discover(Path(args.notebooks_dir) if args.notebooks_dir else root / "notebooks",
+    notebooks = discover(Path(args.notebooks_dir) if args.notebooks_dir else default_notebooks_dir(),
                          args.notebooks.split(",") if args.notebooks else None)
     jobs = plan(notebooks, overrides, sweep)  # validates everything before any kernel starts
     opts = RunOptions(out=Path(args.out) if args.out else root / "reports", jobs=args.jobs,
@@ -113,7 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--params", metavar="FILE.yaml", help="parameter values (YAML mapping)")
     r.add_argument("-p", "--parameter", nargs=2, action="append", metavar=("NAME", "VALUE"))
     r.add_argument("--notebooks", help="comma-separated numbers or names, e.g. 01,03")
-    r.add_argument("--notebooks-dir", help=argparse.SUPPRESS)
+    r.add_argument("--notebooks-dir", metavar="DIR",
+                   help="run the notebooks of this folder (default: those shipped with the package)")
     r.add_argument("--sweep", metavar="NAME=V1,V2,...", help="run each notebook declaring NAME once per value")
     r.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     r.add_argument("--out", help="report folder (default: reports/)")
@@ -131,6 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     pa = sub.add_parser("params", help="list a notebook's parameters with defaults, types and help")
     pa.add_argument("notebook", help="path, number (01) or name")
+    pa.add_argument("--notebooks-dir", metavar="DIR", help="folder to find a numbered notebook in")
     pa.add_argument("--format", choices=["csv", "json", "table"], default="table")
     pa.set_defaults(func=cmd_params)
     _register_optional(sub)

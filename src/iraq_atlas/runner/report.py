@@ -42,10 +42,35 @@ OUTPUT_KINDS = ("maps", "figures", "tables")
 # environment variables that change what a notebook computes
 
 
+def package_dir() -> Path:
+    """The folder of the ``iraq_atlas`` package (in site-packages once installed)."""
+    return Path(__file__).resolve().parents[1]
+
+
+def source_root() -> Path | None:
+    """The source checkout holding the package (``src/iraq_atlas``), or None when installed from a wheel."""
+    root = package_dir().parents[1]
+    return root if (root / "pyproject.toml").is_file() and (root / "notebooks").is_dir() else None
+
+
 def project_root() -> Path:
-    """The project folder (holds notebooks/ and reports/) — the source tree when installed editable."""
-    here = Path(__file__).resolve().parents[2]
-    return here if (here / "notebooks").is_dir() else Path.cwd()
+    """Where reports go by default (``reports/`` inside it): the source checkout, else the current folder."""
+    return source_root() or Path.cwd()
+
+
+def default_notebooks_dir() -> Path:
+    """The notebooks shipped with the package; in a source checkout, its ``notebooks/`` folder.
+
+    Returns
+    -------
+    Path
+        ``iraq_atlas/notebooks`` inside an installed wheel, else ``<checkout>/notebooks``.
+    """
+    packaged = package_dir() / "notebooks"
+    if packaged.is_dir():
+        return packaged
+    root = source_root()
+    return root / "notebooks" if root else packaged
 
 
 @dataclass
@@ -150,8 +175,31 @@ def file_hash(path: str | os.PathLike) -> str:
 
 
 def discover(notebooks_dir: Path, select: Iterable[str] | None = None) -> list[Path]:
-    """Numbered notebooks (``NN_name.ipynb``) in reading order, optionally only the chosen numbers."""
+    """Numbered notebooks (``NN_name.ipynb``) in reading order, optionally only the chosen numbers.
+
+    Parameters
+    ----------
+    notebooks_dir : Path
+        Folder to look in.
+    select : iterable of str, optional
+        Numbers (``01``) or names (``01_places``); all notebooks when empty.
+
+    Returns
+    -------
+    list of Path
+        Never empty.
+
+    Raises
+    ------
+    ParameterError
+        When the folder holds no numbered notebook, or a selection matches none.
+    """
+    notebooks_dir = Path(notebooks_dir)
+    if not notebooks_dir.is_dir():
+        raise ParameterError(f"notebook folder {notebooks_dir} does not exist (see --notebooks-dir)")
     nbs = sorted(p for p in notebooks_dir.glob("[0-9][0-9]_*.ipynb"))
+    if not nbs:
+        raise ParameterError(f"no numbered notebooks (NN_name.ipynb) in {notebooks_dir}: nothing to run")
     if select:
         wanted = [s.strip() for s in select if s.strip()]
         chosen = [p for p in nbs if any(p.name.startswith(w) or p.stem == w for w in wanted)]
@@ -168,7 +216,30 @@ def plan(notebooks: list[Path], overrides: dict[str, Any], sweep: tuple[str, lis
     An override must be declared by at least one selected notebook; it applies to
     each notebook that declares it. A sweep runs each notebook that declares the
     swept parameter once per value.
+
+    Parameters
+    ----------
+    notebooks : list of Path
+        The notebooks to run, in order.
+    overrides : dict
+        Parameter values (text from the command line, or objects from YAML).
+    sweep : (str, list), optional
+        A parameter name and the values to run it with.
+
+    Returns
+    -------
+    list of Job
+        At least one job.
+
+    Raises
+    ------
+    ParameterError
+        An unknown parameter, a value of the wrong type, or nothing to run.
     """
+    if not notebooks:
+        raise ParameterError("no notebooks selected: nothing to run")
+    if sweep is not None and not sweep[1]:
+        raise ParameterError(f"--sweep {sweep[0]}= lists no values: nothing to run")
     specs: dict[Path, NotebookParams] = {nb: read_params(nb) for nb in notebooks}
     names = set(overrides) | ({sweep[0]} if sweep else set())
     for name in names:
