@@ -301,8 +301,8 @@ def test_failed_html_conversion_fails_the_job_but_keeps_the_notebook(suite, monk
 
 
 def test_workers_see_the_environment_of_each_run(tmp_path, monkeypatch):
-    """Worker processes outlive a run (one fork server per process): a variable set between two
-    runs must still reach the second run's notebooks, spawned or forked kernels alike."""
+    """A variable set between two runs reaches the second run's notebooks, whether their kernels
+    were started ahead (a pool) or when each notebook started."""
     nbs = tmp_path / "notebooks"
     nbs.mkdir()
     body = ('import os\nfrom iraq_atlas.runner.report import output_folders\nout = output_folders(output_dir)\n'
@@ -310,11 +310,11 @@ def test_workers_see_the_environment_of_each_run(tmp_path, monkeypatch):
     for n in ("a", "b"):
         _nb(nbs / f"0{'ab'.index(n) + 1}_{n}.ipynb", 'output_dir: str = "o"  # out', body.replace("{n}", n))
     jobs = plan(discover(nbs), {})
-    for preload in (True, False):
+    for pool in (None, 0):
         for value in ("first", "second"):
             monkeypatch.setenv("IRAQ_ATLAS_TEST_RUN", value)
-            run_dir, res = run_report(jobs, RunOptions(out=tmp_path / f"r{preload}", jobs=2, progress=False,
-                                                       force=True, kernel_preload=preload))
+            run_dir, res = run_report(jobs, RunOptions(out=tmp_path / f"r{pool}", jobs=2, progress=False,
+                                                       force=True, kernel_pool=pool))
             assert [r.status for r in res] == ["ok", "ok"]
             assert {(run_dir / "tables" / f"env_{n}.txt").read_text() for n in "ab"} == {value}
 
@@ -527,3 +527,81 @@ def test_every_shipped_notebook_publishes_its_tables_figures_and_maps(tmp_path):
                 got = [o for o in r.outputs if o.startswith(kind + "/")]
                 assert got, f"{r.slug}: no {kind} arrived"
                 assert all((run_dir / o).stat().st_size > 0 for o in got)
+
+
+# -- kernels ---------------------------------------------------------------------------
+STARTED = '''import os, time
+from iraq_atlas.runner.report import output_folders
+out = output_folders(output_dir)
+born = os.stat(f"/proc/{os.getpid()}").st_ctime  # when this kernel process started
+t0 = time.time()
+time.sleep(2)
+(out["tables"] / f"k_{NAME}.txt").write_text(f"{born} {t0} {time.time()} {os.getcwd()}")
+'''
+
+
+def _kernel_suite(tmp_path: Path) -> list:
+    nbs = tmp_path / "notebooks"
+    nbs.mkdir()
+    for i in range(3):
+        _nb(nbs / f"0{i + 1}_k{i}.ipynb", 'output_dir: str = "o"  # out', f"NAME = {i}\n" + STARTED)
+    return plan(discover(nbs), {})
+
+
+def _kernel_children() -> list[str]:
+    import os
+    import subprocess
+
+    out = subprocess.run(["ps", "-o", "pid=,args=", "--ppid", str(os.getpid())], capture_output=True, text=True)
+    return [line for line in out.stdout.splitlines() if "ipykernel" in line]
+
+
+@pytest.mark.skipif(not Path("/proc/self").exists(), reason="reads kernel start times from /proc")
+@pytest.mark.parametrize("pool", [1, 0])
+def test_kernels_start_ahead_of_their_notebooks_when_pooled(tmp_path, pool):
+    jobs = _kernel_suite(tmp_path)
+    run, res = run_report(jobs, RunOptions(out=tmp_path / "r", jobs=1, progress=False, kernel_pool=pool))
+    assert [r.status for r in res] == ["ok"] * 3
+    rows = [(run / "tables" / f"k_{i}.txt").read_text().split() for i in range(3)]
+    spans = [tuple(map(float, r[:3])) for r in rows]
+    assert {r[3] for r in rows} == {str(tmp_path / "notebooks")}          # each kernel in its notebook's folder
+    for (_, _, prev_end), (born, start, _) in zip(spans, spans[1:]):
+        if pool:
+            assert born < prev_end, spans       # booted while the previous notebook ran
+        else:
+            assert born >= prev_end - 0.05, spans
+    assert _kernel_children() == []
+    assert json.loads((run / "manifest.json").read_text())["kernel_pool"] == pool
+
+
+def test_an_interrupted_run_leaves_no_kernel_behind(tmp_path, monkeypatch):
+    jobs = _kernel_suite(tmp_path)
+    real = report.execute_job
+    calls = []
+
+    def interrupt_second(job, *a, **k):
+        calls.append(job.slug)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(job, *a, **k)
+
+    monkeypatch.setattr(report, "execute_job", interrupt_second)
+    with pytest.raises(KeyboardInterrupt):
+        run_report(jobs, RunOptions(out=tmp_path / "r", jobs=2, progress=False, kernel_pool=2))
+    import time
+
+    deadline = time.time() + 10
+    while _kernel_children() and time.time() < deadline:
+        time.sleep(0.2)
+    assert _kernel_children() == []
+    assert not [p for p in (tmp_path / "r").iterdir() if p.name.startswith(".run-")]
+
+
+def test_cli_kernel_pool_flag(suite):
+    from iraq_atlas.cli import build_parser
+
+    args = build_parser().parse_args(["report", "--kernel-pool", "0"])
+    assert args.kernel_pool == 0
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["report", "--no-kernel-preload"])
+

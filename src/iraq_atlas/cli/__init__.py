@@ -83,7 +83,7 @@ def cmd_report(args) -> int:
     opts = RunOptions(out=Path(args.out) if args.out else root / "reports", jobs=args.jobs,
                       force=args.force, no_input=args.no_input, executor=args.executor,
                       scheduler=args.scheduler, kernel_name=args.kernel, timeout=args.timeout,
-                      progress=not args.quiet, kernel_preload=args.kernel_preload)
+                      progress=not args.quiet, kernel_pool=args.kernel_pool)
     run_dir, results = run_report(jobs, opts)
     failed = [r for r in results if r.status != "ok"]
     print(f"report: {run_dir / 'index.html'}")
@@ -126,9 +126,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--kernel", help="Jupyter kernel name (default: the notebook's own)")
     r.add_argument("--timeout", type=int, default=900, help="seconds per cell")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
-    r.add_argument("--no-kernel-preload", dest="kernel_preload", action="store_false",
-                   help="spawn every kernel afresh instead of forking it from a process that has "
-                        "already imported the notebooks' libraries (Linux only; see iraq_atlas.runner.kernels)")
+    r.add_argument("--kernel-pool", type=int, metavar="N",
+                   help="kernels started ahead of their notebooks, booting while others run "
+                        "(default: as many as --jobs; 0 starts each kernel when its notebook starts)")
     r.set_defaults(func=cmd_report)
 
     pa = sub.add_parser("params", help="list a notebook's parameters with defaults, types and help")

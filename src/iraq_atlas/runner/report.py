@@ -12,13 +12,10 @@ What it guarantees:
 
 from __future__ import annotations
 
-import concurrent.futures as cf
-import contextlib
 import datetime as dt
 import hashlib
 import json
 import logging
-import multiprocessing
 import os
 import platform
 import re
@@ -295,6 +292,113 @@ def kernel_environment(trace: str | os.PathLike, environ: dict[str, str] | None 
     return env
 
 
+def job_kernel_name(job: Job) -> str:
+    """The kernel a notebook asks for in its metadata (``python3`` when it names none)."""
+    try:
+        nb = json.loads(job.notebook.read_text(encoding="utf-8"))
+        return nb["metadata"]["kernelspec"]["name"] or "python3"
+    except (OSError, ValueError, KeyError, TypeError):
+        return "python3"
+
+
+def stop_kernel(km, now: bool = False) -> None:
+    """Shut a kernel down (politely unless ``now``), whatever thread started it; never raises."""
+    from jupyter_core.utils import run_sync
+
+    try:
+        if km.has_kernel:
+            run_sync(km.shutdown_kernel)(now=now)
+    except Exception as exc:  # already gone
+        log.debug("kernel shutdown: %s", exc)
+
+
+class KernelPool:
+    """Kernels started ahead of their notebooks: each boots while earlier notebooks run.
+
+    A kernel is started for a particular job (its environment names the job's trace file and
+    its working folder is the notebook's), at most ``size`` ahead of the jobs being run. The
+    kernels are plain jupyter_client ``AsyncKernelManager`` kernels, handed to papermill with
+    ``km=``; any kernel not taken is shut down by :meth:`close`.
+
+    Parameters
+    ----------
+    size : int
+        How many kernels may wait for their notebook besides those running (0: none; every
+        job starts its kernel when it starts).
+    work_root : Path
+        Folder holding each job's output folder (``work_root / job.slug``).
+    kernel_name : str or None
+        Kernel for every job (None: each notebook's own).
+    environ : dict
+        The run's environment (see :func:`kernel_environment`).
+    """
+
+    def __init__(self, size: int, work_root: Path, kernel_name: str | None, environ: dict[str, str]):
+        import threading
+
+        self.size, self.work_root, self.kernel_name, self.environ = max(0, size), work_root, kernel_name, environ
+        self._lock = threading.Lock()
+        self._ready: dict[str, Any] = {}
+        self._live: set = set()
+        self.closed = False
+
+    def start(self, job: Job):
+        """Start the kernel for ``job`` now and keep it until :meth:`take`."""
+        from jupyter_client.manager import AsyncKernelManager
+        from jupyter_core.utils import run_sync
+
+        work = self.work_root / job.slug
+        work.mkdir(parents=True, exist_ok=True)
+        km = AsyncKernelManager(kernel_name=self.kernel_name or job_kernel_name(job))
+        with self._lock:
+            if self.closed:
+                return None
+            self._live.add(km)
+        run_sync(km.start_kernel)(env=kernel_environment(work / "_reads.txt", self.environ),
+                                  cwd=str(job.notebook.resolve().parent))
+        with self._lock:
+            if self.closed:  # closed while starting
+                self._live.discard(km)
+                stop_kernel(km, now=True)
+                return None
+            self._ready[job.slug] = km
+        return km
+
+    def fill(self, upcoming: list[Job]) -> None:
+        """Start kernels for the first ``size`` of ``upcoming`` that have none yet."""
+        for job in upcoming[: self.size]:
+            with self._lock:
+                if self.closed or job.slug in self._ready:
+                    continue
+                self._ready[job.slug] = None  # reserved: being started
+            try:
+                self.start(job)
+            except Exception as exc:  # the job will start its own kernel and report the failure
+                log.debug("kernel start ahead of %s failed: %s", job.slug, exc)
+                with self._lock:
+                    self._ready.pop(job.slug, None)
+
+    def take(self, job: Job):
+        """The kernel started for ``job``, or None (the job then starts its own)."""
+        with self._lock:
+            km = self._ready.pop(job.slug, None)
+        return km
+
+    def close(self, now: bool = True) -> None:
+        """Shut down every kernel this pool started that is still running, taken or not."""
+        with self._lock:
+            self.closed = True
+            live, self._live = list(self._live), set()
+            self._ready.clear()
+        for km in live:
+            stop_kernel(km, now=now)
+
+    def forget(self, km) -> None:
+        """A taken kernel was shut down by its job."""
+        with self._lock:
+            self._live.discard(km)
+
+
 def kernel_manager_class(env: dict[str, str], cwd: str | os.PathLike, base: type | None = None):
     """A jupyter_client ``AsyncKernelManager`` subclass whose kernels start with ``env`` in ``cwd``.
 
@@ -331,7 +435,7 @@ def kernel_manager_class(env: dict[str, str], cwd: str | os.PathLike, base: type
 
 def execute_job(job: Job, work_dir: str, kernel_name: str | None, timeout: int,
                 cell_progress: bool = False, environ: dict[str, str] | None = None,
-                overlay: dict[str, str | None] | None = None, kernel_zygote: str = "") -> JobResult:
+                overlay: dict[str, str | None] | None = None, km=None) -> JobResult:
     """Execute one notebook with papermill into ``work_dir``; never raises for notebook errors.
 
     Parameters
@@ -349,8 +453,10 @@ def execute_job(job: Job, work_dir: str, kernel_name: str | None, timeout: int,
     environ, overlay : dict, optional
         The kernel's environment (see :func:`kernel_environment`): the run's environment, so a
         worker process started by an earlier run still sees this run's variables.
-    kernel_zygote : str
-        Socket of a :class:`iraq_atlas.runner.kernels.KernelZygote` to fork the kernel from.
+    km : jupyter_client.manager.AsyncKernelManager, optional
+        A kernel already started for this job by :class:`KernelPool` (with the environment of
+        :func:`kernel_environment` for ``work_dir``); it is shut down when the job ends. Without
+        it, nbclient starts a kernel of its own.
 
     Returns
     -------
@@ -375,20 +481,22 @@ def execute_job(job: Job, work_dir: str, kernel_name: str | None, timeout: int,
     params = {**job.params, "output_dir": str(work)}
     out_nb = work / f"{job.slug}.ipynb"
     result = JobResult(job.slug, job.notebook.name, job.section, "ok", params=job.params)
-    base = None
-    if kernel_zygote:
-        from iraq_atlas.runner.kernels import manager_class
-
-        base = manager_class(kernel_zygote)
-    manager = kernel_manager_class(kernel_environment(trace, environ, overlay), job.notebook.resolve().parent, base)
+    if km is None:
+        kernel = {"kernel_manager_class": kernel_manager_class(kernel_environment(trace, environ, overlay),
+                                                               job.notebook.resolve().parent)}
+    else:
+        kernel = {"km": km}
     t0 = time.perf_counter()
     try:
         pm.execute_notebook(str(job.notebook), str(out_nb), parameters=params,
-                            kernel_name=kernel_name, progress_bar=cell_progress, log_output=False,
-                            execution_timeout=timeout, report_mode=False, kernel_manager_class=manager)
+                            kernel_name=kernel_name or job_kernel_name(job), progress_bar=cell_progress,
+                            log_output=False, execution_timeout=timeout, report_mode=False, **kernel)
     except Exception as exc:  # PapermillExecutionError, DeadKernelError, timeouts …
         result.status = "failed"
         result.error = _error_text(exc)
+    finally:
+        if km is not None:
+            stop_kernel(km)
     result.duration_s = round(time.perf_counter() - t0, 2)
     reads = sorted({line.strip() for line in trace.read_text().splitlines() if line.strip()})
     result.inputs = {p: input_state(p) for p in reads}  # a path looked for and not found is an input too
@@ -478,7 +586,7 @@ class RunOptions:
     kernel_name: str | None = None
     timeout: int = 900
     progress: bool = True
-    kernel_preload: bool = True       # fork kernels from a preloaded zygote (Linux, local executor)
+    kernel_pool: int | None = None    # kernels started ahead of their notebooks (None: one per job slot)
     title: str = "Iraq Atlas report"
 
 
@@ -650,11 +758,7 @@ def _execute_all(jobs: list[Job], work_root: Path, opts: RunOptions):
     if opts.executor == "dask":  # workers may be elsewhere: kernels are spawned there as usual
         yield from _execute_dask(jobs, work_root, opts, cell_bar)
         return
-    environ = dict(os.environ)  # what the cache key saw (see execute_job)
-    with _zygote_for(jobs, opts) as zygote:
-        args = lambda j: (j, str(work_root / j.slug), opts.kernel_name, opts.timeout, cell_bar,  # noqa: E731
-                          environ, None, zygote.address or "")
-        yield from _execute_local(jobs, opts, args)
+    yield from _execute_local(jobs, work_root, opts, cell_bar)
 
 
 def _execute_dask(jobs: list[Job], work_root: Path, opts: RunOptions, cell_bar: bool):
@@ -696,41 +800,75 @@ def _execute_dask(jobs: list[Job], work_root: Path, opts: RunOptions, cell_bar: 
         client.close()
 
 
-def _zygote_for(jobs: list[Job], opts: RunOptions):
-    """A :class:`~iraq_atlas.runner.kernels.KernelZygote` preloaded with what the notebooks import, or an
-    inert one (no address) when preloading is off, unsupported or pointless (one notebook)."""
-    from iraq_atlas.runner.kernels import KernelZygote, notebook_imports, supported
+def _execute_local(jobs: list[Job], work_root: Path, opts: RunOptions, cell_bar: bool):
+    """Run jobs in ``opts.jobs`` threads of this process, each notebook in its own kernel process.
 
-    if not (opts.kernel_preload and supported() and len(jobs) > 1):
-        return contextlib.nullcontext(KernelZygote())
-    folders = {j.notebook.resolve().parent for j in jobs}
-    return KernelZygote(notebook_imports(dict.fromkeys(j.notebook for j in jobs)),
-                        cwd=folders.pop() if len(folders) == 1 else None)
+    The threads only drive kernels (nbclient), so they need no process of their own; kernels
+    come from a :class:`KernelPool` started ahead of their notebooks (``opts.kernel_pool``).
+    Results are yielded as they finish; an interrupt shuts every kernel down before it returns.
+    """
+    import queue
+    import threading
 
+    environ = dict(os.environ)  # what the cache key saw (see execute_job)
+    workers = max(1, min(opts.jobs, len(jobs)))
+    size = workers if opts.kernel_pool is None else opts.kernel_pool
+    pool = KernelPool(size, work_root, opts.kernel_name, environ)
+    pending = list(jobs)
+    lock = threading.Lock()
+    done: queue.Queue = queue.Queue()
+    stop = threading.Event()
 
-def _execute_local(jobs: list[Job], opts: RunOptions, args):
-    if opts.jobs <= 1:
-        for j in jobs:
-            yield j, execute_job(*args(j))
-        return
-    # forkserver: workers fork from a clean server that has already imported papermill and
-    # nbconvert (cheaper than spawn, and unlike fork safe in a process that runs threads)
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["iraq_atlas.runner.worker"])
-    with cf.ProcessPoolExecutor(max_workers=opts.jobs, mp_context=ctx) as pool:
-        futs = {pool.submit(execute_job, *args(j)): j for j in jobs}
-        try:
-            for fut in cf.as_completed(futs):
-                j = futs[fut]
+    def next_job() -> Job | None:
+        with lock:
+            if stop.is_set() or not pending:
+                return None
+            job = pending.pop(0)
+            upcoming = list(pending)
+        pool.fill(upcoming)  # the next ones boot while this one runs
+        return job
+
+    def work() -> None:
+        while (job := next_job()) is not None:
+            km = pool.take(job)
+            if km is None:  # none started ahead: start it now, still through the pool (so it is stopped on abort)
                 try:
-                    yield j, fut.result()
-                except Exception as exc:  # the worker itself died
-                    yield j, JobResult(j.slug, j.notebook.name, j.section, "failed",
-                                       error=f"worker crashed: {exc}", params=j.params)
-        except BaseException:
-            for f in futs:
-                f.cancel()
-            raise
+                    pool.start(job)
+                except Exception as exc:  # nbclient starts one instead and reports why it fails
+                    log.debug("kernel start for %s failed: %s", job.slug, exc)
+                km = pool.take(job)
+            try:
+                res = execute_job(job, str(work_root / job.slug), opts.kernel_name, opts.timeout, cell_bar,
+                                  environ, None, km)
+            except BaseException as exc:  # noqa: BLE001 - handed to the runner's thread
+                done.put((job, exc))
+                return
+            finally:
+                if km is not None:  # normally stopped by execute_job already
+                    stop_kernel(km, now=True)
+                    pool.forget(km)
+            done.put((job, res))
+
+    threads = [threading.Thread(target=work, name=f"iraq-atlas-job-{i}", daemon=True) for i in range(workers)]
+    for t in threads:
+        t.start()
+    try:
+        for _ in range(len(jobs)):
+            while True:
+                try:
+                    job, res = done.get(timeout=0.2)
+                    break
+                except queue.Empty:
+                    if not any(t.is_alive() for t in threads) and done.empty():
+                        return
+            if isinstance(res, BaseException):
+                raise res
+            yield job, res
+    finally:
+        stop.set()
+        pool.close(now=True)
+        for t in threads:
+            t.join(timeout=10)
 
 
 def _point_latest(out: Path, run_id: str) -> None:
@@ -762,7 +900,7 @@ def build_manifest(run_id: str, started, finished, results: list[JobResult], opt
         "iraq_atlas": __version__, "library_fingerprint": library_fingerprint(),
         "python": platform.python_version(), "packages": pkgs,
         "executor": opts.executor, "jobs": opts.jobs, "no_input": opts.no_input,
-        "kernel_preload": opts.kernel_preload,
+        "kernel_pool": opts.kernel_pool,
         "stray_outputs": {r.slug: r.stray for r in results if r.stray},
         "inputs": inputs,
         "notebooks": [asdict(r) for r in results],
