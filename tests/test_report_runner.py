@@ -9,7 +9,7 @@ import nbformat
 import pytest
 
 from iraq_atlas.errors import ParameterError
-from iraq_atlas.runner import report
+from iraq_atlas.runner import cache, execute, publish, report
 from iraq_atlas.runner.params import read_params
 from iraq_atlas.runner.report import RunOptions, discover, plan, run_report
 
@@ -193,7 +193,7 @@ def test_interrupted_run_leaves_previous_report(suite, monkeypatch):
         calls.append(job.slug)
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(report, "execute_job", interrupted)
+    monkeypatch.setattr(execute, "execute_job", interrupted)
     with pytest.raises(KeyboardInterrupt):
         _run(suite, force=True)
     assert calls
@@ -255,13 +255,13 @@ def test_longest_notebook_starts_first_on_rerun(suite, monkeypatch):
         data["result"]["duration_s"] = secs
         entry.write_text(json.dumps(data))
     order = []
-    real = report.execute_job
+    real = execute.execute_job
 
     def recording(job, *a, **k):
         order.append(job.slug)
         return real(job, *a, **k)
 
-    monkeypatch.setattr(report, "execute_job", recording)
+    monkeypatch.setattr(execute, "execute_job", recording)
     _run(suite, force=True)
     assert order == ["02_beta", "01_alpha"]
 
@@ -279,21 +279,21 @@ def test_first_run_orders_by_notebook_size_then_history(suite):
     come before those with a recorded duration."""
     out = suite / "reports"
     jobs = plan(discover(suite / "notebooks"), {})
-    assert [j.slug for j in report._expected_order(jobs, out)] == ["01_alpha", "02_beta"]  # alpha has more code
+    assert [j.slug for j in cache.expected_order(jobs, out)] == ["01_alpha", "02_beta"]  # alpha has more code
     _nb(suite / "notebooks" / "02_beta.ipynb", PARAMS_B, BODY_B + "\n# padding\n" * 60)
     jobs = plan(discover(suite / "notebooks"), {})
-    assert [j.slug for j in report._expected_order(jobs, out)] == ["02_beta", "01_alpha"]
+    assert [j.slug for j in cache.expected_order(jobs, out)] == ["02_beta", "01_alpha"]
     _run(suite)  # both now have a duration; a new notebook goes before them
     _nb(suite / "notebooks" / "03_gamma.ipynb", PARAMS_B, "pass")
     jobs = plan(discover(suite / "notebooks"), {})
-    assert report._expected_order(jobs, out)[0].slug == "03_gamma"
+    assert cache.expected_order(jobs, out)[0].slug == "03_gamma"
 
 
 def test_failed_html_conversion_fails_the_job_but_keeps_the_notebook(suite, monkeypatch):
     def broken(path, **kw):
         raise RuntimeError("template missing")
 
-    monkeypatch.setattr(report, "notebook_html", broken)
+    monkeypatch.setattr(publish, "notebook_html", broken)
     run_dir, results = _run(suite, jobs=2)
     for r in results:
         assert r.status == "failed" and r.error == "HTML conversion failed: template missing"
@@ -431,9 +431,9 @@ def _cached_boundaries(folder: Path) -> None:
 
 def test_a_probe_that_found_nothing_is_an_input(tmp_path, monkeypatch):
     """Boundaries absent from the cache, then present: the notebook runs again and uses them."""
-    cache = tmp_path / "cache"
-    cache.mkdir()
-    monkeypatch.setenv("IRAQ_ATLAS_CACHE", str(cache))
+    folder = tmp_path / "cache"
+    folder.mkdir()
+    monkeypatch.setenv("IRAQ_ATLAS_CACHE", str(folder))
     nbs = tmp_path / "notebooks"
     nbs.mkdir()
     _nb(nbs / "01_b.ipynb", 'output_dir: str = "o"  # out', BOUNDARIES)
@@ -441,10 +441,10 @@ def test_a_probe_that_found_nothing_is_an_input(tmp_path, monkeypatch):
     opts = RunOptions(out=tmp_path / "r", jobs=1, progress=False)
     run1, res1 = run_report(jobs, opts)
     assert (run1 / "tables" / "origin.txt").read_text() == "fallback"
-    assert res1[0].inputs[str(cache / "geoBoundaries-IRQ-ADM1.geojson")] == report.ABSENT
+    assert res1[0].inputs[str(folder / "geoBoundaries-IRQ-ADM1.geojson")] == cache.ABSENT
     _, res2 = run_report(jobs, opts)
     assert _status(res2) == {"01_b": "reused"}
-    _cached_boundaries(cache)
+    _cached_boundaries(folder)
     run3, res3 = run_report(jobs, opts)
     assert _status(res3) == {"01_b": "ok"}
     assert (run3 / "tables" / "origin.txt").read_text() == "cache"
@@ -480,7 +480,7 @@ def test_library_fingerprint_covers_every_sub_package():
     import iraq_atlas
 
     package = Path(iraq_atlas.__file__).resolve().parent
-    names = {p.relative_to(package).as_posix() for p in report.library_sources()}
+    names = {p.relative_to(package).as_posix() for p in cache.library_sources()}
     assert {"places/boundaries.py", "settings.py", "files.py", "runner/params.py"} <= names
 
 
@@ -576,7 +576,7 @@ def test_kernels_start_ahead_of_their_notebooks_when_pooled(tmp_path, pool):
 
 def test_an_interrupted_run_leaves_no_kernel_behind(tmp_path, monkeypatch):
     jobs = _kernel_suite(tmp_path)
-    real = report.execute_job
+    real = execute.execute_job
     calls = []
 
     def interrupt_second(job, *a, **k):
@@ -585,7 +585,7 @@ def test_an_interrupted_run_leaves_no_kernel_behind(tmp_path, monkeypatch):
             raise KeyboardInterrupt
         return real(job, *a, **k)
 
-    monkeypatch.setattr(report, "execute_job", interrupt_second)
+    monkeypatch.setattr(execute, "execute_job", interrupt_second)
     with pytest.raises(KeyboardInterrupt):
         run_report(jobs, RunOptions(out=tmp_path / "r", jobs=2, progress=False, kernel_pool=2))
     import time
@@ -605,3 +605,192 @@ def test_cli_kernel_pool_flag(suite):
     with pytest.raises(SystemExit):
         build_parser().parse_args(["report", "--no-kernel-preload"])
 
+
+# -- typed lists and dates -------------------------------------------------------------
+TYPED = '''from datetime import date
+years: list[int] = [2018, 2021]  # election years (one of: 2018, 2021, 2025)
+bands: list[float] = [0, 1.5]  # distance bands in km
+day: date = "2021-10-10"  # a day
+level: int = 1  # admin level (one of: 1, 2)
+output_dir: str = "o"  # out'''
+
+
+def test_list_and_date_types_with_choices(tmp_path):
+    nb = tmp_path / "01_typed.ipynb"
+    _nb(nb, TYPED, "pass")
+    spec = read_params(nb)
+    assert {n: p.type for n, p in spec.params.items()} == {
+        "years": "list[int]", "bands": "list[float]", "day": "date", "level": "int", "output_dir": "str"}
+    assert spec.params["years"].choices == (2018, 2021, 2025) and spec.params["level"].choices == (1, 2)
+    assert spec.params["bands"].default == [0.0, 1.5] and spec.params["day"].is_date
+    (job,) = plan([nb], {"years": "2021,2025", "bands": "[2, 7.5]", "day": "2022-01-31", "level": "2"})
+    assert job.params["years"] == [2021, 2025] and job.params["bands"] == [2.0, 7.5]
+    assert job.params["day"] == "2022-01-31" and job.params["level"] == 2
+    import datetime as dt
+
+    (job,) = plan([nb], {"day": dt.date(2020, 2, 29), "years": [2018]})  # values from YAML
+    assert job.params["day"] == "2020-02-29" and job.params["years"] == [2018]
+    for given, message in [({"years": "2019"}, "'years' has [2019] outside its choices"),
+                           ({"years": "2018,x"}, "'years' must be a list of whole numbers"),
+                           ({"bands": "a"}, "'bands' must be a list of numbers"),
+                           ({"day": "31/01/2022"}, "'day' must be a date as YYYY-MM-DD"),
+                           ({"level": "3"}, "'level' must be one of [1, 2]")]:
+        with pytest.raises(ParameterError, match=message.replace("[", r"\[").replace("]", r"\]")):
+            plan([nb], given)
+
+
+def test_typed_parameters_are_read_by_plain_papermill_too(tmp_path):
+    from papermill.translators import PythonTranslator
+
+    nb = tmp_path / "01_typed.ipynb"
+    _nb(nb, TYPED, "pass")
+    cell = next(c for c in nbformat.read(nb, as_version=4).cells if c.cell_type == "code")
+    seen = {p.name: p for p in PythonTranslator.inspect(cell)}
+    assert set(read_params(nb).params) <= set(seen)
+    assert seen["years"].inferred_type_name == "list[int]" and "one of: 2018, 2021, 2025" in seen["years"].help
+    assert seen["day"].inferred_type_name == "date"
+
+
+def test_typed_notebook_runs_with_converted_values(tmp_path):
+    nbs = tmp_path / "notebooks"
+    nbs.mkdir()
+    body = ('import json\nfrom iraq_atlas.runner.report import output_folders\nout = output_folders(output_dir)\n'
+            '(out["tables"] / "v.json").write_text(json.dumps([years, bands, day, level]))\n')
+    _nb(nbs / "01_typed.ipynb", TYPED, body)
+    run, res = run_report(plan(discover(nbs), {"years": "2025", "day": "2023-03-03"}),
+                          RunOptions(out=tmp_path / "r", jobs=1, progress=False))
+    assert res[0].status == "ok", res[0].error
+    assert json.loads((run / "tables" / "v.json").read_text()) == [[2025], [0.0, 1.5], "2023-03-03", 1]
+
+
+def test_params_command_shows_the_declared_types(tmp_path, capsys):
+    from iraq_atlas.cli import main
+
+    nb = tmp_path / "01_typed.ipynb"
+    _nb(nb, TYPED, "pass")
+    assert main(["params", str(nb), "--format", "csv"]) == 0
+    out = capsys.readouterr().out
+    assert "list[int], each one of 2018|2021|2025" in out and "date (YYYY-MM-DD)" in out
+
+
+def test_runner_layout_keeps_the_names_notebooks_import():
+    """plan / cache / execute / publish hold the work; report ties them and keeps its old names."""
+    from iraq_atlas.runner import plan as plan_mod
+
+    assert report.output_folders is plan_mod.output_folders
+    assert report.run_report.__module__ == "iraq_atlas.runner.report"
+    assert execute.execute_job.__module__ == "iraq_atlas.runner.execute"
+    assert cache.lookup.__module__ == "iraq_atlas.runner.cache" and publish.collect.__module__ == "iraq_atlas.runner.publish"
+    assert plan_mod.discover is report.discover and plan_mod.Job is report.Job
+
+
+# -- stopping, locking, permissions ------------------------------------------------------
+SLEEPY = '''import time
+from iraq_atlas.runner.report import output_folders
+out = output_folders(output_dir)
+(out["tables"] / f"started_{NAME}.txt").write_text("x")
+time.sleep(SECONDS)
+'''
+
+
+def _sleepy_suite(tmp_path: Path, seconds: float) -> Path:
+    nbs = tmp_path / "notebooks"
+    nbs.mkdir(exist_ok=True)
+    for i in range(3):
+        _nb(nbs / f"0{i + 1}_s{i}.ipynb", 'output_dir: str = "o"  # out',
+            f"NAME = {i}\nSECONDS = {seconds}\n" + SLEEPY)
+    return nbs
+
+
+def _processes_in(folder: Path) -> list[int]:
+    """Processes whose working folder is inside ``folder`` (the kernels run in the notebooks' folder)."""
+    import os
+
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            if Path(os.readlink(f"/proc/{pid}/cwd")).is_relative_to(folder):
+                found.append(int(pid))
+        except OSError:
+            continue
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self").exists(), reason="looks for processes in /proc")
+@pytest.mark.parametrize("signame,code", [("SIGTERM", 143), ("SIGINT", 130)])
+def test_a_signal_stops_the_run_cleanly(tmp_path, signame, code):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    nbs = _sleepy_suite(tmp_path, 0)
+    out = tmp_path / "reports"
+    cmd = [sys.executable, "-c", "import sys; from iraq_atlas.cli import main; sys.exit(main())", "report", "--notebooks-dir", str(nbs), "--out", str(out),
+           "--quiet", "--jobs", "2"]
+    env = {**os.environ, "PYTHONPATH": str(Path(report.__file__).resolve().parents[2])}
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr[-2000:]
+    first = (out / "latest").resolve()
+    for nb in nbs.glob("*.ipynb"):
+        nb.unlink()
+    _sleepy_suite(tmp_path, 120)
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.time() + 90
+    while time.time() < deadline and not list(out.glob(".run-*/_work/*/tables/started_*.txt")):
+        time.sleep(0.2)
+    assert list(out.glob(".run-*/_work/*/tables/started_*.txt")), "no notebook started"
+    assert _processes_in(nbs)
+    t0 = time.time()
+    proc.send_signal(getattr(signal, signame))
+    assert proc.wait(timeout=20) == code, proc.stderr.read()
+    assert time.time() - t0 < 10
+    deadline = time.time() + 5
+    while _processes_in(nbs) and time.time() < deadline:
+        time.sleep(0.2)
+    assert _processes_in(nbs) == []                        # no kernel left behind
+    assert (out / "latest").resolve() == first
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == sorted([first.name, "latest"])
+    assert not list(out.glob(".run-*"))
+
+
+def test_a_second_run_into_the_same_folder_fails_at_once(suite, capsys):
+    import time
+
+    from iraq_atlas.cli import main
+
+    out = suite / "reports"
+    out.mkdir()
+    with publish.run_lock(out):
+        t0 = time.time()
+        code = main(["report", "--notebooks-dir", str(suite / "notebooks"), "--out", str(out), "--quiet"])
+        assert code == 2 and time.time() - t0 < 5
+    assert "another report run (pid" in capsys.readouterr().err
+    assert not [p for p in out.iterdir() if p.name not in (".lock",)]
+    run, res = _run(suite)  # free again
+    assert _status(res) == {"01_alpha": "ok", "02_beta": "ok"}
+
+
+def test_run_folders_follow_the_umask(suite):
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        run, _ = _run(suite)
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(run.stat().st_mode) == 0o755
+    assert stat.S_IMODE((run / "tables").stat().st_mode) == 0o755
+    entry = suite / "reports" / ".cache" / "01_alpha"
+    assert stat.S_IMODE(entry.stat().st_mode) == 0o755
+
+
+def test_run_ids_are_unique_within_a_second(suite):
+    out = suite / "reports"
+    out.mkdir()
+    first = publish.new_run_id(out)
+    (out / f".run-{first}-abc").mkdir()          # a run being built
+    second = publish.new_run_id(out)
+    assert second != first

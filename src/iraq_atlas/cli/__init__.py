@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from iraq_atlas.errors import DataError
-from iraq_atlas.errors import ParameterError
+from iraq_atlas.errors import DataError, ParameterError
 
 
 def _print_table(df: pd.DataFrame, fmt: str) -> None:
@@ -39,7 +38,7 @@ def cmd_geocode(args) -> int:
 
 def cmd_params(args) -> int:
     from iraq_atlas.runner.params import describe, read_params
-    from iraq_atlas.runner.report import default_notebooks_dir, discover
+    from iraq_atlas.runner.plan import default_notebooks_dir, discover
 
     path = Path(args.notebook)
     if not path.exists():
@@ -66,8 +65,17 @@ def _parse_overrides(pairs: list[list[str]] | None, params_file: str | None) -> 
     return values
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the runner is (so it cleans up as for Ctrl-C)."""
+
+
+def _on_sigterm(signum, frame):
+    raise Terminated()
+
+
 def cmd_report(args) -> int:
-    from iraq_atlas.runner.report import RunOptions, default_notebooks_dir, discover, plan, project_root, run_report
+    from iraq_atlas.runner.plan import RunOptions, default_notebooks_dir, discover, plan, project_root
+    from iraq_atlas.runner.report import run_report
 
     root = project_root()
     overrides = _parse_overrides(args.parameter, args.params)
@@ -84,7 +92,13 @@ def cmd_report(args) -> int:
                       force=args.force, no_input=args.no_input, executor=args.executor,
                       scheduler=args.scheduler, kernel_name=args.kernel, timeout=args.timeout,
                       progress=not args.quiet, kernel_pool=args.kernel_pool)
-    run_dir, results = run_report(jobs, opts)
+    import signal
+
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        run_dir, results = run_report(jobs, opts)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     failed = [r for r in results if r.status != "ok"]
     print(f"report: {run_dir / 'index.html'}")
     for r in results:
@@ -157,9 +171,19 @@ def main(argv: list[str] | None = None) -> int:
     except (DataError, ParameterError, FileNotFoundError, KeyError) as exc:
         print(f"iraq-atlas: error: {exc}", file=sys.stderr)
         return 2
+    except Terminated:
+        print("iraq-atlas: terminated; the previous report is untouched", file=sys.stderr)
+        return 143
     except KeyboardInterrupt:
         print("iraq-atlas: interrupted; the previous report is untouched", file=sys.stderr)
         return 130
+    except RuntimeError as exc:
+        from iraq_atlas.runner.publish import RunLocked
+
+        if isinstance(exc, RunLocked):
+            print(f"iraq-atlas: error: {exc}", file=sys.stderr)
+            return 2
+        raise
 
 
 if __name__ == "__main__":
