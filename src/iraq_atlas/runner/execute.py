@@ -53,11 +53,29 @@ def stop_kernel(km, now: bool = False) -> None:
     """Shut a kernel down (politely unless ``now``), whatever thread started it; never raises."""
     from jupyter_core.utils import run_sync
 
+    for kc in getattr(km, "run_clients", []):  # nbclient leaves a client of a kernel it was handed
+        try:
+            kc.stop_channels()
+        except Exception as exc:  # already closed
+            log.debug("kernel client: %s", exc)
     try:
         if km.has_kernel:
             run_sync(km.shutdown_kernel)(now=now)
     except Exception as exc:  # already gone
         log.debug("kernel shutdown: %s", exc)
+
+
+def _pool_manager_class():
+    """``AsyncKernelManager`` remembering the clients it hands out, so :func:`stop_kernel` can close them."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    class PoolKernelManager(AsyncKernelManager):
+        def client(self, **kwargs):
+            kc = super().client(**kwargs)
+            self.run_clients = [*getattr(self, "run_clients", []), kc]
+            return kc
+
+    return PoolKernelManager
 
 
 class KernelPool:
@@ -92,12 +110,11 @@ class KernelPool:
 
     def start(self, job: Job):
         """Start the kernel for ``job`` now and keep it until :meth:`take`."""
-        from jupyter_client.manager import AsyncKernelManager
         from jupyter_core.utils import run_sync
 
         work = self.work_root / job.slug
         work.mkdir(parents=True, exist_ok=True)
-        km = AsyncKernelManager(kernel_name=self.kernel_name or job_kernel_name(job))
+        km = _pool_manager_class()(kernel_name=self.kernel_name or job_kernel_name(job))
         with self._lock:
             if self.closed:
                 return None
