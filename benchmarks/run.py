@@ -161,10 +161,9 @@ def bench_runner(rep: Report, sizes: dict, repeat: int, work: Path, notebooks: l
     rep.note("runner", f"Notebooks: {names}. Default parameters, IRAQ_ATLAS_OFFLINE=1, boundaries: "
                        f"{'real OCHA polygons (' + Path(os.environ['IRAQ_ATLAS_BOUNDARIES']).name + ')' if os.environ.get('IRAQ_ATLAS_BOUNDARIES') else 'offline fallback'}. "
                        "The runner's time includes HTML conversion of every executed notebook and the index "
-                       "page, and starting its two worker processes; the papermill loop only executes. "
-                       "What brought the cold run under target: kernels forked from a zygote that has "
-                       "already imported the notebooks' libraries (iraq_atlas.kernels; without it, 0.59–0.68×), "
-                       "HTML conversion in the runner while the workers go on, and the largest notebook "
+                       "page; the papermill loop only executes. Kernels are plain jupyter_client kernels "
+                       "started ahead of their notebooks by a small pool (--kernel-pool); HTML conversion "
+                       "runs in the runner while other notebooks go on, and the largest notebook starts "
                        "first when no durations are known. With one repeat on a "
                        "shared 2-core machine the cold ratio varies by about ±0.05 between runs.")
 

@@ -1,10 +1,14 @@
-"""pyproject.toml and environment.yml list the same runtime dependencies; the CLI entry point exists."""
+"""pyproject.toml and environment.yml list the same runtime dependencies; the CLI entry point exists;
+an installed wheel carries and runs the notebooks."""
 
-import pytest
+import os
 import re
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -73,14 +77,79 @@ def test_notebook_imports_stay_light():
     import sys
 
     code = ("import sys\n"
-            "from iraq_atlas import elections, geoparse, incidents\n"
-            "from iraq_atlas.analysis import merge, timeline\n"
             "from iraq_atlas.places import boundaries, gazetteer, geocoding, spatial\n"
             "from iraq_atlas.viz import charts, maps\n"
+            "from iraq_atlas.viz.timeline import timeline_chart\n"
+            "from iraq_atlas import elections, geoparse, incidents\n"
+            "from iraq_atlas.analysis import merge, timeline\n"
+            "from iraq_atlas.files import data_path\n"
             "from iraq_atlas.runner.report import output_folders\n"
             "print(sorted(m for m in ('nbformat', 'jsonschema', 'nbconvert', 'papermill') if m in sys.modules))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def _clean_env() -> dict:
+    """This process's environment without anything pointing Python at the source tree."""
+    return {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")}
+
+
+@pytest.mark.slow
+def test_installed_wheel_runs_its_own_notebooks(tmp_path):
+    """Built and installed (not cloned), the package ships its notebooks and runs them from an empty folder."""
+    import sysconfig
+
+    dist = tmp_path / "dist"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+                    "-w", str(dist), str(ROOT)], check=True, env=_clean_env(), cwd=tmp_path)
+    wheel = next(dist.glob("iraq_atlas-*.whl"))
+    import zipfile
+
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "iraq_atlas/notebooks/01_places.ipynb" in names and "iraq_atlas/runner/report.py" in names
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    vpy = venv / "bin" / "python"
+    site = subprocess.run([str(vpy), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          check=True, capture_output=True, text=True).stdout.strip()
+    # the heavy dependencies come from this environment, after the wheel's own files
+    Path(site, "zz_shared_deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    subprocess.run([sys.executable, "-m", "pip", "--python", str(vpy), "install", "--no-deps", "-q", str(wheel)],
+                   check=True, env=_clean_env())
+    where = subprocess.run([str(vpy), "-c", "import iraq_atlas; print(iraq_atlas.__file__)"], check=True,
+                           capture_output=True, text=True, env=_clean_env()).stdout
+    assert where.startswith(site), where
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    # nbconvert's templates are data files of the shared environment, not of the fresh one
+    env = {**_clean_env(), "PATH": f"{venv / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
+           "JUPYTER_PATH": str(Path(sys.prefix) / "share" / "jupyter")}
+    done = subprocess.run([str(venv / "bin" / "iraq-atlas"), "report", "--notebooks", "01", "--out", "X",
+                           "--quiet", "--jobs", "1"], cwd=empty, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr + done.stdout
+    index = empty / "X" / "latest" / "index.html"
+    assert index.is_file() and "01_places" in index.read_text()
+    assert (empty / "X" / "latest" / "tables" / "01_gazetteer.csv").is_file()
+    assert sorted(p.name for p in empty.iterdir()) == ["X"]
+
+
+def test_a_run_that_would_execute_nothing_exits_2(tmp_path, capsys):
+    from iraq_atlas.cli import main
+
+    (tmp_path / "none").mkdir()
+    assert main(["report", "--notebooks-dir", str(tmp_path / "none"), "--out", str(tmp_path / "r")]) == 2
+    assert "nothing to run" in capsys.readouterr().err
+    assert main(["report", "--notebooks-dir", str(tmp_path / "missing"), "--out", str(tmp_path / "r")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    assert not (tmp_path / "r").exists()
+
+
+def test_notebooks_run_from_the_package_by_default():
+    from iraq_atlas.runner.report import default_notebooks_dir
+
+    assert (default_notebooks_dir() / "01_places.ipynb").is_file()
+    py = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert py["tool"]["hatch"]["build"]["targets"]["wheel"]["force-include"]["notebooks"] == "iraq_atlas/notebooks"
 
 
 @pytest.mark.parametrize("module", ["iraq_atlas.elections", "iraq_atlas.incidents", "iraq_atlas.places.boundaries",

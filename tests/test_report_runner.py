@@ -9,7 +9,7 @@ import nbformat
 import pytest
 
 from iraq_atlas.errors import ParameterError
-from iraq_atlas.runner import report
+from iraq_atlas.runner import cache, execute, publish, report
 from iraq_atlas.runner.params import read_params
 from iraq_atlas.runner.report import RunOptions, discover, plan, run_report
 
@@ -193,7 +193,7 @@ def test_interrupted_run_leaves_previous_report(suite, monkeypatch):
         calls.append(job.slug)
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(report, "execute_job", interrupted)
+    monkeypatch.setattr(execute, "execute_job", interrupted)
     with pytest.raises(KeyboardInterrupt):
         _run(suite, force=True)
     assert calls
@@ -255,13 +255,13 @@ def test_longest_notebook_starts_first_on_rerun(suite, monkeypatch):
         data["result"]["duration_s"] = secs
         entry.write_text(json.dumps(data))
     order = []
-    real = report.execute_job
+    real = execute.execute_job
 
     def recording(job, *a, **k):
         order.append(job.slug)
         return real(job, *a, **k)
 
-    monkeypatch.setattr(report, "execute_job", recording)
+    monkeypatch.setattr(execute, "execute_job", recording)
     _run(suite, force=True)
     assert order == ["02_beta", "01_alpha"]
 
@@ -279,21 +279,21 @@ def test_first_run_orders_by_notebook_size_then_history(suite):
     come before those with a recorded duration."""
     out = suite / "reports"
     jobs = plan(discover(suite / "notebooks"), {})
-    assert [j.slug for j in report._expected_order(jobs, out)] == ["01_alpha", "02_beta"]  # alpha has more code
+    assert [j.slug for j in cache.expected_order(jobs, out)] == ["01_alpha", "02_beta"]  # alpha has more code
     _nb(suite / "notebooks" / "02_beta.ipynb", PARAMS_B, BODY_B + "\n# padding\n" * 60)
     jobs = plan(discover(suite / "notebooks"), {})
-    assert [j.slug for j in report._expected_order(jobs, out)] == ["02_beta", "01_alpha"]
+    assert [j.slug for j in cache.expected_order(jobs, out)] == ["02_beta", "01_alpha"]
     _run(suite)  # both now have a duration; a new notebook goes before them
     _nb(suite / "notebooks" / "03_gamma.ipynb", PARAMS_B, "pass")
     jobs = plan(discover(suite / "notebooks"), {})
-    assert report._expected_order(jobs, out)[0].slug == "03_gamma"
+    assert cache.expected_order(jobs, out)[0].slug == "03_gamma"
 
 
 def test_failed_html_conversion_fails_the_job_but_keeps_the_notebook(suite, monkeypatch):
     def broken(path, **kw):
         raise RuntimeError("template missing")
 
-    monkeypatch.setattr(report, "notebook_html", broken)
+    monkeypatch.setattr(publish, "notebook_html", broken)
     run_dir, results = _run(suite, jobs=2)
     for r in results:
         assert r.status == "failed" and r.error == "HTML conversion failed: template missing"
@@ -301,8 +301,8 @@ def test_failed_html_conversion_fails_the_job_but_keeps_the_notebook(suite, monk
 
 
 def test_workers_see_the_environment_of_each_run(tmp_path, monkeypatch):
-    """Worker processes outlive a run (one fork server per process): a variable set between two
-    runs must still reach the second run's notebooks, spawned or forked kernels alike."""
+    """A variable set between two runs reaches the second run's notebooks, whether their kernels
+    were started ahead (a pool) or when each notebook started."""
     nbs = tmp_path / "notebooks"
     nbs.mkdir()
     body = ('import os\nfrom iraq_atlas.runner.report import output_folders\nout = output_folders(output_dir)\n'
@@ -310,10 +310,487 @@ def test_workers_see_the_environment_of_each_run(tmp_path, monkeypatch):
     for n in ("a", "b"):
         _nb(nbs / f"0{'ab'.index(n) + 1}_{n}.ipynb", 'output_dir: str = "o"  # out', body.replace("{n}", n))
     jobs = plan(discover(nbs), {})
-    for preload in (True, False):
+    for pool in (None, 0):
         for value in ("first", "second"):
             monkeypatch.setenv("IRAQ_ATLAS_TEST_RUN", value)
-            run_dir, res = run_report(jobs, RunOptions(out=tmp_path / f"r{preload}", jobs=2, progress=False,
-                                                       force=True, kernel_preload=preload))
+            run_dir, res = run_report(jobs, RunOptions(out=tmp_path / f"r{pool}", jobs=2, progress=False,
+                                                       force=True, kernel_pool=pool))
             assert [r.status for r in res] == ["ok", "ok"]
             assert {(run_dir / "tables" / f"env_{n}.txt").read_text() for n in "ab"} == {value}
+
+
+# -- executors share nothing process-wide ------------------------------------------
+TIMED = '''import time
+from pathlib import Path
+from iraq_atlas.files import read_csv
+from iraq_atlas.runner.report import output_folders
+out = output_folders(output_dir)
+t0 = time.time()
+time.sleep(1.5)
+read_csv(DATA)
+(out["tables"] / f"span_{Path(DATA).stem}.txt").write_text(f"{t0} {time.time()}")
+'''
+
+
+def _timed_suite(tmp_path: Path, n: int) -> list[Path]:
+    nbs = tmp_path / "notebooks"
+    nbs.mkdir()
+    data = []
+    for i in range(n):
+        d = tmp_path / f"data{i}.csv"
+        d.write_text(f"a\n{i}\n")
+        data.append(d)
+        _nb(nbs / f"0{i + 1}_t{i}.ipynb", 'output_dir: str = "o"  # out', f"DATA = {str(d)!r}\n" + TIMED)
+    return data
+
+
+def _spans(run_dir: Path, results) -> list[tuple[float, float]]:
+    return sorted(tuple(map(float, (run_dir / o).read_text().split()))
+                  for r in results for o in r.outputs if "/span_" in o)
+
+
+def test_execute_job_leaves_the_process_environment_alone(suite):
+    """The trace path and the run's variables reach the kernel through its manager, not os.environ."""
+    import os
+    import threading
+
+    from iraq_atlas.settings import ENV_TRACE
+
+    job = plan(discover(suite / "notebooks"), {})[0]
+    seen, done = set(), threading.Event()
+
+    def watch():
+        while not done.is_set():
+            seen.add(os.environ.get(ENV_TRACE))
+            seen.add(os.environ.get("IRAQ_ATLAS_TEST_MARK"))
+
+    t = threading.Thread(target=watch)
+    t.start()
+    try:
+        res = report.execute_job(job, str(suite / "w"), None, 60,
+                                 environ={**os.environ, "IRAQ_ATLAS_TEST_MARK": "x"})
+    finally:
+        done.set()
+        t.join()
+    assert res.status == "ok" and str(suite / "data.csv") in res.inputs
+    assert seen == {None}
+
+
+def test_dask_jobs_cap_concurrency_and_keep_inputs_apart(tmp_path):
+    """On a cluster with more threads than --jobs, at most --jobs notebooks run at once, and
+    notebooks running side by side in one worker each record only their own inputs."""
+    from distributed import LocalCluster
+
+    data = _timed_suite(tmp_path, 3)
+    jobs = plan(discover(tmp_path / "notebooks"), {})
+    with LocalCluster(n_workers=1, threads_per_worker=3, processes=True, dashboard_address=None) as cluster:
+        run1, res1 = run_report(jobs, RunOptions(out=tmp_path / "r1", jobs=1, executor="dask", progress=False,
+                                                 scheduler=cluster.scheduler_address))
+        run3, res3 = run_report(jobs, RunOptions(out=tmp_path / "r3", jobs=3, executor="dask", progress=False,
+                                                 scheduler=cluster.scheduler_address, force=True))
+    assert [r.status for r in res1 + res3] == ["ok"] * 6
+    spans = _spans(run1, res1)
+    assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:])), spans       # one at a time
+    spans = _spans(run3, res3)
+    assert spans[0][1] > spans[-1][0], spans                                # side by side
+    for r, d in zip(res3, data):
+        assert set(r.inputs) == {str(d)}, (r.slug, r.inputs)
+
+
+def test_local_dask_cluster_has_one_thread_per_worker(suite, monkeypatch):
+    import distributed
+
+    made = {}
+    real = distributed.Client
+
+    def client(*a, **k):
+        made.update(k)
+        return real(*a, **k)
+
+    monkeypatch.setattr(distributed, "Client", client)
+    _, res = _run(suite, executor="dask", jobs=2)
+    assert _status(res) == {"01_alpha": "ok", "02_beta": "ok"}
+    assert made.get("threads_per_worker") == 1 and made.get("n_workers") == 2
+
+
+# -- inputs looked for and not found -------------------------------------------------
+BOUNDARIES = '''from iraq_atlas.places.boundaries import load_boundaries
+from iraq_atlas.runner.report import output_folders
+out = output_folders(output_dir)
+(out["tables"] / "origin.txt").write_text(load_boundaries("ADM1").origin)
+'''
+
+
+def _cached_boundaries(folder: Path) -> None:
+    from iraq_atlas.places.boundaries import tile_grid
+
+    grid = tile_grid()
+    grid.assign(shapeName=grid["name"], shapeISO=grid["iso_3166_2"])[["shapeName", "shapeISO", "geometry"]] \
+        .to_file(folder / "geoBoundaries-IRQ-ADM1.geojson", driver="GeoJSON")
+
+
+def test_a_probe_that_found_nothing_is_an_input(tmp_path, monkeypatch):
+    """Boundaries absent from the cache, then present: the notebook runs again and uses them."""
+    folder = tmp_path / "cache"
+    folder.mkdir()
+    monkeypatch.setenv("IRAQ_ATLAS_CACHE", str(folder))
+    nbs = tmp_path / "notebooks"
+    nbs.mkdir()
+    _nb(nbs / "01_b.ipynb", 'output_dir: str = "o"  # out', BOUNDARIES)
+    jobs = plan(discover(nbs), {})
+    opts = RunOptions(out=tmp_path / "r", jobs=1, progress=False)
+    run1, res1 = run_report(jobs, opts)
+    assert (run1 / "tables" / "origin.txt").read_text() == "fallback"
+    assert res1[0].inputs[str(folder / "geoBoundaries-IRQ-ADM1.geojson")] == cache.ABSENT
+    _, res2 = run_report(jobs, opts)
+    assert _status(res2) == {"01_b": "reused"}
+    _cached_boundaries(folder)
+    run3, res3 = run_report(jobs, opts)
+    assert _status(res3) == {"01_b": "ok"}
+    assert (run3 / "tables" / "origin.txt").read_text() == "cache"
+
+
+def test_boundaries_named_by_the_environment_are_probed_too(tmp_path, monkeypatch):
+    folder = tmp_path / "b"
+    folder.mkdir()
+    monkeypatch.setenv("IRAQ_ATLAS_BOUNDARIES", str(folder))
+    nbs = tmp_path / "notebooks"
+    nbs.mkdir()
+    _nb(nbs / "01_b.ipynb", 'output_dir: str = "o"  # out', BOUNDARIES)
+    jobs = plan(discover(nbs), {})
+    opts = RunOptions(out=tmp_path / "r", jobs=1, progress=False)
+    run_report(jobs, opts)
+    _cached_boundaries(folder)  # the folder's listing changed: not the same input
+    (folder / "geoBoundaries-IRQ-ADM1.geojson").rename(folder / "adm1.geojson")
+    run2, res2 = run_report(jobs, opts)
+    assert _status(res2) == {"01_b": "ok"}
+    assert (run2 / "tables" / "origin.txt").read_text() == "env"
+
+
+@pytest.mark.parametrize("name", __import__("iraq_atlas.settings", fromlist=["ENV_VARS"]).ENV_VARS)
+def test_every_library_setting_is_part_of_the_key(suite, monkeypatch, name):
+    job = plan(discover(suite / "notebooks"), {})[0]
+    monkeypatch.delenv(name, raising=False)
+    before = job.static_key()
+    monkeypatch.setenv(name, "/somewhere/else")
+    assert job.static_key() != before
+
+
+def test_library_fingerprint_covers_every_sub_package():
+    import iraq_atlas
+
+    package = Path(iraq_atlas.__file__).resolve().parent
+    names = {p.relative_to(package).as_posix() for p in cache.library_sources()}
+    assert {"places/boundaries.py", "settings.py", "files.py", "runner/params.py"} <= names
+
+
+# -- outputs outside the output folders ----------------------------------------------
+def test_files_outside_the_output_folders_are_reported(suite, capsys):
+    nb = suite / "notebooks" / "02_beta.ipynb"
+    book = nbformat.read(nb, as_version=4)
+    book.cells.append(nbformat.v4.new_code_cell(
+        'from pathlib import Path\n(Path(output_dir) / "loose.csv").write_text("x\\n")\n'
+        '(Path(output_dir) / "extra").mkdir()\n(Path(output_dir) / "extra" / "deep.txt").write_text("y")'))
+    nbformat.write(book, nb)
+    from iraq_atlas.cli import main
+
+    code = main(["report", "--notebooks-dir", str(suite / "notebooks"), "--out", str(suite / "reports"),
+                 "--jobs", "1", "--quiet"])
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "not published (outside maps/ figures/ tables/): extra/deep.txt, loose.csv" in printed
+    run = (suite / "reports" / "latest").resolve()
+    manifest = json.loads((run / "manifest.json").read_text())
+    assert manifest["stray_outputs"] == {"02_beta": ["extra/deep.txt", "loose.csv"]}
+    assert manifest["notebooks"][0]["stray"] == []
+    assert 'id="stray"' in (run / "index.html").read_text() and "loose.csv" in (run / "index.html").read_text()
+    # a reused result still says so
+    main(["report", "--notebooks-dir", str(suite / "notebooks"), "--out", str(suite / "reports"), "--quiet"])
+    assert "loose.csv" in capsys.readouterr().out
+
+
+@pytest.mark.notebook
+def test_every_shipped_notebook_publishes_its_tables_figures_and_maps(tmp_path):
+    """Each shipped notebook runs through the runner; each kind of output its code writes
+    (tables, figures, maps) arrives in the run folder, and nothing is written beside them."""
+    from conftest import NOTEBOOKS
+
+    notebooks = discover(NOTEBOOKS)
+    assert len(notebooks) >= 5
+    run_dir, results = run_report(plan(notebooks, {}), RunOptions(out=tmp_path / "r", jobs=2, progress=False))
+    for nb, r in zip(notebooks, results):
+        assert r.status == "ok", (r.slug, r.error)
+        assert r.stray == [], (r.slug, r.stray)
+        code = "".join(c.source for c in nbformat.read(nb, as_version=4).cells if c.cell_type == "code")
+        for kind in ("tables", "figures", "maps"):
+            if f'"{kind}"' in code:
+                got = [o for o in r.outputs if o.startswith(kind + "/")]
+                assert got, f"{r.slug}: no {kind} arrived"
+                assert all((run_dir / o).stat().st_size > 0 for o in got)
+
+
+# -- kernels ---------------------------------------------------------------------------
+STARTED = '''import os, time
+from iraq_atlas.runner.report import output_folders
+out = output_folders(output_dir)
+born = os.stat(f"/proc/{os.getpid()}").st_ctime  # when this kernel process started
+t0 = time.time()
+time.sleep(2)
+(out["tables"] / f"k_{NAME}.txt").write_text(f"{born} {t0} {time.time()} {os.getcwd()}")
+'''
+
+
+def _kernel_suite(tmp_path: Path) -> list:
+    nbs = tmp_path / "notebooks"
+    nbs.mkdir()
+    for i in range(3):
+        _nb(nbs / f"0{i + 1}_k{i}.ipynb", 'output_dir: str = "o"  # out', f"NAME = {i}\n" + STARTED)
+    return plan(discover(nbs), {})
+
+
+def _kernel_children() -> list[str]:
+    import os
+    import subprocess
+
+    out = subprocess.run(["ps", "-o", "pid=,args=", "--ppid", str(os.getpid())], capture_output=True, text=True)
+    return [line for line in out.stdout.splitlines() if "ipykernel" in line]
+
+
+@pytest.mark.skipif(not Path("/proc/self").exists(), reason="reads kernel start times from /proc")
+@pytest.mark.parametrize("pool", [1, 0])
+def test_kernels_start_ahead_of_their_notebooks_when_pooled(tmp_path, pool):
+    jobs = _kernel_suite(tmp_path)
+    run, res = run_report(jobs, RunOptions(out=tmp_path / "r", jobs=1, progress=False, kernel_pool=pool))
+    assert [r.status for r in res] == ["ok"] * 3
+    rows = [(run / "tables" / f"k_{i}.txt").read_text().split() for i in range(3)]
+    spans = [tuple(map(float, r[:3])) for r in rows]
+    assert {r[3] for r in rows} == {str(tmp_path / "notebooks")}          # each kernel in its notebook's folder
+    for (_, _, prev_end), (born, start, _) in zip(spans, spans[1:]):
+        if pool:
+            assert born < prev_end, spans       # booted while the previous notebook ran
+        else:
+            assert born >= prev_end - 0.05, spans
+    assert _kernel_children() == []
+    assert json.loads((run / "manifest.json").read_text())["kernel_pool"] == pool
+
+
+def test_an_interrupted_run_leaves_no_kernel_behind(tmp_path, monkeypatch):
+    jobs = _kernel_suite(tmp_path)
+    real = execute.execute_job
+    calls = []
+
+    def interrupt_second(job, *a, **k):
+        calls.append(job.slug)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(job, *a, **k)
+
+    monkeypatch.setattr(execute, "execute_job", interrupt_second)
+    with pytest.raises(KeyboardInterrupt):
+        run_report(jobs, RunOptions(out=tmp_path / "r", jobs=2, progress=False, kernel_pool=2))
+    import time
+
+    deadline = time.time() + 10
+    while _kernel_children() and time.time() < deadline:
+        time.sleep(0.2)
+    assert _kernel_children() == []
+    assert not [p for p in (tmp_path / "r").iterdir() if p.name.startswith(".run-")]
+
+
+def test_cli_kernel_pool_flag(suite):
+    from iraq_atlas.cli import build_parser
+
+    args = build_parser().parse_args(["report", "--kernel-pool", "0"])
+    assert args.kernel_pool == 0
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["report", "--no-kernel-preload"])
+
+
+# -- typed lists and dates -------------------------------------------------------------
+TYPED = '''from datetime import date
+years: list[int] = [2018, 2021]  # election years (one of: 2018, 2021, 2025)
+bands: list[float] = [0, 1.5]  # distance bands in km
+day: date = "2021-10-10"  # a day
+level: int = 1  # admin level (one of: 1, 2)
+output_dir: str = "o"  # out'''
+
+
+def test_list_and_date_types_with_choices(tmp_path):
+    nb = tmp_path / "01_typed.ipynb"
+    _nb(nb, TYPED, "pass")
+    spec = read_params(nb)
+    assert {n: p.type for n, p in spec.params.items()} == {
+        "years": "list[int]", "bands": "list[float]", "day": "date", "level": "int", "output_dir": "str"}
+    assert spec.params["years"].choices == (2018, 2021, 2025) and spec.params["level"].choices == (1, 2)
+    assert spec.params["bands"].default == [0.0, 1.5] and spec.params["day"].is_date
+    (job,) = plan([nb], {"years": "2021,2025", "bands": "[2, 7.5]", "day": "2022-01-31", "level": "2"})
+    assert job.params["years"] == [2021, 2025] and job.params["bands"] == [2.0, 7.5]
+    assert job.params["day"] == "2022-01-31" and job.params["level"] == 2
+    import datetime as dt
+
+    (job,) = plan([nb], {"day": dt.date(2020, 2, 29), "years": [2018]})  # values from YAML
+    assert job.params["day"] == "2020-02-29" and job.params["years"] == [2018]
+    for given, message in [({"years": "2019"}, "'years' has [2019] outside its choices"),
+                           ({"years": "2018,x"}, "'years' must be a list of whole numbers"),
+                           ({"bands": "a"}, "'bands' must be a list of numbers"),
+                           ({"day": "31/01/2022"}, "'day' must be a date as YYYY-MM-DD"),
+                           ({"level": "3"}, "'level' must be one of [1, 2]")]:
+        with pytest.raises(ParameterError, match=message.replace("[", r"\[").replace("]", r"\]")):
+            plan([nb], given)
+
+
+def test_typed_parameters_are_read_by_plain_papermill_too(tmp_path):
+    from papermill.translators import PythonTranslator
+
+    nb = tmp_path / "01_typed.ipynb"
+    _nb(nb, TYPED, "pass")
+    cell = next(c for c in nbformat.read(nb, as_version=4).cells if c.cell_type == "code")
+    seen = {p.name: p for p in PythonTranslator.inspect(cell)}
+    assert set(read_params(nb).params) <= set(seen)
+    assert seen["years"].inferred_type_name == "list[int]" and "one of: 2018, 2021, 2025" in seen["years"].help
+    assert seen["day"].inferred_type_name == "date"
+
+
+def test_typed_notebook_runs_with_converted_values(tmp_path):
+    nbs = tmp_path / "notebooks"
+    nbs.mkdir()
+    body = ('import json\nfrom iraq_atlas.runner.report import output_folders\nout = output_folders(output_dir)\n'
+            '(out["tables"] / "v.json").write_text(json.dumps([years, bands, day, level]))\n')
+    _nb(nbs / "01_typed.ipynb", TYPED, body)
+    run, res = run_report(plan(discover(nbs), {"years": "2025", "day": "2023-03-03"}),
+                          RunOptions(out=tmp_path / "r", jobs=1, progress=False))
+    assert res[0].status == "ok", res[0].error
+    assert json.loads((run / "tables" / "v.json").read_text()) == [[2025], [0.0, 1.5], "2023-03-03", 1]
+
+
+def test_params_command_shows_the_declared_types(tmp_path, capsys):
+    from iraq_atlas.cli import main
+
+    nb = tmp_path / "01_typed.ipynb"
+    _nb(nb, TYPED, "pass")
+    assert main(["params", str(nb), "--format", "csv"]) == 0
+    out = capsys.readouterr().out
+    assert "list[int], each one of 2018|2021|2025" in out and "date (YYYY-MM-DD)" in out
+
+
+def test_runner_layout_keeps_the_names_notebooks_import():
+    """plan / cache / execute / publish hold the work; report ties them and keeps its old names."""
+    from iraq_atlas.runner import plan as plan_mod
+
+    assert report.output_folders is plan_mod.output_folders
+    assert report.run_report.__module__ == "iraq_atlas.runner.report"
+    assert execute.execute_job.__module__ == "iraq_atlas.runner.execute"
+    assert cache.lookup.__module__ == "iraq_atlas.runner.cache" and publish.collect.__module__ == "iraq_atlas.runner.publish"
+    assert plan_mod.discover is report.discover and plan_mod.Job is report.Job
+
+
+# -- stopping, locking, permissions ------------------------------------------------------
+SLEEPY = '''import time
+from iraq_atlas.runner.report import output_folders
+out = output_folders(output_dir)
+(out["tables"] / f"started_{NAME}.txt").write_text("x")
+time.sleep(SECONDS)
+'''
+
+
+def _sleepy_suite(tmp_path: Path, seconds: float) -> Path:
+    nbs = tmp_path / "notebooks"
+    nbs.mkdir(exist_ok=True)
+    for i in range(3):
+        _nb(nbs / f"0{i + 1}_s{i}.ipynb", 'output_dir: str = "o"  # out',
+            f"NAME = {i}\nSECONDS = {seconds}\n" + SLEEPY)
+    return nbs
+
+
+def _processes_in(folder: Path) -> list[int]:
+    """Processes whose working folder is inside ``folder`` (the kernels run in the notebooks' folder)."""
+    import os
+
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            if Path(os.readlink(f"/proc/{pid}/cwd")).is_relative_to(folder):
+                found.append(int(pid))
+        except OSError:
+            continue
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self").exists(), reason="looks for processes in /proc")
+@pytest.mark.parametrize("signame,code", [("SIGTERM", 143), ("SIGINT", 130)])
+def test_a_signal_stops_the_run_cleanly(tmp_path, signame, code):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    nbs = _sleepy_suite(tmp_path, 0)
+    out = tmp_path / "reports"
+    cmd = [sys.executable, "-c", "import sys; from iraq_atlas.cli import main; sys.exit(main())", "report", "--notebooks-dir", str(nbs), "--out", str(out),
+           "--quiet", "--jobs", "2"]
+    env = {**os.environ, "PYTHONPATH": str(Path(report.__file__).resolve().parents[2])}
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr[-2000:]
+    first = (out / "latest").resolve()
+    for nb in nbs.glob("*.ipynb"):
+        nb.unlink()
+    _sleepy_suite(tmp_path, 120)
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.time() + 90
+    while time.time() < deadline and not list(out.glob(".run-*/_work/*/tables/started_*.txt")):
+        time.sleep(0.2)
+    assert list(out.glob(".run-*/_work/*/tables/started_*.txt")), "no notebook started"
+    assert _processes_in(nbs)
+    t0 = time.time()
+    proc.send_signal(getattr(signal, signame))
+    assert proc.wait(timeout=20) == code, proc.stderr.read()
+    assert time.time() - t0 < 10
+    deadline = time.time() + 5
+    while _processes_in(nbs) and time.time() < deadline:
+        time.sleep(0.2)
+    assert _processes_in(nbs) == []                        # no kernel left behind
+    assert (out / "latest").resolve() == first
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == sorted([first.name, "latest"])
+    assert not list(out.glob(".run-*"))
+
+
+def test_a_second_run_into_the_same_folder_fails_at_once(suite, capsys):
+    import time
+
+    from iraq_atlas.cli import main
+
+    out = suite / "reports"
+    out.mkdir()
+    with publish.run_lock(out):
+        t0 = time.time()
+        code = main(["report", "--notebooks-dir", str(suite / "notebooks"), "--out", str(out), "--quiet"])
+        assert code == 2 and time.time() - t0 < 5
+    assert "another report run (pid" in capsys.readouterr().err
+    assert not [p for p in out.iterdir() if p.name not in (".lock",)]
+    run, res = _run(suite)  # free again
+    assert _status(res) == {"01_alpha": "ok", "02_beta": "ok"}
+
+
+def test_run_folders_follow_the_umask(suite):
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        run, _ = _run(suite)
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(run.stat().st_mode) == 0o755
+    assert stat.S_IMODE((run / "tables").stat().st_mode) == 0o755
+    entry = suite / "reports" / ".cache" / "01_alpha"
+    assert stat.S_IMODE(entry.stat().st_mode) == 0o755
+
+
+def test_run_ids_are_unique_within_a_second(suite):
+    out = suite / "reports"
+    out.mkdir()
+    first = publish.new_run_id(out)
+    (out / f".run-{first}-abc").mkdir()          # a run being built
+    second = publish.new_run_id(out)
+    assert second != first

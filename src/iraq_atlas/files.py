@@ -24,11 +24,32 @@ if TYPE_CHECKING:  # pandas is imported where a table is read: the runner's work
 
 
 def record_read(path: str | os.PathLike) -> None:
-    """Note that an input file was read (no-op unless $IRAQ_ATLAS_TRACE_READS is set)."""
+    """Note that an input file was read (no-op unless $IRAQ_ATLAS_TRACE_READS is set).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file read.
+    """
     trace = settings.trace_file()
     if trace:
         with open(trace, "a", encoding="utf-8") as fh:
             fh.write(str(Path(path).resolve()) + "\n")
+
+
+def record_probe(path: str | os.PathLike) -> None:
+    """Note that a path was looked for, whether or not it exists (no-op unless tracing).
+
+    What a notebook did not find decides what it computes as much as what it read: the
+    report runner keys a probed path by its state (absent, a folder's listing, a file's
+    content), so a file that appears later makes the notebook run again.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file or folder looked for.
+    """
+    record_read(path)
 
 
 def geodata_dir() -> Path:

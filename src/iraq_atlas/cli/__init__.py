@@ -53,11 +53,12 @@ def cmd_geocode(args) -> int:
 
 def cmd_params(args) -> int:
     from iraq_atlas.runner.params import describe, read_params
-    from iraq_atlas.runner.report import discover, project_root
+    from iraq_atlas.runner.plan import default_notebooks_dir, discover
 
     path = Path(args.notebook)
     if not path.exists():
-        found = discover(project_root() / "notebooks", [args.notebook])
+        found = discover(Path(args.notebooks_dir) if args.notebooks_dir else default_notebooks_dir(),
+                         [args.notebook])
         path = found[0]
     rows = describe(read_params(path))
     _print_table(pd.DataFrame(rows, columns=["name", "type", "default", "help"]), args.format)
@@ -81,8 +82,17 @@ def _parse_overrides(pairs: list[list[str]] | None, params_file: str | None) -> 
     return values
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the runner is (so it cleans up as for Ctrl-C)."""
+
+
+def _on_sigterm(signum, frame):
+    raise Terminated()
+
+
 def cmd_report(args) -> int:
-    from iraq_atlas.runner.report import RunOptions, discover, plan, project_root, run_report
+    from iraq_atlas.runner.plan import RunOptions, default_notebooks_dir, discover, plan, project_root
+    from iraq_atlas.runner.report import run_report
 
     root = project_root()
     overrides = _parse_overrides(args.parameter, args.params)
@@ -92,19 +102,27 @@ def cmd_report(args) -> int:
         if not values:
             raise ParameterError("--sweep takes NAME=V1,V2,...")
         sweep = (name.strip(), [v.strip() for v in values.split(",") if v.strip()])
-    notebooks = discover(Path(args.notebooks_dir) if args.notebooks_dir else root / "notebooks",
+    notebooks = discover(Path(args.notebooks_dir) if args.notebooks_dir else default_notebooks_dir(),
                          args.notebooks.split(",") if args.notebooks else None)
     jobs = plan(notebooks, overrides, sweep)  # validates everything before any kernel starts
     opts = RunOptions(out=Path(args.out) if args.out else root / "reports", jobs=args.jobs,
                       force=args.force, no_input=args.no_input, executor=args.executor,
                       scheduler=args.scheduler, kernel_name=args.kernel, timeout=args.timeout,
-                      progress=not args.quiet, kernel_preload=args.kernel_preload)
-    run_dir, results = run_report(jobs, opts)
+                      progress=not args.quiet, kernel_pool=args.kernel_pool)
+    import signal
+
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        run_dir, results = run_report(jobs, opts)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     failed = [r for r in results if r.status != "ok"]
     print(f"report: {run_dir / 'index.html'}")
     for r in results:
         print(f"  {r.slug:<44} {'reused' if r.cached else r.status:<7} {r.duration_s:6.1f}s"
               + (f"  {r.error.splitlines()[0]}" if r.error else ""))
+        if r.stray:
+            print(f"    not published (outside maps/ figures/ tables/): {', '.join(r.stray)}")
     return 1 if failed else 0
 
 
@@ -128,7 +146,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--params", metavar="FILE.yaml", help="parameter values (YAML mapping)")
     r.add_argument("-p", "--parameter", nargs=2, action="append", metavar=("NAME", "VALUE"))
     r.add_argument("--notebooks", help="comma-separated numbers or names, e.g. 01,03")
-    r.add_argument("--notebooks-dir", help=argparse.SUPPRESS)
+    r.add_argument("--notebooks-dir", metavar="DIR",
+                   help="run the notebooks of this folder (default: those shipped with the package)")
     r.add_argument("--sweep", metavar="NAME=V1,V2,...", help="run each notebook declaring NAME once per value")
     r.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     r.add_argument("--out", help="report folder (default: reports/)")
@@ -139,13 +158,14 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--kernel", help="Jupyter kernel name (default: the notebook's own)")
     r.add_argument("--timeout", type=int, default=900, help="seconds per cell")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
-    r.add_argument("--no-kernel-preload", dest="kernel_preload", action="store_false",
-                   help="spawn every kernel afresh instead of forking it from a process that has "
-                        "already imported the notebooks' libraries (Linux only; see iraq_atlas.runner.kernels)")
+    r.add_argument("--kernel-pool", type=int, metavar="N",
+                   help="kernels started ahead of their notebooks, booting while others run "
+                        "(default: as many as --jobs; 0 starts each kernel when its notebook starts)")
     r.set_defaults(func=cmd_report)
 
     pa = sub.add_parser("params", help="list a notebook's parameters with defaults, types and help")
     pa.add_argument("notebook", help="path, number (01) or name")
+    pa.add_argument("--notebooks-dir", metavar="DIR", help="folder to find a numbered notebook in")
     pa.add_argument("--format", choices=["csv", "json", "table"], default="table")
     pa.set_defaults(func=cmd_params)
     _register_optional(sub)
@@ -177,9 +197,19 @@ def main(argv: list[str] | None = None) -> int:
     except IraqAtlasError as exc:  # only the library's own errors: a bug keeps its traceback
         print(f"iraq-atlas: error: {' '.join(str(exc).split())}", file=sys.stderr)
         return 2
+    except Terminated:
+        print("iraq-atlas: terminated; the previous report is untouched", file=sys.stderr)
+        return 143
     except KeyboardInterrupt:
         print("iraq-atlas: interrupted; the previous report is untouched", file=sys.stderr)
         return 130
+    except RuntimeError as exc:
+        from iraq_atlas.runner.publish import RunLocked
+
+        if isinstance(exc, RunLocked):
+            print(f"iraq-atlas: error: {exc}", file=sys.stderr)
+            return 2
+        raise
 
 
 if __name__ == "__main__":

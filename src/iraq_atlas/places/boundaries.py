@@ -28,7 +28,7 @@ from shapely.geometry import box
 
 from iraq_atlas import settings
 from iraq_atlas.errors import DataError, Problem
-from iraq_atlas.files import data_path, record_read
+from iraq_atlas.files import data_path, record_probe, record_read
 from iraq_atlas.places.gazetteer import gazetteer
 from iraq_atlas.places.governorates import TILE_GRID, governorate_names, load_governorates, to_iso
 from iraq_atlas.vocab import CRS
@@ -325,6 +325,7 @@ def load_boundaries(level: str = "ADM1", path: str | os.PathLike | None = None, 
         if not candidate:
             continue
         p = Path(candidate)
+        record_probe(p)
         if p.is_dir():
             found = _find_in_folder(p, level)
             if found is None:
@@ -337,6 +338,7 @@ def load_boundaries(level: str = "ADM1", path: str | os.PathLike | None = None, 
         return Boundaries(gdf, level, origin, str(p), ATTRIBUTION[gdf.attrs.get("schema", "ocha")])
     if want_download:
         cached = cache_dir() / f"geoBoundaries-IRQ-{level}.geojson"
+        record_probe(cached)
         if cached.exists():
             return Boundaries(_read(cached, level), level, "cache", str(cached), ATTRIBUTION["geoboundaries"])
         if settings.offline():

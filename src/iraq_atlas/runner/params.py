@@ -6,11 +6,16 @@ A parameter is a typed assignment with its help text in a trailing comment::
     jobs: int = 2                   # parallel workers
     by: Literal["list", "bloc"] = "bloc"  # grouping
 
-Supported types: str, int, float, bool, list[str] and Literal[...] choices.
-A help text ending in ``(one of: a, b, c)`` declares choices too, in a form that
-papermill's own parameter inspection also reads (it cannot parse ``Literal``);
-help texts avoid ``=`` for the same reason. A help text containing
-``YYYY-MM-DD`` makes the value a date (empty allowed).
+Supported types: str, int, float, bool, date, list[str], list[int], list[float]
+and Literal[...] choices. A help text ending in ``(one of: a, b, c)`` declares
+choices too, in a form that papermill's own parameter inspection also reads (it
+cannot parse ``Literal``): for a text parameter the value must be one of them,
+for a number one of those numbers, for a list every element one of them. Help
+texts avoid ``=`` for the same reason. A ``date`` parameter (``day: date =
+"2021-10-10"``, with ``from datetime import date`` in the cell) holds an ISO
+``YYYY-MM-DD`` text, which is what plain papermill passes too; a ``str``
+parameter whose help text contains ``YYYY-MM-DD`` is a date as well (empty
+allowed).
 Values from the command line arrive as text and are converted with these
 declared types, never guessed, and never pasted into code as text: papermill
 receives Python objects.
@@ -36,14 +41,15 @@ _ONE_OF = re.compile(r"\(one of:\s*([^)]*)\)\s*$")
 @dataclass
 class Parameter:
     name: str
-    type: str               # "str", "int", "float", "bool", "list[str]", or "choice"
+    type: str               # "str", "int", "float", "bool", "date", "list[str]", "list[int]", "list[float]", "choice"
     default: Any
     help: str = ""
     choices: tuple = ()
 
     @property
     def is_date(self) -> bool:
-        return self.type == "str" and "YYYY-MM-DD" in self.help
+        """True for a ``date`` parameter, or a ``str`` one whose help names ``YYYY-MM-DD``."""
+        return self.type == "date" or (self.type == "str" and "YYYY-MM-DD" in self.help)
 
 
 @dataclass
@@ -70,8 +76,10 @@ def _comments(src: str) -> dict[int, str]:
 
 def _type_of(ann: ast.expr, where: str) -> tuple[str, tuple]:
     text = ast.unparse(ann)
-    if text in ("str", "int", "float", "bool", "list[str]"):
+    if text in ("str", "int", "float", "bool", "list[str]", "list[int]", "list[float]", "date"):
         return text, ()
+    if text in ("datetime.date", "dt.date"):
+        return "date", ()
     if isinstance(ann, ast.Subscript) and ast.unparse(ann.value) in ("Literal", "typing.Literal"):
         sl = ann.slice
         elts = sl.elts if isinstance(sl, ast.Tuple) else [sl]
@@ -101,11 +109,22 @@ def read_params(notebook: str | Path) -> NotebookParams:
                 raise ParameterError(f"{where}: default of {name!r} must be a literal") from exc
             help_text = comments.get(node.lineno, "")
             listed = _ONE_OF.search(help_text)
-            if listed and typ == "str":
-                typ, choices = "choice", tuple(c.strip() for c in listed.group(1).split(",") if c.strip())
+            if listed and typ in ("str", "int", "float", "list[str]", "list[int]", "list[float]"):
+                words = tuple(c.strip() for c in listed.group(1).split(",") if c.strip())
+                if typ == "str":
+                    typ, choices = "choice", words
+                else:
+                    element = Parameter(name, _ELEMENT.get(typ, typ), None)
+                    choices = tuple(convert(element, w, path.name) for w in words)
             if typ == "choice" and default not in choices:
                 raise ParameterError(f"{where}: default {default!r} of {name!r} is not one of {list(choices)}")
-            out.params[name] = Parameter(name, typ, default, help_text, choices)
+            param = Parameter(name, typ, default, help_text, choices)
+            if typ != "choice":
+                try:
+                    param.default = convert(param, default, path.name)
+                except ParameterError as exc:
+                    raise ParameterError(f"{where}: default of {name!r} does not fit its type: {exc}") from None
+            out.params[name] = param
         elif isinstance(node, (ast.Import, ast.ImportFrom, ast.Expr)):
             continue  # `from typing import Literal`, docstrings
         else:
@@ -114,13 +133,65 @@ def read_params(notebook: str | Path) -> NotebookParams:
 
 
 _TRUE, _FALSE = {"true", "1", "yes", "on"}, {"false", "0", "no", "off"}
+_ELEMENT = {"list[str]": "str", "list[int]": "int", "list[float]": "float"}
+
+
+def _as_list(value: Any, fail) -> list:
+    """Text ``a, b`` or ``["a", "b"]``, or a list/tuple, as a list (elements unconverted)."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            try:
+                value = json.loads(text)
+            except json.JSONDecodeError:
+                raise fail("is not a valid list") from None
+        else:
+            return [v.strip() for v in text.split(",") if v.strip()]
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    raise fail("must be a list (comma-separated)")
 
 
 def convert(p: Parameter, value: Any, notebook: str) -> Any:
-    """Convert a value (text from a CLI, or an object from YAML) to the declared type, or raise."""
+    """Convert a value (text from a CLI, or an object from YAML) to the declared type, or raise.
+
+    Parameters
+    ----------
+    p : Parameter
+        The declaration.
+    value : object
+        Text, a number, a list, a date.
+    notebook : str
+        Named in the error message.
+
+    Returns
+    -------
+    object
+        A bool, int, float, text (a date as ``YYYY-MM-DD`` text), or a list of these.
+
+    Raises
+    ------
+    ParameterError
+        When the value does not fit the type or its choices.
+    """
     def fail(why: str) -> ParameterError:
         return ParameterError(f"{notebook}: parameter {p.name!r} {why} (got {value!r})")
 
+    if p.type in _ELEMENT:
+        element = Parameter(p.name, _ELEMENT[p.type], None)
+        items = _as_list(value, fail)
+        if p.type == "list[str]" and not all(isinstance(v, (str, int, float)) and not isinstance(v, bool)
+                                             for v in items):
+            raise fail("must be a list of text values (comma-separated)")
+        try:
+            out = [convert(element, v, notebook) for v in items]
+        except ParameterError:
+            kind = {"list[int]": "whole numbers", "list[float]": "numbers"}.get(p.type, "text values")
+            raise fail(f"must be a list of {kind} (comma-separated)") from None
+        bad = [v for v in out if p.choices and v not in p.choices]
+        if bad:
+            raise fail(f"has {bad} outside its choices {list(p.choices)}")
+        return out
     if p.type == "bool":
         if isinstance(value, bool):
             return value
@@ -136,41 +207,36 @@ def convert(p: Parameter, value: Any, notebook: str) -> Any:
             raise fail("must be a whole number") from None
         if not f.is_integer():
             raise fail("must be a whole number")
-        return int(f)
+        return _in_choices(p, int(f), fail)
     if p.type == "float":
         if isinstance(value, bool):
             raise fail("must be a number")
         try:
-            return float(value)
+            return _in_choices(p, float(value), fail)
         except (TypeError, ValueError):
             raise fail("must be a number") from None
-    if p.type == "list[str]":
-        if isinstance(value, str):
-            text = value.strip()
-            if text.startswith("["):
-                try:
-                    value = json.loads(text)
-                except json.JSONDecodeError:
-                    raise fail("is not a valid list") from None
-            else:
-                return [v.strip() for v in text.split(",") if v.strip()]
-        if isinstance(value, (list, tuple)) and all(isinstance(v, (str, int, float)) for v in value):
-            return [str(v) for v in value]
-        raise fail("must be a list of text values (comma-separated)")
     if p.type == "choice":
         for c in p.choices:
             if value == c or str(value) == str(c):
                 return c
         raise fail(f"must be one of {list(p.choices)}")
-    # str
+    if p.type == "date" and isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value.isoformat()
+    # str, date
     if not isinstance(value, (str, int, float)) or isinstance(value, bool):
-        raise fail("must be text")
+        raise fail("must be a date as YYYY-MM-DD" if p.type == "date" else "must be text")
     value = str(value)
-    if p.is_date and value:
+    if p.is_date and (value or p.type == "date" and p.default != ""):
         try:
             dt.date.fromisoformat(value)
         except ValueError:
             raise fail("must be a date as YYYY-MM-DD") from None
+    return value
+
+
+def _in_choices(p: Parameter, value, fail):
+    if p.choices and value not in p.choices:
+        raise fail(f"must be one of {list(p.choices)}")
     return value
 
 
@@ -188,11 +254,25 @@ def resolve(spec: NotebookParams, given: dict[str, Any], *, strict: bool = True)
 
 
 def describe(spec: NotebookParams) -> list[dict[str, Any]]:
-    """Rows for ``iraq-atlas params``: name, type, default, help."""
+    """Rows for ``iraq-atlas params``: name, type, default, help.
+
+    Parameters
+    ----------
+    spec : NotebookParams
+        A notebook's declarations (:func:`read_params`).
+
+    Returns
+    -------
+    list of dict
+        One row per parameter.
+    """
     rows = []
     for p in spec.params.values():
         typ = "one of " + "|".join(map(str, p.choices)) if p.type == "choice" else p.type
         if p.is_date:
             typ = "date (YYYY-MM-DD)"
+        elif p.choices and p.type != "choice":
+            typ = f"{p.type}, each one of " + "|".join(map(str, p.choices)) if p.type in _ELEMENT \
+                else f"{p.type}, one of " + "|".join(map(str, p.choices))
         rows.append({"name": p.name, "type": typ, "default": p.default, "help": p.help})
     return rows

@@ -1,572 +1,134 @@
 """The report runner: notebooks → executed .ipynb + HTML + maps/figures/tables + index.html.
 
 What it guarantees:
-* parameters are validated against each notebook's ``parameters`` cell before any kernel starts;
-* each notebook runs in its own process and kernel (``--jobs`` in parallel, or as tasks on a
-  dask.distributed cluster), so one failure never stops the others;
-* a notebook whose inputs are unchanged (notebook, parameters, every data file it read,
-  library source) is not re-executed: its outputs come from the cache, marked as reused;
+* parameters are validated against each notebook's ``parameters`` cell before any kernel starts
+  (:mod:`iraq_atlas.runner.plan`, :mod:`iraq_atlas.runner.params`);
+* each notebook runs in its own kernel with its own environment and working folder, ``--jobs``
+  at once, locally or as tasks on a dask.distributed cluster, so one failure never stops the
+  others (:mod:`iraq_atlas.runner.execute`);
+* a notebook whose inputs are unchanged (notebook, parameters, every data file it read or
+  looked for, library source and settings) is not re-executed: its outputs come from the
+  cache, marked as reused (:mod:`iraq_atlas.runner.cache`);
 * the run is built in a temporary folder and renamed into place; ``reports/latest`` only
-  ever points at a finished run, so Ctrl-C leaves the previous report intact.
+  ever points at a finished run, so Ctrl-C leaves the previous report intact
+  (:mod:`iraq_atlas.runner.publish`).
+
+This module ties them together (:func:`run_report`) and keeps the names notebooks and
+scripts import from it (``output_folders`` above all).
 """
 
 from __future__ import annotations
 
-import concurrent.futures as cf
-import contextlib
 import datetime as dt
-import hashlib
 import json
 import logging
-import multiprocessing
 import os
-import platform
-import re
 import shutil
 import sys
 import tempfile
-import time
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
 
-from iraq_atlas import __version__
-from iraq_atlas.errors import ParameterError
 from iraq_atlas.files import write_atomic
-from iraq_atlas.runner.params import NotebookParams, read_params, resolve
-from iraq_atlas.settings import ENV_TRACE, ENV_VARS
-from iraq_atlas.html import escape
+from iraq_atlas.runner import cache, execute, publish
+from iraq_atlas.runner.cache import ABSENT, file_hash, input_state, library_fingerprint, library_sources
+from iraq_atlas.runner.execute import KernelPool, execute_job, kernel_environment, stray_outputs
+from iraq_atlas.runner.plan import (
+    OUTPUT_KINDS,
+    Job,
+    JobResult,
+    RunOptions,
+    default_notebooks_dir,
+    discover,
+    output_folders,
+    plan,
+    project_root,
+)
+from iraq_atlas.runner.publish import build_manifest, convert_job, index_html, notebook_html
 
 log = logging.getLogger("iraq_atlas.runner.report")
-OUTPUT_KINDS = ("maps", "figures", "tables")
-# environment variables that change what a notebook computes
 
-
-def project_root() -> Path:
-    """The project folder (holds notebooks/ and reports/) — the source tree when installed editable."""
-    here = Path(__file__).resolve().parents[2]
-    return here if (here / "notebooks").is_dir() else Path.cwd()
-
-
-@dataclass
-class Job:
-    """One notebook execution: a notebook with resolved parameters (one sweep value, if any)."""
-
-    notebook: Path
-    params: dict[str, Any]
-    slug: str
-    section: str = ""          # sweep label, e.g. "governorates=IQ-BG"
-
-    def static_key(self) -> str:
-        h = hashlib.sha256()
-        h.update(self.notebook.read_bytes())
-        h.update(json.dumps({k: v for k, v in self.params.items() if k != "output_dir"},
-                            sort_keys=True, default=str).encode())
-        h.update(library_fingerprint().encode())
-        h.update(json.dumps({k: os.environ.get(k, "") for k in ENV_VARS}).encode())
-        return h.hexdigest()
-
-
-@dataclass
-class JobResult:
-    slug: str
-    notebook: str
-    section: str
-    status: str                    # "ok", "failed"
-    cached: bool = False
-    duration_s: float = 0.0
-    error: str = ""
-    params: dict[str, Any] = field(default_factory=dict)
-    inputs: dict[str, str] = field(default_factory=dict)    # path → sha256
-    outputs: list[str] = field(default_factory=list)        # paths relative to the run folder
-    html: str = ""
-    ipynb: str = ""
-
-
-_FINGERPRINT: str | None = None
-
-
-def library_fingerprint() -> str:
-    """Version plus a hash of the library's own source, so an edited library invalidates the cache."""
-    global _FINGERPRINT
-    if _FINGERPRINT is None:
-        h = hashlib.sha256(__version__.encode())
-        for f in sorted(Path(__file__).resolve().parent.rglob("*.py")):
-            h.update(f.read_bytes())
-        _FINGERPRINT = h.hexdigest()
-    return _FINGERPRINT
-
-
-def file_hash(path: str | os.PathLike) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def discover(notebooks_dir: Path, select: Iterable[str] | None = None) -> list[Path]:
-    """Numbered notebooks (``NN_name.ipynb``) in reading order, optionally only the chosen numbers."""
-    nbs = sorted(p for p in notebooks_dir.glob("[0-9][0-9]_*.ipynb"))
-    if select:
-        wanted = [s.strip() for s in select if s.strip()]
-        chosen = [p for p in nbs if any(p.name.startswith(w) or p.stem == w for w in wanted)]
-        missing = [w for w in wanted if not any(p.name.startswith(w) or p.stem == w for p in nbs)]
-        if missing:
-            raise ParameterError(f"no notebook matches {missing} in {notebooks_dir}")
-        nbs = chosen
-    return nbs
-
-
-def plan(notebooks: list[Path], overrides: dict[str, Any], sweep: tuple[str, list[str]] | None = None) -> list[Job]:
-    """Resolve and validate every job's parameters before anything runs.
-
-    An override must be declared by at least one selected notebook; it applies to
-    each notebook that declares it. A sweep runs each notebook that declares the
-    swept parameter once per value.
-    """
-    specs: dict[Path, NotebookParams] = {nb: read_params(nb) for nb in notebooks}
-    names = set(overrides) | ({sweep[0]} if sweep else set())
-    for name in names:
-        if not any(name in s.params for s in specs.values()):
-            listing = "; ".join(f"{s.notebook}: {', '.join(s.params) or 'none'}" for s in specs.values())
-            raise ParameterError(f"unknown parameter {name!r}: no selected notebook declares it ({listing})")
-    jobs: list[Job] = []
-    for nb, spec in specs.items():
-        given = {k: v for k, v in overrides.items() if k in spec.params}
-        if "output_dir" not in spec.params:
-            raise ParameterError(f"{nb.name}: the parameters cell must declare output_dir")
-        if sweep and sweep[0] in spec.params:
-            for value in sweep[1]:
-                params = resolve(spec, {**given, sweep[0]: value})
-                slug = f"{nb.stem}__{_slug(sweep[0])}-{_slug(str(value))}"
-                jobs.append(Job(nb, params, slug, f"{sweep[0]} = {value}"))
-        else:
-            jobs.append(Job(nb, resolve(spec, given), nb.stem))
-    return jobs
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-") or "x"
-
-
-# -- executing one job (runs in a worker process) --------------------------------
-def execute_job(job: Job, work_dir: str, kernel_name: str | None, timeout: int,
-                cell_progress: bool = False, kernel_zygote: str = "",
-                environ: dict[str, str] | None = None) -> JobResult:
-    """Execute one notebook with papermill into ``work_dir``; never raises for notebook errors.
-
-    HTML comes afterwards, from :func:`convert_job`. With ``kernel_zygote`` (a socket from
-    :class:`iraq_atlas.runner.kernels.KernelZygote`) the kernel is forked from the preloaded zygote.
-    ``environ`` is the runner's environment at the start of the run: a worker process may
-    have been started by an earlier run, with the variables of that time."""
-    import papermill as pm
-
-    # papermill's own parameter inspection cannot read typed Literal[...] declarations and
-    # warns about "unknown" parameters; ours were validated already, so keep its log quiet.
-    logging.getLogger("papermill").setLevel(logging.ERROR)
-    work = Path(work_dir)
-    work.mkdir(parents=True, exist_ok=True)
-    trace = work / "_reads.txt"
-    trace.write_text("")
-    params = {**job.params, "output_dir": str(work)}
-    out_nb = work / f"{job.slug}.ipynb"
-    result = JobResult(job.slug, job.notebook.name, job.section, "ok", params=job.params)
-    saved = dict(os.environ)
-    if environ is not None:
-        os.environ.clear()
-        os.environ.update(environ)
-    os.environ[ENV_TRACE] = str(trace)  # inherited by the kernel process
-    extra = {}
-    if kernel_zygote:
-        from iraq_atlas.runner.kernels import manager_class
-
-        extra["kernel_manager_class"] = manager_class(kernel_zygote)
-    t0 = time.perf_counter()
-    try:
-        pm.execute_notebook(str(job.notebook), str(out_nb), parameters=params, cwd=str(job.notebook.parent),
-                            kernel_name=kernel_name, progress_bar=cell_progress, log_output=False,
-                            execution_timeout=timeout, report_mode=False, **extra)
-    except Exception as exc:  # PapermillExecutionError, DeadKernelError, timeouts …
-        result.status = "failed"
-        result.error = _error_text(exc)
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-    result.duration_s = round(time.perf_counter() - t0, 2)
-    reads = sorted({line.strip() for line in trace.read_text().splitlines() if line.strip()})
-    result.inputs = {p: file_hash(p) for p in reads if Path(p).exists()}
-    trace.unlink()
-    return result
-
-
-def convert_job(job: Job, result: JobResult, work_dir: str | os.PathLike, no_input: bool) -> JobResult:
-    """Write ``<slug>.html`` next to the executed notebook; a failed conversion fails the job.
-
-    The runner calls this in its own process as each execution finishes, so the workers
-    go straight on to the next notebook.
-    """
-    work = Path(work_dir)
-    out_nb = work / f"{job.slug}.ipynb"
-    if out_nb.exists():
-        try:
-            html = notebook_html(out_nb, no_input=no_input)
-            write_atomic(work / f"{job.slug}.html", html)
-        except Exception as exc:  # a broken notebook still gets its .ipynb
-            result.error = result.error or f"HTML conversion failed: {exc}"
-            result.status = "failed"
-    return result
-
-
-def _error_text(exc: Exception) -> str:
-    ename = getattr(exc, "ename", type(exc).__name__)
-    evalue = getattr(exc, "evalue", str(exc))
-    return f"{ename}: {evalue}".strip()[:2000]
-
-
-_EXTERNAL_TAG = re.compile(r"<script[^>]+src=[\"']https?://[^\"']+[\"'][^>]*>\s*</script>|"
-                           r"<link[^>]+href=[\"']https?://[^\"']+[\"'][^>]*>", re.I)
-
-
-def notebook_html(path: Path, *, no_input: bool = False) -> str:
-    """nbconvert HTML (lab template, images embedded) with no script or style fetched from the network."""
-    import nbformat
-    from nbconvert import HTMLExporter
-
-    nb = nbformat.read(path, as_version=4)
-    exporter = HTMLExporter(template_name="lab", exclude_input=no_input, exclude_input_prompt=no_input,
-                            exclude_output_prompt=no_input, embed_images=True)
-    body, _ = exporter.from_notebook_node(nb)
-    # require.js and MathJax come from CDNs in the lab template; the suite needs neither.
-    return _EXTERNAL_TAG.sub("", body)
-
-
-# -- the run ---------------------------------------------------------------------
-@dataclass
-class RunOptions:
-    out: Path
-    jobs: int = 2
-    force: bool = False
-    no_input: bool = False
-    executor: str = "local"           # "local" or "dask"
-    scheduler: str | None = None
-    kernel_name: str | None = None
-    timeout: int = 900
-    progress: bool = True
-    kernel_preload: bool = True       # fork kernels from a preloaded zygote (Linux, local executor)
-    title: str = "Iraq Atlas report"
-
-
-def _cache_dir(out: Path) -> Path:
-    return out / ".cache"
-
-
-def _cache_lookup(job: Job, out: Path) -> tuple[JobResult, dict] | None:
-    """The cached result of an unchanged job, with its cache entry; None when it must run."""
-    entry = _cache_dir(out) / job.slug / "entry.json"
-    if not entry.exists():
-        return None
-    data = json.loads(entry.read_text())
-    if data.get("static_key") != job.static_key():
-        return None
-    for p, sha in data["result"]["inputs"].items():
-        if not Path(p).exists() or file_hash(p) != sha:
-            return None
-    res = JobResult(**data["result"])
-    res.cached = True
-    return res, data
-
-
-def _match_page(job: Job, res: JobResult, data: dict, out: Path, no_input: bool) -> None:
-    """A reused result whose cached HTML (entry ``data``) was written with the other
-    ``--no-input`` setting is converted again from its cached notebook; nothing is re-executed."""
-    if bool(data.get("html_no_input", False)) == no_input:
-        return
-    convert_job(job, res, _cache_dir(out) / job.slug / "files", no_input)
-    data["html_no_input"] = no_input
-    write_atomic(_cache_dir(out) / job.slug / "entry.json", json.dumps(data, indent=1, default=str))
-
-
-def _last_duration(job: Job, out: Path) -> float:
-    """Seconds the job took when it last succeeded (0 if never), whatever changed since."""
-    entry = _cache_dir(out) / job.slug / "entry.json"
-    try:
-        return float(json.loads(entry.read_text())["result"]["duration_s"])
-    except (OSError, ValueError, KeyError):
-        return 0.0
-
-
-def _code_size(job: Job) -> int:
-    """Characters of code in the job's notebook: a rough prior for how long it runs."""
-    try:
-        nb = json.loads(job.notebook.read_text(encoding="utf-8"))
-        return sum(len("".join(c.get("source", ""))) for c in nb.get("cells", []) if c.get("cell_type") == "code")
-    except (OSError, ValueError):
-        return 0
-
-
-def _expected_order(jobs: list[Job], out: Path) -> list[Job]:
-    """Jobs longest first: by the last recorded duration; jobs never run here come first,
-    largest notebook (characters of code) first, since nothing better is known about them."""
-    known = {j.slug: _last_duration(j, out) for j in jobs}
-    fresh = sorted((j for j in jobs if not known[j.slug]), key=lambda j: -_code_size(j))
-    seen = sorted((j for j in jobs if known[j.slug]), key=lambda j: -known[j.slug])
-    return fresh + seen
-
-
-def _cache_store(job: Job, res: JobResult, work: Path, out: Path, no_input: bool) -> None:
-    dest = _cache_dir(out) / job.slug
-    tmp = Path(tempfile.mkdtemp(dir=_cache_dir(out), prefix=f".{job.slug}."))
-    shutil.copytree(work, tmp / "files")
-    (tmp / "entry.json").write_text(json.dumps({"static_key": job.static_key(), "result": asdict(res),
-                                                "html_no_input": no_input}, indent=1, default=str))
-    if dest.exists():
-        shutil.rmtree(dest)
-    os.replace(tmp, dest)
-
-
-def _collect(job: Job, res: JobResult, work: Path, run_dir: Path, sweep_prefix: bool) -> None:
-    """Move one job's files into the run folder layout and list them in the result."""
-    nb_dir = run_dir / "notebooks"
-    nb_dir.mkdir(exist_ok=True)
-    outputs = []
-    for kind in OUTPUT_KINDS:
-        src = work / kind
-        if not src.is_dir():
-            continue
-        for f in sorted(src.rglob("*")):
-            if f.is_file():
-                rel = Path(kind) / (job.slug if sweep_prefix else "") / f.relative_to(src)
-                (run_dir / rel).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(f, run_dir / rel)
-                outputs.append(rel.as_posix())
-    if (work / f"{job.slug}.ipynb").exists():
-        shutil.copy2(work / f"{job.slug}.ipynb", nb_dir / f"{job.slug}.ipynb")
-        res.ipynb = f"notebooks/{job.slug}.ipynb"
-    if (work / f"{job.slug}.html").exists():
-        shutil.copy2(work / f"{job.slug}.html", run_dir / f"{job.slug}.html")
-        res.html = f"{job.slug}.html"
-    res.outputs = outputs
-
-
-def _new_run_id(out: Path) -> str:
-    base = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    run_id, n = base, 1
-    while (out / run_id).exists():
-        n += 1
-        run_id = f"{base}-{n}"
-    return run_id
+__all__ = ["ABSENT", "OUTPUT_KINDS", "Job", "JobResult", "KernelPool", "RunOptions", "build_manifest",
+           "convert_job", "default_notebooks_dir", "discover", "execute_job", "file_hash", "index_html",
+           "input_state", "kernel_environment", "library_fingerprint", "library_sources", "notebook_html",
+           "output_folders", "plan", "project_root", "run_report", "stray_outputs"]
 
 
 def run_report(jobs: list[Job], opts: RunOptions) -> tuple[Path, list[JobResult]]:
-    """Execute (or reuse) every job and publish a complete run folder; returns (run dir, results)."""
-    from tqdm import tqdm
+    """Execute (or reuse) every job and publish a complete run folder.
 
+    Only one run at a time writes into a report folder (:func:`~iraq_atlas.runner.publish.run_lock`);
+    an interrupted run removes its temporary folder and leaves the previous run and ``latest``.
+
+    Parameters
+    ----------
+    jobs : list of Job
+        From :func:`~iraq_atlas.runner.plan.plan`.
+    opts : RunOptions
+        Where, how many at once, which executor, …
+
+    Returns
+    -------
+    (Path, list of JobResult)
+        The run folder (also ``<out>/latest``) and one result per job, in the jobs' order.
+    """
     out = opts.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
-    _cache_dir(out).mkdir(exist_ok=True)
-    run_id = _new_run_id(out)
+    with publish.run_lock(out):
+        return _run_locked(jobs, opts, out)
+
+
+def _run_locked(jobs: list[Job], opts: RunOptions, out: Path) -> tuple[Path, list[JobResult]]:
+    from tqdm import tqdm
+
+    cache.cache_dir(out).mkdir(exist_ok=True)
+    run_id = publish.new_run_id(out)
     staging = Path(tempfile.mkdtemp(dir=out, prefix=f".run-{run_id}-"))
+    os.chmod(staging, publish.umask_mode())  # mkdtemp makes it private; the report is for readers
     started = dt.datetime.now(dt.timezone.utc)
     sweep_prefix = {j.slug: bool(j.section) for j in jobs}
     results: dict[str, JobResult] = {}
     try:
         to_run = []
         for job in jobs:
-            hit = None if opts.force else _cache_lookup(job, out)
+            hit = None if opts.force else cache.lookup(job, out)
             if hit is not None:
                 res, entry = hit
-                _match_page(job, res, entry, out, opts.no_input)
+                cache.match_page(job, res, entry, out, opts.no_input)
                 results[job.slug] = res
                 log.info("%-40s reused (inputs unchanged)", job.slug)
             else:
                 to_run.append(job)
         # longest first: with a few workers this keeps one slow notebook from starting last
-        # and running alone (see _expected_order)
-        to_run = _expected_order(to_run, out)
+        # and running alone (see cache.expected_order)
+        to_run = cache.expected_order(to_run, out)
         bar = tqdm(total=len(jobs), desc="notebooks", unit="nb", disable=not opts.progress,
                    initial=len(jobs) - len(to_run), file=sys.stderr)
         work_root = staging / "_work"
-        for job, res in _execute_all(to_run, work_root, opts):
-            res = convert_job(job, res, work_root / job.slug, opts.no_input)
+        for job, res in execute.execute_all(to_run, work_root, opts):
+            res = publish.convert_job(job, res, work_root / job.slug, opts.no_input)
             results[job.slug] = res
             bar.update(1)
             bar.set_postfix_str(f"{job.slug} {res.status} {res.duration_s:.1f}s")
             log.info("%-40s %s in %.1fs%s", job.slug, res.status, res.duration_s,
                      f" — {res.error}" if res.error else "")
             if res.status == "ok":
-                _cache_store(job, res, work_root / job.slug, out, opts.no_input)
+                cache.store(job, res, work_root / job.slug, out, opts.no_input)
         bar.close()
         for job in jobs:
             res = results[job.slug]
-            src = (_cache_dir(out) / job.slug / "files") if res.cached else work_root / job.slug
-            _collect(job, res, src, staging, sweep_prefix[job.slug])
+            src = (cache.cache_dir(out) / job.slug / "files") if res.cached else work_root / job.slug
+            publish.collect(job, res, src, staging, sweep_prefix[job.slug])
         shutil.rmtree(work_root, ignore_errors=True)
         ordered = [results[j.slug] for j in jobs]
         finished = dt.datetime.now(dt.timezone.utc)
-        manifest = build_manifest(run_id, started, finished, ordered, opts)
+        manifest = publish.build_manifest(run_id, started, finished, ordered, opts)
         write_atomic(staging / "manifest.json", json.dumps(manifest, indent=1, default=str))
-        write_atomic(staging / "index.html", index_html(manifest, ordered, opts.title))
+        write_atomic(staging / "index.html", publish.index_html(manifest, ordered, opts.title))
         run_dir = out / run_id
         os.replace(staging, run_dir)
-        _point_latest(out, run_id)
+        publish.point_latest(out, run_id)
         return run_dir, ordered
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
 
-
-def _execute_all(jobs: list[Job], work_root: Path, opts: RunOptions):
-    """Yield (job, result) as executions finish, locally in processes or on a dask cluster."""
-    if not jobs:
-        return
-    # a per-notebook cell bar only when notebooks run one at a time: parallel bars would interleave
-    cell_bar = opts.progress and opts.jobs <= 1 and opts.executor == "local"
-    if opts.executor == "dask":  # workers may be elsewhere: kernels are spawned there as usual
-        from distributed import Client, as_completed
-
-        args = lambda j: (j, str(work_root / j.slug), opts.kernel_name, opts.timeout, cell_bar)  # noqa: E731
-
-        client = Client(opts.scheduler) if opts.scheduler else Client(processes=True, n_workers=opts.jobs)
-        try:
-            futs = {client.submit(execute_job, *args(j), pure=False, key=f"nb-{j.slug}-{time.time_ns()}"): j
-                    for j in jobs}
-            for fut in as_completed(futs):
-                yield futs[fut], fut.result()
-        finally:
-            client.close()
-        return
-    environ = dict(os.environ)  # what the cache key saw (see execute_job)
-    with _zygote_for(jobs, opts) as zygote:
-        args = lambda j: (j, str(work_root / j.slug), opts.kernel_name, opts.timeout, cell_bar,  # noqa: E731
-                          zygote.address, environ)
-        yield from _execute_local(jobs, opts, args)
-
-
-def _zygote_for(jobs: list[Job], opts: RunOptions):
-    """A :class:`~iraq_atlas.runner.kernels.KernelZygote` preloaded with what the notebooks import, or an
-    inert one (no address) when preloading is off, unsupported or pointless (one notebook)."""
-    from iraq_atlas.runner.kernels import KernelZygote, notebook_imports, supported
-
-    if not (opts.kernel_preload and supported() and len(jobs) > 1):
-        return contextlib.nullcontext(KernelZygote())
-    folders = {j.notebook.resolve().parent for j in jobs}
-    return KernelZygote(notebook_imports(dict.fromkeys(j.notebook for j in jobs)),
-                        cwd=folders.pop() if len(folders) == 1 else None)
-
-
-def _execute_local(jobs: list[Job], opts: RunOptions, args):
-    if opts.jobs <= 1:
-        for j in jobs:
-            yield j, execute_job(*args(j))
-        return
-    # forkserver: workers fork from a clean server that has already imported papermill and
-    # nbconvert (cheaper than spawn, and unlike fork safe in a process that runs threads)
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["iraq_atlas.runner.worker"])
-    with cf.ProcessPoolExecutor(max_workers=opts.jobs, mp_context=ctx) as pool:
-        futs = {pool.submit(execute_job, *args(j)): j for j in jobs}
-        try:
-            for fut in cf.as_completed(futs):
-                j = futs[fut]
-                try:
-                    yield j, fut.result()
-                except Exception as exc:  # the worker itself died
-                    yield j, JobResult(j.slug, j.notebook.name, j.section, "failed",
-                                       error=f"worker crashed: {exc}", params=j.params)
-        except BaseException:
-            for f in futs:
-                f.cancel()
-            raise
-
-
-def _point_latest(out: Path, run_id: str) -> None:
-    link = out / "latest"
-    tmp = out / f".latest-{os.getpid()}"
-    if tmp.is_symlink() or tmp.exists():
-        tmp.unlink()
-    tmp.symlink_to(run_id, target_is_directory=True)
-    os.replace(tmp, link)
-
-
-def build_manifest(run_id: str, started, finished, results: list[JobResult], opts: RunOptions) -> dict:
-    """Everything needed to tell what a run was made from."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    pkgs = {}
-    for name in ("pandas", "geopandas", "shapely", "pyproj", "folium", "matplotlib", "papermill",
-                 "nbconvert", "nbclient", "rapidfuzz", "pandera", "dateparser"):
-        try:
-            pkgs[name] = version(name)
-        except PackageNotFoundError:
-            pkgs[name] = None
-    inputs: dict[str, str] = {}
-    for r in results:
-        inputs.update(r.inputs)
-    return {
-        "run_id": run_id, "title": opts.title,
-        "started": started.isoformat(), "finished": finished.isoformat(),
-        "iraq_atlas": __version__, "library_fingerprint": library_fingerprint(),
-        "python": platform.python_version(), "packages": pkgs,
-        "executor": opts.executor, "jobs": opts.jobs, "no_input": opts.no_input,
-        "kernel_preload": opts.kernel_preload,
-        "inputs": inputs,
-        "notebooks": [asdict(r) for r in results],
-        "status": "failed" if any(r.status != "ok" for r in results) else "ok",
-    }
-
-
-def index_html(manifest: dict, results: list[JobResult], title: str) -> str:
-    """The landing page: run facts, parameters, notebooks with status, figures, maps, tables. No network."""
-    rows, figures, maps, tables = [], [], [], []
-    for r in results:
-        status = "reused" if r.cached else r.status
-        cls = {"ok": "ok", "reused": "ok", "failed": "failed"}[status]
-        link = f'<a href="{escape(r.html)}">{escape(r.notebook)}</a>' if r.html else escape(r.notebook)
-        nb_link = f' · <a href="{escape(r.ipynb)}">.ipynb</a>' if r.ipynb else ""
-        params = ", ".join(f"{escape(k)}={escape(v)}" for k, v in r.params.items() if k != "output_dir")
-        rows.append(f"<tr class='{cls}'><td>{link}{nb_link}</td><td>{escape(r.section)}</td>"
-                    f"<td class='status'>{escape(status)}</td><td>{r.duration_s:.1f} s</td>"
-                    f"<td class='err'>{escape(r.error)}</td><td class='params'>{params}</td></tr>")
-        for o in r.outputs:
-            if o.startswith("figures/") and o.endswith(".png"):
-                figures.append(f'<figure><a href="{escape(o)}"><img src="{escape(o)}" alt="{escape(o)}"></a>'
-                               f'<figcaption>{escape(Path(o).name)}</figcaption></figure>')
-            elif o.startswith("maps/") and o.endswith(".html") and "/assets/" not in o:
-                maps.append(f'<li><a href="{escape(o)}">{escape(Path(o).name)}</a> <small>({escape(r.notebook)})</small></li>')
-            elif o.startswith("tables/"):
-                tables.append(f'<li><a href="{escape(o)}">{escape(Path(o).name)}</a> <small>({escape(r.notebook)})</small></li>')
-    status = manifest["status"]
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<style>
-body{{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;max-width:1100px;padding:0 1rem;color:#222}}
-table{{border-collapse:collapse;width:100%}} td,th{{border-bottom:1px solid #ddd;padding:.4rem;text-align:left;vertical-align:top}}
-tr.failed td.status{{color:#b71c1c;font-weight:bold}} tr.ok td.status{{color:#1b5e20}}
-td.err{{color:#b71c1c;font-family:monospace;font-size:.85em;max-width:320px;overflow-wrap:anywhere}}
-td.params{{font-size:.8em;color:#555;max-width:300px;overflow-wrap:anywhere}}
-.figs{{display:flex;flex-wrap:wrap;gap:1rem}} figure{{margin:0;width:240px}} figure img{{width:240px;height:160px;object-fit:contain;border:1px solid #ddd}}
-figcaption{{font-size:.8em;color:#555;overflow-wrap:anywhere}} .meta{{color:#555}}
-</style></head><body>
-<h1>{escape(title)}</h1>
-<p class="meta">Run <code>{escape(manifest['run_id'])}</code> · started {escape(manifest['started'])} · finished {escape(manifest['finished'])} ·
-status <b id="run-status">{escape(status)}</b> · iraq-atlas {escape(manifest['iraq_atlas'])} · <a href="manifest.json">manifest.json</a></p>
-<h2>Notebooks</h2>
-<table id="notebooks"><thead><tr><th>Notebook</th><th>Section</th><th>Status</th><th>Duration</th><th>Error</th><th>Parameters</th></tr></thead>
-<tbody>{''.join(rows)}</tbody></table>
-<h2>Key figures</h2><div class="figs" id="figures">{''.join(figures) or '<p>No figures.</p>'}</div>
-<h2>Maps</h2><ul id="maps">{''.join(maps) or '<li>No maps.</li>'}</ul>
-<h2>Data tables</h2><ul id="tables">{''.join(tables) or '<li>No tables.</li>'}</ul>
-<p class="meta">Maps and pages work offline: every script and style is inside the files.</p>
-</body></html>
-"""
-
-
-def output_folders(output_dir: str | os.PathLike) -> dict[str, Path]:
-    """The maps/, figures/ and tables/ folders a notebook writes into (created if missing)."""
-    base = Path(output_dir)
-    folders = {kind: base / kind for kind in OUTPUT_KINDS}
-    for f in folders.values():
-        f.mkdir(parents=True, exist_ok=True)
-    return folders

@@ -1,0 +1,225 @@
+"""Planning a run: which notebooks, with which parameters, as which jobs — all checked before any kernel starts.
+
+Also where things are (the shipped notebooks, the project folder) and the folders a notebook
+writes into (:func:`output_folders`, which notebooks import: this module stays light).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from iraq_atlas.errors import ParameterError
+from iraq_atlas.runner.params import NotebookParams, read_params, resolve
+
+OUTPUT_KINDS = ("maps", "figures", "tables")
+
+
+
+def package_dir() -> Path:
+    """The folder of the ``iraq_atlas`` package (in site-packages once installed)."""
+    return Path(__file__).resolve().parents[1]
+
+
+def source_root() -> Path | None:
+    """The source checkout holding the package (``src/iraq_atlas``), or None when installed from a wheel."""
+    root = package_dir().parents[1]
+    return root if (root / "pyproject.toml").is_file() and (root / "notebooks").is_dir() else None
+
+
+def project_root() -> Path:
+    """Where reports go by default (``reports/`` inside it): the source checkout, else the current folder."""
+    return source_root() or Path.cwd()
+
+
+def default_notebooks_dir() -> Path:
+    """The notebooks shipped with the package; in a source checkout, its ``notebooks/`` folder.
+
+    Returns
+    -------
+    Path
+        ``iraq_atlas/notebooks`` inside an installed wheel, else ``<checkout>/notebooks``.
+    """
+    packaged = package_dir() / "notebooks"
+    if packaged.is_dir():
+        return packaged
+    root = source_root()
+    return root / "notebooks" if root else packaged
+
+
+
+@dataclass
+class Job:
+    """One notebook execution: a notebook with resolved parameters (one sweep value, if any)."""
+
+    notebook: Path
+    params: dict[str, Any]
+    slug: str
+    section: str = ""          # sweep label, e.g. "governorates=IQ-BG"
+
+    def static_key(self) -> str:
+        """Hash of what is known before the job runs: notebook, parameters, library, settings.
+
+        Returns
+        -------
+        str
+            sha256 hex digest over the notebook file, the parameters (``output_dir`` aside),
+            :func:`library_fingerprint` and every variable of :data:`~iraq_atlas.settings.ENV_VARS`
+            (set or not). The files the notebook reads or probes are checked separately.
+        """
+        from iraq_atlas.runner.cache import static_key
+
+        return static_key(self)
+
+
+
+@dataclass
+class JobResult:
+    """What one execution (or reuse) of a job produced."""
+
+    slug: str
+    notebook: str
+    section: str
+    status: str                    # "ok", "failed"
+    cached: bool = False
+    duration_s: float = 0.0
+    error: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+    inputs: dict[str, str] = field(default_factory=dict)    # path → input_state()
+    outputs: list[str] = field(default_factory=list)        # paths relative to the run folder
+    stray: list[str] = field(default_factory=list)          # files written outside maps/ figures/ tables/
+    html: str = ""
+    ipynb: str = ""
+
+
+
+@dataclass
+class RunOptions:
+    """How a run is made: where to, how many notebooks at once, which executor, kernel pool size."""
+
+    out: Path
+    jobs: int = 2
+    force: bool = False
+    no_input: bool = False
+    executor: str = "local"           # "local" or "dask"
+    scheduler: str | None = None
+    kernel_name: str | None = None
+    timeout: int = 900
+    progress: bool = True
+    kernel_pool: int | None = None    # kernels started ahead of their notebooks (None: one per job slot)
+    title: str = "Iraq Atlas report"
+
+
+
+def discover(notebooks_dir: Path, select: Iterable[str] | None = None) -> list[Path]:
+    """Numbered notebooks (``NN_name.ipynb``) in reading order, optionally only the chosen numbers.
+
+    Parameters
+    ----------
+    notebooks_dir : Path
+        Folder to look in.
+    select : iterable of str, optional
+        Numbers (``01``) or names (``01_places``); all notebooks when empty.
+
+    Returns
+    -------
+    list of Path
+        Never empty.
+
+    Raises
+    ------
+    ParameterError
+        When the folder holds no numbered notebook, or a selection matches none.
+    """
+    notebooks_dir = Path(notebooks_dir)
+    if not notebooks_dir.is_dir():
+        raise ParameterError(f"notebook folder {notebooks_dir} does not exist (see --notebooks-dir)")
+    nbs = sorted(p for p in notebooks_dir.glob("[0-9][0-9]_*.ipynb"))
+    if not nbs:
+        raise ParameterError(f"no numbered notebooks (NN_name.ipynb) in {notebooks_dir}: nothing to run")
+    if select:
+        wanted = [s.strip() for s in select if s.strip()]
+        chosen = [p for p in nbs if any(p.name.startswith(w) or p.stem == w for w in wanted)]
+        missing = [w for w in wanted if not any(p.name.startswith(w) or p.stem == w for p in nbs)]
+        if missing:
+            raise ParameterError(f"no notebook matches {missing} in {notebooks_dir}")
+        nbs = chosen
+    return nbs
+
+
+def plan(notebooks: list[Path], overrides: dict[str, Any], sweep: tuple[str, list[str]] | None = None) -> list[Job]:
+    """Resolve and validate every job's parameters before anything runs.
+
+    An override must be declared by at least one selected notebook; it applies to
+    each notebook that declares it. A sweep runs each notebook that declares the
+    swept parameter once per value.
+
+    Parameters
+    ----------
+    notebooks : list of Path
+        The notebooks to run, in order.
+    overrides : dict
+        Parameter values (text from the command line, or objects from YAML).
+    sweep : (str, list), optional
+        A parameter name and the values to run it with.
+
+    Returns
+    -------
+    list of Job
+        At least one job.
+
+    Raises
+    ------
+    ParameterError
+        An unknown parameter, a value of the wrong type, or nothing to run.
+    """
+    if not notebooks:
+        raise ParameterError("no notebooks selected: nothing to run")
+    if sweep is not None and not sweep[1]:
+        raise ParameterError(f"--sweep {sweep[0]}= lists no values: nothing to run")
+    specs: dict[Path, NotebookParams] = {nb: read_params(nb) for nb in notebooks}
+    names = set(overrides) | ({sweep[0]} if sweep else set())
+    for name in names:
+        if not any(name in s.params for s in specs.values()):
+            listing = "; ".join(f"{s.notebook}: {', '.join(s.params) or 'none'}" for s in specs.values())
+            raise ParameterError(f"unknown parameter {name!r}: no selected notebook declares it ({listing})")
+    jobs: list[Job] = []
+    for nb, spec in specs.items():
+        given = {k: v for k, v in overrides.items() if k in spec.params}
+        if "output_dir" not in spec.params:
+            raise ParameterError(f"{nb.name}: the parameters cell must declare output_dir")
+        if sweep and sweep[0] in spec.params:
+            for value in sweep[1]:
+                params = resolve(spec, {**given, sweep[0]: value})
+                slug = f"{nb.stem}__{_slug(sweep[0])}-{_slug(str(value))}"
+                jobs.append(Job(nb, params, slug, f"{sweep[0]} = {value}"))
+        else:
+            jobs.append(Job(nb, resolve(spec, given), nb.stem))
+    return jobs
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-") or "x"
+
+
+def job_kernel_name(job: Job) -> str:
+    """The kernel a notebook asks for in its metadata (``python3`` when it names none)."""
+    try:
+        nb = json.loads(job.notebook.read_text(encoding="utf-8"))
+        return nb["metadata"]["kernelspec"]["name"] or "python3"
+    except (OSError, ValueError, KeyError, TypeError):
+        return "python3"
+
+
+def output_folders(output_dir: str | os.PathLike) -> dict[str, Path]:
+    """The maps/, figures/ and tables/ folders a notebook writes into (created if missing)."""
+    base = Path(output_dir)
+    folders = {kind: base / kind for kind in OUTPUT_KINDS}
+    for f in folders.values():
+        f.mkdir(parents=True, exist_ok=True)
+    return folders
+

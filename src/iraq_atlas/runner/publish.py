@@ -1,0 +1,234 @@
+"""Publishing a run: HTML pages, the run folder layout, manifest, index page and ``latest``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import platform
+import re
+import shutil
+from dataclasses import asdict
+from pathlib import Path
+
+from iraq_atlas import __version__
+from iraq_atlas.files import write_atomic
+from iraq_atlas.runner.cache import library_fingerprint
+from iraq_atlas.runner.plan import OUTPUT_KINDS, Job, JobResult, RunOptions
+from iraq_atlas.viz.html import escape
+
+
+def convert_job(job: Job, result: JobResult, work_dir: str | os.PathLike, no_input: bool) -> JobResult:
+    """Write ``<slug>.html`` next to the executed notebook; a failed conversion fails the job.
+
+    The runner calls this in its own process as each execution finishes, so the workers
+    go straight on to the next notebook.
+    """
+    work = Path(work_dir)
+    out_nb = work / f"{job.slug}.ipynb"
+    if out_nb.exists():
+        try:
+            html = notebook_html(out_nb, no_input=no_input)
+            write_atomic(work / f"{job.slug}.html", html)
+        except Exception as exc:  # a broken notebook still gets its .ipynb
+            result.error = result.error or f"HTML conversion failed: {exc}"
+            result.status = "failed"
+    return result
+
+
+_EXTERNAL_TAG = re.compile(r"<script[^>]+src=[\"']https?://[^\"']+[\"'][^>]*>\s*</script>|"
+                           r"<link[^>]+href=[\"']https?://[^\"']+[\"'][^>]*>", re.I)
+
+
+def notebook_html(path: Path, *, no_input: bool = False) -> str:
+    """nbconvert HTML (lab template, images embedded) with no script or style fetched from the network."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    nb = nbformat.read(path, as_version=4)
+    exporter = HTMLExporter(template_name="lab", exclude_input=no_input, exclude_input_prompt=no_input,
+                            exclude_output_prompt=no_input, embed_images=True)
+    body, _ = exporter.from_notebook_node(nb)
+    # require.js and MathJax come from CDNs in the lab template; the suite needs neither.
+    return _EXTERNAL_TAG.sub("", body)
+
+
+def collect(job: Job, res: JobResult, work: Path, run_dir: Path, sweep_prefix: bool) -> None:
+    """Move one job's files into the run folder layout and list them in the result."""
+    nb_dir = run_dir / "notebooks"
+    nb_dir.mkdir(exist_ok=True)
+    outputs = []
+    for kind in OUTPUT_KINDS:
+        src = work / kind
+        if not src.is_dir():
+            continue
+        for f in sorted(src.rglob("*")):
+            if f.is_file():
+                rel = Path(kind) / (job.slug if sweep_prefix else "") / f.relative_to(src)
+                (run_dir / rel).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(f, run_dir / rel)
+                outputs.append(rel.as_posix())
+    if (work / f"{job.slug}.ipynb").exists():
+        shutil.copy2(work / f"{job.slug}.ipynb", nb_dir / f"{job.slug}.ipynb")
+        res.ipynb = f"notebooks/{job.slug}.ipynb"
+    if (work / f"{job.slug}.html").exists():
+        shutil.copy2(work / f"{job.slug}.html", run_dir / f"{job.slug}.html")
+        res.html = f"{job.slug}.html"
+    res.outputs = outputs
+
+
+def new_run_id(out: Path) -> str:
+    """A run id no other run has: local time to the second, then a number if that is taken.
+
+    The caller holds :func:`run_lock` on ``out``, so no other run picks the same id meanwhile.
+    """
+    base = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    run_id, n = base, 1
+    while (out / run_id).exists() or any(out.glob(f".run-{run_id}-*")):
+        n += 1
+        run_id = f"{base}-{n}"
+    return run_id
+
+
+class RunLocked(RuntimeError):
+    """Another run is writing into the same report folder."""
+
+
+def run_lock(out: Path):
+    """Hold ``<out>/.lock`` for the duration of a run; fail at once if another run holds it.
+
+    Parameters
+    ----------
+    out : Path
+        The report folder.
+
+    Returns
+    -------
+    contextlib.AbstractContextManager
+        Entering takes the lock (an ``flock``, released by the system if the process dies).
+
+    Raises
+    ------
+    RunLocked
+        When another process is running a report into ``out``.
+    """
+    import contextlib
+    import fcntl
+
+    @contextlib.contextmanager
+    def held():
+        fh = open(out / ".lock", "a+", encoding="utf-8")
+        try:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                fh.seek(0)
+                holder = fh.read().strip() or "another process"
+                raise RunLocked(f"another report run ({holder}) is writing into {out}; "
+                                "wait for it to finish or choose another --out") from None
+            fh.seek(0)
+            fh.truncate()
+            fh.write(f"pid {os.getpid()}")
+            fh.flush()
+            yield
+        finally:
+            fh.close()
+
+    return held()
+
+
+def umask_mode(directory: bool = True) -> int:
+    """Permissions the user's umask gives a new folder (or file)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return (0o777 if directory else 0o666) & ~mask
+
+
+def point_latest(out: Path, run_id: str) -> None:
+    link = out / "latest"
+    tmp = out / f".latest-{os.getpid()}"
+    if tmp.is_symlink() or tmp.exists():
+        tmp.unlink()
+    tmp.symlink_to(run_id, target_is_directory=True)
+    os.replace(tmp, link)
+
+
+def build_manifest(run_id: str, started, finished, results: list[JobResult], opts: RunOptions) -> dict:
+    """Everything needed to tell what a run was made from."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    pkgs = {}
+    for name in ("pandas", "geopandas", "shapely", "pyproj", "folium", "matplotlib", "papermill",
+                 "nbconvert", "nbclient", "rapidfuzz", "pandera", "dateparser"):
+        try:
+            pkgs[name] = version(name)
+        except PackageNotFoundError:
+            pkgs[name] = None
+    inputs: dict[str, str] = {}
+    for r in results:
+        inputs.update(r.inputs)
+    return {
+        "run_id": run_id, "title": opts.title,
+        "started": started.isoformat(), "finished": finished.isoformat(),
+        "iraq_atlas": __version__, "library_fingerprint": library_fingerprint(),
+        "python": platform.python_version(), "packages": pkgs,
+        "executor": opts.executor, "jobs": opts.jobs, "no_input": opts.no_input,
+        "kernel_pool": opts.kernel_pool,
+        "stray_outputs": {r.slug: r.stray for r in results if r.stray},
+        "inputs": inputs,
+        "notebooks": [asdict(r) for r in results],
+        "status": "failed" if any(r.status != "ok" for r in results) else "ok",
+    }
+
+
+def index_html(manifest: dict, results: list[JobResult], title: str) -> str:
+    """The landing page: run facts, parameters, notebooks with status, figures, maps, tables. No network."""
+    rows, figures, maps, tables = [], [], [], []
+    for r in results:
+        status = "reused" if r.cached else r.status
+        cls = {"ok": "ok", "reused": "ok", "failed": "failed"}[status]
+        link = f'<a href="{escape(r.html)}">{escape(r.notebook)}</a>' if r.html else escape(r.notebook)
+        nb_link = f' · <a href="{escape(r.ipynb)}">.ipynb</a>' if r.ipynb else ""
+        params = ", ".join(f"{escape(k)}={escape(v)}" for k, v in r.params.items() if k != "output_dir")
+        rows.append(f"<tr class='{cls}'><td>{link}{nb_link}</td><td>{escape(r.section)}</td>"
+                    f"<td class='status'>{escape(status)}</td><td>{r.duration_s:.1f} s</td>"
+                    f"<td class='err'>{escape(r.error)}</td><td class='params'>{params}</td></tr>")
+        for o in r.outputs:
+            if o.startswith("figures/") and o.endswith(".png"):
+                figures.append(f'<figure><a href="{escape(o)}"><img src="{escape(o)}" alt="{escape(o)}"></a>'
+                               f'<figcaption>{escape(Path(o).name)}</figcaption></figure>')
+            elif o.startswith("maps/") and o.endswith(".html") and "/assets/" not in o:
+                maps.append(f'<li><a href="{escape(o)}">{escape(Path(o).name)}</a> <small>({escape(r.notebook)})</small></li>')
+            elif o.startswith("tables/"):
+                tables.append(f'<li><a href="{escape(o)}">{escape(Path(o).name)}</a> <small>({escape(r.notebook)})</small></li>')
+    status = manifest["status"]
+    stray = manifest.get("stray_outputs") or {}
+    warning = ""
+    if stray:
+        items = "".join(f"<li>{escape(slug)}: {escape(', '.join(files))}</li>" for slug, files in stray.items())
+        warning = (f'<div id="stray"><p><b>Not published:</b> files written outside maps/, figures/ and '
+                   f'tables/ of the output folder:</p><ul>{items}</ul></div>')
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>
+body{{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;max-width:1100px;padding:0 1rem;color:#222}}
+table{{border-collapse:collapse;width:100%}} td,th{{border-bottom:1px solid #ddd;padding:.4rem;text-align:left;vertical-align:top}}
+tr.failed td.status{{color:#b71c1c;font-weight:bold}} tr.ok td.status{{color:#1b5e20}}
+td.err{{color:#b71c1c;font-family:monospace;font-size:.85em;max-width:320px;overflow-wrap:anywhere}}
+td.params{{font-size:.8em;color:#555;max-width:300px;overflow-wrap:anywhere}}
+.figs{{display:flex;flex-wrap:wrap;gap:1rem}} figure{{margin:0;width:240px}} figure img{{width:240px;height:160px;object-fit:contain;border:1px solid #ddd}}
+figcaption{{font-size:.8em;color:#555;overflow-wrap:anywhere}} .meta{{color:#555}}
+</style></head><body>
+<h1>{escape(title)}</h1>
+<p class="meta">Run <code>{escape(manifest['run_id'])}</code> · started {escape(manifest['started'])} · finished {escape(manifest['finished'])} ·
+status <b id="run-status">{escape(status)}</b> · iraq-atlas {escape(manifest['iraq_atlas'])} · <a href="manifest.json">manifest.json</a></p>
+{warning}<h2>Notebooks</h2>
+<table id="notebooks"><thead><tr><th>Notebook</th><th>Section</th><th>Status</th><th>Duration</th><th>Error</th><th>Parameters</th></tr></thead>
+<tbody>{''.join(rows)}</tbody></table>
+<h2>Key figures</h2><div class="figs" id="figures">{''.join(figures) or '<p>No figures.</p>'}</div>
+<h2>Maps</h2><ul id="maps">{''.join(maps) or '<li>No maps.</li>'}</ul>
+<h2>Data tables</h2><ul id="tables">{''.join(tables) or '<li>No tables.</li>'}</ul>
+<p class="meta">Maps and pages work offline: every script and style is inside the files.</p>
+</body></html>
+"""
+
