@@ -421,6 +421,17 @@ out = output_folders(output_dir)
 '''
 
 
+CACHED_BOUNDARIES = '''from iraq_atlas.places.boundaries import load_boundaries
+from iraq_atlas.runner.report import output_folders
+out = output_folders(output_dir)
+try:  # geoBoundaries asked for: the cache, else a download (refused offline)
+    origin = load_boundaries("ADM1", download=True).origin
+except RuntimeError:
+    origin = "absent"
+(out["tables"] / "origin.txt").write_text(origin)
+'''
+
+
 def _cached_boundaries(folder: Path) -> None:
     from iraq_atlas.places.boundaries import tile_grid
 
@@ -436,11 +447,11 @@ def test_a_probe_that_found_nothing_is_an_input(tmp_path, monkeypatch):
     monkeypatch.setenv("IRAQ_ATLAS_CACHE", str(folder))
     nbs = tmp_path / "notebooks"
     nbs.mkdir()
-    _nb(nbs / "01_b.ipynb", 'output_dir: str = "o"  # out', BOUNDARIES)
+    _nb(nbs / "01_b.ipynb", 'output_dir: str = "o"  # out', CACHED_BOUNDARIES)
     jobs = plan(discover(nbs), {})
     opts = RunOptions(out=tmp_path / "r", jobs=1, progress=False)
     run1, res1 = run_report(jobs, opts)
-    assert (run1 / "tables" / "origin.txt").read_text() == "fallback"
+    assert (run1 / "tables" / "origin.txt").read_text() == "absent"
     assert res1[0].inputs[str(folder / "geoBoundaries-IRQ-ADM1.geojson")] == cache.ABSENT
     _, res2 = run_report(jobs, opts)
     assert _status(res2) == {"01_b": "reused"}
