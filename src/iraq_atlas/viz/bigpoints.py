@@ -85,7 +85,7 @@ def _code_dtype(n: int) -> str:
 
 def _text_column(values: pd.Series) -> dict:
     """A text column: a property per row, as codes into distinct values or as UTF-8 bytes with lengths."""
-    obj = values.astype(object).where(values.notna(), None)
+    obj = values.astype(object).where(values.notna(), None).to_numpy(dtype=object)
     codes, uniques = pd.factorize(obj, use_na_sentinel=True)
     uniq = [maps._json_default(u) if not isinstance(u, (str, int, float, bool)) else u for u in uniques]
     if (codes < 0).any():
@@ -159,7 +159,7 @@ def event_columns(gdf: gpd.GeoDataFrame, props: Sequence[str], *, category: str 
             cols["day"] = pack(day_index, "u2")
 
     if category is not None:
-        values = gdf[category].astype(object).where(gdf[category].notna(), None)
+        values = gdf[category].astype(object).where(gdf[category].notna(), None).to_numpy(dtype=object)
         order = list(categories) if categories is not None else list(pd.unique(values))
         order += [v for v in pd.unique(values) if v not in order]
         if len(order) > 255:

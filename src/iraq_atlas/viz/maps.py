@@ -579,8 +579,8 @@ def incident_map(incidents: gpd.GeoDataFrame, boundaries: Boundaries | None = No
     pts["killed"] = _count_text(pts["fatalities"], pts["fatalities_low"], pts["fatalities_high"])
     pts["injured"] = _count_text(pts["injuries"], pts["injuries_low"], pts["injuries_high"])
     radius = 5 + 2.2 * np.sqrt(casualties(pts).clip(upper=400).astype(float))
-    order = [t for t in EVENT_TYPES if t in set(pts["event_type"])] + \
-        sorted(set(pts["event_type"]) - set(EVENT_TYPES))
+    present = set(pts["event_type"])
+    order = [t for t in EVENT_TYPES if t in present] + sorted(present - set(EVENT_TYPES))
     from iraq_atlas.viz import bigpoints
 
     if len(pts) > bigpoints.BIG_POINTS:   # one canvas layer, a toggle per type, over the same columns
