@@ -182,6 +182,15 @@ def event_columns(gdf: gpd.GeoDataFrame, props: Sequence[str], *, category: str 
     else:
         payload["radius"] = float(radius)
 
+    if cols["color"] is not None and cols["cat"] is not None:
+        # one colour per category (incident maps colour by type): the category codes serve as colour codes
+        pairs = pd.DataFrame({"cat": codes, "color": ccodes}).drop_duplicates()
+        if pairs["cat"].is_unique:
+            by_cat = dict(zip(pairs["cat"], pairs["color"]))
+            payload["palette"] = [payload["palette"][by_cat[k]] if k in by_cat else DEFAULT_COLOR
+                                  for k in range(len(payload["cats"]))]
+            payload["colorByCat"], cols["color"] = True, None
+
     for p in dict.fromkeys(props):
         if p not in gdf.columns:
             continue

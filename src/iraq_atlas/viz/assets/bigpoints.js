@@ -161,19 +161,22 @@
       this._decoder = new TextDecoder();
       this.timing = {start: performance.now()};
       var self = this, cols = payload.cols, names = ['lon', 'lat', 'day', 'cat', 'color', 'radius'];
+      this.engine = new Engine();   // the worker starts while the columns inflate
+      var drawn = new Promise(function (done) { self._firstDraw = done; });
       this.loaded = Promise.all(names.map(function (k) { return column(cols[k]); })).then(function (a) {
         self.col = {};
         names.forEach(function (k, i) { self.col[k] = a[i]; });
         if (!self.col.day) { self.col.day = new Uint16Array(self.n); }
         if (!self.col.cat) { self.col.cat = new Uint8Array(self.n); }
-        return self._loadProps();
-      }).then(function () {
+        if (payload.colorByCat) { self.col.color = self.col.cat; }
         self.timing.decoded = performance.now();
-        self.engine = new Engine();
         // the worker gets its own copies; the page keeps the columns for popups
         return self.engine.send({type: 'init', n: self.n, scale: payload.scale, lon: self.col.lon.slice(),
                                  lat: self.col.lat.slice(), cat: self.col.cat, day: self.col.day});
       }).then(function () { self.timing.init = performance.now(); self.ready = true; self._query(); });
+      // the text columns are needed only for popups: they inflate once the events are drawn
+      this.propsLoaded = drawn.then(function () { return self._loadProps(); })
+        .then(function () { self.timing.props = performance.now(); });
       (IA.bigLayers = IA.bigLayers || []).push(this);
       (window.IA_TIME = window.IA_TIME || []).push({setDay: function (day) { self.setDay(day); }});
     },
@@ -297,7 +300,7 @@
         r.area = {z: a.z, x0: a.x0, y0: a.y0, x1: a.x1, y1: a.y1};
         r.mask = msg.mask; r.maxDay = msg.maxDay;
         self.view = r; self._draw();
-        if (!self.timing.drawn) { self.timing.drawn = performance.now(); }
+        if (!self.timing.drawn) { self.timing.drawn = performance.now(); self._firstDraw(); }
         self.drawn = (self.drawn || 0) + 1;
       });
     },
@@ -373,7 +376,7 @@
       var j = this.hit(cp);
       this._map.getContainer().style.cursor = j >= 0 ? 'pointer' : '';
       var tip = this.payload.tooltip;
-      if (j >= 0 && tip && this.view.count[j] === 1) {
+      if (j >= 0 && tip && this.props && this.view.count[j] === 1) {
         var i = this.view.idx[j];
         if (this._tipFor !== i) {
           this._tipFor = i;
@@ -396,7 +399,7 @@
     // or (events at one spot, or the deepest zoom) a popup paging through its events
     openCell: function (j) {
       var v = this.view, map = this._map, self = this;
-      if (v.count[j] === 1) { return Promise.resolve(this.openEvent(v.idx[j])); }
+      if (v.count[j] === 1) { return this.propsLoaded.then(function () { return self.openEvent(v.idx[j]); }); }
       var ws = 256 * Math.pow(2, v.z);
       var centre = map.unproject([v.x[j] * ws, v.y[j] * ws], v.z);
       if (!v.same[j] && v.z < map.getMaxZoom()) {
@@ -404,7 +407,9 @@
         return Promise.resolve(null);
       }
       return this.engine.send({type: 'members', cell: v.cell, gx: v.gx[j], gy: v.gy[j], mask: v.mask,
-                               maxDay: v.maxDay}).then(function (r) { return self.openList(Array.from(r.members), centre); });
+                               maxDay: v.maxDay}).then(function (r) {
+        return self.propsLoaded.then(function () { return self.openList(Array.from(r.members), centre); });
+      });
     },
     card: function (i) { var p = this.payload; return IA.card(this.record(i), p.popup, p.title); },
     openEvent: function (i) {
