@@ -38,11 +38,22 @@
     });
   }
 
+  // {name: packed column} -> Promise of {name: typed array}; missing day/category become zeros
+  function decodeAll(cols, n) {
+    var names = Object.keys(cols);
+    return Promise.all(names.map(function (k) { return column(cols[k]); })).then(function (a) {
+      var out = {};
+      names.forEach(function (k, i) { out[k] = a[i]; });
+      return out;
+    });
+  }
+
   // -- clustering core: runs in the worker (via toString) or, as a fallback, in the page ----------
   function core() {
     var X = null, Y = null, C = null, D = null, n = 0;
     function init(m) {
-      n = m.n; X = new Float64Array(n); Y = new Float64Array(n); C = m.cat; D = m.day;
+      n = m.n; X = new Float64Array(n); Y = new Float64Array(n);
+      C = m.cat || new Uint8Array(n); D = m.day || new Uint16Array(n);
       var s = m.scale, lon = m.lon, lat = m.lat, r = Math.PI / 180;
       for (var i = 0; i < n; i++) {
         X[i] = (lon[i] / s + 180) / 360;
@@ -95,7 +106,19 @@
     var c = CORE();  // eslint-disable-line no-undef
     self.onmessage = function (e) {
       var m = e.data;
-      if (m.type === 'init') { c.init(m); self.postMessage({id: m.id, ok: true}); }
+      if (m.type === 'load' || m.type === 'decode') {
+        // inflate the columns here, off the page thread; the page gets them back (transferred)
+        decodeAll(m.cols).then(function (out) {
+          var keep = {}, back = [];
+          if (m.type === 'load') {
+            c.init({n: m.n, scale: m.scale, lon: out.lon, lat: out.lat, cat: out.cat, day: out.day});
+            Object.keys(out).forEach(function (k) { if (out[k]) { keep[k] = out[k].slice(); } });
+          } else { keep = out; }
+          Object.keys(keep).forEach(function (k) { if (keep[k]) { back.push(keep[k].buffer); } });
+          self.postMessage({id: m.id, cols: keep}, back);
+        });
+      }
+      else if (m.type === 'init') { c.init(m); self.postMessage({id: m.id, ok: true}); }
       else if (m.type === 'query') { var r = c.query(m); self.postMessage(r, [r.count.buffer, r.x.buffer, r.y.buffer]); }
       else if (m.type === 'members') { self.postMessage(c.members(m)); }
     };
@@ -105,7 +128,9 @@
   function Engine() {
     this._next = 1; this._wait = {}; this._local = null;
     try {
-      var src = 'var CORE = ' + core.toString() + ';\n(' + workerMain.toString() + ')();';
+      var src = 'var TYPES = {u1: Uint8Array, u2: Uint16Array, u4: Uint32Array, i4: Int32Array, f4: Float32Array};\n' +
+        fromBase64.toString() + '\n' + inflate.toString() + '\n' + column.toString() + '\n' + decodeAll.toString() +
+        '\nvar CORE = ' + core.toString() + ';\n(' + workerMain.toString() + ')();';
       var url = URL.createObjectURL(new Blob([src], {type: 'text/javascript'}));
       this._worker = new Worker(url);
       var self = this;
@@ -116,6 +141,20 @@
     }
     this.mode = this._worker ? 'worker' : 'page';
   }
+  // the position columns: decoded (in the worker, which keeps a copy for clustering) and returned
+  Engine.prototype.load = function (cols, n, scale) {
+    if (this._local) {
+      var c = this._local;
+      return decodeAll(cols).then(function (out) {
+        c.init({n: n, scale: scale, lon: out.lon, lat: out.lat, cat: out.cat, day: out.day}); return out;
+      });
+    }
+    return this.send({type: 'load', cols: cols, n: n, scale: scale}).then(function (r) { return r.cols; });
+  };
+  Engine.prototype.decode = function (cols) {
+    if (this._local) { return decodeAll(cols); }
+    return this.send({type: 'decode', cols: cols}).then(function (r) { return r.cols; });
+  };
   Engine.prototype._fallback = function () {
     if (this._local) { return; }
     this._local = core(); this._worker = null; this.mode = 'page';
@@ -129,6 +168,13 @@
     if (this._local) {
       var c = this._local;
       return new Promise(function (done) {
+        if (msg.type === 'load' || msg.type === 'decode') {
+          decodeAll(msg.cols).then(function (out) {
+            if (msg.type === 'load') { c.init({n: msg.n, scale: msg.scale, lon: out.lon, lat: out.lat, cat: out.cat, day: out.day}); }
+            done({cols: out});
+          });
+          return;
+        }
         setTimeout(function () { done(msg.type === 'init' ? (c.init(msg), {ok: true}) : c[msg.type](msg)); }, 0);
       });
     }
@@ -163,17 +209,17 @@
       var self = this, cols = payload.cols, names = ['lon', 'lat', 'day', 'cat', 'color', 'radius'];
       this.engine = new Engine();   // the worker starts while the columns inflate
       var drawn = new Promise(function (done) { self._firstDraw = done; });
-      this.loaded = Promise.all(names.map(function (k) { return column(cols[k]); })).then(function (a) {
+      var wanted = {};
+      names.forEach(function (k) { if (cols[k]) { wanted[k] = cols[k]; } });
+      this.loaded = this.engine.load(wanted, this.n, payload.scale).then(function (out) {
         self.col = {};
-        names.forEach(function (k, i) { self.col[k] = a[i]; });
+        names.forEach(function (k) { self.col[k] = out[k] || null; });
         if (!self.col.day) { self.col.day = new Uint16Array(self.n); }
         if (!self.col.cat) { self.col.cat = new Uint8Array(self.n); }
         if (payload.colorByCat) { self.col.color = self.col.cat; }
-        self.timing.decoded = performance.now();
-        // the worker gets its own copies; the page keeps the columns for popups
-        return self.engine.send({type: 'init', n: self.n, scale: payload.scale, lon: self.col.lon.slice(),
-                                 lat: self.col.lat.slice(), cat: self.col.cat, day: self.col.day});
-      }).then(function () { self.timing.init = performance.now(); self.ready = true; self._query(); });
+        self.timing.decoded = self.timing.init = performance.now();
+        self.ready = true; self._query();
+      });
       // the text columns are needed only for popups: they inflate once the events are drawn
       this.propsLoaded = drawn.then(function () { return self._loadProps(); })
         .then(function () { self.timing.props = performance.now(); });
@@ -182,21 +228,27 @@
     },
 
     _loadProps: function () {
-      var self = this, props = this.payload.props, names = Object.keys(props);
-      this.props = {};
-      return Promise.all(names.map(function (k) {
-        var p = props[k], out = {kind: p.kind, values: p.values, value: p.value};
-        self.props[k] = out;
-        if (p.kind === 'dict') { return column(p.codes).then(function (c) { out.codes = c; }); }
-        if (p.kind === 'text') {
-          return Promise.all([column(p.bytes), column(p.lengths)]).then(function (a) {
-            var len = a[1], off = new Float64Array(len.length + 1);
+      var self = this, props = this.payload.props, packed = {};
+      this.props = null;
+      Object.keys(props).forEach(function (k) {
+        var p = props[k];
+        if (p.kind === 'dict') { packed[k + '.codes'] = p.codes; }
+        if (p.kind === 'text') { packed[k + '.bytes'] = p.bytes; packed[k + '.lengths'] = p.lengths; }
+      });
+      return this.engine.decode(packed).then(function (cols) {
+        var out = {};
+        Object.keys(props).forEach(function (k) {
+          var p = props[k], o = {kind: p.kind, values: p.values, value: p.value};
+          if (p.kind === 'dict') { o.codes = cols[k + '.codes']; }
+          if (p.kind === 'text') {
+            var len = cols[k + '.lengths'], off = new Float64Array(len.length + 1);
             for (var i = 0; i < len.length; i++) { off[i + 1] = off[i] + len[i]; }
-            out.bytes = a[0]; out.offsets = off; out.nulls = p.nulls || [];
-          });
-        }
-        return null;
-      }));
+            o.bytes = cols[k + '.bytes']; o.offsets = off;
+          }
+          out[k] = o;
+        });
+        self.props = out;
+      });
     },
 
     // every property of event i, decoded from the columns
