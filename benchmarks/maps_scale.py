@@ -20,6 +20,7 @@ Usage: ``python benchmarks/maps_scale.py [--sizes 100000 1000000] [--doc docs/be
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import re
 import statistics
@@ -254,6 +255,7 @@ def run(sizes: list[int], cap: int, repeat: int, work: Path, browser_path: str) 
     return pages, built
 
 
+LOAD: list[float] = [0.0, 0.0, 0.0]
 TARGETS = {100_000: (4.0, 1.0, None), 1_000_000: (35.0, 4.0, 33.0)}
 
 
@@ -277,7 +279,8 @@ def section(pages: list[dict], built: dict, repeat: int, cap: int, total_s: floa
              f"The folium MarkerCluster baselines are capped at {cap:,} events: at 100,000 they take minutes "
              "to build and load.", "",
              f"Machine: {platform.platform()}, 2 CPUs shared with other work, Python "
-             f"{platform.python_version()}; folium {version('folium')}, playwright {version('playwright')}.", "",
+             f"{platform.python_version()}; folium {version('folium')}, playwright {version('playwright')}; "
+             f"load average at the start {LOAD[0]:.1f} (1 min), {LOAD[1]:.1f} (5 min).", "",
              "| page | events | HTML size | first render | median frame (zoom/pan) | p90 frame | target | met |",
              "|---|---|---|---|---|---|---|---|"]
     for p in pages:
@@ -330,6 +333,7 @@ def main(argv: list[str] | None = None) -> int:
     import tempfile
 
     t0 = time.perf_counter()
+    LOAD[:] = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp:
         work = args.work or Path(tmp)
         work.mkdir(parents=True, exist_ok=True)

@@ -541,6 +541,10 @@ Machine: {environment()}.
 
 {notes}
 """
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    keep = old.find("\n## Maps at the scale of a decade of events")  # written by benchmarks/maps_scale.py
+    if keep >= 0:
+        text = text.rstrip("\n") + "\n" + old[keep:]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
 
