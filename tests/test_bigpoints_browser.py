@@ -108,7 +108,7 @@ def test_every_event_is_in_a_cluster_at_low_zoom(chromium, page_path, events):
         assert page.evaluate("() => IA.bigLayers[0].view.total") == N
         assert page.evaluate("() => IA.bigLayers[0].view.count.length") < 200   # aggregated, not 100k circles
         assert page.evaluate("() => IA.bigLayers[0].engine.mode") == "worker"
-        page.evaluate("() => window.__iaMap.setZoom(4, {animate: false})")
+        page.evaluate("() => { window.__iaMap.setZoom(4, {animate: false}); }")
         page.wait_for_function(READY, timeout=10_000)
         assert page.evaluate(TOTAL) == N
         _assert_clean(op)
