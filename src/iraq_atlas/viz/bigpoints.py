@@ -130,10 +130,11 @@ def event_columns(gdf: gpd.GeoDataFrame, props: Sequence[str], *, category: str 
     Examples
     --------
     >>> from shapely.geometry import Point
-    >>> g = gpd.GeoDataFrame({"name": ["a", "b"]}, geometry=[Point(44.4, 33.3), Point(44.5, 33.2)], crs=4326)
-    >>> p = event_columns(g, ["name"])
-    >>> p["n"], p["props"]["name"]["kind"]
-    (2, 'dict')
+    >>> g = gpd.GeoDataFrame({"kind": ["a", "b", "a", "a"], "name": ["w", "x", "y", "z"]},
+    ...                      geometry=[Point(44.4, 33.3 + i / 10) for i in range(4)], crs=4326)
+    >>> p = event_columns(g, ["kind", "name"])
+    >>> p["n"], p["props"]["kind"]["kind"], p["props"]["name"]["kind"]
+    (4, 'dict', 'text')
     """
     gdf = gdf.to_crs(CRS) if gdf.crs is not None else gdf
     keep = (gdf.geometry.notna() & ~gdf.geometry.is_empty).to_numpy()
