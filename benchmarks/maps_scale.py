@@ -304,9 +304,12 @@ def section(pages: list[dict], built: dict, repeat: int, cap: int, total_s: floa
               "0.7 s per step. Idle frames count too, so the median shows whether interaction stutters, the "
               "90th percentile shows the worst steps (our re-clustering runs in a worker, off the page thread).",
               "- **Ours** above `bigpoints.BIG_POINTS` (5,000) events: Int32 coordinates (1e-6°), Uint16 day "
-              "index, Uint8 type/colour/radius codes, dictionary-coded or UTF-8 text columns, zlib-compressed "
-              "where smaller, base64 in the page's JSON; every field of every event is in the page and "
-              "its popup is built on click. MarkerCluster pages carry one HTML popup per marker; "
+              "index, Uint8 type and radius codes (colour codes too, unless each type has one colour), "
+              "dictionary-coded or UTF-8 text columns, zlib-compressed where smaller, base64 in the page's JSON; "
+              "every field of every event is in the page and its popup is built on click. The worker inflates "
+              "the position columns before the first draw and the popup columns right after it (off the page "
+              "thread; a click before they are ready waits for them), so first render does not include the "
+              "text columns. MarkerCluster pages carry one HTML popup per marker; "
               "FastMarkerCluster pages carry coordinates only (no popups, no dates, no types)."]
     return "\n".join(lines) + "\n"
 
