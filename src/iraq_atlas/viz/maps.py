@@ -20,7 +20,7 @@ import json
 import os
 import re
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 import folium
 import geopandas as gpd
@@ -35,6 +35,9 @@ from iraq_atlas.files import write_atomic
 from iraq_atlas.places.boundaries import Boundaries
 from iraq_atlas.html import escape
 from iraq_atlas.vocab import CRS, DEFAULT_COLOR, EVENT_COLORS, KIND_COLORS
+
+if TYPE_CHECKING:
+    from iraq_atlas.viz.bigpoints import BigPointLayer
 
 TILES_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 TILES_ATTRIBUTION = "© OpenStreetMap contributors"
@@ -359,6 +362,7 @@ class _TimeSlider(_CodeElement):
           // the slider starts at the last day: every event is already on the map, nothing to re-add
           if (first === true) { return; }
           (window.IA_TIME || []).forEach(function (t) {
+            if (t.setDay) { t.setDay(day); return; }   // large layers filter their own columns
             t.holder.clearLayers();
             var keep = t.all.filter(function (l) { return String(l.feature.properties[t.field]) <= day; });
             if (t.holder.addLayers) { t.holder.addLayers(keep); } else { keep.forEach(function (l) { t.holder.addLayer(l); }); }
@@ -640,8 +644,17 @@ def base_map(center: tuple[float, float] | None = None, zoom: int | None = None,
 def add_points(m: folium.Map, gdf: gpd.GeoDataFrame, *, name: str, popup: Sequence[tuple[str, str, bool]],
                title: str | None = None, tooltip: str | None = None, color: str | pd.Series = DEFAULT_COLOR,
                radius: float | pd.Series = 6, cluster: bool = False, time_field: str | None = None,
-               show: bool = True) -> SafeGeoJson:
-    """Add point rows as one toggleable layer; every text reaches the page as data, not markup."""
+               show: bool = True) -> SafeGeoJson | BigPointLayer:
+    """Add point rows as one toggleable layer; every text reaches the page as data, not markup.
+
+    Above bigpoints.BIG_POINTS points the layer is drawn by bigpoints.add_big_points (binary columns,
+    one clustered canvas) instead of one circle per row.
+    """
+    from iraq_atlas.viz import bigpoints
+
+    if len(gdf) > bigpoints.BIG_POINTS and bool((gdf.geometry.isna() | (gdf.geom_type == "Point")).all()):
+        return bigpoints.add_big_points(m, gdf, popup=popup, name=name, title=title, tooltip=tooltip,
+                                        color=color, radius=radius, time_field=time_field, show=show)
     gdf = gdf.copy()
     gdf["_color"] = color
     gdf["_radius"] = radius
@@ -845,8 +858,17 @@ def incident_map(incidents: gpd.GeoDataFrame, boundaries: Boundaries | None = No
     pts["killed"] = _count_text(pts["fatalities"], pts["fatalities_low"], pts["fatalities_high"])
     pts["injured"] = _count_text(pts["injuries"], pts["injuries_low"], pts["injuries_high"])
     radius = 5 + 2.2 * np.sqrt(casualties(pts).clip(upper=400).astype(float))
-    order = [t for t in EVENT_TYPES if t in set(pts["event_type"])] + \
-        sorted(set(pts["event_type"]) - set(EVENT_TYPES))
+    present = set(pts["event_type"])
+    order = [t for t in EVENT_TYPES if t in present] + sorted(present - set(EVENT_TYPES))
+    from iraq_atlas.viz import bigpoints
+
+    if len(pts) > bigpoints.BIG_POINTS:   # one canvas layer, a toggle per type, over the same columns
+        counts = pts["event_type"].value_counts()
+        bigpoints.add_big_points(m, pts, popup=INCIDENT_POPUP, title="location", tooltip="sub_event_type",
+                                 category="event_type", layer_names={t: f"{t} ({counts[t]})" for t in order},
+                                 color=pts["event_type"].map(EVENT_COLORS).fillna(DEFAULT_COLOR),
+                                 radius=radius, time_field="event_day")
+        order = []
     for etype in order:
         grp = pts[pts["event_type"] == etype]
         add_points(m, grp, name=f"{etype} ({len(grp)})", popup=INCIDENT_POPUP, title="location",
