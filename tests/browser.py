@@ -129,9 +129,13 @@ _FIND_MAP = """
 _MAP_STATS = """
 () => {
   const map = window.__iaMap;
-  let markers = 0, polygons = 0, lines = 0, tiles = 0, clusters = 0;
+  let markers = 0, polygons = 0, lines = 0, tiles = 0, clusters = 0, labels = [];
   map.eachLayer(l => {
-    if (l instanceof L.CircleMarker || l instanceof L.Marker) { markers++; }
+    const icon = l.options && l.options.icon;
+    if (l instanceof L.Marker && icon && /ia-label-icon/.test(icon.options.className || '')) {
+      labels.push((l.getElement() || {}).textContent || '');  // a place-name label, not a data point
+    }
+    else if (l instanceof L.CircleMarker || l instanceof L.Marker) { markers++; }
     else if (l instanceof L.Polygon) { polygons++; }
     else if (l instanceof L.Polyline) { lines++; }
     else if (l instanceof L.TileLayer) { tiles++; }
@@ -140,7 +144,7 @@ _MAP_STATS = """
   return {
     leaflet: typeof L !== 'undefined',
     containers: document.querySelectorAll('.leaflet-container').length,
-    markers, polygons, lines, tiles, clusters,
+    markers, polygons, lines, tiles, clusters, labels,
     attribution: (document.querySelector('.leaflet-control-attribution') || {}).textContent || '',
     overlays: Array.from(document.querySelectorAll('.leaflet-control-layers-overlays label'))
                    .map(x => x.textContent.trim()),
