@@ -157,9 +157,10 @@ def test_drone_strike_7_nov_2021_is_at_pm_residence_inside_green_zone():
 
 def test_place_without_point_falls_back_and_says_so():
     acc = incidents.load_curated().accepted.set_index("event_id_cnty")
-    tahrir = acc.loc["IRQIA0001"]  # tahrir_square has no coordinates in the gazetteer
-    assert tahrir.coord_source.startswith("governorate:IQ-BG")
-    assert tahrir.geo_precision == 3
+    tahrir = acc.loc["IRQIA0001"]  # tahrir_square has no coordinates → its parent, the Baghdad city point
+    assert tahrir.coord_source == "gazetteer:capital_baghdad (parent of tahrir_square, which has no point)"
+    assert (tahrir.latitude, tahrir.longitude) == pytest.approx((33.333, 44.383))
+    assert tahrir.geo_precision == 2  # a borrowed point is never more precise than "part of a district"
     parl = acc.loc["IRQIA0055"]    # council_of_representatives → its parent, the Green Zone
     assert parl.coord_source.startswith("gazetteer:green_zone (parent of council_of_representatives")
     assert (parl.latitude, parl.longitude) == pytest.approx((33.307577, 44.390259))

@@ -372,6 +372,11 @@ def _locate(df: pd.DataFrame, need: pd.Series, geocoder) -> tuple[pd.DataFrame, 
     def point_for(pid: str):
         """(lat, lon, geo_precision, description, governorate) of the best point for a place id."""
         p = gaz.loc[pid]
+        src = p.get("point_from", "")
+        if pd.notna(p.lat) and isinstance(src, str) and src:  # the gazetteer lent it an ancestor's point
+            how = "parent" if src == p.parent_id else "nearest ancestor with a point"
+            return p.lat, p.lon, p.geo_precision, f"gazetteer:{src} ({how} of {pid}, which has no point)", \
+                p.governorate_iso
         if pd.notna(p.lat):
             return p.lat, p.lon, p.geo_precision, f"gazetteer:{pid}", p.governorate_iso
         parent = p.parent_id
