@@ -205,6 +205,21 @@ def test_acled_each_rule_names_row_and_column(acled_csv):
     assert col == "fatalities" and "must be 0 or more" in why
 
 
+def test_location_outside_iraq_is_reported_as_such(tmp_path):
+    rows = [_acled_row(event_id_cnty="IRQ1", location="Deir ez-Zor", latitude="", longitude=""),
+            _acled_row(event_id_cnty="IRQ2", location="al-Tanf", latitude="", longitude="", admin1="Al Anbar",
+                       geo_precision="3"),   # governorate-only, yet never given Anbar's point
+            _acled_row(event_id_cnty="IRQ3", location="Atlantis", latitude="", longitude="", admin1="Al Anbar",
+                       geo_precision="3")]   # an unknown name still takes the governorate point
+    s = incidents.read_acled(_write(tmp_path / "acled_foreign.csv", ACLED_HEADER, rows))
+    assert s.accepted.event_id_cnty.tolist() == ["IRQ3"]
+    assert s.accepted.coord_source.iloc[0].startswith("governorate:IQ-AN")
+    col, why = _reason(s.rejected, 1)
+    assert col == "location" and "'Deir ez-Zor' is outside Iraq (SY)" in why and "gazetteer" not in why
+    col, why = _reason(s.rejected, 2)
+    assert col == "location" and "'al-Tanf' is outside Iraq (SY)" in why
+
+
 def test_acled_values_mapped(acled_csv):
     acc = incidents.read_acled(acled_csv).accepted.set_index("event_id_cnty")
     assert acc.loc["IRQ2", "event_date"] == pd.Timestamp("2021-11-05")  # '05 November 2021'

@@ -425,8 +425,10 @@ def _locate(df: pd.DataFrame, need: pd.Series, geocoder) -> tuple[pd.DataFrame, 
         miss = by_name & ~found.reindex(df.index, fill_value=False)
         # A row coded governorate-only (geo_precision 3) whose location text is not a gazetteer
         # name takes its governorate's point, and says so; any other unplaced row is rejected.
+        # A location the geocoder knows as a place outside Iraq (``foreign``) never takes a point.
+        status = hit["status"].reindex(df.index)
         gov_iso = _governorate_codes(df["admin1"])
-        gov_only = miss & (df["geo_precision"].str.strip() == "3") & gov_iso.notna()
+        gov_only = miss & (df["geo_precision"].str.strip() == "3") & gov_iso.notna() & (status != "foreign")
         if gov_only.any():
             table = {iso: point_for(governorate_place_id(iso)) for iso in gov_iso[gov_only].unique()}
             vals = gov_iso[gov_only].map(table)
@@ -437,14 +439,15 @@ def _locate(df: pd.DataFrame, need: pd.Series, geocoder) -> tuple[pd.DataFrame, 
                 + df.loc[gov_only, "location"].map(repr) + " has no point)"
             out.loc[gov_only, "iso"] = gov_iso[gov_only]
             miss = miss & ~gov_only
-        status = hit["status"].reindex(df.index)
         cands = hit["candidates"].reindex(df.index).fillna("")
-        reason = np.where(status == "ambiguous",
-                          "no coordinates, and location " + df["location"].map(repr) + " is ambiguous ("
-                          + cands.str.replace("|", ", ", regex=False) + ")",
-                          np.where(df["location"] == "", "no coordinates and no location name",
-                                   "no coordinates, and location " + df["location"].map(repr)
-                                   + " is not in the gazetteer"))
+        note = hit["point_note"].reindex(df.index).fillna("outside Iraq: no point is given")
+        reason = np.select(
+            [status == "ambiguous", status == "foreign", df["location"] == ""],
+            ["no coordinates, and location " + df["location"].map(repr) + " is ambiguous ("
+             + cands.str.replace("|", ", ", regex=False) + ")",
+             "no coordinates, and location " + df["location"].map(repr) + " is " + note,
+             "no coordinates and no location name"],
+            "no coordinates, and location " + df["location"].map(repr) + " is not in the gazetteer")
         probs.append(_flag(df, miss, "location", pd.Series(reason, index=df.index)))
     return out, probs
 
