@@ -190,7 +190,7 @@ def _tile_axes(ax) -> None:
 
 def seats_map(seats: pd.DataFrame, boundaries: Boundaries, year: int, *,
               highlight: list[str] | None = None, blocs: pd.DataFrame | None = None):
-    """Seats per governorate: a choropleth on polygons, or a cartogram on :func:`tile_grid_boundaries`.
+    """Seats per governorate: a choropleth on polygons, or a cartogram on :func:`~iraq_atlas.places.boundaries.tile_grid_boundaries`.
 
     ``seats`` has ``iso_3166_2`` and ``seats`` for one year. Governorates outside
     ``highlight`` are drawn grey. On the tile grid, governorates with a published
