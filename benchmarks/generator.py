@@ -38,6 +38,7 @@ from iraq_atlas.incidents.load import ACLED_COLUMNS
 from iraq_atlas.places.boundaries import Boundaries
 from iraq_atlas.places.gazetteer import expand_aliases, gazetteer
 from iraq_atlas.places.governorates import load_governorates
+from iraq_atlas.places.spatial import in_iraq
 from iraq_atlas.places.names import is_arabic, normalise
 from iraq_atlas.vocab import IRAQ_BBOX, VOCABULARY
 
@@ -234,7 +235,7 @@ def _place_points(rng: np.random.Generator, gov: np.ndarray) -> pd.DataFrame:
 
 def _points(rng: np.random.Generator, gov: np.ndarray, places: pd.DataFrame,
             boundaries: Boundaries | None) -> tuple[np.ndarray, np.ndarray]:
-    """Jittered coordinates around each row's place, inside its polygon (or Iraq's bbox)."""
+    """Jittered coordinates around each row's place, inside its polygon (or Iraq's outline)."""
     sigma = places.kind.map(JITTER_DEG).fillna(DEFAULT_JITTER_DEG).to_numpy()
     x0, y0, x1, y1 = IRAQ_BBOX
     lon = places.lon.to_numpy(float).copy()
@@ -244,7 +245,18 @@ def _points(rng: np.random.Generator, gov: np.ndarray, places: pd.DataFrame,
     lat += rng.normal(0, 1, len(lat)) * sigma
     if boundaries is None or boundaries.is_fallback:
         margin = 0.05
-        return np.clip(lon, x0 + margin, x1 - margin), np.clip(lat, y0 + margin, y1 - margin)
+        lon, lat = np.clip(lon, x0 + margin, x1 - margin), np.clip(lat, y0 + margin, y1 - margin)
+        # Iraq's box holds parts of Kuwait, Iran, Syria, ...: a point past the border is an error to
+        # validation, so redraw it (a point still outside after 20 draws takes its place's own point).
+        bad = np.flatnonzero(~in_iraq(lat, lon, 0))
+        for _ in range(20):
+            if not len(bad):
+                break
+            lon[bad] = base_lon[bad] + rng.normal(0, 1, len(bad)) * sigma[bad]
+            lat[bad] = base_lat[bad] + rng.normal(0, 1, len(bad)) * sigma[bad]
+            bad = bad[~in_iraq(lat[bad], lon[bad], 0)]
+        lon[bad], lat[bad] = base_lon[bad], base_lat[bad]
+        return lon, lat
     polys = dict(zip(boundaries.gdf.iso_3166_2, boundaries.gdf.geometry))
     for iso in np.unique(gov):
         poly = polys[iso]

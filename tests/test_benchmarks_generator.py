@@ -41,6 +41,10 @@ def test_columns_and_row_count_are_acleds(events):
 def test_points_inside_iraq_bbox_and_dates_in_range(events):
     lat, lon = events.latitude.astype(float), events.longitude.astype(float)
     assert lat.between(29.0, 37.5).all() and lon.between(38.7, 48.7).all()
+    from iraq_atlas.places.spatial import in_iraq
+
+    # Iraq's box holds parts of its neighbours: no generated point may lie past the border
+    assert in_iraq(lat.to_numpy(), lon.to_numpy(), 0).all()
     dates = pd.to_datetime(events.event_date, format="%Y-%m-%d")
     assert dates.min() >= pd.Timestamp("2019-01-01") and dates.max() <= pd.Timestamp("2022-12-31")
     assert set(dates.dt.year) == {2019, 2020, 2021, 2022}

@@ -80,6 +80,8 @@ def _cases(f) -> list[tuple[list[str], str]]:
                   (cmd + ["--boundaries", str(f["junk"])], "not a readable boundary file"),
                   (cmd + ["--boundaries", str(f["missing"])], "does not exist")]
     cases += [
+        (["incidents", "--source", str(f["good"]), "--source", str(f["unknown"])], "cannot tell the format"),
+        (["incidents", "--source", str(f["good"]), "--source", str(f["empty"]), "--dedupe"], "empty (0 bytes)"),
         (["incidents", "--source", str(f["good"]), "--rejected", str(f["good"])], "is an input"),
         (["map", "--source", str(f["good"]), "--out", str(f["good"])], "is an input"),
         (["map", "--source", str(f["good"]), "--out", str(f["dir"])], "is a folder"),

@@ -25,7 +25,7 @@ from iraq_atlas import elections
 from iraq_atlas.cli import main  # noqa: E402
 from iraq_atlas.errors import DataError  # noqa: E402
 from iraq_atlas.files import data_path
-from iraq_atlas.places.boundaries import load_boundaries  # noqa: E402
+from iraq_atlas.places.boundaries import load_boundaries, tile_grid_boundaries  # noqa: E402
 from iraq_atlas.viz import charts, maps  # noqa: E402
 from iraq_atlas.vocab import BLOC_COLORS
 
@@ -370,14 +370,29 @@ def test_seat_change_chart_labels_the_big_moves(data, tmp_path):
 
 
 def test_seats_map_tile_grid_offline(data, tmp_path):
-    grid = load_boundaries("ADM1")
-    assert grid.is_fallback
+    grid = tile_grid_boundaries()  # the cartogram is asked for; the default is real polygons
+    assert grid.is_fallback and grid.origin == "tile-grid"
     part = data.governorate_seats[data.governorate_seats["year"] == 2018]
     blocs = elections.governorate_blocs(data.governorate_results)
     fig = charts.seats_map(part, grid, 2018, blocs=blocs)
     texts = [t.get_text() for t in fig.axes[0].texts]
     assert "IQ-BG\n71" in texts and "IQ-MU\n7" in texts
     assert "tile-grid" in fig.axes[0].get_title()
+    png, _ = charts.save_figure(fig, tmp_path, "map")
+    plt.close(fig)
+    assert png.stat().st_size > 20_000
+
+
+def test_seats_map_default_boundaries_are_the_embedded_polygons(data, tmp_path):
+    adm1 = load_boundaries("ADM1")
+    assert adm1.origin == "embedded" and not adm1.is_fallback and len(adm1.gdf) == 18
+    part = data.governorate_seats[data.governorate_seats["year"] == 2021]
+    fig = charts.seats_map(part, adm1, 2021, highlight=["IQ-BG"])
+    ax = fig.axes[0]
+    texts = [t.get_text() for t in ax.texts]
+    assert "71" in texts and "34" in texts and "IQ-BG\n71" not in texts
+    assert "tile-grid" not in ax.get_title() and "governorates" in ax.get_title()
+    assert "OCHA" in texts[-1]  # the credit line of the embedded COD-AB polygons
     png, _ = charts.save_figure(fig, tmp_path, "map")
     plt.close(fig)
     assert png.stat().st_size > 20_000
@@ -455,7 +470,7 @@ def _check_run(out: Path) -> None:
     assert gov.groupby("year")["seats"].sum().to_dict() == {2018: 329, 2021: 329}
 
 
-def test_notebook_runs_offline_with_tile_grid(tmp_path):
+def test_notebook_runs_offline_with_embedded_boundaries(tmp_path):
     run_notebook("02_elections.ipynb", tmp_path)
     _check_run(tmp_path)
     blocs = pd.read_csv(tmp_path / "tables" / "02_change_by_bloc.csv").set_index("bloc")

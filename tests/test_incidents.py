@@ -157,9 +157,10 @@ def test_drone_strike_7_nov_2021_is_at_pm_residence_inside_green_zone():
 
 def test_place_without_point_falls_back_and_says_so():
     acc = incidents.load_curated().accepted.set_index("event_id_cnty")
-    tahrir = acc.loc["IRQIA0001"]  # tahrir_square has no coordinates in the gazetteer
-    assert tahrir.coord_source.startswith("governorate:IQ-BG")
-    assert tahrir.geo_precision == 3
+    tahrir = acc.loc["IRQIA0001"]  # tahrir_square has no coordinates → its parent, the Baghdad city point
+    assert tahrir.coord_source == "gazetteer:capital_baghdad (parent of tahrir_square, which has no point)"
+    assert (tahrir.latitude, tahrir.longitude) == pytest.approx((33.333, 44.383))
+    assert tahrir.geo_precision == 2  # a borrowed point is never more precise than "part of a district"
     parl = acc.loc["IRQIA0055"]    # council_of_representatives → its parent, the Green Zone
     assert parl.coord_source.startswith("gazetteer:green_zone (parent of council_of_representatives")
     assert (parl.latitude, parl.longitude) == pytest.approx((33.307577, 44.390259))
@@ -202,6 +203,21 @@ def test_acled_each_rule_names_row_and_column(acled_csv):
     assert col == "location" and "'Atlantis' is not in the gazetteer" in why
     col, why = _reason(rej, 12)
     assert col == "fatalities" and "must be 0 or more" in why
+
+
+def test_location_outside_iraq_is_reported_as_such(tmp_path):
+    rows = [_acled_row(event_id_cnty="IRQ1", location="Deir ez-Zor", latitude="", longitude=""),
+            _acled_row(event_id_cnty="IRQ2", location="al-Tanf", latitude="", longitude="", admin1="Al Anbar",
+                       geo_precision="3"),   # governorate-only, yet never given Anbar's point
+            _acled_row(event_id_cnty="IRQ3", location="Atlantis", latitude="", longitude="", admin1="Al Anbar",
+                       geo_precision="3")]   # an unknown name still takes the governorate point
+    s = incidents.read_acled(_write(tmp_path / "acled_foreign.csv", ACLED_HEADER, rows))
+    assert s.accepted.event_id_cnty.tolist() == ["IRQ3"]
+    assert s.accepted.coord_source.iloc[0].startswith("governorate:IQ-AN")
+    col, why = _reason(s.rejected, 1)
+    assert col == "location" and "'Deir ez-Zor' is outside Iraq (SY)" in why and "gazetteer" not in why
+    col, why = _reason(s.rejected, 2)
+    assert col == "location" and "'al-Tanf' is outside Iraq (SY)" in why
 
 
 def test_acled_values_mapped(acled_csv):

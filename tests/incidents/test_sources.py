@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from iraq_atlas.cli import build_parser, main
-from iraq_atlas.errors import ParameterError
+from iraq_atlas.errors import DataError, ParameterError
 from iraq_atlas.incidents import load as incidents
 from iraq_atlas.incidents import sources
 from iraq_atlas.incidents.sources import _common, acled, generic
@@ -108,7 +108,7 @@ def test_detection_by_file_kind(tmp_path):
     gj.write_text(json.dumps({"type": "FeatureCollection", "features": []}), encoding="utf-8")
     assert sources.detect_format(gj) == "geojson"
     odd = _write_csv(tmp_path / "odd.csv", ["a", "b"], [{"a": "1", "b": "2"}])
-    with pytest.raises(ValueError, match="cannot tell the format"):
+    with pytest.raises(DataError, match="cannot tell the format"):  # the library's own error, a ValueError
         sources.detect_format(odd)
 
 

@@ -287,19 +287,38 @@ def load_source(args, *, boundaries=None):
     iraq_atlas.incidents.load.IncidentSet
     """
     from iraq_atlas.files import check_csv_file
-    from iraq_atlas.incidents.load import detect_format, load_incidents
+    from iraq_atlas.incidents.load import load_incidents
 
     start, end = _window(args)
     fmt = args.format_in
     if args.source:
         check_csv_file(args.source)
-        if fmt == "auto":
-            try:
-                fmt = detect_format(args.source)
-            except ValueError:
-                raise ParameterError(f"--source {Path(args.source).name}: cannot tell the format from its "
-                                     "columns; pass --format-in curated, acled or ucdp") from None
+        fmt = _format_of(args.source, fmt)
     return load_incidents(args.source, fmt, start, end, boundaries=boundaries)
+
+
+def _format_of(source, fmt: str, options: dict | None = None) -> str:
+    """The format to read ``source`` with: ``--format-in``, or the one its columns show.
+
+    With ``--format-in auto`` and no ``--columns`` the file is checked (missing, a folder,
+    empty, Excel, not UTF-8) and its header read; ParameterError naming ``--format-in``
+    when no format recognises it. Anything else is left to ``load_incidents``.
+    """
+    from iraq_atlas.files import check_csv_file
+    from iraq_atlas.incidents.sources import FORMATS, detect_format
+    from iraq_atlas.incidents.sources._common import file_kind
+
+    if fmt not in ("auto", "", None) or not source or (options or {}).get("columns") is not None:
+        return fmt
+    path = Path(source)
+    if not path.exists() or path.is_dir() or file_kind(path) == "csv":
+        check_csv_file(path)
+    try:
+        return detect_format(path)
+    except ValueError:
+        raise ParameterError(f"--source {path.name}: cannot tell the format from its columns; pass --format-in "
+                             f"{', '.join(FORMATS)} (generic and geojson read your own columns with --columns)"
+                             ) from None
 
 
 def report_counts(loaded, extra: str = "") -> None:
@@ -327,7 +346,8 @@ def _register_incidents(sub: argparse._SubParsersAction, print_table) -> None:
         options = _source_options(args)
         if args.dedupe and len(sources) < 2:
             raise ParameterError("--dedupe needs two or more --source files")
-        loaded = [load_incidents(src, args.format_in, start, end, **options) for src in sources]
+        loaded = [load_incidents(src, _format_of(src, args.format_in, options), start, end, **options)
+                  for src in sources]
         if args.dedupe:
             from iraq_atlas.incidents.dedupe import link_duplicates
 

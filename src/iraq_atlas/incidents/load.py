@@ -372,6 +372,11 @@ def _locate(df: pd.DataFrame, need: pd.Series, geocoder) -> tuple[pd.DataFrame, 
     def point_for(pid: str):
         """(lat, lon, geo_precision, description, governorate) of the best point for a place id."""
         p = gaz.loc[pid]
+        src = p.get("point_from", "")
+        if pd.notna(p.lat) and isinstance(src, str) and src:  # the gazetteer lent it an ancestor's point
+            how = "parent" if src == p.parent_id else "nearest ancestor with a point"
+            return p.lat, p.lon, p.geo_precision, f"gazetteer:{src} ({how} of {pid}, which has no point)", \
+                p.governorate_iso
         if pd.notna(p.lat):
             return p.lat, p.lon, p.geo_precision, f"gazetteer:{pid}", p.governorate_iso
         parent = p.parent_id
@@ -420,8 +425,10 @@ def _locate(df: pd.DataFrame, need: pd.Series, geocoder) -> tuple[pd.DataFrame, 
         miss = by_name & ~found.reindex(df.index, fill_value=False)
         # A row coded governorate-only (geo_precision 3) whose location text is not a gazetteer
         # name takes its governorate's point, and says so; any other unplaced row is rejected.
+        # A location the geocoder knows as a place outside Iraq (``foreign``) never takes a point.
+        status = hit["status"].reindex(df.index)
         gov_iso = _governorate_codes(df["admin1"])
-        gov_only = miss & (df["geo_precision"].str.strip() == "3") & gov_iso.notna()
+        gov_only = miss & (df["geo_precision"].str.strip() == "3") & gov_iso.notna() & (status != "foreign")
         if gov_only.any():
             table = {iso: point_for(governorate_place_id(iso)) for iso in gov_iso[gov_only].unique()}
             vals = gov_iso[gov_only].map(table)
@@ -432,14 +439,15 @@ def _locate(df: pd.DataFrame, need: pd.Series, geocoder) -> tuple[pd.DataFrame, 
                 + df.loc[gov_only, "location"].map(repr) + " has no point)"
             out.loc[gov_only, "iso"] = gov_iso[gov_only]
             miss = miss & ~gov_only
-        status = hit["status"].reindex(df.index)
         cands = hit["candidates"].reindex(df.index).fillna("")
-        reason = np.where(status == "ambiguous",
-                          "no coordinates, and location " + df["location"].map(repr) + " is ambiguous ("
-                          + cands.str.replace("|", ", ", regex=False) + ")",
-                          np.where(df["location"] == "", "no coordinates and no location name",
-                                   "no coordinates, and location " + df["location"].map(repr)
-                                   + " is not in the gazetteer"))
+        note = hit["point_note"].reindex(df.index).fillna("outside Iraq: no point is given")
+        reason = np.select(
+            [status == "ambiguous", status == "foreign", df["location"] == ""],
+            ["no coordinates, and location " + df["location"].map(repr) + " is ambiguous ("
+             + cands.str.replace("|", ", ", regex=False) + ")",
+             "no coordinates, and location " + df["location"].map(repr) + " is " + note,
+             "no coordinates and no location name"],
+            "no coordinates, and location " + df["location"].map(repr) + " is not in the gazetteer")
         probs.append(_flag(df, miss, "location", pd.Series(reason, index=df.index)))
     return out, probs
 

@@ -190,7 +190,7 @@ def _tile_axes(ax) -> None:
 
 def seats_map(seats: pd.DataFrame, boundaries: Boundaries, year: int, *,
               highlight: list[str] | None = None, blocs: pd.DataFrame | None = None):
-    """Seats per governorate: a choropleth on real polygons, or a tile-grid cartogram offline.
+    """Seats per governorate: a choropleth on polygons, or a cartogram on :func:`~iraq_atlas.places.boundaries.tile_grid_boundaries`.
 
     ``seats`` has ``iso_3166_2`` and ``seats`` for one year. Governorates outside
     ``highlight`` are drawn grey. On the tile grid, governorates with a published
@@ -234,7 +234,7 @@ def seats_map(seats: pd.DataFrame, boundaries: Boundaries, year: int, *,
                                       cmap=matplotlib.colors.LinearSegmentedColormap.from_list(
                                           "seats", [cmap(0.15), cmap(1.0)]))
     fig.colorbar(sm, ax=ax, shrink=0.5, label="seats")
-    kind = "tile-grid cartogram, no boundaries loaded" if boundaries.is_fallback else "governorates"
+    kind = "tile-grid cartogram, one tile per governorate" if boundaries.is_fallback else "governorates"
     ax.set_title(f"Council of Representatives seats by governorate, {year}\n({kind}; minority quota seats included)",
                  fontsize=11)
     ax.set_axis_off()
@@ -414,7 +414,7 @@ def per_seat_map(summary: pd.DataFrame, boundaries: Boundaries, year: int = 2021
                     color="white" if dark else "#263238", fontweight="bold" if dark else "normal")
     fig.colorbar(matplotlib.cm.ScalarMappable(norm=norm, cmap=cmap), ax=ax, shrink=0.5,
                  label=f"incidents per seat ({year} seats)")
-    kind = "tile-grid cartogram, no boundaries loaded" if boundaries.is_fallback else "governorates"
+    kind = "tile-grid cartogram, one tile per governorate" if boundaries.is_fallback else "governorates"
     ax.set_title(f"Incidents per {year} seat by governorate\n({kind})", fontsize=11)
     ax.set_axis_off()
     ax.text(0.99, 0.01, boundaries.attribution, transform=ax.transAxes, ha="right", va="bottom", fontsize=7,

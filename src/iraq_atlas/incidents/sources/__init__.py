@@ -28,7 +28,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import pandas as pd
 
-from iraq_atlas.errors import ParameterError
+from iraq_atlas.errors import DataError, ParameterError, Problem
 from iraq_atlas.incidents.sources._common import file_kind
 
 
@@ -139,7 +139,7 @@ def read_header(path: str | os.PathLike) -> set[str]:
 def detect_format(path: str | os.PathLike) -> str:
     """The first registered source that reads this kind of file and recognises its header.
 
-    ValueError naming the file when none does.
+    DataError (a ValueError) naming the file when none does.
 
     Example
     -------
@@ -152,8 +152,8 @@ def detect_format(path: str | os.PathLike) -> str:
         if kind in getattr(src, "kinds", ("csv",)) and src.sniff(header):
             return src.name
     names = ", ".join(repr(n) for n in SOURCES)
-    raise ValueError(f"{path}: cannot tell the format from its columns; pass format {names} "
-                     "(generic takes a column mapping)")
+    raise DataError([Problem(str(path), None, None, f"cannot tell the format from its columns; pass format "
+                                                    f"{names} (generic takes a column mapping)")])
 
 
 def no_options(name: str, options: dict) -> None:
