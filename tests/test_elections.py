@@ -456,33 +456,35 @@ def test_interactive_seats_map_is_offline_and_coloured(data, tmp_path):
 
 
 # -- notebook -----------------------------------------------------------------------------------------
-EXPECTED_FIGURES = ["02_hemicycle_2018", "02_hemicycle_2021", "02_seat_change", "02_seats_map_2018",
-                    "02_seats_map_2021", "02_turnout"]
-
-
-def _check_run(out: Path) -> None:
-    for stem in EXPECTED_FIGURES:
+def _check_run(out: Path, years=(2018, 2021, 2025)) -> None:
+    stems = [f"02_hemicycle_{y}" for y in years] + [f"02_seats_map_{y}" for y in years] + ["02_turnout"] \
+        + [f"02_seat_change_{a}_{b}" for a, b in zip(years, years[1:])]
+    for stem in stems:
         for ext in ("png", "svg"):
             f = out / "figures" / f"{stem}.{ext}"
             assert f.exists() and f.stat().st_size > 5_000, f
-    assert (out / "maps" / "02_seats_by_governorate_2021.html").stat().st_size > 50_000
+    assert (out / "maps" / f"02_seats_by_governorate_{years[-1]}.html").stat().st_size > 50_000
     gov = pd.read_csv(out / "tables" / "02_seats_by_governorate.csv")
-    assert gov.groupby("year")["seats"].sum().to_dict() == {2018: 329, 2021: 329}
+    assert gov.groupby("year")["seats"].sum().to_dict() == {y: 329 for y in years}
 
 
 def test_notebook_runs_offline_with_embedded_boundaries(tmp_path):
-    run_notebook("02_elections.ipynb", tmp_path)
+    run_notebook("02_elections.ipynb", tmp_path)  # defaults: the three elections
     _check_run(tmp_path)
     blocs = pd.read_csv(tmp_path / "tables" / "02_change_by_bloc.csv").set_index("bloc")
-    assert blocs.loc["sadrist", "change"] == 19
+    assert blocs.loc["sadrist", "change"] == -54   # 54 seats in 2018, none in 2025 (boycott)
+    across = pd.read_csv(tmp_path / "tables" / "02_bloc_seats_by_year.csv").set_index("bloc")
+    assert across.loc["sadrist", ["seats_2018", "seats_2021", "seats_2025"]].tolist() == [54, 73, 0]
     national = pd.read_csv(tmp_path / "tables" / "02_national_turnout.csv")
     assert national[["year", "stage", "turnout_pct"]].values.tolist() == [[2018, "preliminary", 44.52],
-                                                                          [2021, "final", 44.0]]
+                                                                          [2021, "final", 44.0],
+                                                                          [2025, "final", 56.11]]
 
 
 def test_notebook_runs_with_real_boundaries_and_list_grouping(tmp_path, geodata_dir):
-    run_notebook("02_elections.ipynb", tmp_path, boundaries_path=str(geodata_dir), grouping="list")
-    _check_run(tmp_path)
+    run_notebook("02_elections.ipynb", tmp_path, boundaries_path=str(geodata_dir), grouping="list",
+                 years=["2018", "2021"])
+    _check_run(tmp_path, (2018, 2021))
     lists = pd.read_csv(tmp_path / "tables" / "02_change_by_list.csv").set_index("list_id")
     assert lists.loc["fatah", "seats_2021"] == 17
 

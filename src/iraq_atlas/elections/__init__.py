@@ -10,6 +10,7 @@ from iraq_atlas.elections.load import (  # noqa: F401
     NATIONAL_TURNOUT_COLUMNS,
     NATIONAL_TURNOUT_SCHEMA,
     TABLE_COLUMNS,
+    bloc_change_table,
     TOTAL_SEATS,
     TURNOUT_STAGES,
     YEARS,
@@ -36,7 +37,8 @@ from iraq_atlas.elections.load import (  # noqa: F401
     seats_by_list,
     seats_table,
     turnout,
-)
+    )
+from iraq_atlas.elections.seats import sainte_lague  # noqa: F401
 
 __all__ = [
     "YEARS",
@@ -45,6 +47,8 @@ __all__ = [
     "MILESTONE_KINDS",
     "TURNOUT_STAGES",
     "TABLE_COLUMNS",
+    "bloc_change_table",
+    "sainte_lague",
     "Column",
     "NATIONAL_SCHEMA",
     "GOVERNORATE_SEATS_SCHEMA",
