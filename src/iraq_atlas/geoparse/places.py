@@ -25,7 +25,7 @@ import pandas as pd
 
 from iraq_atlas.geoparse import _rules
 from iraq_atlas.places.gazetteer import expand_aliases, gazetteer
-from iraq_atlas.places.names import is_arabic, normalise
+from iraq_atlas.places.names import is_arabic, loose_from_normalised, normalise
 
 __all__ = ["place_mentions", "place_table", "non_overlapping", "use_gazetteer"]
 
@@ -119,6 +119,8 @@ class _PlaceIndex:
     places: pd.DataFrame
     info: dict[str, dict]
     firsts: set[str]  # first token keys of all phrases (most tokens start none: skipped at once)
+    loose: dict[str, dict[str, tuple[str, str]]]  # loose key (spelling variants, no spaces) → merged slot
+    loose_firsts: set[str]  # loose keys of the first tokens of Latin-script phrases
 
 
 _OVERRIDE: list = [None]  # a gazetteer table set by use_gazetteer (None: the project gazetteer)
@@ -149,7 +151,7 @@ def _place_index() -> _PlaceIndex:
     g = _gazetteer_table()
     places = pd.DataFrame(g.drop(columns="geometry") if "geometry" in g.columns else g)
     spell = expand_aliases(places)
-    ambiguous = {normalise(w) for w in _rules.load("names")["ambiguous_aliases"]}
+    ambiguous = {normalise(w) for w in _rules.load("names")["ambiguous_aliases"] + list(_KIND_WORDS)}
     phrases: dict[tuple[str, ...], dict[str, tuple[str, str]]] = {}
     rank = {"name": 0, "name_ar": 0, "alias": 1}
     for pid, spelling, how in zip(spell.place_id, spell.spelling, spell.how):
@@ -168,9 +170,26 @@ def _place_index() -> _PlaceIndex:
         if key:
             phrases[key] = {tag: ("list", spelling)}
     firsts = {k[0] for k in phrases}
+    # spelling variants ("Hawija" for Hawijah, "Beiji" for Baiji), Latin script only: the loose key of
+    # the Geocoder (places.names.loose_key), word by word, so a window of tokens is tested cheaply
+    loose: dict[str, dict[str, tuple[str, str]]] = {}
+    loose_firsts: set[str] = set()
+    for key, slot in phrases.items():
+        if is_arabic(key[0]):
+            continue
+        lk = "".join(loose_from_normalised(k) for k in key)
+        if not lk:
+            continue
+        special = any(p.startswith("#") for p in slot)
+        have = loose.get(lk)
+        if have is None or special:
+            loose[lk] = dict(slot)
+        elif not any(p.startswith("#") for p in have):
+            have.update({p: v for p, v in slot.items() if p not in have})
+        loose_firsts.add(loose_from_normalised(key[0]))
     by_id = places.set_index("place_id")
     info = by_id[["name", "kind", "lat", "lon", "governorate_iso", "parent_id"]].to_dict("index")
-    return _PlaceIndex(phrases, max(len(k) for k in phrases), by_id, info, firsts)
+    return _PlaceIndex(phrases, max(len(k) for k in phrases), by_id, info, firsts, loose, loose_firsts)
 
 
 def place_table() -> pd.DataFrame:
@@ -184,42 +203,78 @@ def place_table() -> pd.DataFrame:
     return _place_index().places
 
 
-_SAME_KM = 5.0  # two gazetteer rows of one name this close are one place told twice
+# words that say what kind of place follows ("مدينة الموصل" the city of Mosul): never a name on their own
+_KIND_WORDS = ("مدينة", "قضاء", "ناحية", "محافظة", "بلدة", "منطقة", "إقليم", "اقليم")
+_KIND_AFTER = re.compile(r"[ \t]+(?:(sub-?district|nahiy(?:a|ah))|(district|qada|qadha|qadaa)|(province|governorate))\b",
+                         re.IGNORECASE)
+_KIND_BEFORE = re.compile(r"(?:\b(?:the\s+)?(?:(sub-?district)|(district)|(province|governorate))\s+of\s+(?:the\s+)?"
+                          r"|(?<![\w])[وبلف]?(?:(ناحية|ناحيه)|(قضاء)|(محافظة|محافظه))\s+)$", re.IGNORECASE)
+_KINDS_OF_GROUP = ("subdistrict", "district", "governorate")
 
 
-def _km(a: dict, b: dict) -> float | None:
-    try:
-        la1, lo1, la2, lo2 = (float(a["lat"]), float(a["lon"]), float(b["lat"]), float(b["lon"]))
-    except (TypeError, ValueError):
-        return None
-    if any(math.isnan(v) for v in (la1, lo1, la2, lo2)):
-        return None
-    dx = math.radians(lo2 - lo1) * math.cos(math.radians((la1 + la2) / 2))
-    return 6371.0 * math.hypot(dx, math.radians(la2 - la1))
+def _kind_hint(text: str, start: int, end: int) -> str | None:
+    """The kind of admin unit the words around a name ask for: "Mosul district", "قضاء الموصل", "ناحية X".
 
-
-def _prefer(pids: list[str], info: dict[str, dict]) -> list[str]:
-    """One reading of a name that fits several gazetteer rows, when the rows allow it.
-
-    A city and the governorate named after it: the city wins (news usage). Rows
-    of one name whose points lie within ``_SAME_KM`` of each other are the same
-    place: the curated row (with a parent or the finer kind) is kept.
+    Examples
+    --------
+    >>> _kind_hint("in Mosul district", 3, 8), _kind_hint("in Mosul", 3, 8)
+    ('district', None)
     """
-    if len(pids) < 2:
-        return pids
-    non_gov = [p for p in pids if info[p]["kind"] != "governorate"]
-    if len(non_gov) > 1:
-        d = [_km(info[non_gov[0]], info[p]) for p in non_gov[1:]]
-        if all(x is not None and x <= _SAME_KM for x in d):
-            rest = [p for p in pids if p not in non_gov[1:]]
-            pids = rest
-    if len(pids) < 2:
-        return pids
-    non_gov = [p for p in pids if info[p]["kind"] != "governorate"]
-    govs = [p for p in pids if info[p]["kind"] == "governorate"]
-    if len(non_gov) == 1 and all(info[g]["governorate_iso"] == info[non_gov[0]]["governorate_iso"] for g in govs):
-        return non_gov
-    return pids
+    m = _KIND_AFTER.match(text, end)
+    if m:
+        return _KINDS_OF_GROUP[m.lastindex - 1]
+    m = _KIND_BEFORE.search(text, max(0, start - 30), start)
+    if m:
+        return _KINDS_OF_GROUP[(m.lastindex - 1) % 3]
+    return None
+
+
+def _choose(pids: list[str] | tuple[str, ...], kind: str | None = None, spelling: str | None = None,
+            named: tuple[str, ...] = ()) -> tuple[str, tuple[str, ...]]:
+    """One reading of a name that fits several gazetteer rows, by the Geocoder's ranking.
+
+    The ranking is that of :class:`~iraq_atlas.places.geocoding.Geocoder` (curated sites,
+    then towns, then sub-districts, districts and governorates; a city inside the
+    governorate of its name; same-place rows told twice; population). A ``kind`` hint
+    ("district", "subdistrict", "governorate") narrows first and is ignored when no row
+    is of that kind. Without a hint, the Geocoder's own answer for ``spelling`` is taken
+    when it names a place (it also knows spelling variants: "Heet" the town Hit). Of a
+    tie, the one row whose name (not an alias) is the spelling wins (``named``: "Anah" is
+    the name of new Anah and an alias of old Anah).
+
+    Returns
+    -------
+    tuple
+        ``("place", (place_id,))`` or ``("candidate", place_ids)`` (a tie, or nothing left).
+    """
+    verdict, out = _choose_cached(tuple(sorted(pids)), kind, spelling)
+    if verdict == "candidate" and named:
+        own = [p for p in out if p in named]
+        if len(own) == 1:
+            return "place", (own[0],)
+    return verdict, out
+
+
+@lru_cache(maxsize=50_000)
+def _choose_cached(pids: tuple[str, ...], kind: str | None, spelling: str | None) -> tuple[str, tuple[str, ...]]:
+    g = _geocoder()
+    known = [p for p in pids if p in g._info]
+    if kind:
+        of_kind = [p for p in known if g._info[p]["kind"] == kind]
+        if of_kind:
+            status, pid, alts = g._choose(of_kind)
+            return ("place", (pid,)) if status == "matched" else ("candidate", alts or tuple(of_kind))
+    if spelling is not None and len(known) > 1 or (len(known) == 1 and spelling is not None
+                                                    and g._info[known[0]]["source"] == "ocha"):
+        status, pid, _, alts = _geocode_one(spelling)
+        if status in ("matched",) and pid:
+            return "place", (pid,)
+    if len(known) == 1:
+        return "place", (known[0],)
+    if not known:
+        return "candidate", ()
+    status, pid, alts = g._choose(known)
+    return ("place", (pid,)) if status == "matched" else ("candidate", alts or tuple(known))
 
 
 def _arabic_variants(key: str, raw: str) -> list[str]:
@@ -233,13 +288,17 @@ def _arabic_variants(key: str, raw: str) -> list[str]:
     return out
 
 
-def _lookup(name: str, kinds: frozenset[str] | None = None) -> list[str]:
-    """Gazetteer ids whose name/alias has exactly the key of ``name`` (optionally of given kinds)."""
-    return list(_lookup_cached(name, kinds))
+def _lookup(name: str, kinds: frozenset[str] | None = None, kind: str | None = None) -> list[str]:
+    """Gazetteer ids for the exact key of ``name`` (optionally of given kinds), one when the ranking decides.
+
+    Rows of ``kinds`` only are looked at; of several, :func:`_choose` picks one (with
+    the ``kind`` hint of the words around the name) or all of a tie are returned.
+    """
+    return list(_lookup_cached(name, kinds, kind))
 
 
 @lru_cache(maxsize=50_000)
-def _lookup_cached(name: str, kinds: frozenset[str] | None) -> tuple[str, ...]:
+def _lookup_cached(name: str, kinds: frozenset[str] | None, kind: str | None) -> tuple[str, ...]:
     idx = _place_index()
     toks = [t for t in _tokens(name) if t.key]
     if not toks:
@@ -250,7 +309,9 @@ def _lookup_cached(name: str, kinds: frozenset[str] | None) -> tuple[str, ...]:
         if slot:
             pids = sorted(p for p in slot if p in idx.info and (kinds is None or idx.info[p]["kind"] in kinds))
             if pids:
-                return tuple(_prefer(pids, idx.info))
+                spelling = slot[pids[0]][1] if kinds is None else None
+                named = tuple(p for p in pids if slot[p][0] in ("name", "name_ar"))
+                return _choose(pids, kind, spelling, named)[1]
     return ()
 
 
@@ -261,7 +322,7 @@ def _is_ar(raw: str) -> bool:
 def _gazetteer_places(text: str) -> list[dict]:
     """Longest-match phrase lookup of gazetteer names/aliases (and trap/foreign word lists) over the tokens."""
     idx = _place_index()
-    phrases, firsts, max_len = idx.phrases, idx.firsts, idx.max_len
+    phrases, firsts, max_len, loose, loose_firsts = idx.phrases, idx.firsts, idx.max_len, idx.loose, idx.loose_firsts
     toks = [t for t in _tokens(text) if t.key]
     out: list[dict] = []
     n_toks = len(toks)
@@ -275,10 +336,12 @@ def _gazetteer_places(text: str) -> list[dict]:
             continue  # proper nouns only
         heads = _arabic_variants(first.key, raw0) if arabic else (first.key,)
         heads = [h for h in heads if h in firsts]
-        if not heads:
+        loose0 = "" if arabic else loose_from_normalised(first.key)
+        if not heads and loose0 not in loose_firsts:
             i += 1
             continue
         hit = None
+        variant = False
         # the longest window of joined tokens first
         top = 1
         while top < max_len and i + top < n_toks and toks[i + top].joined:
@@ -296,6 +359,13 @@ def _gazetteer_places(text: str) -> list[dict]:
                 break
             if hit:
                 break
+        if not hit and loose0 in loose_firsts:
+            for n in range(top, 0, -1):
+                lk = loose0 + "".join(loose_from_normalised(t.key) for t in toks[i + 1:i + n])
+                slot = loose.get(lk)
+                if slot and not any(sp.isupper() and len(sp) <= 5 for _, sp in slot.values()):
+                    hit, variant = (n, slot), True
+                    break
         if not hit:
             i += 1
             continue
@@ -315,11 +385,15 @@ def _gazetteer_places(text: str) -> list[dict]:
         if n == 1 and first.key in _needs_preposition() and not _PLACE_PREP.search(text, max(0, start - 12), start):
             i += 1
             continue  # "Hit" the verb, not Hit the town
-        pids = _prefer(sorted(slot), idx.info)
-        if len(pids) == 1:
-            how = slot[pids[0]][0]
+        pids = sorted(slot)
+        named = () if variant else tuple(p for p in pids if slot[p][0] in ("name", "name_ar"))
+        verdict, pids = _choose(pids, _kind_hint(text, start, end),
+                                text[start:end] if variant else slot[pids[0]][1], named)
+        if verdict == "place":
+            how = "variant" if variant or pids[0] not in slot else slot[pids[0]][0]
             out.append(dict(kind="place", start=start, end=end, place_id=pids[0],
-                            confidence=1.0 if how in ("name", "name_ar") else 0.95, rule=f"gazetteer:{how}"))
+                            confidence={"name": 1.0, "name_ar": 1.0, "alias": 0.95}.get(how, 0.9),
+                            rule=f"gazetteer:{how}"))
         else:
             out.append(dict(kind="candidate", start=start, end=end, place_id="", confidence=0.3,
                             rule="ambiguous:" + "|".join(pids)))
@@ -434,12 +508,20 @@ _PATTERNS: list[tuple[str, re.Pattern, set[str] | None, str, float]] = [
 ]
 
 
+_POSSESSIVE = re.compile(r"[A-Z][a-z]+['’]s\s+(?=[A-Z])")
+
+
 class _Sub:
     """Group 1 (``name``) of one rule inside the combined pattern regex."""
 
     def __init__(self, m: re.Match, g: dict):
         self._m, self._name = m, g["name"]
         self._s = m.start(f"r{m.lastgroup[1:]}_name")
+
+    def cut(self, n: int) -> None:
+        """Drop the first ``n`` characters of the name."""
+        self._s += n
+        self._name = self._name[n:]
 
     def start(self, k: int = 0) -> int:
         return self._s if k else self._m.start()
@@ -476,8 +558,13 @@ def _pattern_places(text: str) -> list[dict]:
         rule, _, kinds, span, conf = _PATTERNS[k]
         name = g["name"]
         m = _Sub(m, g)
+        lead = _POSSESSIVE.match(name)  # "in Iraq's Qaim district": the name is Qaim
+        if lead:
+            name = name[lead.end():]
+            m.cut(lead.end())
         if True:
-            pids = _lookup(name, kinds) or (_lookup(name) if kinds is _TOWN_KINDS else [])
+            hint = _kind_hint(text, m.start(1), m.end(1)) if kinds is not _GOV_KINDS else None
+            pids = _lookup(name, kinds, hint) or (_lookup(name, None, hint) if kinds is _TOWN_KINDS else [])
             s, e = (m.start(), m.end()) if span == "all" else (m.start(1), m.end(1))
             if rule == "facility":
                 phrase = text[m.start(1):m.end()]
