@@ -24,7 +24,7 @@ from typing import NamedTuple
 import pandas as pd
 
 from iraq_atlas.geoparse import _rules
-from iraq_atlas.places.gazetteer import expand_aliases, gazetteer
+from iraq_atlas.places.gazetteer import expand_aliases, foreign_names, gazetteer
 from iraq_atlas.places.names import is_arabic, loose_from_normalised, normalise
 
 __all__ = ["place_mentions", "place_table", "non_overlapping", "use_gazetteer"]
@@ -121,6 +121,7 @@ class _PlaceIndex:
     firsts: set[str]  # first token keys of all phrases (most tokens start none: skipped at once)
     loose: dict[str, dict[str, tuple[str, str]]]  # loose key (spelling variants, no spaces) → merged slot
     loose_firsts: set[str]  # loose keys of the first tokens of Latin-script phrases
+    shadowed: dict[tuple[str, ...], dict[str, tuple[str, str]]]  # gazetteer rows of a trap/foreign key
 
 
 _OVERRIDE: list = [None]  # a gazetteer table set by use_gazetteer (None: the project gazetteer)
@@ -165,9 +166,17 @@ def _place_index() -> _PlaceIndex:
     names = _rules.load("names")
     special = [(p, f"#trap:{group}") for group, ps in names["traps"].items() for p in ps]
     special += [(p, "#foreign") for p in names["foreign"]]
+    # the places module's foreign names too (Arabic single words only with the article: "تدمر" is
+    # also a verb); in news text "Riyadh" is the Saudi capital, the Iraqi rows of such a name stay
+    # reachable through a kind word ("Riyadh sub-district", "ناحية الرياض")
+    special += [(sp, "#foreign") for sp in expand_aliases(foreign_names()).spelling
+                if not is_arabic(sp) or " " in sp.strip() or sp.startswith("ال")]
+    shadowed: dict[tuple[str, ...], dict[str, tuple[str, str]]] = {}
     for spelling, tag in special:
         key = _phrase_key(spelling)
         if key:
+            if key in phrases and not any(p.startswith("#") for p in phrases[key]):
+                shadowed[key] = phrases[key]
             phrases[key] = {tag: ("list", spelling)}
     firsts = {k[0] for k in phrases}
     # spelling variants ("Hawija" for Hawijah, "Beiji" for Baiji), Latin script only: the loose key of
@@ -189,7 +198,7 @@ def _place_index() -> _PlaceIndex:
         loose_firsts.add(loose_from_normalised(key[0]))
     by_id = places.set_index("place_id")
     info = by_id[["name", "kind", "lat", "lon", "governorate_iso", "parent_id"]].to_dict("index")
-    return _PlaceIndex(phrases, max(len(k) for k in phrases), by_id, info, firsts, loose, loose_firsts)
+    return _PlaceIndex(phrases, max(len(k) for k in phrases), by_id, info, firsts, loose, loose_firsts, shadowed)
 
 
 def place_table() -> pd.DataFrame:
@@ -207,7 +216,7 @@ def place_table() -> pd.DataFrame:
 _KIND_WORDS = ("مدينة", "قضاء", "ناحية", "محافظة", "بلدة", "منطقة", "إقليم", "اقليم")
 _KIND_AFTER = re.compile(r"[ \t]+(?:(sub-?district|nahiy(?:a|ah))|(district|qada|qadha|qadaa)|(province|governorate))\b",
                          re.IGNORECASE)
-_KIND_BEFORE = re.compile(r"(?:\b(?:the\s+)?(?:(sub-?district)|(district)|(province|governorate))\s+of\s+(?:the\s+)?"
+_KIND_BEFORE = re.compile(r"(?:\b[Tt]he\s+(?:(sub-?district)|(district)|(province|governorate))\s+of\s+"
                           r"|(?<![\w])[وبلف]?(?:(ناحية|ناحيه)|(قضاء)|(محافظة|محافظه))\s+)$", re.IGNORECASE)
 _KINDS_OF_GROUP = ("subdistrict", "district", "governorate")
 
@@ -340,7 +349,7 @@ def _gazetteer_places(text: str) -> list[dict]:
         if not heads and loose0 not in loose_firsts:
             i += 1
             continue
-        hit = None
+        hit, hkey = None, ()
         variant = False
         # the longest window of joined tokens first
         top = 1
@@ -355,7 +364,7 @@ def _gazetteer_places(text: str) -> list[dict]:
                 acronym = [sp for _, sp in slot.values() if sp.isupper() and len(sp) <= 5]
                 if acronym and not all(t.raw.isupper() for t in toks[i:i + n]):
                     continue
-                hit = (n, slot)
+                hit, hkey = (n, slot), (k, *rest)
                 break
             if hit:
                 break
@@ -372,6 +381,11 @@ def _gazetteer_places(text: str) -> list[dict]:
         n, slot = hit
         start, end = first.start, toks[i + n - 1].end
         tag = next(iter(slot))
+        if tag == "#foreign" and hkey in idx.shadowed:  # "Riyadh sub-district": the Iraqi unit
+            hint = _kind_hint(text, start, end)
+            if hint and any(idx.info.get(p, {}).get("kind") == hint for p in idx.shadowed[hkey]):
+                slot = {p: v for p, v in idx.shadowed[hkey].items() if idx.info[p]["kind"] == hint}
+                tag = next(iter(slot))
         if tag.startswith("#"):
             kind = "trap" if tag.startswith("#trap") else "foreign"
             if kind == "foreign":
@@ -600,7 +614,7 @@ _AR_CANDIDATE = re.compile(r"(?<![\w])(?:في|قرب|من|الى|إلى|نحو)\
 def _not_places() -> frozenset[str]:
     cal = _rules.load("calendar")
     words = [w for ws in cal["months"].values() for w in ws] + [w for ws in cal["weekdays"].values() for w in ws]
-    return frozenset(normalise(w) for w in words + _rules.load("names")["not_places"])
+    return frozenset(normalise(w) for w in words + _rules.load("names")["not_places"] + list(_KIND_WORDS))
 
 
 @lru_cache(maxsize=1)
@@ -670,6 +684,8 @@ def _resolve_candidates(cands: list[dict], text: str) -> list[dict]:
                  "rule": f"geocoder:{status}"}
         elif status == "ambiguous":
             c = {**c, "rule": f"ambiguous:{alts}"}
+        elif status == "foreign":  # a place outside Iraq: named as such, never given a point
+            c = {**c, "kind": "foreign", "place_id": "", "confidence": 0.8, "rule": "foreign:geocoder"}
         out.append(c)
     return out
 
