@@ -14,7 +14,6 @@ and returns plain dicts with ``kind``, ``start``, ``end``, ``place_id``,
 
 from __future__ import annotations
 
-import math
 import re
 from bisect import bisect_right, insort
 from dataclasses import dataclass
@@ -141,6 +140,7 @@ def use_gazetteer(places: pd.DataFrame | None = None) -> None:
     _geocoder.cache_clear()
     _geocode_one.cache_clear()
     _lookup_cached.cache_clear()
+    _choose_cached.cache_clear()
 
 
 def _gazetteer_table():
@@ -266,6 +266,8 @@ def _choose(pids: list[str] | tuple[str, ...], kind: str | None = None, spelling
 
 @lru_cache(maxsize=50_000)
 def _choose_cached(pids: tuple[str, ...], kind: str | None, spelling: str | None) -> tuple[str, tuple[str, ...]]:
+    # Geocoder._choose and Geocoder._info are its ranking and per-row facts: the geoparser must
+    # decide exactly as the geocoder does, so it calls them rather than copying the rules
     g = _geocoder()
     known = [p for p in pids if p in g._info]
     if kind:
@@ -273,8 +275,9 @@ def _choose_cached(pids: tuple[str, ...], kind: str | None, spelling: str | None
         if of_kind:
             status, pid, alts = g._choose(of_kind)
             return ("place", (pid,)) if status == "matched" else ("candidate", alts or tuple(of_kind))
-    if spelling is not None and len(known) > 1 or (len(known) == 1 and spelling is not None
-                                                    and g._info[known[0]]["source"] == "ocha"):
+    # the Geocoder's own answer for the written spelling (it adds rows of the same loose key);
+    # asked when rows compete, or when the one row is an admin unit a town might be named after
+    if spelling is not None and (len(known) > 1 or (len(known) == 1 and g._info[known[0]]["source"] == "ocha")):
         status, pid, _, alts = _geocode_one(spelling)
         if status in ("matched",) and pid:
             return "place", (pid,)
