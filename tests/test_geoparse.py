@@ -141,12 +141,15 @@ def test_person_named_sadr_is_not_sadr_city():
 
 
 def test_candidates_listed_not_dropped():
+    # Rashidiya and Zubair were unknown to the 65-row gazetteer; the OCHA sub-district Al-Rashdia
+    # (Baghdad) and the GeoNames town Az Zubayr now hold them
     m = gp.parse_text(own("taji_rockets.txt"), PUBLISHED["taji_rockets.txt"])
-    c = one(m, text="Rashidiya")
-    assert c.kind == "candidate" and c.place_id == ""
-    m = gp.parse_text("Gunmen opened fire near Umm Qasr Port and in Zubair on Monday.", "2021-11-07")
+    assert one(m, text="Rashidiya").place_id == "IQG08Q01N03"
+    m = gp.parse_text("Gunmen opened fire near Umm Qasr Port and in Zubair on Monday, then in Albu Aitha.",
+                      "2021-11-07")
     cands = set(m[m.kind == "candidate"].text)
-    assert {"Umm Qasr Port", "Zubair"} <= cands
+    assert {"Umm Qasr Port", "Albu Aitha"} <= cands
+    assert one(m, text="Zubair").place_id == "gn_98245"
     assert "Monday" not in cands
 
 
@@ -307,7 +310,9 @@ def _evaluate(names, text_of) -> pd.DataFrame:
 # Floors sit just under what the parser achieves on these texts (see the notebook's table).
 # The own fixtures were written alongside the rules, except dora_raid.txt (labelled before the
 # parser was run on it): treat these as regression floors, not as accuracy on unseen news.
-OWN_FLOORS = {"place": (0.95, 0.95), "date": (0.95, 0.95), "casualty": (0.9, 0.85), "candidate": (0.4, 0.9)}
+# Their one labelled candidate (Rashidiya) is a gazetteer place now, so candidates are checked
+# in test_candidates_listed_not_dropped instead.
+OWN_FLOORS = {"place": (0.95, 0.95), "date": (0.95, 0.95), "casualty": (0.9, 0.85)}
 
 
 def test_evaluation_floors_on_own_fixtures():

@@ -81,11 +81,15 @@ def trigger(words: list[str]) -> re.Pattern:
     return re.compile("|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True)))
 
 
+_ASCII_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
 def windowed(rx: re.Pattern, trig: re.Pattern, text: str, back: int, fwd: int):
     """Matches of ``rx`` in ``text``, searched only in windows around matches of ``trig``.
 
     A window runs from ``back`` characters before a trigger to ``fwd`` after it;
-    windows that touch are merged, so a match is never found twice.
+    windows that touch are merged, so a match is never found twice. A Latin-script trigger
+    counts only at the start of a word (Arabic ones anywhere: clitics are written onto words).
 
     Examples
     --------
@@ -94,7 +98,10 @@ def windowed(rx: re.Pattern, trig: re.Pattern, text: str, back: int, fwd: int):
     """
     windows: list[list[int]] = []
     for t in trig.finditer(text):
-        a, b = max(0, t.start() - back), min(len(text), t.end() + fwd)
+        s = t.start()
+        if s and text[s - 1] in _ASCII_LETTERS and text[s] in _ASCII_LETTERS:
+            continue  # inside a Latin word ("Omar" for "mar", "today" for "day"): not a trigger
+        a, b = max(0, s - back), min(len(text), t.end() + fwd)
         if windows and a <= windows[-1][1]:
             windows[-1][1] = max(windows[-1][1], b)
         else:

@@ -14,7 +14,6 @@ and returns plain dicts with ``kind``, ``start``, ``end``, ``place_id``,
 
 from __future__ import annotations
 
-import math
 import re
 from bisect import bisect_right, insort
 from dataclasses import dataclass
@@ -24,8 +23,8 @@ from typing import NamedTuple
 import pandas as pd
 
 from iraq_atlas.geoparse import _rules
-from iraq_atlas.places.gazetteer import expand_aliases, gazetteer
-from iraq_atlas.places.names import is_arabic, normalise
+from iraq_atlas.places.gazetteer import expand_aliases, foreign_names, gazetteer
+from iraq_atlas.places.names import is_arabic, loose_from_normalised, normalise
 
 __all__ = ["place_mentions", "place_table", "non_overlapping", "use_gazetteer"]
 
@@ -119,6 +118,9 @@ class _PlaceIndex:
     places: pd.DataFrame
     info: dict[str, dict]
     firsts: set[str]  # first token keys of all phrases (most tokens start none: skipped at once)
+    loose: dict[str, dict[str, tuple[str, str]]]  # loose key (spelling variants, no spaces) → merged slot
+    loose_firsts: set[str]  # loose keys of the first tokens of Latin-script phrases
+    shadowed: dict[tuple[str, ...], dict[str, tuple[str, str]]]  # gazetteer rows of a trap/foreign key
 
 
 _OVERRIDE: list = [None]  # a gazetteer table set by use_gazetteer (None: the project gazetteer)
@@ -138,6 +140,7 @@ def use_gazetteer(places: pd.DataFrame | None = None) -> None:
     _geocoder.cache_clear()
     _geocode_one.cache_clear()
     _lookup_cached.cache_clear()
+    _choose_cached.cache_clear()
 
 
 def _gazetteer_table():
@@ -149,7 +152,7 @@ def _place_index() -> _PlaceIndex:
     g = _gazetteer_table()
     places = pd.DataFrame(g.drop(columns="geometry") if "geometry" in g.columns else g)
     spell = expand_aliases(places)
-    ambiguous = {normalise(w) for w in _rules.load("names")["ambiguous_aliases"]}
+    ambiguous = {normalise(w) for w in _rules.load("names")["ambiguous_aliases"] + list(_KIND_WORDS)}
     phrases: dict[tuple[str, ...], dict[str, tuple[str, str]]] = {}
     rank = {"name": 0, "name_ar": 0, "alias": 1}
     for pid, spelling, how in zip(spell.place_id, spell.spelling, spell.how):
@@ -163,14 +166,39 @@ def _place_index() -> _PlaceIndex:
     names = _rules.load("names")
     special = [(p, f"#trap:{group}") for group, ps in names["traps"].items() for p in ps]
     special += [(p, "#foreign") for p in names["foreign"]]
+    # the places module's foreign names too (Arabic single words only with the article: "تدمر" is
+    # also a verb); in news text "Riyadh" is the Saudi capital, the Iraqi rows of such a name stay
+    # reachable through a kind word ("Riyadh sub-district", "ناحية الرياض")
+    special += [(sp, "#foreign") for sp in expand_aliases(foreign_names()).spelling
+                if not is_arabic(sp) or " " in sp.strip() or sp.startswith("ال")]
+    shadowed: dict[tuple[str, ...], dict[str, tuple[str, str]]] = {}
     for spelling, tag in special:
         key = _phrase_key(spelling)
         if key:
+            if key in phrases and not any(p.startswith("#") for p in phrases[key]):
+                shadowed[key] = phrases[key]
             phrases[key] = {tag: ("list", spelling)}
     firsts = {k[0] for k in phrases}
+    # spelling variants ("Hawija" for Hawijah, "Beiji" for Baiji), Latin script only: the loose key of
+    # the Geocoder (places.names.loose_key), word by word, so a window of tokens is tested cheaply
+    loose: dict[str, dict[str, tuple[str, str]]] = {}
+    loose_firsts: set[str] = set()
+    for key, slot in phrases.items():
+        if is_arabic(key[0]):
+            continue
+        lk = "".join(loose_from_normalised(k) for k in key)
+        if not lk:
+            continue
+        special = any(p.startswith("#") for p in slot)
+        have = loose.get(lk)
+        if have is None or special:
+            loose[lk] = dict(slot)
+        elif not any(p.startswith("#") for p in have):
+            have.update({p: v for p, v in slot.items() if p not in have})
+        loose_firsts.add(loose_from_normalised(key[0]))
     by_id = places.set_index("place_id")
     info = by_id[["name", "kind", "lat", "lon", "governorate_iso", "parent_id"]].to_dict("index")
-    return _PlaceIndex(phrases, max(len(k) for k in phrases), by_id, info, firsts)
+    return _PlaceIndex(phrases, max(len(k) for k in phrases), by_id, info, firsts, loose, loose_firsts, shadowed)
 
 
 def place_table() -> pd.DataFrame:
@@ -184,42 +212,81 @@ def place_table() -> pd.DataFrame:
     return _place_index().places
 
 
-_SAME_KM = 5.0  # two gazetteer rows of one name this close are one place told twice
+# words that say what kind of place follows ("مدينة الموصل" the city of Mosul): never a name on their own
+_KIND_WORDS = ("مدينة", "قضاء", "ناحية", "محافظة", "بلدة", "منطقة", "إقليم", "اقليم")
+_KIND_AFTER = re.compile(r"[ \t]+(?:(sub-?district|nahiy(?:a|ah))|(district|qada|qadha|qadaa)|(province|governorate))\b",
+                         re.IGNORECASE)
+_KIND_BEFORE = re.compile(r"(?:\b[Tt]he\s+(?:(sub-?district)|(district)|(province|governorate))\s+of\s+"
+                          r"|(?<![\w])[وبلف]?(?:(ناحية|ناحيه)|(قضاء)|(محافظة|محافظه))\s+)$", re.IGNORECASE)
+_KINDS_OF_GROUP = ("subdistrict", "district", "governorate")
 
 
-def _km(a: dict, b: dict) -> float | None:
-    try:
-        la1, lo1, la2, lo2 = (float(a["lat"]), float(a["lon"]), float(b["lat"]), float(b["lon"]))
-    except (TypeError, ValueError):
-        return None
-    if any(math.isnan(v) for v in (la1, lo1, la2, lo2)):
-        return None
-    dx = math.radians(lo2 - lo1) * math.cos(math.radians((la1 + la2) / 2))
-    return 6371.0 * math.hypot(dx, math.radians(la2 - la1))
+def _kind_hint(text: str, start: int, end: int) -> str | None:
+    """The kind of admin unit the words around a name ask for: "Mosul district", "قضاء الموصل", "ناحية X".
 
-
-def _prefer(pids: list[str], info: dict[str, dict]) -> list[str]:
-    """One reading of a name that fits several gazetteer rows, when the rows allow it.
-
-    A city and the governorate named after it: the city wins (news usage). Rows
-    of one name whose points lie within ``_SAME_KM`` of each other are the same
-    place: the curated row (with a parent or the finer kind) is kept.
+    Examples
+    --------
+    >>> _kind_hint("in Mosul district", 3, 8), _kind_hint("in Mosul", 3, 8)
+    ('district', None)
     """
-    if len(pids) < 2:
-        return pids
-    non_gov = [p for p in pids if info[p]["kind"] != "governorate"]
-    if len(non_gov) > 1:
-        d = [_km(info[non_gov[0]], info[p]) for p in non_gov[1:]]
-        if all(x is not None and x <= _SAME_KM for x in d):
-            rest = [p for p in pids if p not in non_gov[1:]]
-            pids = rest
-    if len(pids) < 2:
-        return pids
-    non_gov = [p for p in pids if info[p]["kind"] != "governorate"]
-    govs = [p for p in pids if info[p]["kind"] == "governorate"]
-    if len(non_gov) == 1 and all(info[g]["governorate_iso"] == info[non_gov[0]]["governorate_iso"] for g in govs):
-        return non_gov
-    return pids
+    m = _KIND_AFTER.match(text, end)
+    if m:
+        return _KINDS_OF_GROUP[m.lastindex - 1]
+    m = _KIND_BEFORE.search(text, max(0, start - 30), start)
+    if m:
+        return _KINDS_OF_GROUP[(m.lastindex - 1) % 3]
+    return None
+
+
+def _choose(pids: list[str] | tuple[str, ...], kind: str | None = None, spelling: str | None = None,
+            named: tuple[str, ...] = ()) -> tuple[str, tuple[str, ...]]:
+    """One reading of a name that fits several gazetteer rows, by the Geocoder's ranking.
+
+    The ranking is that of :class:`~iraq_atlas.places.geocoding.Geocoder` (curated sites,
+    then towns, then sub-districts, districts and governorates; a city inside the
+    governorate of its name; same-place rows told twice; population). A ``kind`` hint
+    ("district", "subdistrict", "governorate") narrows first and is ignored when no row
+    is of that kind. Without a hint, the Geocoder's own answer for ``spelling`` is taken
+    when it names a place (it also knows spelling variants: "Heet" the town Hit). Of a
+    tie, the one row whose name (not an alias) is the spelling wins (``named``: "Anah" is
+    the name of new Anah and an alias of old Anah).
+
+    Returns
+    -------
+    tuple
+        ``("place", (place_id,))`` or ``("candidate", place_ids)`` (a tie, or nothing left).
+    """
+    verdict, out = _choose_cached(tuple(sorted(pids)), kind, spelling)
+    if verdict == "candidate" and named:
+        own = [p for p in out if p in named]
+        if len(own) == 1:
+            return "place", (own[0],)
+    return verdict, out
+
+
+@lru_cache(maxsize=50_000)
+def _choose_cached(pids: tuple[str, ...], kind: str | None, spelling: str | None) -> tuple[str, tuple[str, ...]]:
+    # Geocoder._choose and Geocoder._info are its ranking and per-row facts: the geoparser must
+    # decide exactly as the geocoder does, so it calls them rather than copying the rules
+    g = _geocoder()
+    known = [p for p in pids if p in g._info]
+    if kind:
+        of_kind = [p for p in known if g._info[p]["kind"] == kind]
+        if of_kind:
+            status, pid, alts = g._choose(of_kind)
+            return ("place", (pid,)) if status == "matched" else ("candidate", alts or tuple(of_kind))
+    # the Geocoder's own answer for the written spelling (it adds rows of the same loose key);
+    # asked when rows compete, or when the one row is an admin unit a town might be named after
+    if spelling is not None and (len(known) > 1 or (len(known) == 1 and g._info[known[0]]["source"] == "ocha")):
+        status, pid, _, alts = _geocode_one(spelling)
+        if status in ("matched",) and pid:
+            return "place", (pid,)
+    if len(known) == 1:
+        return "place", (known[0],)
+    if not known:
+        return "candidate", ()
+    status, pid, alts = g._choose(known)
+    return ("place", (pid,)) if status == "matched" else ("candidate", alts or tuple(known))
 
 
 def _arabic_variants(key: str, raw: str) -> list[str]:
@@ -233,13 +300,17 @@ def _arabic_variants(key: str, raw: str) -> list[str]:
     return out
 
 
-def _lookup(name: str, kinds: frozenset[str] | None = None) -> list[str]:
-    """Gazetteer ids whose name/alias has exactly the key of ``name`` (optionally of given kinds)."""
-    return list(_lookup_cached(name, kinds))
+def _lookup(name: str, kinds: frozenset[str] | None = None, kind: str | None = None) -> list[str]:
+    """Gazetteer ids for the exact key of ``name`` (optionally of given kinds), one when the ranking decides.
+
+    Rows of ``kinds`` only are looked at; of several, :func:`_choose` picks one (with
+    the ``kind`` hint of the words around the name) or all of a tie are returned.
+    """
+    return list(_lookup_cached(name, kinds, kind))
 
 
 @lru_cache(maxsize=50_000)
-def _lookup_cached(name: str, kinds: frozenset[str] | None) -> tuple[str, ...]:
+def _lookup_cached(name: str, kinds: frozenset[str] | None, kind: str | None) -> tuple[str, ...]:
     idx = _place_index()
     toks = [t for t in _tokens(name) if t.key]
     if not toks:
@@ -250,7 +321,9 @@ def _lookup_cached(name: str, kinds: frozenset[str] | None) -> tuple[str, ...]:
         if slot:
             pids = sorted(p for p in slot if p in idx.info and (kinds is None or idx.info[p]["kind"] in kinds))
             if pids:
-                return tuple(_prefer(pids, idx.info))
+                spelling = slot[pids[0]][1] if kinds is None else None
+                named = tuple(p for p in pids if slot[p][0] in ("name", "name_ar"))
+                return _choose(pids, kind, spelling, named)[1]
     return ()
 
 
@@ -261,7 +334,7 @@ def _is_ar(raw: str) -> bool:
 def _gazetteer_places(text: str) -> list[dict]:
     """Longest-match phrase lookup of gazetteer names/aliases (and trap/foreign word lists) over the tokens."""
     idx = _place_index()
-    phrases, firsts, max_len = idx.phrases, idx.firsts, idx.max_len
+    phrases, firsts, max_len, loose, loose_firsts = idx.phrases, idx.firsts, idx.max_len, idx.loose, idx.loose_firsts
     toks = [t for t in _tokens(text) if t.key]
     out: list[dict] = []
     n_toks = len(toks)
@@ -275,10 +348,12 @@ def _gazetteer_places(text: str) -> list[dict]:
             continue  # proper nouns only
         heads = _arabic_variants(first.key, raw0) if arabic else (first.key,)
         heads = [h for h in heads if h in firsts]
-        if not heads:
+        loose0 = "" if arabic else loose_from_normalised(first.key)
+        if not heads and loose0 not in loose_firsts:
             i += 1
             continue
-        hit = None
+        hit, hkey = None, ()
+        variant = False
         # the longest window of joined tokens first
         top = 1
         while top < max_len and i + top < n_toks and toks[i + top].joined:
@@ -292,16 +367,28 @@ def _gazetteer_places(text: str) -> list[dict]:
                 acronym = [sp for _, sp in slot.values() if sp.isupper() and len(sp) <= 5]
                 if acronym and not all(t.raw.isupper() for t in toks[i:i + n]):
                     continue
-                hit = (n, slot)
+                hit, hkey = (n, slot), (k, *rest)
                 break
             if hit:
                 break
+        if not hit and loose0 in loose_firsts:
+            for n in range(top, 0, -1):
+                lk = loose0 + "".join(loose_from_normalised(t.key) for t in toks[i + 1:i + n])
+                slot = loose.get(lk)
+                if slot and not any(sp.isupper() and len(sp) <= 5 for _, sp in slot.values()):
+                    hit, variant = (n, slot), True
+                    break
         if not hit:
             i += 1
             continue
         n, slot = hit
         start, end = first.start, toks[i + n - 1].end
         tag = next(iter(slot))
+        if tag == "#foreign" and hkey in idx.shadowed:  # "Riyadh sub-district": the Iraqi unit
+            hint = _kind_hint(text, start, end)
+            if hint and any(idx.info.get(p, {}).get("kind") == hint for p in idx.shadowed[hkey]):
+                slot = {p: v for p, v in idx.shadowed[hkey].items() if idx.info[p]["kind"] == hint}
+                tag = next(iter(slot))
         if tag.startswith("#"):
             kind = "trap" if tag.startswith("#trap") else "foreign"
             if kind == "foreign":
@@ -315,11 +402,15 @@ def _gazetteer_places(text: str) -> list[dict]:
         if n == 1 and first.key in _needs_preposition() and not _PLACE_PREP.search(text, max(0, start - 12), start):
             i += 1
             continue  # "Hit" the verb, not Hit the town
-        pids = _prefer(sorted(slot), idx.info)
-        if len(pids) == 1:
-            how = slot[pids[0]][0]
+        pids = sorted(slot)
+        named = () if variant else tuple(p for p in pids if slot[p][0] in ("name", "name_ar"))
+        verdict, pids = _choose(pids, _kind_hint(text, start, end),
+                                text[start:end] if variant else slot[pids[0]][1], named)
+        if verdict == "place":
+            how = "variant" if variant or pids[0] not in slot else slot[pids[0]][0]
             out.append(dict(kind="place", start=start, end=end, place_id=pids[0],
-                            confidence=1.0 if how in ("name", "name_ar") else 0.95, rule=f"gazetteer:{how}"))
+                            confidence={"name": 1.0, "name_ar": 1.0, "alias": 0.95}.get(how, 0.9),
+                            rule=f"gazetteer:{how}"))
         else:
             out.append(dict(kind="candidate", start=start, end=end, place_id="", confidence=0.3,
                             rule="ambiguous:" + "|".join(pids)))
@@ -434,12 +525,20 @@ _PATTERNS: list[tuple[str, re.Pattern, set[str] | None, str, float]] = [
 ]
 
 
+_POSSESSIVE = re.compile(r"[A-Z][a-z]+['’]s\s+(?=[A-Z])")
+
+
 class _Sub:
     """Group 1 (``name``) of one rule inside the combined pattern regex."""
 
     def __init__(self, m: re.Match, g: dict):
         self._m, self._name = m, g["name"]
         self._s = m.start(f"r{m.lastgroup[1:]}_name")
+
+    def cut(self, n: int) -> None:
+        """Drop the first ``n`` characters of the name."""
+        self._s += n
+        self._name = self._name[n:]
 
     def start(self, k: int = 0) -> int:
         return self._s if k else self._m.start()
@@ -476,8 +575,13 @@ def _pattern_places(text: str) -> list[dict]:
         rule, _, kinds, span, conf = _PATTERNS[k]
         name = g["name"]
         m = _Sub(m, g)
+        lead = _POSSESSIVE.match(name)  # "in Iraq's Qaim district": the name is Qaim
+        if lead:
+            name = name[lead.end():]
+            m.cut(lead.end())
         if True:
-            pids = _lookup(name, kinds) or (_lookup(name) if kinds is _TOWN_KINDS else [])
+            hint = _kind_hint(text, m.start(1), m.end(1)) if kinds is not _GOV_KINDS else None
+            pids = _lookup(name, kinds, hint) or (_lookup(name, None, hint) if kinds is _TOWN_KINDS else [])
             s, e = (m.start(), m.end()) if span == "all" else (m.start(1), m.end(1))
             if rule == "facility":
                 phrase = text[m.start(1):m.end()]
@@ -513,7 +617,7 @@ _AR_CANDIDATE = re.compile(r"(?<![\w])(?:في|قرب|من|الى|إلى|نحو)\
 def _not_places() -> frozenset[str]:
     cal = _rules.load("calendar")
     words = [w for ws in cal["months"].values() for w in ws] + [w for ws in cal["weekdays"].values() for w in ws]
-    return frozenset(normalise(w) for w in words + _rules.load("names")["not_places"])
+    return frozenset(normalise(w) for w in words + _rules.load("names")["not_places"] + list(_KIND_WORDS))
 
 
 @lru_cache(maxsize=1)
@@ -583,6 +687,8 @@ def _resolve_candidates(cands: list[dict], text: str) -> list[dict]:
                  "rule": f"geocoder:{status}"}
         elif status == "ambiguous":
             c = {**c, "rule": f"ambiguous:{alts}"}
+        elif status == "foreign":  # a place outside Iraq: named as such, never given a point
+            c = {**c, "kind": "foreign", "place_id": "", "confidence": 0.8, "rule": "foreign:geocoder"}
         out.append(c)
     return out
 
