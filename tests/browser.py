@@ -159,8 +159,27 @@ def map_stats(frame) -> dict:
     return frame.evaluate(_MAP_STATS)
 
 
+def point_values(frame, prop: str) -> list:
+    """The ``prop`` property of every data point drawn as a circle marker (label markers excluded)."""
+    return frame.evaluate("""(prop) => { const out = [];
+      window.__iaMap.eachLayer(l => { if (l instanceof L.CircleMarker && l.feature) out.push(l.feature.properties[prop]); });
+      return out; }""", prop)
+
+
+def points_outside_view(frame, prop: str) -> list:
+    """``prop`` of every drawn circle marker whose position lies outside the map's current view."""
+    return frame.evaluate("""(prop) => { const map = window.__iaMap, view = map.getBounds(), out = [];
+      map.eachLayer(l => { if (l instanceof L.CircleMarker && !view.contains(l.getLatLng()))
+        out.push(l.feature ? l.feature.properties[prop] : String(l.getLatLng())); });
+      return out; }""", prop)
+
+
 def click_marker(page, title_prop: str, title: str) -> str:
-    """Click (with the mouse) the circle marker whose feature property equals ``title``; return the popup text."""
+    """Click (with the mouse) the circle marker whose feature property equals ``title``; return its card's text.
+
+    Where several points share a position the topmost one takes the click and its popup lists a
+    card for each of them; the text returned is that of the card titled ``title``.
+    """
     page.evaluate("""([prop, title]) => new Promise((done, fail) => {
       const map = window.__iaMap; let found = null;
       map.eachLayer(l => { if (l instanceof L.CircleMarker && l.feature && l.feature.properties[prop] === title) found = l; });
@@ -176,9 +195,22 @@ def click_marker(page, title_prop: str, title: str) -> str:
       return {x: r.left + pt.x, y: r.top + pt.y};
     }""")
     page.mouse.click(box["x"], box["y"])
-    page.wait_for_function("() => window.__iaClicked.isPopupOpen()", timeout=5_000)
-    return page.evaluate("() => window.__iaClicked.getPopup().getElement()"
-                         ".querySelector('.leaflet-popup-content').innerText")
+    page.wait_for_selector(".leaflet-popup-content", timeout=5_000)
+    return page.evaluate("""(title) => {
+      const cards = Array.from(document.querySelectorAll('.leaflet-popup-content .ia-card'));
+      const card = cards.find(c => { const b = c.querySelector('b'); return b && b.textContent === title; });
+      if (!card) { throw new Error('the popup has no card titled ' + title); }
+      return card.innerText;
+    }""", title)
+
+
+def clicked_card_link(page, title: str) -> str | None:
+    """The href of the link in the open popup's card titled ``title``."""
+    return page.evaluate("""(title) => {
+      const card = Array.from(document.querySelectorAll('.leaflet-popup-content .ia-card'))
+        .find(c => { const b = c.querySelector('b'); return b && b.textContent === title; });
+      const a = card && card.querySelector('a'); return a ? a.getAttribute('href') : null;
+    }""", title)
 
 
 def _wait_popups_gone(frame) -> None:

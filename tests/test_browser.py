@@ -13,16 +13,23 @@ from pathlib import Path
 
 import geopandas as gpd
 import pytest
-from browser import chromium, click_marker, hide_controls, image_stats, map_stats, open_every_popup, open_offline  # noqa: F401
+from browser import (chromium, click_marker, clicked_card_link, hide_controls, image_stats, map_stats,  # noqa: F401
+                     open_every_popup, open_offline, point_values, points_outside_view)
 from conftest import NOTEBOOKS, ROOT, run_notebook
 from shapely.geometry import Point
 
 pytestmark = pytest.mark.browser
 
 PLACES_CSV = ROOT / "geodata" / "places" / "places.csv"
+GOVERNORATES_CSV = ROOT / "geodata" / "places" / "governorates.csv"
+EMBEDDED = ROOT / "geodata" / "boundaries"
 ADM1_FILE = "irq_admbnda_adm1_cso_20190603.geojson"
 IRAQ_GOVERNORATES = 18          # Iraq has 18 governorates (ISO 3166-2:IQ)
+BAGHDAD_PCODE = "IQG08"         # OCHA p-code of Baghdad governorate (IQ-BG)
+OCHA_CREDIT = "OCHA, CSO, ITOS (COD-AB Iraq), CC BY-IGO"
 PM = "Prime Minister's residence (al-Kadhimi home)"
+# Baghdad's districts as OCHA spells them: Karkh, Rusafa, Adhamiya, Kadhimiya, Sadr City (Thawra)
+BAGHDAD_DISTRICT_SPELLINGS = ["Al-Karkh", "Al-Risafa", "Al-Adhamiya", "Al-Kadhmiyah", "Al-Thawra"]
 
 
 def _places_rows() -> list[dict]:
@@ -33,6 +40,47 @@ def _places_rows() -> list[dict]:
 
 def _adm1_feature_count(geodata_dir: Path) -> int:
     return len(json.loads((geodata_dir / ADM1_FILE).read_text(encoding="utf-8"))["features"])
+
+
+def _baghdad_units(level: int) -> list[str]:
+    """English names of Baghdad's ADM2 (districts) or ADM3 (sub-districts), read from the embedded files."""
+    feats = json.loads((EMBEDDED / f"adm{level}.geojson").read_text(encoding="utf-8"))["features"]
+    return [f["properties"][f"ADM{level}_EN"] for f in feats if f["properties"]["ADM1_PCODE"] == BAGHDAD_PCODE]
+
+
+def _governorate_names() -> list[str]:
+    with open(GOVERNORATES_CSV, encoding="utf-8", newline="") as fh:
+        return [r["name_en"] for r in csv.DictReader(fh)]
+
+
+def _curated_baghdad_names() -> list[str]:
+    """Names of the curated Baghdad places that have a point, read from places.csv.
+
+    A row without coordinates has a point when its parent does (a curated place with a point,
+    recursively, or an OCHA district/sub-district, which always has one).
+    """
+    rows = _places_rows()
+    by_id = {r["place_id"]: r for r in rows}
+    pcodes = {f["properties"][f"ADM{k}_PCODE"] for k in (2, 3)
+              for f in json.loads((EMBEDDED / f"adm{k}.geojson").read_text(encoding="utf-8"))["features"]}
+
+    def has_point(r, seen=()) -> bool:
+        if r["lat"].strip():
+            return True
+        pid = r["parent_id"].strip()
+        if pid in pcodes:
+            return True
+        return pid in by_id and pid not in seen and has_point(by_id[pid], (*seen, pid))
+
+    return [r["name"] for r in rows if r["governorate_iso"] == "IQ-BG" and has_point(r)]
+
+
+def _iraq_map_names() -> list[str]:
+    """Notebook 01's own filter for the Iraq map: every gazetteer place of kind city/base/airport with a point."""
+    from iraq_atlas.places import gazetteer
+
+    places = gazetteer.gazetteer()
+    return places[places.lat.notna() & places.kind.isin(["city", "base", "airport"])]["name"].tolist()
 
 
 def _assert_clean(op) -> None:
@@ -76,11 +124,28 @@ def report_dir(offline_env, geodata_dir, tmp_path_factory) -> Path:
     return run_dir
 
 
-def _expected_points(map_name: str) -> int:
-    rows = [r for r in _places_rows() if r["lat"].strip()]
+def _expected_names(map_name: str) -> list[str]:
+    """Names of the places a notebook 01 map is meant to show, sorted (duplicates kept)."""
+    return sorted(_curated_baghdad_names() if map_name == "01_baghdad" else _iraq_map_names())
+
+
+def _expected_polygons(map_name: str, geodata_dir: Path) -> int:
+    """Governorates, plus on the Baghdad map its districts, sub-districts and the Green Zone."""
+    governorates = _adm1_feature_count(geodata_dir)
+    assert governorates == IRAQ_GOVERNORATES
     if map_name == "01_baghdad":
-        return sum(r["governorate_iso"] == "IQ-BG" for r in rows)
-    return sum(r["kind"] in ("city", "base", "airport") for r in rows)
+        return governorates + len(_baghdad_units(2)) + len(_baghdad_units(3)) + 1
+    return governorates
+
+
+def _expected_labels(map_name: str) -> list[str]:
+    if map_name == "01_baghdad":
+        return sorted(_baghdad_units(2) + _baghdad_units(3))
+    return sorted(_governorate_names())
+
+
+def _assert_credits_ocha(stats) -> None:
+    assert OCHA_CREDIT in stats["attribution"], stats["attribution"]
 
 
 # -- the harness itself ------------------------------------------------------------
@@ -106,14 +171,64 @@ def test_notebook01_maps_render_offline(chromium, nb01_out, geodata_dir, map_nam
     try:
         stats = map_stats(op.page)
         assert stats["leaflet"] and stats["containers"] == 1
-        assert stats["markers"] == _expected_points(map_name)
-        governorates = _adm1_feature_count(geodata_dir)
-        assert governorates == IRAQ_GOVERNORATES
-        green_zone = 1 if map_name == "01_baghdad" else 0
-        assert stats["polygons"] == governorates + green_zone
+        assert sorted(point_values(op.page, "name")) == _expected_names(map_name)
+        assert stats["markers"] == len(_expected_names(map_name))
+        assert stats["polygons"] == _expected_polygons(map_name, geodata_dir)
+        assert sorted(stats["labels"]) == _expected_labels(map_name)
         assert stats["tiles"] == 0, "offline, no tile layer should be added"
-        assert "OCHA" in stats["attribution"]
+        _assert_credits_ocha(stats)
+        assert points_outside_view(op.page, "name") == [], "the view does not fit the places"
         assert "Places" in stats["overlays"] and "Governorates" in stats["overlays"]
+        if map_name == "01_baghdad":
+            assert {"Baghdad: districts", "Baghdad: sub-districts"} <= set(stats["overlays"])
+        hide_controls(op.page)
+        _assert_not_blank(op.page.screenshot())
+        _assert_clean(op)
+    finally:
+        op.close()
+
+
+def test_iraq_map_draws_the_18_governorates_with_labels(chromium, nb01_out):
+    """Offline, the Iraq map shows every governorate polygon named on the map itself."""
+    op = open_offline(chromium, nb01_out / "maps" / "01_iraq.html")
+    try:
+        stats = map_stats(op.page)
+        names = _governorate_names()
+        assert len(names) == IRAQ_GOVERNORATES
+        assert stats["polygons"] == IRAQ_GOVERNORATES
+        assert sorted(stats["labels"]) == sorted(names)
+        assert {"Baghdad", "Al Basrah", "Ninawa", "Arbil"} <= set(stats["labels"])
+        # the labels are on screen, in the visible map, not only in the layer list
+        visible = op.page.evaluate("""() => { const r = window.__iaMap.getContainer().getBoundingClientRect();
+            return Array.from(document.querySelectorAll('.ia-label-icon')).filter(e => {
+              const b = e.getBoundingClientRect();
+              return b.width > 0 && b.left >= r.left && b.right <= r.right && b.top >= r.top && b.bottom <= r.bottom;
+            }).length; }""")
+        assert visible == IRAQ_GOVERNORATES
+        _assert_credits_ocha(stats)
+        _assert_clean(op)
+    finally:
+        op.close()
+
+
+def test_baghdad_map_draws_districts_and_subdistricts_with_labels(chromium, nb01_out):
+    """The Baghdad map draws the ADM2/ADM3 units of IQG08 and names them as OCHA spells them."""
+    districts, subdistricts = _baghdad_units(2), _baghdad_units(3)
+    assert (len(districts), len(subdistricts)) == (7, 21)
+    op = open_offline(chromium, nb01_out / "maps" / "01_baghdad.html")
+    try:
+        stats = map_stats(op.page)
+        assert sorted(stats["labels"]) == sorted(districts + subdistricts)
+        assert set(BAGHDAD_DISTRICT_SPELLINGS) <= set(stats["labels"])
+        drawn = op.page.evaluate("""() => { const out = {district: [], subdistrict: []};
+            window.__iaMap.eachLayer(l => { if (l instanceof L.Polygon && l.feature) {
+              const p = l.feature.properties;
+              if (p.subdistrict_pcode) out.subdistrict.push(p.subdistrict);
+              else if (p.district_pcode) out.district.push(p.district); } });
+            return out; }""")
+        assert sorted(drawn["district"]) == sorted(districts)
+        assert sorted(drawn["subdistrict"]) == sorted(subdistricts)
+        _assert_credits_ocha(stats)
         hide_controls(op.page)
         _assert_not_blank(op.page.screenshot())
         _assert_clean(op)
@@ -131,8 +246,13 @@ def test_clicking_a_marker_opens_its_popup(chromium, nb01_out):
         assert pm["name_ar"] in text
         assert "residence" in text
         assert pm["source_url"] in text
-        link = op.page.get_attribute(".leaflet-popup-content a", "href")
-        assert link == pm["source_url"]
+        assert clicked_card_link(op.page, PM) == pm["source_url"]
+        # the residence shares its point with the Green Zone (and places placed at the zone's point):
+        # the one popup names them all
+        shared = [r["name"] for r in _places_rows() if r["place_id"] == "green_zone"
+                  or r["parent_id"] == "green_zone" and not r["lat"].strip()]
+        popup = op.page.inner_text(".leaflet-popup-content")
+        assert shared and all(name in popup for name in shared)
         _assert_clean(op)
     finally:
         op.close()
@@ -169,6 +289,7 @@ def test_folder_assets_mode_loads_relative_files(chromium, adm1, tmp_path):
         in_cluster = op.page.evaluate("""() => { let n = 0; window.__iaMap.eachLayer(l => {
             if (l instanceof L.MarkerClusterGroup) n += l.getLayers().length; }); return n; }""")
         assert in_cluster == expected
+        _assert_credits_ocha(stats)
         # MarkerCluster's stylesheet came from assets/: cluster icons get its colours
         assert op.page.locator(".marker-cluster").count() >= 1
         bg = op.page.eval_on_selector(".marker-cluster", "e => getComputedStyle(e).backgroundColor")
@@ -200,8 +321,8 @@ def test_fallback_map_without_boundaries_is_not_blank(chromium, tmp_path):
     from iraq_atlas.places import boundaries
     from iraq_atlas.viz import maps
 
-    grid = boundaries.load_boundaries("ADM1")
-    assert grid.is_fallback
+    grid = boundaries.tile_grid_boundaries()
+    assert grid.is_fallback and len(grid.gdf) == IRAQ_GOVERNORATES
     m = maps.finish(maps.base_map(boundaries=grid))
     op = open_offline(chromium, maps.save_map(m, tmp_path / "grid.html"))
     try:
@@ -244,10 +365,10 @@ def test_report_notebook_html_renders_maps_offline(chromium, report_dir, geodata
             assert frame.evaluate("navigator.onLine") is False, "offline emulation did not reach the map iframe"
             s = map_stats(frame)
             assert s["tiles"] == 0
-            counts.append((s["markers"], s["polygons"]))
-        governorates = _adm1_feature_count(geodata_dir)
-        assert counts == [(_expected_points("01_baghdad"), governorates + 1),
-                          (_expected_points("01_iraq"), governorates)]
+            _assert_credits_ocha(s)
+            counts.append((sorted(point_values(frame, "name")), s["polygons"], sorted(s["labels"])))
+        assert counts == [(_expected_names(name), _expected_polygons(name, geodata_dir), _expected_labels(name))
+                          for name in ("01_baghdad", "01_iraq")]
         # the report's own copies of the map files open too
         _assert_not_blank(page.screenshot())
         _assert_clean(op)
@@ -255,7 +376,7 @@ def test_report_notebook_html_renders_maps_offline(chromium, report_dir, geodata
         op.close()
     op = open_offline(chromium, report_dir / "maps" / "01_baghdad.html")
     try:
-        assert map_stats(op.page)["markers"] == _expected_points("01_baghdad")
+        assert map_stats(op.page)["markers"] == len(_expected_names("01_baghdad"))
         _assert_clean(op)
     finally:
         op.close()
@@ -304,6 +425,8 @@ def test_hostile_strings_display_as_text_in_map(chromium, hostile_points, tmp_pa
         stats = map_stats(page)
         assert stats["markers"] == 3
         assert H_LAYER in stats["overlays"], stats["overlays"]
+        _assert_credits_ocha(stats)
+        assert points_outside_view(page, "name") == []
         records = {r["title"]: r for r in open_every_popup(page) if r["title"] in (H_IMG, H_QUOTES, H_SCRIPT)}
         assert set(records) == {H_IMG, H_QUOTES, H_SCRIPT}
         assert records[H_IMG]["cells"] == [H_SCRIPT, JS_URL]
@@ -401,6 +524,8 @@ def test_cli_incident_map_with_time_slider(chromium, tmp_path, geodata_dir):
     try:
         stats = map_stats(op.page)
         assert stats["markers"] == 3                       # the swapped row was rejected, not drawn
+        _assert_credits_ocha(stats)
+        assert points_outside_view(op.page, "event_id_cnty") == []
         assert {"Protests (1)", "Riots (1)", "Explosions/Remote violence (1)"} <= set(stats["overlays"])
         slider = op.page.locator("input.ia-time-input")
         assert slider.count() == 1

@@ -202,10 +202,39 @@ class SafeGeoJson(_Layer):
                   dashArray: p._dash || null};
         },
         onEachFeature: function (f, layer) {
-          if (o.popup.length) { layer.bindPopup(function () { return IA.card(f.properties, o.popup, o.title); }, {maxWidth: 360}); }
+          if (o.popup.length) { layer.bindPopup(function () { return popupFor(layer); }, {maxWidth: 360}); }
           if (o.tooltip) { layer.bindTooltip(function () { return IA.text(f.properties[o.tooltip]); }, {sticky: true}); }
         }
       });
+      // Points drawn at one position hide each other (only the topmost takes a click): the popup of
+      // each lists a card for every point shown there, its own first. Clusters spiderfy instead.
+      function popupFor(layer) {
+        var stack = (layer._iaStack || [layer]).filter(function (x) { return x === layer || holder.hasLayer(x); });
+        if (stack.length < 2) { return IA.card(layer.feature.properties, o.popup, o.title); }
+        var box = document.createElement('div'); box.className = 'ia-stack';
+        var note = document.createElement('div'); note.className = 'ia-stack-note';
+        note.style.cssText = 'font-style:italic;color:#555;margin-bottom:4px';
+        note.textContent = stack.length + ' points at this position';
+        box.appendChild(note);
+        [layer].concat(stack.filter(function (x) { return x !== layer; }).reverse()).forEach(function (x, i) {
+          var card = IA.card(x.feature.properties, o.popup, o.title);
+          if (i) { card.style.borderTop = '1px solid #ccc'; card.style.marginTop = '4px'; card.style.paddingTop = '4px'; }
+          box.appendChild(card);
+        });
+        return box;
+      }
+      if (o.popup.length && !o.cluster) {
+        var stacks = {};
+        geo.eachLayer(function (l) {
+          if (!(l instanceof L.CircleMarker)) { return; }
+          var ll = l.getLatLng(), k = ll.lat.toFixed(6) + ',' + ll.lng.toFixed(6);
+          (stacks[k] = stacks[k] || []).push(l);
+        });
+        Object.keys(stacks).forEach(function (k) {
+          if (stacks[k].length < 2) { return; }
+          stacks[k].forEach(function (l) { l._iaStack = stacks[k]; l.getPopup().options.maxHeight = 320; });
+        });
+      }
       var holder = geo;
       if (o.cluster) { holder = L.markerClusterGroup({chunkedLoading: true}); holder.addLayers(geo.getLayers()); }
       if (o.timeField) {
