@@ -164,3 +164,23 @@ def test_data_modules_do_not_load_drawing_libraries(module):
             "print(sorted(m for m in ('matplotlib', 'folium', 'branca', 'iraq_atlas.viz') if m in sys.modules))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_public_api_resolves_and_is_documented():
+    """Every name of the curated API exists where it is said to live and carries a docstring."""
+    import iraq_atlas
+
+    for name in iraq_atlas.__all__:
+        if name == "__version__":
+            continue
+        obj = getattr(iraq_atlas, name)
+        assert obj.__doc__ and obj.__doc__.strip(), name
+    with pytest.raises(AttributeError):
+        iraq_atlas.no_such_name  # noqa: B018
+
+
+def test_importing_the_package_imports_nothing_heavy():
+    code = ("import sys, iraq_atlas\n"
+            "print(sorted(m for m in ('pandas', 'geopandas', 'matplotlib', 'folium') if m in sys.modules))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
