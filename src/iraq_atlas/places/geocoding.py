@@ -30,7 +30,7 @@ from rapidfuzz import fuzz, process
 from shapely.geometry import Point
 
 from iraq_atlas.places.gazetteer import _km, expand_aliases, foreign_names, gazetteer, in_iraq_bbox
-from iraq_atlas.places.names import loose_from_normalised, loose_key, normalise
+from iraq_atlas.places.names import loose_from_normalised, loose_key, normalise, normalise_many, texts_matching
 from iraq_atlas.vocab import CRS
 
 RESULT_COLUMNS = ["query", "place_id", "name", "lat", "lon", "governorate_iso", "kind",
@@ -63,6 +63,11 @@ _KIND_SUFFIX = [
 ]
 # cheap test: only queries containing one of these can carry a hint (see parse_query)
 _MAY_HINT = re.compile(r"[,(،]|provin|govern|muhaf|distr|qada|qadha|kaza|nahi|محافظ|قضاء|ناحي", re.I)
+_MAY_HINT_LOWER = re.compile(_MAY_HINT.pattern)  # the same on lower-cased ASCII text
+# the same without its Latin words (no case to ignore), and what the Latin words need: a letter
+# that matches a-z when case is ignored (this includes a few non-ASCII letters)
+_MAY_HINT_NO_LATIN = re.compile("|".join(w for w in _MAY_HINT.pattern.split("|") if not re.search("[a-z]", w)))
+_LATIN_LETTER = re.compile("[a-z]", re.I)
 _HINT = re.compile(r"^(.+?)\s*(?:,|\(|،)\s*([^,()،]+?)\s*\)?\s*$")
 
 
@@ -185,6 +190,12 @@ class Geocoder:
             hit = self._exact(key, loose_from_normalised(key), None, None)
             if hit is not None:
                 self._pre[key] = hit
+        # ... and for every variant key, reached by a spelling that is not itself in the index
+        self._pre_loose: dict[str, _Hit] = {}
+        for loose, found in self._loose.items():
+            status, pid, cands = self._choose(sorted(found), None, None, exact=set())
+            self._pre_loose[loose] = _Hit("matched", pid, CONFIDENCE[found[pid]], match=found[pid]) \
+                if status == "matched" else _Hit(status, candidates=cands, match="variant")
 
     # -- choosing among candidates ----------------------------------------------------------
     def _choose(self, pids: list[str], iso: str | None = None, kind: str | None = None,
@@ -259,6 +270,30 @@ class Geocoder:
         name, iso, kind = parse_query(query)
         key = normalise(name)
         return key if not (iso or kind) else "\x1f".join([key, iso or "", kind or ""])
+
+    @staticmethod
+    def _composites(queries) -> list[str]:
+        """:meth:`_composite` of many queries ("" for blank ones); names without hints normalised in one batch."""
+        out: list[str] = [""] * len(queries)
+        todo = [i for i, q in enumerate(queries) if q and not q.isspace()]
+        # ASCII names lower-cased and searched as one text; others (Arabic, diacritics) one by one
+        ascii_at = [i for i in todo if queries[i].isascii() and "\n" not in queries[i]]
+        hinted = {ascii_at[j] for j in texts_matching(_MAY_HINT_LOWER, [queries[i].lower() for i in ascii_at])}
+        if len(ascii_at) < len(todo):
+            is_ascii = set(ascii_at)
+            rest = [i for i in todo if i not in is_ascii]
+            one_line = [i for i in rest if "\n" not in queries[i]]
+            texts = [queries[i] for i in one_line]
+            hinted |= {one_line[j] for j in texts_matching(_MAY_HINT_NO_LATIN, texts)}
+            check = {one_line[j] for j in texts_matching(_LATIN_LETTER, texts)} | \
+                {i for i in rest if "\n" in queries[i]}
+            hinted |= {i for i in check if _MAY_HINT.search(queries[i])}
+        plain_at = [i for i in todo if i not in hinted] if hinted else todo
+        for i in hinted:
+            out[i] = Geocoder._composite(queries[i])
+        for i, key in zip(plain_at, normalise_many([queries[i] for i in plain_at])):
+            out[i] = key
+        return out
 
     # -- batches --------------------------------------------------------------
     def _fuzzy_prepare(self) -> None:
@@ -347,8 +382,11 @@ class Geocoder:
                 continue
             loose = loose_from_normalised(key)
             hit = None
-            if key in self._index or loose in self._loose:
+            if key in self._index:
                 hit = self._exact(key, loose, iso or None, kind or None)
+            elif loose in self._loose:
+                hit = self._pre_loose[loose] if not (iso or kind) else self._exact(key, loose, iso or None,
+                                                                                    kind or None)
             if hit is not None:
                 hits[i] = hit
             else:
@@ -394,7 +432,7 @@ class Geocoder:
         else:
             q_text = [u if isinstance(u, str) else str(u) for u in q_uniq]
         q_uniq = np.array(q_text + [""], dtype=object)        # code -1 (missing) → the trailing ""
-        uniq_keys = [self._composite(q) if q.strip() else "" for q in q_uniq]
+        uniq_keys = self._composites(q_uniq)
         k_of_q, keys = pd.factorize(pd.Series(uniq_keys, dtype=object), sort=False)
         keys = list(keys)
         hits = self._resolve_many(keys)

@@ -11,6 +11,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
+import numpy as np
+
 _ARABIC_DIACRITICS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
 _ARABIC_MAP = str.maketrans({
     "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا",
@@ -56,6 +58,86 @@ def normalise(text: str) -> str:
         return ""
     out = _normalise_arabic(text) if is_arabic(text) else _normalise_latin(text)
     return _SPACES.sub(" ", out).strip()
+
+
+# ASCII text in one pass: glottal marks go, other punctuation and "_" become spaces, letters lower-case
+_ASCII_MAP = str.maketrans({
+    chr(c): ("" if _GLOTTAL.match(chr(c)) else " " if (_NON_WORD.match(chr(c)) or chr(c) == "_")
+             else chr(c).casefold()) for c in range(128)})
+_SEP = "\n"  # whitespace: no rule reads across it, so many names can be rewritten as one text
+
+
+# _ARABIC_MAP as plain replacements (faster than translate on long Arabic text; no output is an input)
+_ARABIC_REPLACE = [(a, b) for a, b in (("أ", "ا"), ("إ", "ا"), ("آ", "ا"), ("ٱ", "ا"), ("ة", "ه"), ("ى", "ي"),
+                                       ("ؤ", "و"), ("ئ", "ي"), ("ی", "ي"), ("ک", "ك"), ("ء", ""))]
+
+
+_ARABIC_TO_END = re.compile("[\u0600-\u06ff][^\n]*")  # one match per line with Arabic (see is_arabic)
+
+
+def texts_matching(pattern: re.Pattern, texts: list[str]) -> set[int]:
+    """Indices of the ``texts`` (none containing a line break) in which ``pattern`` finds a match.
+
+    The pattern must not match a line break: it runs once over all texts joined by line breaks.
+    """
+    if not texts:
+        return set()
+    ends = np.cumsum([len(t) + 1 for t in texts])
+    starts = [m.start() for m in pattern.finditer(_SEP.join(texts))]
+    return set(np.searchsorted(ends, starts, side="right").tolist())
+
+
+def normalise_many(texts: list[str]) -> list[str]:
+    """:func:`normalise` of many strings at once, the same keys (no cache is read or filled).
+
+    Plain ASCII names and Arabic names are each joined into one text, rewritten with one
+    ``translate`` and one regular-expression pass, and split again: the per-call cost of
+    the rules, not the characters, dominates for short names. Other names (Latin with
+    diacritics, or containing a line break) go one by one.
+
+    Parameters
+    ----------
+    texts : list of str
+        Names (each a ``str``).
+
+    Returns
+    -------
+    list of str
+        ``[normalise(t) for t in texts]``.
+    """
+    out: list[str] = [""] * len(texts)
+    ascii_at: list[int] = []
+    other_at: list[int] = []
+    for i, t in enumerate(texts):
+        if not t:
+            continue
+        if _SEP in t:
+            out[i] = normalise(t)
+        elif t.isascii():
+            ascii_at.append(i)
+        else:
+            other_at.append(i)
+    arabic = texts_matching(_ARABIC_TO_END, [texts[i] for i in other_at])
+    arabic_at = [other_at[j] for j in sorted(arabic)]
+    for j, i in enumerate(other_at):
+        if j not in arabic:
+            out[i] = normalise(texts[i])
+    if ascii_at:
+        joined = _SEP.join([texts[i] for i in ascii_at]).translate(_ASCII_MAP)
+        arts = _LATIN_ARTICLES
+        for i, line in zip(ascii_at, joined.split(_SEP)):
+            words = line.split()
+            out[i] = " ".join([w for w in words if w not in arts]) if not arts.isdisjoint(words) else " ".join(words)
+    if arabic_at:
+        joined = _SEP.join([texts[i] for i in arabic_at])
+        for a, b in _ARABIC_REPLACE:
+            if a in joined:
+                joined = joined.replace(a, b)
+        joined = _ARABIC_DIACRITICS.sub("", joined)
+        joined = _ARABIC_ARTICLE.sub("", _NON_WORD.sub(" ", joined))
+        for i, line in zip(arabic_at, joined.split(_SEP)):
+            out[i] = " ".join(line.split())
+    return out
 
 
 # -- spelling variants by rule ------------------------------------------------------------
