@@ -67,7 +67,7 @@ _MAY_HINT_LOWER = re.compile(_MAY_HINT.pattern)  # the same on lower-cased ASCII
 # the same without its Latin words (no case to ignore), and what the Latin words need: a letter
 # that matches a-z when case is ignored (this includes a few non-ASCII letters)
 _MAY_HINT_NO_LATIN = re.compile("|".join(w for w in _MAY_HINT.pattern.split("|") if not re.search("[a-z]", w)))
-_LATIN_LETTER = re.compile("[a-z]", re.I)
+_LATIN_LETTER = re.compile("[a-z][^\n]*", re.I)  # one match per line
 _HINT = re.compile(r"^(.+?)\s*(?:,|\(|،)\s*([^,()،]+?)\s*\)?\s*$")
 
 
