@@ -30,7 +30,7 @@ from rapidfuzz import fuzz, process
 from shapely.geometry import Point
 
 from iraq_atlas.places.gazetteer import _km, expand_aliases, foreign_names, gazetteer, in_iraq_bbox
-from iraq_atlas.places.names import loose_from_normalised, loose_key, normalise, normalise_many, texts_matching
+from iraq_atlas.places.names import lines_matching, loose_from_normalised, loose_key, normalise, normalise_many
 from iraq_atlas.vocab import CRS
 
 RESULT_COLUMNS = ["query", "place_id", "name", "lat", "lon", "governorate_iso", "kind",
@@ -64,10 +64,8 @@ _KIND_SUFFIX = [
 # cheap test: only queries containing one of these can carry a hint (see parse_query)
 _MAY_HINT = re.compile(r"[,(،]|provin|govern|muhaf|distr|qada|qadha|kaza|nahi|محافظ|قضاء|ناحي", re.I)
 _MAY_HINT_LOWER = re.compile(_MAY_HINT.pattern)  # the same on lower-cased ASCII text
-# the same without its Latin words (no case to ignore), and what the Latin words need: a letter
-# that matches a-z when case is ignored (this includes a few non-ASCII letters)
-_MAY_HINT_NO_LATIN = re.compile("|".join(w for w in _MAY_HINT.pattern.split("|") if not re.search("[a-z]", w)))
-_LATIN_LETTER = re.compile("[a-z][^\n]*", re.I)  # one match per line
+#: the letters beyond ASCII that match a-z when case is ignored (İ ı ſ K; a test checks the list)
+_FOLDS_TO_LATIN = re.compile("[\u0130\u0131\u017f\u212a]")
 _HINT = re.compile(r"^(.+?)\s*(?:,|\(|،)\s*([^,()،]+?)\s*\)?\s*$")
 
 
@@ -272,25 +270,22 @@ class Geocoder:
         return key if not (iso or kind) else "\x1f".join([key, iso or "", kind or ""])
 
     @staticmethod
-    def _composites(queries) -> list[str]:
+    def _composites(queries: list[str]) -> list[str]:
         """:meth:`_composite` of many queries ("" for blank ones); names without hints normalised in one batch."""
+        joined = "\n".join(queries)
+        if joined.count("\n") != len(queries) - 1:  # some query holds a line break: one by one
+            return [Geocoder._composite(q) if q.strip() else "" for q in queries]
+        # a query may carry a hint if its lower-cased text has a hint word (what ignoring case means for
+        # ASCII) or if it has one of the few other letters that match a-z when case is ignored; each such
+        # query is then checked as a whole
+        maybe = lines_matching(_MAY_HINT_LOWER, joined.lower()) | lines_matching(_FOLDS_TO_LATIN, joined)
+        hinted = {i for i in maybe if _MAY_HINT.search(queries[i])}
+        if not hinted:
+            return normalise_many(queries)
         out: list[str] = [""] * len(queries)
-        todo = [i for i, q in enumerate(queries) if q and not q.isspace()]
-        # ASCII names lower-cased and searched as one text; others (Arabic, diacritics) one by one
-        ascii_at = [i for i in todo if queries[i].isascii() and "\n" not in queries[i]]
-        hinted = {ascii_at[j] for j in texts_matching(_MAY_HINT_LOWER, [queries[i].lower() for i in ascii_at])}
-        if len(ascii_at) < len(todo):
-            is_ascii = set(ascii_at)
-            rest = [i for i in todo if i not in is_ascii]
-            one_line = [i for i in rest if "\n" not in queries[i]]
-            texts = [queries[i] for i in one_line]
-            hinted |= {one_line[j] for j in texts_matching(_MAY_HINT_NO_LATIN, texts)}
-            check = {one_line[j] for j in texts_matching(_LATIN_LETTER, texts)} | \
-                {i for i in rest if "\n" in queries[i]}
-            hinted |= {i for i in check if _MAY_HINT.search(queries[i])}
-        plain_at = [i for i in todo if i not in hinted] if hinted else todo
+        plain_at = [i for i in range(len(queries)) if i not in hinted]
         for i in hinted:
-            out[i] = Geocoder._composite(queries[i])
+            out[i] = Geocoder._composite(queries[i]) if queries[i].strip() else ""
         for i, key in zip(plain_at, normalise_many([queries[i] for i in plain_at])):
             out[i] = key
         return out

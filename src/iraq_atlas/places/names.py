@@ -75,25 +75,35 @@ _ARABIC_REPLACE = [(a, b) for a, b in (("أ", "ا"), ("إ", "ا"), ("آ", "ا"),
 _ARABIC_TO_END = re.compile("[\u0600-\u06ff][^\n]*")  # one match per line with Arabic (see is_arabic)
 
 
+def lines_matching(pattern: re.Pattern, text: str) -> set[int]:
+    """Numbers (from 0) of the lines of ``text`` in which ``pattern`` (which never matches a line break) matches."""
+    starts = [m.start() for m in pattern.finditer(text)]
+    if not starts:
+        return set()
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    breaks = np.flatnonzero(codes == 10)
+    return set(np.searchsorted(breaks, starts, side="left").tolist())
+
+
 def texts_matching(pattern: re.Pattern, texts: list[str]) -> set[int]:
     """Indices of the ``texts`` (none containing a line break) in which ``pattern`` finds a match.
 
     The pattern must not match a line break: it runs once over all texts joined by line breaks.
     """
-    if not texts:
-        return set()
-    ends = np.cumsum([len(t) + 1 for t in texts])
-    starts = [m.start() for m in pattern.finditer(_SEP.join(texts))]
-    return set(np.searchsorted(ends, starts, side="right").tolist())
+    return lines_matching(pattern, _SEP.join(texts)) if texts else set()
+
+
+# _ARABIC_ARTICLE with the letters first (the regex engine then skips to them); the same matches
+_ARABIC_ARTICLE_FAST = re.compile(r"(?:ال(?<!\S..)|وال(?<!\S...))(?=\S\S)")
 
 
 def normalise_many(texts: list[str]) -> list[str]:
     """:func:`normalise` of many strings at once, the same keys (no cache is read or filled).
 
-    Plain ASCII names and Arabic names are each joined into one text, rewritten with one
-    ``translate`` and one regular-expression pass, and split again: the per-call cost of
-    the rules, not the characters, dominates for short names. Other names (Latin with
-    diacritics, or containing a line break) go one by one.
+    Plain ASCII names, Latin names with diacritics and Arabic names are each joined into one
+    text, rewritten with one ``translate`` or regular-expression pass per rule, and split
+    again: the per-call cost of the rules, not the characters, dominates for short names.
+    Names containing a line break go one by one.
 
     Parameters
     ----------
@@ -105,38 +115,43 @@ def normalise_many(texts: list[str]) -> list[str]:
     list of str
         ``[normalise(t) for t in texts]``.
     """
-    out: list[str] = [""] * len(texts)
-    ascii_at: list[int] = []
-    other_at: list[int] = []
-    for i, t in enumerate(texts):
-        if not t:
+    n = len(texts)
+    joined = _SEP.join(texts)
+    if n == 0 or joined.count(_SEP) != n - 1:
+        return [normalise(t) for t in texts]
+    # the script of each name from its code points: ASCII, Arabic (any Arabic letter), other
+    codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+    line = np.cumsum(codes == 10)
+    non_ascii = np.zeros(n, bool)
+    non_ascii[line[codes > 127]] = True
+    arabic = np.zeros(n, bool)
+    arabic[line[(codes >= 0x600) & (codes <= 0x6FF)]] = True
+    out: list[str] = [""] * n
+    groups = ((np.flatnonzero(~non_ascii), "ascii"), (np.flatnonzero(arabic), "arabic"),
+              (np.flatnonzero(non_ascii & ~arabic), "latin"))
+    for at, script in groups:
+        if not len(at):
             continue
-        if _SEP in t:
-            out[i] = normalise(t)
-        elif t.isascii():
-            ascii_at.append(i)
+        at = at.tolist()
+        part = _SEP.join([texts[i] for i in at]) if len(at) < n else joined
+        if script == "arabic":
+            for a, b in _ARABIC_REPLACE:
+                if a in part:
+                    part = part.replace(a, b)
+            part = _ARABIC_ARTICLE_FAST.sub("", _NON_WORD.sub(" ", _ARABIC_DIACRITICS.sub("", part)))
+            for i, line in zip(at, part.split(_SEP)):
+                out[i] = " ".join(line.split())
         else:
-            other_at.append(i)
-    arabic = texts_matching(_ARABIC_TO_END, [texts[i] for i in other_at])
-    arabic_at = [other_at[j] for j in sorted(arabic)]
-    for j, i in enumerate(other_at):
-        if j not in arabic:
-            out[i] = normalise(texts[i])
-    if ascii_at:
-        joined = _SEP.join([texts[i] for i in ascii_at]).translate(_ASCII_MAP)
-        arts = _LATIN_ARTICLES
-        for i, line in zip(ascii_at, joined.split(_SEP)):
-            words = line.split()
-            out[i] = " ".join([w for w in words if w not in arts]) if not arts.isdisjoint(words) else " ".join(words)
-    if arabic_at:
-        joined = _SEP.join([texts[i] for i in arabic_at])
-        for a, b in _ARABIC_REPLACE:
-            if a in joined:
-                joined = joined.replace(a, b)
-        joined = _ARABIC_DIACRITICS.sub("", joined)
-        joined = _ARABIC_ARTICLE.sub("", _NON_WORD.sub(" ", joined))
-        for i, line in zip(arabic_at, joined.split(_SEP)):
-            out[i] = " ".join(line.split())
+            if script == "ascii":
+                part = part.translate(_ASCII_MAP)
+            else:  # _normalise_latin over the joined text (NFKD and casefold never cross a line break)
+                part = unicodedata.normalize("NFKD", part)
+                part = "".join([ch for ch in part if not unicodedata.combining(ch)])
+                part = _NON_WORD.sub(" ", _GLOTTAL.sub("", part.casefold())).replace("_", " ")
+            arts = _LATIN_ARTICLES
+            for i, line in zip(at, part.split(_SEP)):
+                words = line.split()
+                out[i] = " ".join([w for w in words if w not in arts] if not arts.isdisjoint(words) else words)
     return out
 
 
