@@ -205,3 +205,12 @@ def test_a_smaller_gazetteer_matches_the_reference(ref):
     part = places[places.source != "geonames"].reset_index(drop=True)
     sample = QUERIES[::5]
     _same(geocoding.Geocoder(part).geocode_names(sample), ref_geo.Geocoder(part).geocode_names(sample))
+
+
+def test_letters_that_fold_to_latin_are_all_listed():
+    """The hint check's shortcut: beyond ASCII, only these letters match a-z when case is ignored."""
+    import re
+
+    folds = re.compile("[a-z]", re.I)
+    beyond = {chr(c) for c in range(0x80, 0x110000) if folds.match(chr(c))}
+    assert beyond == {ch for ch in "\u0130\u0131\u017f\u212a" if geocoding._FOLDS_TO_LATIN.match(ch)}

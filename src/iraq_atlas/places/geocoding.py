@@ -279,15 +279,13 @@ class Geocoder:
         # ASCII) or if it has one of the few other letters that match a-z when case is ignored; each such
         # query is then checked as a whole
         maybe = lines_matching(_MAY_HINT_LOWER, joined.lower()) | lines_matching(_FOLDS_TO_LATIN, joined)
-        hinted = {i for i in maybe if _MAY_HINT.search(queries[i])}
+        hinted = sorted(i for i in maybe if _MAY_HINT.search(queries[i]))
         if not hinted:
             return normalise_many(queries)
-        out: list[str] = [""] * len(queries)
-        plain_at = [i for i in range(len(queries)) if i not in hinted]
-        for i in hinted:
-            out[i] = Geocoder._composite(queries[i]) if queries[i].strip() else ""
-        for i, key in zip(plain_at, normalise_many([queries[i] for i in plain_at])):
-            out[i] = key
+        out = normalise_many(queries)  # the hinted ones are replaced below
+        parsed = [parse_query(queries[i]) for i in hinted]
+        for i, (_, iso, kind), key in zip(hinted, parsed, normalise_many([p[0] for p in parsed])):
+            out[i] = key if not (iso or kind) else "\x1f".join([key, iso or "", kind or ""])
         return out
 
     # -- batches --------------------------------------------------------------

@@ -97,6 +97,23 @@ def texts_matching(pattern: re.Pattern, texts: list[str]) -> set[int]:
 _ARABIC_ARTICLE_FAST = re.compile(r"(?:ال(?<!\S..)|وال(?<!\S...))(?=\S\S)")
 
 
+_ARTS = sorted(_LATIN_ARTICLES, key=len, reverse=True)
+# lines whose words are not already joined by single spaces, or (Latin) that hold an article word
+_UNTIDY = re.compile(r"[^\S\n ]|  |^ | $", re.M)
+_UNTIDY_LATIN = re.compile(r"[^\S\n ]|  |^ | $|(?:" + "|".join(a + "(?<!\\S" + "." * len(a) + ")" for a in _ARTS)
+                           + r")(?!\S)", re.M)
+
+
+def _tidy_lines(text: str, articles: bool) -> list[str]:
+    """``" ".join(line.split())`` for each line of ``text`` (without Latin article words if ``articles``)."""
+    lines = text.split(_SEP)
+    arts = _LATIN_ARTICLES
+    for k in lines_matching(_UNTIDY_LATIN if articles else _UNTIDY, text):
+        words = lines[k].split()
+        lines[k] = " ".join([w for w in words if w not in arts] if articles else words)
+    return lines
+
+
 def normalise_many(texts: list[str]) -> list[str]:
     """:func:`normalise` of many strings at once, the same keys (no cache is read or filled).
 
@@ -126,21 +143,19 @@ def normalise_many(texts: list[str]) -> list[str]:
     non_ascii[line[codes > 127]] = True
     arabic = np.zeros(n, bool)
     arabic[line[(codes >= 0x600) & (codes <= 0x6FF)]] = True
-    out: list[str] = [""] * n
+    out = np.full(n, "", dtype=object)
     groups = ((np.flatnonzero(~non_ascii), "ascii"), (np.flatnonzero(arabic), "arabic"),
               (np.flatnonzero(non_ascii & ~arabic), "latin"))
     for at, script in groups:
         if not len(at):
             continue
-        at = at.tolist()
-        part = _SEP.join([texts[i] for i in at]) if len(at) < n else joined
+        part = _SEP.join([texts[i] for i in at.tolist()]) if len(at) < n else joined
         if script == "arabic":
             for a, b in _ARABIC_REPLACE:
                 if a in part:
                     part = part.replace(a, b)
             part = _ARABIC_ARTICLE_FAST.sub("", _NON_WORD.sub(" ", _ARABIC_DIACRITICS.sub("", part)))
-            for i, line in zip(at, part.split(_SEP)):
-                out[i] = " ".join(line.split())
+            out[at] = _tidy_lines(part, articles=False)
         else:
             if script == "ascii":
                 part = part.translate(_ASCII_MAP)
@@ -148,11 +163,8 @@ def normalise_many(texts: list[str]) -> list[str]:
                 part = unicodedata.normalize("NFKD", part)
                 part = "".join([ch for ch in part if not unicodedata.combining(ch)])
                 part = _NON_WORD.sub(" ", _GLOTTAL.sub("", part.casefold())).replace("_", " ")
-            arts = _LATIN_ARTICLES
-            for i, line in zip(at, part.split(_SEP)):
-                words = line.split()
-                out[i] = " ".join([w for w in words if w not in arts] if not arts.isdisjoint(words) else words)
-    return out
+            out[at] = _tidy_lines(part, articles=True)
+    return out.tolist()
 
 
 # -- spelling variants by rule ------------------------------------------------------------
