@@ -30,7 +30,7 @@ from rapidfuzz import fuzz, process
 from shapely.geometry import Point
 
 from iraq_atlas.places.gazetteer import _km, expand_aliases, foreign_names, gazetteer, in_iraq_bbox
-from iraq_atlas.places.names import loose_from_normalised, loose_key, normalise
+from iraq_atlas.places.names import lines_matching, loose_from_normalised, loose_key, normalise, normalise_many
 from iraq_atlas.vocab import CRS
 
 RESULT_COLUMNS = ["query", "place_id", "name", "lat", "lon", "governorate_iso", "kind",
@@ -63,6 +63,9 @@ _KIND_SUFFIX = [
 ]
 # cheap test: only queries containing one of these can carry a hint (see parse_query)
 _MAY_HINT = re.compile(r"[,(،]|provin|govern|muhaf|distr|qada|qadha|kaza|nahi|محافظ|قضاء|ناحي", re.I)
+_MAY_HINT_LOWER = re.compile(_MAY_HINT.pattern)  # the same on lower-cased ASCII text
+#: the letters beyond ASCII that match a-z when case is ignored (İ ı ſ K; a test checks the list)
+_FOLDS_TO_LATIN = re.compile("[\u0130\u0131\u017f\u212a]")
 _HINT = re.compile(r"^(.+?)\s*(?:,|\(|،)\s*([^,()،]+?)\s*\)?\s*$")
 
 
@@ -185,6 +188,12 @@ class Geocoder:
             hit = self._exact(key, loose_from_normalised(key), None, None)
             if hit is not None:
                 self._pre[key] = hit
+        # ... and for every variant key, reached by a spelling that is not itself in the index
+        self._pre_loose: dict[str, _Hit] = {}
+        for loose, found in self._loose.items():
+            status, pid, cands = self._choose(sorted(found), None, None, exact=set())
+            self._pre_loose[loose] = _Hit("matched", pid, CONFIDENCE[found[pid]], match=found[pid]) \
+                if status == "matched" else _Hit(status, candidates=cands, match="variant")
 
     # -- choosing among candidates ----------------------------------------------------------
     def _choose(self, pids: list[str], iso: str | None = None, kind: str | None = None,
@@ -259,6 +268,25 @@ class Geocoder:
         name, iso, kind = parse_query(query)
         key = normalise(name)
         return key if not (iso or kind) else "\x1f".join([key, iso or "", kind or ""])
+
+    @staticmethod
+    def _composites(queries: list[str]) -> list[str]:
+        """:meth:`_composite` of many queries ("" for blank ones); names without hints normalised in one batch."""
+        joined = "\n".join(queries)
+        if joined.count("\n") != len(queries) - 1:  # some query holds a line break: one by one
+            return [Geocoder._composite(q) if q.strip() else "" for q in queries]
+        # a query may carry a hint if its lower-cased text has a hint word (what ignoring case means for
+        # ASCII) or if it has one of the few other letters that match a-z when case is ignored; each such
+        # query is then checked as a whole
+        maybe = lines_matching(_MAY_HINT_LOWER, joined.lower()) | lines_matching(_FOLDS_TO_LATIN, joined)
+        hinted = sorted(i for i in maybe if _MAY_HINT.search(queries[i]))
+        if not hinted:
+            return normalise_many(queries)
+        out = normalise_many(queries)  # the hinted ones are replaced below
+        parsed = [parse_query(queries[i]) for i in hinted]
+        for i, (_, iso, kind), key in zip(hinted, parsed, normalise_many([p[0] for p in parsed])):
+            out[i] = key if not (iso or kind) else "\x1f".join([key, iso or "", kind or ""])
+        return out
 
     # -- batches --------------------------------------------------------------
     def _fuzzy_prepare(self) -> None:
@@ -347,8 +375,11 @@ class Geocoder:
                 continue
             loose = loose_from_normalised(key)
             hit = None
-            if key in self._index or loose in self._loose:
+            if key in self._index:
                 hit = self._exact(key, loose, iso or None, kind or None)
+            elif loose in self._loose:
+                hit = self._pre_loose[loose] if not (iso or kind) else self._exact(key, loose, iso or None,
+                                                                                    kind or None)
             if hit is not None:
                 hits[i] = hit
             else:
@@ -394,7 +425,7 @@ class Geocoder:
         else:
             q_text = [u if isinstance(u, str) else str(u) for u in q_uniq]
         q_uniq = np.array(q_text + [""], dtype=object)        # code -1 (missing) → the trailing ""
-        uniq_keys = [self._composite(q) if q.strip() else "" for q in q_uniq]
+        uniq_keys = self._composites(q_uniq)
         k_of_q, keys = pd.factorize(pd.Series(uniq_keys, dtype=object), sort=False)
         keys = list(keys)
         hits = self._resolve_many(keys)

@@ -11,6 +11,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
+import numpy as np
+
 _ARABIC_DIACRITICS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
 _ARABIC_MAP = str.maketrans({
     "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا",
@@ -56,6 +58,113 @@ def normalise(text: str) -> str:
         return ""
     out = _normalise_arabic(text) if is_arabic(text) else _normalise_latin(text)
     return _SPACES.sub(" ", out).strip()
+
+
+# ASCII text in one pass: glottal marks go, other punctuation and "_" become spaces, letters lower-case
+_ASCII_MAP = str.maketrans({
+    chr(c): ("" if _GLOTTAL.match(chr(c)) else " " if (_NON_WORD.match(chr(c)) or chr(c) == "_")
+             else chr(c).casefold()) for c in range(128)})
+_SEP = "\n"  # whitespace: no rule reads across it, so many names can be rewritten as one text
+
+
+# _ARABIC_MAP as plain replacements (faster than translate on long Arabic text; no output is an input)
+_ARABIC_REPLACE = [(a, b) for a, b in (("أ", "ا"), ("إ", "ا"), ("آ", "ا"), ("ٱ", "ا"), ("ة", "ه"), ("ى", "ي"),
+                                       ("ؤ", "و"), ("ئ", "ي"), ("ی", "ي"), ("ک", "ك"), ("ء", ""))]
+
+
+_ARABIC_TO_END = re.compile("[\u0600-\u06ff][^\n]*")  # one match per line with Arabic (see is_arabic)
+
+
+def lines_matching(pattern: re.Pattern, text: str) -> set[int]:
+    """Numbers (from 0) of the lines of ``text`` in which ``pattern`` (which never matches a line break) matches."""
+    starts = [m.start() for m in pattern.finditer(text)]
+    if not starts:
+        return set()
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    breaks = np.flatnonzero(codes == 10)
+    return set(np.searchsorted(breaks, starts, side="left").tolist())
+
+
+def texts_matching(pattern: re.Pattern, texts: list[str]) -> set[int]:
+    """Indices of the ``texts`` (none containing a line break) in which ``pattern`` finds a match.
+
+    The pattern must not match a line break: it runs once over all texts joined by line breaks.
+    """
+    return lines_matching(pattern, _SEP.join(texts)) if texts else set()
+
+
+# _ARABIC_ARTICLE with the letters first (the regex engine then skips to them); the same matches
+_ARABIC_ARTICLE_FAST = re.compile(r"(?:ال(?<!\S..)|وال(?<!\S...))(?=\S\S)")
+
+
+_ARTS = sorted(_LATIN_ARTICLES, key=len, reverse=True)
+# lines whose words are not already joined by single spaces, or (Latin) that hold an article word
+_UNTIDY = re.compile(r"[^\S\n ]|  |^ | $", re.M)
+_UNTIDY_LATIN = re.compile(r"[^\S\n ]|  |^ | $|(?:" + "|".join(a + "(?<!\\S" + "." * len(a) + ")" for a in _ARTS)
+                           + r")(?!\S)", re.M)
+
+
+def _tidy_lines(text: str, articles: bool) -> list[str]:
+    """``" ".join(line.split())`` for each line of ``text`` (without Latin article words if ``articles``)."""
+    lines = text.split(_SEP)
+    arts = _LATIN_ARTICLES
+    for k in lines_matching(_UNTIDY_LATIN if articles else _UNTIDY, text):
+        words = lines[k].split()
+        lines[k] = " ".join([w for w in words if w not in arts] if articles else words)
+    return lines
+
+
+def normalise_many(texts: list[str]) -> list[str]:
+    """:func:`normalise` of many strings at once, the same keys (no cache is read or filled).
+
+    Plain ASCII names, Latin names with diacritics and Arabic names are each joined into one
+    text, rewritten with one ``translate`` or regular-expression pass per rule, and split
+    again: the per-call cost of the rules, not the characters, dominates for short names.
+    Names containing a line break go one by one.
+
+    Parameters
+    ----------
+    texts : list of str
+        Names (each a ``str``).
+
+    Returns
+    -------
+    list of str
+        ``[normalise(t) for t in texts]``.
+    """
+    n = len(texts)
+    joined = _SEP.join(texts)
+    if n == 0 or joined.count(_SEP) != n - 1:
+        return [normalise(t) for t in texts]
+    # the script of each name from its code points: ASCII, Arabic (any Arabic letter), other
+    codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+    line = np.cumsum(codes == 10)
+    non_ascii = np.zeros(n, bool)
+    non_ascii[line[codes > 127]] = True
+    arabic = np.zeros(n, bool)
+    arabic[line[(codes >= 0x600) & (codes <= 0x6FF)]] = True
+    out = np.full(n, "", dtype=object)
+    groups = ((np.flatnonzero(~non_ascii), "ascii"), (np.flatnonzero(arabic), "arabic"),
+              (np.flatnonzero(non_ascii & ~arabic), "latin"))
+    for at, script in groups:
+        if not len(at):
+            continue
+        part = _SEP.join([texts[i] for i in at.tolist()]) if len(at) < n else joined
+        if script == "arabic":
+            for a, b in _ARABIC_REPLACE:
+                if a in part:
+                    part = part.replace(a, b)
+            part = _ARABIC_ARTICLE_FAST.sub("", _NON_WORD.sub(" ", _ARABIC_DIACRITICS.sub("", part)))
+            out[at] = _tidy_lines(part, articles=False)
+        else:
+            if script == "ascii":
+                part = part.translate(_ASCII_MAP)
+            else:  # _normalise_latin over the joined text (NFKD and casefold never cross a line break)
+                part = unicodedata.normalize("NFKD", part)
+                part = "".join([ch for ch in part if not unicodedata.combining(ch)])
+                part = _NON_WORD.sub(" ", _GLOTTAL.sub("", part.casefold())).replace("_", " ")
+            out[at] = _tidy_lines(part, articles=True)
+    return out.tolist()
 
 
 # -- spelling variants by rule ------------------------------------------------------------
