@@ -6,7 +6,7 @@ Every measurement alternates ours and the baseline ``--repeat`` times and
 reports medians; ratios are ours ÷ baseline (lower is better) unless a row says
 otherwise. Nothing here asserts a time: targets are reported as met or missed.
 
-Tasks (targets from issue 10):
+Tasks and their targets:
   runner        all notebooks: report runner (jobs=2) vs a sequential papermill loop
   geocoder      100k mixed names vs a pandas merge on pre-normalised names
   governorates  1M points: assign_governorate vs geopandas.sjoin
