@@ -185,7 +185,9 @@ def click_marker(page, title_prop: str, title: str) -> str:
       map.eachLayer(l => { if (l instanceof L.CircleMarker && l.feature && l.feature.properties[prop] === title) found = l; });
       if (!found) { fail(new Error('no marker titled ' + title)); return; }
       map.closePopup(); map.stop(); window.__iaClicked = found;
-      map.setView(found.getLatLng(), map.getZoom(), {animate: false});
+      // close in, so neighbouring circles no longer overlap the one clicked (points at the very
+      // same position still share it, and its popup lists them all)
+      map.setView(found.getLatLng(), Math.max(map.getZoom(), Math.min(17, map.getMaxZoom())), {animate: false});
       requestAnimationFrame(() => requestAnimationFrame(done));   // let the canvas redraw
     })""", [title_prop, title])
     _wait_popups_gone(page)
