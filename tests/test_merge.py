@@ -13,9 +13,9 @@ import shapely
 from conftest import run_notebook
 from pyproj import Geod
 
-from iraq_atlas.analysis import merge
+from iraq_atlas import analysis as merge
 from iraq_atlas.cli import main
-from iraq_atlas.elections.load import ElectionData, load_elections
+from iraq_atlas.elections import ElectionData, load_elections
 from iraq_atlas.files import data_path
 from iraq_atlas.places.boundaries import Boundaries, load_boundaries, tile_grid
 from iraq_atlas.places.gazetteer import place
@@ -118,9 +118,22 @@ def test_summary_has_all_18_governorates_with_zeros_and_sums_by_hand():
     assert s["seats_2021"].astype(int).to_dict() == seats
     assert bg.incidents_per_seat_2021 == pytest.approx(round(3 / seats["IQ-BG"], 4))
     assert s.loc["IQ-NI", "incidents_per_seat_2018"] == 0
-    # curated data has no 2021 breakdown by governorate: the change stays empty and says why
-    assert s["iran_aligned_change"].isna().all()
-    assert set(s["iran_aligned_change_status"]) == {"unknown: no per-governorate bloc breakdown for both years"}
+    assert s["seats_2025"].astype(int).to_dict() == _seats(2025)
+    # curated breakdowns: 2018 and 2025, both years only for Najaf (governorate_results.csv):
+    # Iran-aligned Fatah 3 in 2018, Sadiqoun 2 in 2025 → −1; every other governorate stays empty and says why
+    assert s.attrs["change_years"] == (2018, 2025)
+    assert (s.loc["IQ-NA", "iran_aligned_2018"], s.loc["IQ-NA", "iran_aligned_2025"]) == (3, 2)
+    assert s.loc["IQ-NA", "iran_aligned_change"] == -1 and s.loc["IQ-NA", "change_sadrist"] == -4
+    assert s.drop(index="IQ-NA")["iran_aligned_change"].isna().all()
+    assert set(s.drop(index="IQ-NA")["iran_aligned_change_status"]) == {
+        "unknown: no per-governorate bloc breakdown for both 2018 and 2025"}
+    assert s.loc["IQ-NA", "bloc_data"] == "2018 and 2025" and s.loc["IQ-DQ", "bloc_data"] == "2018 only"
+    assert s.loc["IQ-BG", "bloc_data"] == "2025 only" and s.loc["IQ-BB", "bloc_data"] == "not published"
+    # the 2018 → 2021 change asked for explicitly: no 2021 breakdown anywhere, so nothing is known
+    s21 = merge.governorate_summary(merge.join_incidents(inc, FALLBACK), load_elections(), change=(2018, 2021))
+    assert s21["iran_aligned_change"].isna().all()
+    assert set(s21["iran_aligned_change_status"]) == {"unknown: no per-governorate bloc breakdown for both 2018 "
+                                                      "and 2021"}
 
 
 def _with_breakdowns() -> ElectionData:
@@ -293,7 +306,8 @@ def test_cli_merge_prints_one_row_per_governorate(tmp_path, capsys, geodata_dir)
                  "--end", "2021-10-31", "--boundaries", str(geodata_dir), "--format", "csv"])
     assert code == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].startswith("iso_3166_2,governorate,incidents,fatalities,seats_2021,")
+    assert lines[0].startswith("iso_3166_2,governorate,incidents,fatalities,seats_2025,seats_2021,seats_2018,"
+                               "incidents_per_seat_2025,")
     rows = {r["iso_3166_2"]: r for r in csv.DictReader(lines)}
     assert len(rows) == 18
     # October only: IRQ1 (Baghdad), IRQ3 (on the Baghdad–Diyala edge, data says Diyala), IRQ4 (Basra)

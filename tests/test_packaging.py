@@ -81,7 +81,8 @@ def test_notebook_imports_stay_light():
             "from iraq_atlas.viz import charts, maps\n"
             "from iraq_atlas.viz.timeline import timeline_chart\n"
             "from iraq_atlas import elections, geoparse, incidents\n"
-            "from iraq_atlas.analysis import merge, timeline\n"
+            "from iraq_atlas import analysis\n"
+            "from iraq_atlas.analysis import timeline\n"
             "from iraq_atlas.files import data_path\n"
             "from iraq_atlas.runner.report import output_folders\n"
             "print(sorted(m for m in ('nbformat', 'jsonschema', 'nbconvert', 'papermill') if m in sys.modules))\n")
@@ -153,7 +154,7 @@ def test_notebooks_run_from_the_package_by_default():
 
 
 @pytest.mark.parametrize("module", ["iraq_atlas.elections", "iraq_atlas.incidents", "iraq_atlas.places.boundaries",
-                                    "iraq_atlas.places.geocoding", "iraq_atlas.analysis.merge",
+                                    "iraq_atlas.places.geocoding", "iraq_atlas.analysis",
                                     "iraq_atlas.analysis.timeline", "iraq_atlas.geoparse"])
 def test_data_modules_do_not_load_drawing_libraries(module):
     """Layers point one way: data and analysis modules never import matplotlib, folium or the viz package."""

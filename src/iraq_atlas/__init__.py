@@ -29,15 +29,15 @@ _API = {
     "in_iraq": "iraq_atlas.places.spatial", "in_green_zone": "iraq_atlas.places.spatial",
     "distance_m": "iraq_atlas.places.spatial", "assign_governorate": "iraq_atlas.places.spatial",
     # elections
-    "load_elections": "iraq_atlas.elections.load", "seats_table": "iraq_atlas.elections.load",
-    "bloc_change_table": "iraq_atlas.elections.load", "sainte_lague": "iraq_atlas.elections.seats",
+    "load_elections": "iraq_atlas.elections.load", "seats_table": "iraq_atlas.elections.aggregate",
+    "bloc_change_table": "iraq_atlas.elections.aggregate", "sainte_lague": "iraq_atlas.elections.seats",
     # incidents
     "load_incidents": "iraq_atlas.incidents.load", "select": "iraq_atlas.incidents.load",
     "link_duplicates": "iraq_atlas.incidents.dedupe", "diff_events": "iraq_atlas.incidents.diff",
     # analysis
-    "join_incidents": "iraq_atlas.analysis.merge", "governorate_summary": "iraq_atlas.analysis.merge",
-    "milestone_windows": "iraq_atlas.analysis.merge", "window_counts": "iraq_atlas.analysis.merge",
-    "baghdad_focus": "iraq_atlas.analysis.merge", "load_milestones": "iraq_atlas.analysis.timeline",
+    "join_incidents": "iraq_atlas.analysis.joins", "governorate_summary": "iraq_atlas.analysis.summaries",
+    "milestone_windows": "iraq_atlas.analysis.windows", "window_counts": "iraq_atlas.analysis.windows",
+    "baghdad_focus": "iraq_atlas.analysis.bands", "load_milestones": "iraq_atlas.analysis.timeline",
     "hotspot_analysis": "iraq_atlas.analysis.hotspots", "emerging_hotspots": "iraq_atlas.analysis.hotspots",
     "milestone_effects": "iraq_atlas.analysis.effects",
     # geoparse

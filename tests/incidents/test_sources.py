@@ -316,8 +316,8 @@ def test_halabja_rows_are_accepted(tmp_path):
 
 
 def test_unknown_injuries_stay_unknown_and_the_summary_counts_them(tmp_path):
-    from iraq_atlas.analysis import merge
-    from iraq_atlas.elections.load import load_elections
+    from iraq_atlas import analysis as merge
+    from iraq_atlas.elections import load_elections
     from iraq_atlas.places.boundaries import Boundaries, tile_grid
 
     rows = [_acled_row(i, "Iraq") for i in range(3)]

@@ -2,7 +2,7 @@
 
 For a milestone on day M and N days, the *before* window is [M − N, M − 1] and
 the *after* window [M, M + N − 1] (the rules of
-:func:`iraq_atlas.analysis.merge.milestone_windows`; an incident counts in a
+:func:`iraq_atlas.analysis.windows.milestone_windows`; an incident counts in a
 window only when all its possible dates fall inside it). Per governorate (or
 cell, or the whole country) and milestone:
 
@@ -261,7 +261,7 @@ def milestone_effects(incidents: pd.DataFrame, milestones: pd.DataFrame, milesto
     >>> len(eff), set(eff["verdict"]) <= {"higher after", "lower after", "no detectable change", "no incidents"}
     (18, True)
     """
-    from iraq_atlas.analysis.merge import baghdad_day, milestone_windows, window_membership
+    from iraq_atlas.analysis.windows import baghdad_day, milestone_windows, window_membership
 
     if isinstance(milestone_ids, str):
         milestone_ids = [milestone_ids]

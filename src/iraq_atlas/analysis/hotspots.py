@@ -19,7 +19,7 @@ Cube (:func:`space_time_cube`):
   ``end`` (default: the first and last incident). Empty cell-steps are zeros.
 * Incidents whose place is only the governorate (``geo_precision`` 3) are not
   put in a cell finer than a governorate (their point is a stand-in), and
-  incidents whose possible dates (:func:`iraq_atlas.analysis.merge.possible_dates`)
+  incidents whose possible dates (:func:`iraq_atlas.analysis.windows.possible_dates`)
   span two steps are not put in a step. Neither disappears silently: the cube's
   ``attrs["dropped"]`` counts them by reason.
 
@@ -318,7 +318,7 @@ def space_time_cube(incidents: pd.DataFrame, cell: str = "h3:5", step: str = "mo
 def _build_cube(incidents: pd.DataFrame, cell: str, step: str, start, end,
                 grid: gpd.GeoDataFrame | None) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
     """The cube and its grid (see :func:`space_time_cube`)."""
-    from iraq_atlas.analysis.merge import possible_dates
+    from iraq_atlas.analysis.windows import possible_dates
 
     spec = parse_cell(cell)
     freq = parse_step(step)

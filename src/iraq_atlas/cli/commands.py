@@ -27,7 +27,7 @@ def register(sub: argparse._SubParsersAction, print_table) -> None:
 
 def _register_elections(sub: argparse._SubParsersAction, print_table) -> None:
     """``iraq-atlas elections --year YEAR --by list|bloc|governorate``: seats from the validated tables."""
-    from iraq_atlas.elections.load import YEARS
+    from iraq_atlas.elections.schema import YEARS
 
     e = sub.add_parser("elections", help="seats won in the 2018, 2021 or 2025 election, by list, bloc or governorate")
     when = e.add_mutually_exclusive_group(required=True)
@@ -39,7 +39,7 @@ def _register_elections(sub: argparse._SubParsersAction, print_table) -> None:
     e.add_argument("--format", choices=["csv", "json", "table"], default="csv")
 
     def run(args) -> int:
-        from iraq_atlas.elections.load import bloc_change_table, seats_table
+        from iraq_atlas.elections.aggregate import bloc_change_table, seats_table
         from iraq_atlas.errors import IraqAtlasError, ParameterError
 
         if args.years:
@@ -420,13 +420,13 @@ def _register_geoparse(sub: argparse._SubParsersAction, print_table) -> None:
 
 def _register_merge(sub: argparse._SubParsersAction, print_table) -> None:
     """``iraq-atlas merge``: incidents per governorate with seats, one row per governorate (zeros kept)."""
-    g = sub.add_parser("merge", help="incidents per governorate joined with 2018/2021 seats (all 18 governorates)")
+    g = sub.add_parser("merge", help="incidents per governorate joined with the seats of every election (all 18 governorates)")
     _incident_source_args(g)
     g.add_argument("--boundaries", metavar="PATH", help="governorate boundaries file or folder")
     g.add_argument("--format", choices=["csv", "json", "table"], default="csv")
 
     def run(args) -> int:
-        from iraq_atlas.analysis.merge import governorate_summary, join_incidents
+        from iraq_atlas.analysis import governorate_summary, join_incidents
         from iraq_atlas.elections.load import load_elections
 
         start, end = _window(args)

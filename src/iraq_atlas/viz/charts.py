@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.patches import Circle, Patch, Rectangle
 
-from iraq_atlas.analysis.merge import BAGHDAD_ISO, CAUSALITY_CAPTION
+from iraq_atlas.analysis.bands import BAGHDAD_ISO
+from iraq_atlas.analysis.summaries import CAUSALITY_CAPTION
 from iraq_atlas.places.boundaries import Boundaries
 from iraq_atlas.places.governorates import governorate_names
 from iraq_atlas.vocab import BLOC_COLORS, BLOC_LABELS, BLOC_ORDER, KIND_COLORS
@@ -166,8 +167,8 @@ def seat_change_chart(by_bloc: pd.DataFrame, by_list: pd.DataFrame | None = None
                       first: int = 2018, second: int = 2021, top: int = 8):
     """Dumbbell chart of seats in two elections: hollow dot = first, filled dot and arrow = second.
 
-    ``by_bloc`` comes from :func:`iraq_atlas.elections.load.change_by_bloc`, ``by_list`` from
-    :func:`~iraq_atlas.elections.load.change_by_list` (its ``top`` largest lists are shown).
+    ``by_bloc`` comes from :func:`iraq_atlas.elections.aggregate.change_by_bloc`, ``by_list`` from
+    :func:`~iraq_atlas.elections.aggregate.change_by_list` (its ``top`` largest lists are shown).
     """
     panels = [(by_bloc, "label", "By bloc")]
     if by_list is not None and len(by_list):
@@ -274,7 +275,7 @@ def turnout_chart(turnout: pd.DataFrame, years: list[int], national: pd.DataFram
     ``turnout`` has year, iso_3166_2, turnout_pct (empty when not published). Missing
     values are never drawn as zero: their tiles are hatched and read "not published".
     ``national`` (optional; year, stage, turnout_pct as from
-    :func:`iraq_atlas.elections.load.national_turnout_table`) adds a panel at the left with one
+    :func:`iraq_atlas.elections.aggregate.national_turnout_table`) adds a panel at the left with one
     bar per year, labelled with the percentage and whether it is the preliminary or final figure.
     The governorate panels come first in ``fig.axes``, the national panel last.
     """
@@ -362,17 +363,47 @@ def small_multiples(joined: pd.DataFrame, milestones: pd.DataFrame, start, end, 
     return fig
 
 
-def scatter_iran_change(summary: pd.DataFrame):
-    """Incidents vs change in Iran-aligned seats per governorate, labelled, with a no-causality caption."""
-    known = summary[summary["iran_aligned_change"].notna()]
-    missing = summary.loc[summary["iran_aligned_change"].isna(), "iso_3166_2"].tolist()
+def scatter_iran_change(summary: pd.DataFrame, years: tuple[int, ...] | None = None):
+    """Incidents vs Iran-aligned seats per governorate, labelled, with a no-causality caption.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        From :func:`iraq_atlas.analysis.summaries.governorate_summary`.
+    years : tuple of int, optional
+        Two elections: the x axis is the change in Iran-aligned seats from the first
+        to the second (``iran_aligned_change``, which the summary computed for them).
+        One election: the x axis is the Iran-aligned seats won then. Default: the
+        summary's ``attrs["change_years"]``, else (2018, 2021).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Only governorates with a published breakdown are placed; the others are named in the caption.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"iso_3166_2": ["IQ-NA", "IQ-BG"], "incidents": [2, 5],
+    ...                   "iran_aligned_2018": pd.array([3, pd.NA], dtype="Int64")})
+    >>> fig = scatter_iran_change(s, (2018,))
+    >>> fig.axes[0].collections[0].get_offsets().tolist(), fig.axes[0].get_xlabel()
+    ([[3.0, 2.0]], 'Iran-aligned seats won in 2018')
+    >>> plt.close(fig)
+    """
+    years = tuple(years) if years else (summary.attrs.get("change_years") or (2018, 2021))
+    col = "iran_aligned_change" if len(years) == 2 else f"iran_aligned_{years[0]}"
+    label = (f"change in Iran-aligned seats, {years[0]} → {years[1]}" if len(years) == 2
+             else f"Iran-aligned seats won in {years[0]}")
+    both = " and ".join(map(str, years))
+    known = summary[summary[col].notna()]
+    missing = summary.loc[summary[col].isna(), "iso_3166_2"].tolist()
     fig, ax = plt.subplots(figsize=(8, 5.5))
-    x = known["iran_aligned_change"].astype(float)
+    x = known[col].astype(float)
     ax.scatter(x, known["incidents"], s=50, color="#c62828", zorder=3)
     for xi, yi, code in zip(x, known["incidents"], known["iso_3166_2"]):
         ax.annotate(code, (xi, yi), xytext=(4, 4), textcoords="offset points", fontsize=8)
     ax.axvline(0, color="#90a4ae", linewidth=0.8)
-    ax.set_xlabel("change in Iran-aligned seats, 2018 → 2021")
+    ax.set_xlabel(label)
     ax.set_ylabel("incidents in the period")
     ax.spines[["top", "right"]].set_visible(False)
     ax.yaxis.get_major_locator().set_params(integer=True)
@@ -380,20 +411,51 @@ def scatter_iran_change(summary: pd.DataFrame):
     if known.empty:
         ax.set_xlim(-5, 5)
         ax.set_ylim(0, 5)
-        ax.text(0.5, 0.5, "No governorate has a published bloc breakdown for both 2018 and 2021:\n"
+        ax.text(0.5, 0.5, f"No governorate has a published bloc breakdown for {both}:\n"
                 "nothing to plot (no values are invented).", ha="center", va="center", transform=ax.transAxes,
                 fontsize=10, color="#455a64")
-    ax.set_title("Incidents and the change in Iran-aligned seats, by governorate", fontsize=11)
+    what = "the change in Iran-aligned seats" if len(years) == 2 else f"Iran-aligned seats ({years[0]})"
+    ax.set_title(f"Incidents and {what}, by governorate", fontsize=11)
     note = CAUSALITY_CAPTION
     if missing:
-        note += f"\nNot shown ({len(missing)}, no bloc breakdown for both years): " + ", ".join(missing)
+        lacking = "both years" if len(years) == 2 else str(years[0])
+        note += f"\nNot shown ({len(missing)}, no bloc breakdown for {lacking}): " + ", ".join(missing)
     fig.text(0.01, 0.005, note, fontsize=7.5, color="#37474f", wrap=True, va="bottom")
     fig.tight_layout(rect=(0, 0.14, 1, 1))
     return fig
 
 
-def per_seat_map(summary: pd.DataFrame, boundaries: Boundaries, year: int = 2021):
-    """Choropleth of incidents per seat by governorate (real polygons, or the tile grid offline)."""
+def per_seat_map(summary: pd.DataFrame, boundaries: Boundaries, year: int):
+    """Choropleth of incidents per seat by governorate (real polygons, or the tile grid offline).
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        From :func:`iraq_atlas.analysis.summaries.governorate_summary`, with
+        ``incidents_per_seat_<year>``.
+    boundaries : Boundaries
+        Governorate polygons.
+    year : int
+        The election whose seats divide the incidents.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        A governorate without a seat figure is grey and labelled "–", never 0.
+
+    Examples
+    --------
+    >>> from iraq_atlas.places.boundaries import tile_grid_boundaries
+    >>> s = pd.DataFrame({"iso_3166_2": ["IQ-BG"], "incidents": [7], "incidents_per_seat_2025": [0.0986]})
+    >>> fig = per_seat_map(s, tile_grid_boundaries(), 2025)
+    >>> ["IQ-BG", "0.10"] in [t.get_text().split() for t in fig.axes[0].texts]
+    True
+    >>> fig.axes[0].get_title().splitlines()[0]
+    'Incidents per 2025 seat by governorate'
+    >>> plt.close(fig)
+    """
+    if f"incidents_per_seat_{year}" not in summary.columns:
+        raise ValueError(f"the summary has no incidents_per_seat_{year} column (no seats for {year})")
     col = f"incidents_per_seat_{year}"
     gdf = boundaries.gdf[["iso_3166_2", "name", "geometry"]].merge(summary[["iso_3166_2", col, "incidents"]],
                                                                    on="iso_3166_2", how="left")

@@ -29,7 +29,7 @@ import pandas as pd
 from branca.element import Element, MacroElement
 from jinja2 import Template
 
-from iraq_atlas.analysis.merge import DEFAULT_BANDS_KM, outline_rings, rings
+from iraq_atlas.analysis.bands import DEFAULT_BANDS_KM, outline_rings, rings
 from iraq_atlas.errors import OfflineAssetError
 from iraq_atlas.files import write_atomic
 from iraq_atlas.places.boundaries import Boundaries

@@ -1,0 +1,131 @@
+"""Baghdad: the Green Zone, distances to it and to the Prime Minister's residence, distance bands.
+
+Rules (each one is tested in ``tests/test_merge.py``)
+------------------------------------------------------
+
+* Incidents whose governorate is Baghdad (IQ-BG) and whose location is more
+  precise than the governorate.
+* ``in_green_zone``: inside the curated Green Zone outline (the outline
+  itself counts as inside).
+* Distance to the Green Zone is to its outline (0 inside); distance to the
+  PM residence is geodesic (WGS84) to its gazetteer point.
+* Bands are half-open [lo, hi) in km from the ``bands`` lower edges (default
+  0, 1, 5, 20 → 0–1, 1–5, 5–20, 20+ km); distances are rounded to the
+  millimetre before banding, so a point 1 km away lies in 1–5.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from iraq_atlas.vocab import CRS, METRIC_CRS
+
+BAGHDAD_ISO = "IQ-BG"
+DEFAULT_BANDS_KM: tuple[float, ...] = (0, 1, 5, 20)
+
+
+def check_bands(bands: Sequence) -> tuple[float, ...]:
+    """Band lower edges in km: numbers, first 0, strictly increasing (ValueError naming the parameter)."""
+    try:
+        edges = tuple(float(b) for b in bands)
+    except (TypeError, ValueError):
+        raise ValueError(f"parameter 'distance_bands_km': not all numbers: {list(bands)}") from None
+    if not edges or edges[0] != 0 or any(b <= a for a, b in zip(edges, edges[1:])):
+        raise ValueError(f"parameter 'distance_bands_km': edges must start at 0 and increase: {list(bands)}")
+    return edges
+
+
+def band_labels(bands: Sequence[float] = DEFAULT_BANDS_KM) -> list[str]:
+    """'0–1 km', '1–5 km', …, '20+ km' for the lower edges given."""
+    e = check_bands(bands)
+    fmt = lambda v: f"{v:g}"  # noqa: E731
+    return [f"{fmt(a)}–{fmt(b)} km" for a, b in zip(e[:-1], e[1:])] + [f"{fmt(e[-1])}+ km"]
+
+
+def distance_band(km, bands: Sequence[float] = DEFAULT_BANDS_KM) -> pd.Categorical:
+    """Band label of each distance: half-open [lo, hi) after rounding to the millimetre."""
+    e = check_bands(bands)
+    km = np.round(np.asarray(km, dtype=float), 6)
+    idx = np.searchsorted(np.asarray(e), km, side="right") - 1
+    labels = band_labels(e)
+    return pd.Categorical([labels[i] if not np.isnan(k) else None for i, k in zip(idx, km)], categories=labels,
+                          ordered=True)
+
+
+def baghdad_focus(joined: gpd.GeoDataFrame, bands: Sequence[float] = DEFAULT_BANDS_KM) -> gpd.GeoDataFrame:
+    """Baghdad incidents with Green Zone membership and distance bands (governorate-only rows: no band)."""
+    from iraq_atlas.places.spatial import distance_m, distance_to_outline_m, in_green_zone
+
+    bg = joined[joined["governorate"] == BAGHDAD_ISO].copy()
+    placed = ~bg["governorate_only"].astype(bool)
+    lat, lon = bg.geometry.y.to_numpy(), bg.geometry.x.to_numpy()
+    gz = np.asarray(in_green_zone(lat, lon), bool) if len(bg) else np.zeros(0, bool)
+    d_gz = distance_to_outline_m(lat, lon) / 1000 if len(bg) else np.zeros(0)
+    d_pm = np.asarray(distance_m(lat, lon, "pm_residence"), float) / 1000 if len(bg) else np.zeros(0)
+    bg["area"] = np.where(~placed, "Baghdad (governorate only)",
+                          np.where(gz, "Green Zone", "rest of Baghdad"))
+    bg["in_green_zone"] = pd.array([bool(g) if p else pd.NA for g, p in zip(gz, placed)], dtype="boolean")
+    bg["km_green_zone"] = np.where(placed, np.round(d_gz, 6), np.nan)
+    bg["km_pm_residence"] = np.where(placed, np.round(d_pm, 6), np.nan)
+    bg["band_green_zone"] = distance_band(bg["km_green_zone"], bands)
+    bg["band_pm_residence"] = distance_band(bg["km_pm_residence"], bands)
+    return bg
+
+
+def green_zone_table(focus: pd.DataFrame) -> pd.DataFrame:
+    """Incidents and fatalities: Green Zone, rest of Baghdad, Baghdad (governorate only); zeros kept."""
+    areas = ["Green Zone", "rest of Baghdad", "Baghdad (governorate only)"]
+    fat = pd.to_numeric(focus["fatalities"], errors="coerce")
+    g = focus.assign(_f=fat).groupby("area")
+    return pd.DataFrame({"area": areas,
+                         "incidents": [int(g.size().get(a, 0)) for a in areas],
+                         "fatalities": [int(g["_f"].sum().get(a, 0)) for a in areas]})
+
+
+def band_table(focus: pd.DataFrame, bands: Sequence[float] = DEFAULT_BANDS_KM) -> pd.DataFrame:
+    """Incidents per distance band from the Green Zone outline and from the PM residence (zeros kept)."""
+    labels = band_labels(bands)
+    rows = []
+    for ref, col in (("Green Zone outline", "band_green_zone"), ("PM residence", "band_pm_residence")):
+        counts = focus[col].value_counts()
+        fat = pd.to_numeric(focus["fatalities"], errors="coerce").groupby(focus[col], observed=False).sum()
+        for lab in labels:
+            rows.append({"from": ref, "band": lab, "incidents": int(counts.get(lab, 0)),
+                         "fatalities": int(fat.get(lab, 0))})
+        rows.append({"from": ref, "band": "no band (governorate only)",
+                     "incidents": int(focus[col].isna().sum()),
+                     "fatalities": int(pd.to_numeric(focus.loc[focus[col].isna(), "fatalities"],
+                                                     errors="coerce").sum())})
+    return pd.DataFrame(rows)
+
+
+def rings(bands: Sequence[float] = DEFAULT_BANDS_KM, place_id: str = "pm_residence") -> gpd.GeoDataFrame:
+    """Circles of the band edges (km > 0) around a gazetteer point, built in UTM 38N, returned in 4326."""
+    from iraq_atlas.places.gazetteer import place
+
+    p = place(place_id)
+    centre = gpd.GeoSeries(gpd.points_from_xy([p.lon], [p.lat]), crs=CRS).to_crs(METRIC_CRS).iloc[0]
+    radii = [b for b in check_bands(bands) if b > 0]
+    circles = gpd.GeoSeries([centre.buffer(r * 1000, quad_segs=64) for r in radii],
+                            crs=METRIC_CRS).to_crs(CRS)
+    return gpd.GeoDataFrame({"radius_km": radii, "label": [f"{r:g} km from {p['name']}" for r in radii]},
+                            geometry=circles.values, crs=CRS)
+
+
+def outline_rings(bands: Sequence[float] = DEFAULT_BANDS_KM, place_id: str = "green_zone") -> gpd.GeoDataFrame:
+    """Buffers at each band edge (km > 0) around an outline, buffered in UTM 38N, returned in 4326."""
+    from iraq_atlas.places.spatial import outline
+
+    poly = gpd.GeoSeries([outline(place_id)], crs=CRS).to_crs(METRIC_CRS).iloc[0]
+    radii = [b for b in check_bands(bands) if b > 0]
+    lines = gpd.GeoSeries([poly.buffer(r * 1000, quad_segs=32) for r in radii], crs=METRIC_CRS).to_crs(CRS)
+    return gpd.GeoDataFrame({"radius_km": radii, "label": [f"{r:g} km from the Green Zone outline" for r in radii]},
+                            geometry=lines.values, crs=CRS)
+
+
+__all__ = ["BAGHDAD_ISO", "DEFAULT_BANDS_KM", "check_bands", "band_labels", "distance_band", "baghdad_focus",
+           "green_zone_table", "band_table", "rings", "outline_rings"]
