@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from pathlib import Path
 
 import geopandas as gpd
 import nbformat
@@ -321,24 +322,93 @@ def _outputs(out):
     return {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
 
 
+def _cell_text(out) -> str:
+    nb = nbformat.read(out / "04_elections_vs_incidents.ipynb", as_version=4)
+    assert not any(o.get("output_type") == "error" for c in nb.cells for o in c.get("outputs", []))
+    return "\n".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []) if o.get("name") == "stdout")
+
+
 def test_notebook_runs_with_defaults(tmp_path):
+    """Defaults: the 2025 cycle (30 days either side of election day, 11 Nov 2025), the 2025 seats."""
     out = tmp_path / "run"
     run_notebook("04_elections_vs_incidents.ipynb", out)
     files = _outputs(out)
     for stem in ("governorate_summary", "incidents_joined", "windows", "windows_by_governorate",
                  "baghdad_green_zone", "baghdad_bands"):
         assert f"tables/04_{stem}.csv" in files and f"tables/04_{stem}.parquet" in files
-    for fig in ("incidents_by_governorate", "incidents_vs_iran_aligned_change", "incidents_per_seat_2021"):
+    for fig in ("incidents_by_governorate", "incidents_vs_iran_aligned_change", "incidents_per_seat_2025"):
         assert f"figures/04_{fig}.png" in files and f"figures/04_{fig}.svg" in files
     assert "maps/04_baghdad_distance_rings.html" in files
     summary = pd.read_csv(out / "tables" / "04_governorate_summary.csv").set_index("iso_3166_2")
-    # curated set, 26 Sep – 14 Nov 2021: protests 19 and 24 Oct, riot 5 Nov, drone strike 7 Nov, all in Baghdad
-    assert len(summary) == 18 and summary["incidents"].sum() == 4 and summary.loc["IQ-BG", "incidents"] == 4
+    # curated incidents.csv, 12 Oct – 10 Dec 2025: IRQIA0078 and 0080 (Baghdad), 0079 (Nineveh),
+    # 0081 (Kirkuk, election day), 0082 (Sulaymaniyah, 26 Nov)
+    assert len(summary) == 18 and summary["incidents"].sum() == 5
+    assert summary.loc[["IQ-BG", "IQ-NI", "IQ-KI", "IQ-SU"], "incidents"].tolist() == [2, 1, 1, 1]
+    assert summary.loc["IQ-BG", "incidents_per_seat_2025"] == pytest.approx(round(2 / _seats(2025)["IQ-BG"], 4))
+    # the seat change runs 2018 → 2025 (no 2021 breakdown): only Najaf has both, Fatah 3 → Sadiqoun 2
+    assert summary.loc["IQ-NA", "iran_aligned_change"] == -1
     windows = pd.read_parquet(out / "tables" / "04_windows.parquet").set_index("window")
-    # 14 days around 10 Oct 2021: nothing before; the 19 Oct protest after (24 Oct is day 15)
-    assert windows.loc["before", "incidents"] == 0 and windows.loc["after", "incidents"] == 1
-    nb = nbformat.read(out / "04_elections_vs_incidents.ipynb", as_version=4)
-    assert not any(o.get("output_type") == "error" for c in nb.cells for o in c.get("outputs", []))
+    assert windows.loc["before", "incidents"] == 3 and windows.loc["after", "incidents"] == 2
+    assert str(windows.loc["before", "start"])[:10] == "2025-10-12" and str(windows.loc["after", "end"])[:10] == "2025-12-10"
+    text = _cell_text(out)
+    assert "windows centred on ed_2025: 11 Nov 2025" in text
+    assert "period 2025-10-12 to 2025-12-10; seats of the 2025 election" in text
+
+
+def test_notebook_centres_on_a_2026_milestone_with_the_2021_seats(tmp_path):
+    """A government-formation milestone of the 2025 cycle; the seats of 2021, which has no list breakdown."""
+    out = tmp_path / "run"
+    run_notebook("04_elections_vs_incidents.ipynb", out, milestone="pm_nominee_2026", window_days=45,
+                 election_year=2021)
+    windows = pd.read_csv(out / "tables" / "04_windows.csv").set_index("window")
+    # 10 Dec 2025 – 23 Jan 2026 before: nothing; 24 Jan – 9 Mar 2026 after: IRQIA0083–0087
+    assert windows.loc["before", "incidents"] == 0 and windows.loc["after", "incidents"] == 5
+    summary = pd.read_csv(out / "tables" / "04_governorate_summary.csv").set_index("iso_3166_2")
+    assert summary.loc[["IQ-BB", "IQ-BA", "IQ-AN", "IQ-BG"], "incidents"].tolist() == [1, 1, 1, 2]
+    files = _outputs(out)
+    assert "figures/04_incidents_per_seat_2021.png" in files
+    assert not any("iran_aligned" in f for f in files)   # no scatter drawn for a year without a breakdown
+    text = _cell_text(out)
+    assert "No per-governorate list breakdown is published for 2021: no bloc scatter" in text
+    assert "windows centred on pm_nominee_2026: 24 Jan 2026" in text
+
+
+def test_notebook_centres_on_a_2018_milestone(tmp_path):
+    """The 2018 cycle: its seats, and the bloc scatter on its own breakdown (no earlier election has one)."""
+    out = tmp_path / "run"
+    run_notebook("04_elections_vs_incidents.ipynb", out, milestone="ratify_2018")
+    files = _outputs(out)
+    assert "figures/04_incidents_per_seat_2018.svg" in files
+    assert "figures/04_incidents_vs_iran_aligned_change.svg" in files
+    svg = (out / "figures" / "04_incidents_vs_iran_aligned_change.svg").read_text()
+    assert "Iran-aligned seats won in 2018" in svg
+    summary = pd.read_csv(out / "tables" / "04_governorate_summary.csv").set_index("iso_3166_2")
+    # the curated set has no incident in 2018; Dhi Qar 2018: Fatah 5 of 19 seats, Najaf: Fatah 3
+    assert summary["incidents"].sum() == 0
+    assert summary.loc[["IQ-DQ", "IQ-NA"], "iran_aligned_2018"].tolist() == [5, 3]
+    assert summary["incidents_per_seat_2018"].eq(0).all()
+    assert "seats of the 2018 election" in _cell_text(out)
+
+
+def test_notebook_parameter_choices_come_from_the_library():
+    """incidents_format lists the source registry in notebooks 03, 04 and 06; a milestone is checked before a run."""
+    from iraq_atlas.errors import ParameterError
+    from iraq_atlas.incidents.sources import formats
+    from iraq_atlas.runner.params import read_params
+    from iraq_atlas.runner.plan import plan
+
+    nbs = Path(__file__).resolve().parents[1] / "notebooks"
+    for name in ("03_incidents.ipynb", "04_elections_vs_incidents.ipynb", "06_hotspots_and_trends.ipynb"):
+        p = read_params(nbs / name).params["incidents_format"]
+        assert p.choices == ("auto", "curated", "acled", "ucdp", "generic", "geojson") == ("auto", *formats())
+        assert "(one of: " + ", ".join(p.choices) + ")" in p.help
+    m = read_params(nbs / "04_elections_vs_incidents.ipynb").params["milestone"]
+    for mid in ("ed_2018", "govt_2022", "ed_2025", "speaker_2025", "govt_2026", "soleimani_muhandis_killed"):
+        assert mid in m.choices
+    with pytest.raises(ParameterError, match="'milestone' must be one of"):
+        plan([nbs / "04_elections_vs_incidents.ipynb"], {"milestone": "ed_2019"})
+    with pytest.raises(ParameterError, match="'election_year' must be one of"):
+        plan([nbs / "04_elections_vs_incidents.ipynb"], {"election_year": "2019"})
 
 
 def test_notebook_runs_with_a_user_acled_export(tmp_path, geodata_dir):
@@ -346,7 +416,8 @@ def test_notebook_runs_with_a_user_acled_export(tmp_path, geodata_dir):
     write_acled(src)
     out = tmp_path / "run"
     run_notebook("04_elections_vs_incidents.ipynb", out, incidents_path=str(src), incidents_format="acled",
-                 boundaries_path=str(geodata_dir), milestone="election_day_2021", window_days=7)
+                 boundaries_path=str(geodata_dir), milestone="election_day_2021", window_days=7,
+                 start_date="2021-09-26", end_date="2021-11-14")
     summary = pd.read_csv(out / "tables" / "04_governorate_summary.csv").set_index("iso_3166_2")
     assert summary.loc[["IQ-BG", "IQ-DI", "IQ-BA"], "incidents"].tolist() == [2, 1, 1]
     assert summary["incidents"].sum() == 4

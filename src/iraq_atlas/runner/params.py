@@ -16,6 +16,11 @@ texts avoid ``=`` for the same reason. A ``date`` parameter (``day: date =
 ``YYYY-MM-DD`` text, which is what plain papermill passes too; a ``str``
 parameter whose help text contains ``YYYY-MM-DD`` is a date as well (empty
 allowed).
+Two parameter names take their choices from the library rather than from a list
+typed into the notebook (:func:`library_choices`): ``incidents_format`` (the
+incident source registry, with ``auto``) and ``milestone`` (the ids of the
+milestone tables). A help text may show them, or a subset that narrows them;
+a choice the library does not know is refused.
 Values from the command line arrive as text and are converted with these
 declared types, never guessed, and never pasted into code as text: papermill
 receives Python objects.
@@ -87,6 +92,51 @@ def _type_of(ann: ast.expr, where: str) -> tuple[str, tuple]:
     raise ParameterError(f"{where}: unsupported parameter type {text!r}")
 
 
+def library_choices(name: str) -> tuple | None:
+    """The choices the library knows for a parameter of this name (None for any other name).
+
+    Parameters
+    ----------
+    name : str
+        A parameter name.
+
+    Returns
+    -------
+    tuple of str or None
+        ``incidents_format``: ``auto`` and the registered incident formats, in
+        registry order; ``milestone``: every milestone id of the political and
+        election milestone tables, by date.
+
+    Examples
+    --------
+    >>> library_choices("incidents_format")[:4]
+    ('auto', 'curated', 'acled', 'ucdp')
+    >>> "ed_2025" in library_choices("milestone"), library_choices("years")
+    (True, None)
+    """
+    if name == "incidents_format":
+        from iraq_atlas.incidents.sources import formats
+
+        return ("auto", *formats())
+    if name == "milestone":
+        from iraq_atlas import load_milestones
+
+        return tuple(load_milestones()["milestone_id"])
+    return None
+
+
+def _narrow(name: str, typ: str, choices: tuple, where: str) -> tuple[str, tuple]:
+    """A parameter's type and choices once the library's own choices for its name are applied."""
+    known = library_choices(name) if typ in ("str", "choice") else None
+    if known is None:
+        return typ, choices
+    unknown = [c for c in choices if c not in known]
+    if unknown:
+        raise ParameterError(f"{where}: {name!r} lists {unknown}, which the library does not know; "
+                             f"its choices are (one of: {', '.join(known)})")
+    return "choice", tuple(choices) or known
+
+
 def read_params(notebook: str | Path) -> NotebookParams:
     """Parse a notebook's parameters cell into declared parameters."""
     path = Path(notebook)
@@ -116,6 +166,7 @@ def read_params(notebook: str | Path) -> NotebookParams:
                 else:
                     element = Parameter(name, _ELEMENT.get(typ, typ), None)
                     choices = tuple(convert(element, w, path.name) for w in words)
+            typ, choices = _narrow(name, typ, choices, where)
             if typ == "choice" and default not in choices:
                 raise ParameterError(f"{where}: default {default!r} of {name!r} is not one of {list(choices)}")
             param = Parameter(name, typ, default, help_text, choices)
