@@ -123,7 +123,6 @@ def tile_grid_boundaries() -> Boundaries:
 
 def test_seat_map_and_distance_rings_keep_templates_as_data(canary):
     from iraq_atlas import elections
-    from iraq_atlas import analysis as merge
 
     hostile = _templates(canary)
     b = tile_grid_boundaries()

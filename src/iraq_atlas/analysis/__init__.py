@@ -9,9 +9,9 @@ Baghdad incidents against the Green Zone and the Prime Minister's residence; ``t
 from iraq_atlas.analysis.bands import (
     BAGHDAD_ISO,
     DEFAULT_BANDS_KM,
+    baghdad_focus,
     band_labels,
     band_table,
-    baghdad_focus,
     check_bands,
     distance_band,
     green_zone_table,
