@@ -186,6 +186,136 @@ def test_totals_that_do_not_add_up_name_file_rows_and_column(tmp_path, file, edi
     assert f"{file}, column 'seats'" in msg and words in msg, msg
 
 
+def _add(row: int, column: str, delta: int):
+    def edit(df):
+        df.loc[row - 1, column] = str(int(df.loc[row - 1, column]) + delta)
+        return df
+    return edit
+
+
+def _copy_key(row: int, column: str):
+    """Give data row ``row`` the ``column`` value of the row after it (a repeated key)."""
+    def edit(df):
+        df.loc[row - 1, column] = df.loc[row, column]
+        return df
+    return edit
+
+
+# First data row of each year: national_results.csv 2018 rows 1–37, 2021 38–71, 2025 72–117;
+# governorate_seats.csv 1–18, 19–36, 37–54; national_turnout.csv 2018 row 1, 2021 rows 2–3, 2025 rows 4–5.
+FIRST = {2018: (1, 1, 1), 2021: (38, 19, 2), 2025: (72, 37, 4)}
+YEARLY = [
+    # (rule, file, edit made from (national row, seats row, turnout row), reported row minus that row, column, words)
+    ("negative list seats", "national_results.csv", lambda n, s, u: _set(n, "seats", "-3"), 0, "seats", "must be ≥ 0"),
+    ("missing list seats", "national_results.csv", lambda n, s, u: _set(n, "seats", ""), 0, "seats",
+     "value is missing"),
+    ("list bloc outside the vocabulary", "national_results.csv", lambda n, s, u: _set(n, "bloc", "liberal"), 0,
+     "bloc", "unknown bloc 'liberal'"),
+    ("list without a name", "national_results.csv", lambda n, s, u: _set(n, "list_name_en", ""), 0, "list_name_en",
+     "value is missing"),
+    ("votes that are not a number", "national_results.csv", lambda n, s, u: _set(n, "votes", "many"), 0, "votes",
+     "not a number: 'many'"),
+    ("repeated list", "national_results.csv", lambda n, s, u: _copy_key(n, "list_id"), 1, "list_id",
+     "duplicate row for year="),
+    ("unknown governorate code", "governorate_seats.csv", lambda n, s, u: _set(s, "iso_3166_2", "IQ-ZZ"), 0,
+     "iso_3166_2", "unknown ISO 3166-2:IQ code 'IQ-ZZ'"),
+    ("negative women's quota", "governorate_seats.csv", lambda n, s, u: _set(s, "women_quota", "-1"), 0,
+     "women_quota", "must be ≥ 0"),
+    ("no constituency", "governorate_seats.csv", lambda n, s, u: _set(s, "constituencies", "0"), 0,
+     "constituencies", "must be ≥ 1"),
+    ("governorate turnout above 100", "governorate_seats.csv", lambda n, s, u: _set(s, "turnout_pct", "101"), 0,
+     "turnout_pct", "must be ≤ 100"),
+    ("fractional registered voters", "governorate_seats.csv", lambda n, s, u: _set(s, "registered_voters", "1.5"),
+     0, "registered_voters", "not a whole number"),
+    ("repeated governorate", "governorate_seats.csv", lambda n, s, u: _copy_key(s, "iso_3166_2"), 1, "iso_3166_2",
+     "duplicate row for year="),
+    ("national turnout missing", "national_turnout.csv", lambda n, s, u: _set(u, "turnout_pct", ""), 0,
+     "turnout_pct", "value is missing"),
+    ("national turnout source not a URL", "national_turnout.csv", lambda n, s, u: _set(u, "source_url", "IHEC"), 0,
+     "source_url", "http(s) URL"),
+]
+
+
+@pytest.mark.parametrize("year", [2018, 2021, 2025])
+@pytest.mark.parametrize("rule,file,make,offset,column,words", YEARLY, ids=[r[0] for r in YEARLY])
+def test_each_rule_holds_for_every_year(tmp_path, year, rule, file, make, offset, column, words):
+    n, s, u = FIRST[year]
+    folder = _broken(tmp_path, file, make(n, s, u))
+    with pytest.raises(DataError) as err:
+        elections.load_elections(folder)
+    row = {"national_results.csv": n, "governorate_seats.csv": s, "national_turnout.csv": u}[file] + offset
+    msg = str(err.value)
+    assert f"{file}, row {row}, column '{column}'" in msg and words in msg, msg
+    if "duplicate" in words:
+        assert f"year={year}" in msg, msg
+
+
+@pytest.mark.parametrize("year,file,edit,words", [
+    (2018, "national_results.csv", _add(1, "seats", 1), "2018 (rows 1–37): list seats add up to 330"),
+    (2021, "national_results.csv", _add(38, "seats", 1), "2021 (rows 38–71): list seats add up to 330"),
+    (2025, "national_results.csv", _add(72, "seats", -1), "2025 (rows 72–117): list seats add up to 328"),
+    (2018, "governorate_seats.csv", _add(1, "seats", 2), "2018 (rows 1–18): governorate seats add up to 331"),
+    (2021, "governorate_seats.csv", _add(23, "seats", -1), "2021 (rows 19–36): governorate seats add up to 328"),
+    (2025, "governorate_seats.csv", _add(37, "seats", 1), "2025 (rows 37–54): governorate seats add up to 330"),
+    # Baghdad 2025, governorate_results.csv rows 26–41: RDC 15 + 56 for the other lists = 71 → 72
+    (2025, "governorate_results.csv", _add(26, "seats", 1),
+     "2025 IQ-BG (rows 26–41): lists add up to 72, but the governorate elects 71"),
+    (2018, "governorate_results.csv", _add(1, "seats", -1),
+     "2018 IQ-DQ (rows 1–5): lists add up to 18, but the governorate elects 19"),
+])
+def test_totals_are_checked_in_every_year(tmp_path, year, file, edit, words):
+    folder = _broken(tmp_path, file, edit)
+    with pytest.raises(DataError) as err:
+        elections.load_elections(folder)
+    assert f"{file}, column 'seats': {words}" in str(err.value), str(err.value)
+
+
+@pytest.mark.parametrize("year", [2018, 2021, 2025])
+def test_a_year_without_rows_or_without_a_governorate_is_reported(tmp_path, year):
+    folder = _broken(tmp_path, "national_results.csv", lambda df: df[df["year"] != str(year)])
+    with pytest.raises(DataError, match=f"national_results.csv, column 'year': no rows for {year}"):
+        elections.load_elections(folder)
+    folder = _broken(tmp_path / "g", "governorate_seats.csv",
+                     lambda df: df[~((df["year"] == str(year)) & (df["iso_3166_2"] == "IQ-WA"))])
+    with pytest.raises(DataError, match=rf"{year}: governorates missing: \['IQ-WA'\]"):
+        elections.load_elections(folder)
+
+
+@pytest.mark.parametrize("year,row", [(2018, 22), (2025, 59)])   # Najaf 2018 Sairoon; Erbil 2025 KDP
+def test_breakdown_lists_must_be_national_lists_of_that_year(tmp_path, year, row):
+    folder = _broken(tmp_path, "governorate_results.csv", _set(row, "list_id", "no_such_list"))
+    with pytest.raises(DataError) as err:
+        elections.load_elections(folder)
+    assert (f"governorate_results.csv, row {row}, column 'list_id': list 'no_such_list' is not in the national "
+            f"results for {year}") in str(err.value)
+    folder = _broken(tmp_path / "d", "governorate_results.csv", _copy_key(row, "list_id"))
+    with pytest.raises(DataError, match=f"row {row + 1}, column 'list_id': duplicate row for year={year}"):
+        elections.load_elections(folder)
+
+
+def test_milestone_rules(tmp_path):
+    # milestones.csv rows 20 and 25: ed_2025 and session1_2025
+    cases = [(_set(25, "milestone_id", "ed_2025"), 25, "milestone_id", "duplicate row for milestone_id=ed_2025"),
+             (_set(26, "label", ""), 26, "label", "value is missing"),
+             (_set(27, "source_url", "Rudaw"), 27, "source_url", "source must be an http(s) URL, not 'Rudaw'"),
+             (_set(30, "date", "14 May 2026"), 30, "date", "not a date (YYYY-MM-DD): '14 May 2026'")]
+    for i, (edit, row, column, words) in enumerate(cases):
+        folder = _broken(tmp_path / str(i), "milestones.csv", edit)
+        with pytest.raises(DataError) as err:
+            elections.load_elections(folder)
+        assert f"milestones.csv, row {row}, column '{column}': {words}" in str(err.value), str(err.value)
+
+
+def test_the_schema_declares_every_column_the_loader_returns(data):
+    for table, frame in [("national_results", data.national), ("governorate_seats", data.governorate_seats),
+                         ("governorate_results", data.governorate_results), ("milestones", data.milestones),
+                         ("national_turnout", data.national_turnout)]:
+        schema = elections.table_schema(table)
+        assert list(schema.columns) == list(frame.columns), table
+        schema.validate(frame.replace("", None))   # the loaded table meets its own schema
+    assert str(data.national["seats"].dtype) == "Int64" and data.milestones["date"].dtype.kind == "M"
+
+
 def test_missing_column_and_missing_governorate_are_reported(tmp_path):
     folder = _broken(tmp_path, "national_results.csv", lambda df: df.drop(columns="seats"))
     with pytest.raises(DataError, match=r"national_results.csv, column 'seats': required column is missing"):
