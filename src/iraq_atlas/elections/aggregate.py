@@ -30,7 +30,25 @@ def _bloc_rank(bloc: pd.Series) -> pd.Series:
 
 
 def seats_by_list(national: pd.DataFrame) -> pd.DataFrame:
-    """One row per year and list: seats and share of the 329 seats, largest first."""
+    """One row per year and list: seats and share of the 329 seats, largest first.
+
+    Parameters
+    ----------
+    national : pandas.DataFrame
+        National results (:func:`~iraq_atlas.elections.load.load_national_results`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``year, list_id, list_name_en, leader, bloc, seats, share_pct``.
+
+    Examples
+    --------
+    >>> from iraq_atlas.elections.load import load_national_results
+    >>> top = seats_by_list(load_national_results()).groupby("year").head(1)
+    >>> top[["year", "list_id", "seats"]].values.tolist()
+    [[2018, 'saairun', 54], [2021, 'sadrist', 73], [2025, 'rdc', 46]]
+    """
     df = national[["year", "list_id", "list_name_en", "leader", "bloc", "seats"]].copy()
     df["seats"] = df["seats"].astype(int)
     df["share_pct"] = _share(df["seats"])
@@ -38,7 +56,25 @@ def seats_by_list(national: pd.DataFrame) -> pd.DataFrame:
 
 
 def seats_by_bloc(national: pd.DataFrame) -> pd.DataFrame:
-    """Seats and share per year and bloc (blocs in the palette's order; only blocs that won seats)."""
+    """Seats and share per year and bloc (blocs in the palette's order; only blocs that won seats).
+
+    Parameters
+    ----------
+    national : pandas.DataFrame
+        National results.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``year, bloc, label, lists, seats, share_pct``.
+
+    Examples
+    --------
+    >>> from iraq_atlas.elections.load import load_national_results
+    >>> b = seats_by_bloc(load_national_results()).set_index(["year", "bloc"])
+    >>> int(b.loc[(2021, "iran_aligned"), "seats"]), float(b.loc[(2021, "sadrist"), "share_pct"])
+    (22, 22.19)
+    """
     df = national.groupby(["year", "bloc"], as_index=False).agg(seats=("seats", "sum"), lists=("list_id", "size"))
     df["seats"] = df["seats"].astype(int)
     df = df[df["seats"] > 0].copy()
@@ -49,7 +85,26 @@ def seats_by_bloc(national: pd.DataFrame) -> pd.DataFrame:
 
 
 def seats_by_governorate(governorate_seats: pd.DataFrame) -> pd.DataFrame:
-    """Seats per year and governorate with quotas and constituencies, names in English."""
+    """Seats per year and governorate with quotas and constituencies, names in English.
+
+    Parameters
+    ----------
+    governorate_seats : pandas.DataFrame
+        The governorate allocation table.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``year, iso_3166_2, name, seats, minority_seats, women_quota, constituencies, share_pct``.
+
+    Examples
+    --------
+    >>> from iraq_atlas.elections.load import load_governorate_seats
+    >>> g = seats_by_governorate(load_governorate_seats())
+    >>> first = g[g["year"] == 2018].iloc[0]
+    >>> first["name"], int(first["seats"])
+    ('Baghdad', 71)
+    """
     names = governorate_names()
     cols = ["year", "iso_3166_2", "seats", "minority_seats", "women_quota", "constituencies"]
     df = governorate_seats[cols].copy()
@@ -59,7 +114,25 @@ def seats_by_governorate(governorate_seats: pd.DataFrame) -> pd.DataFrame:
 
 
 def governorate_blocs(results: pd.DataFrame) -> pd.DataFrame:
-    """Seats per year, governorate and bloc, only where a complete breakdown is published."""
+    """Seats per year, governorate and bloc, only where a complete breakdown is published.
+
+    Parameters
+    ----------
+    results : pandas.DataFrame
+        Per-governorate list results.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``year, iso_3166_2, name, bloc, seats``.
+
+    Examples
+    --------
+    >>> from iraq_atlas.elections.load import load_governorate_results
+    >>> g = governorate_blocs(load_governorate_results())
+    >>> g[(g["year"] == 2025) & (g["iso_3166_2"] == "IQ-AR")][["bloc", "seats"]].values.tolist()
+    [['kurdish', 15], ['minority_quota', 1]]
+    """
     df = results.groupby(["year", "iso_3166_2", "bloc"], as_index=False)["seats"].sum()
     df["seats"] = df["seats"].astype(int)
     df.insert(2, "name", df["iso_3166_2"].map(governorate_names()))
@@ -68,7 +141,27 @@ def governorate_blocs(results: pd.DataFrame) -> pd.DataFrame:
 
 
 def breakdown_coverage(governorate_seats: pd.DataFrame, results: pd.DataFrame) -> pd.DataFrame:
-    """For every year and governorate: is a list-by-list breakdown published? (marks the gaps)."""
+    """For every year and governorate: is a list-by-list breakdown published? (marks the gaps).
+
+    Parameters
+    ----------
+    governorate_seats, results : pandas.DataFrame
+        The allocation and the per-governorate list results.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``year, iso_3166_2, name, seats, breakdown`` (``published`` or ``not published``).
+
+    Examples
+    --------
+    >>> from iraq_atlas.elections.load import load_elections
+    >>> d = load_elections()
+    >>> c = breakdown_coverage(d.governorate_seats, d.governorate_results)
+    >>> published = c[c["breakdown"] == "published"]
+    >>> sorted(set(published["year"].tolist())), len(published)
+    ([2018, 2025], 10)
+    """
     have = set(zip(results["year"].astype(int), results["iso_3166_2"]))
     df = governorate_seats[["year", "iso_3166_2", "seats"]].copy()
     df.insert(2, "name", df["iso_3166_2"].map(governorate_names()))
@@ -78,7 +171,25 @@ def breakdown_coverage(governorate_seats: pd.DataFrame, results: pd.DataFrame) -
 
 
 def turnout(governorate_seats: pd.DataFrame) -> pd.DataFrame:
-    """Turnout per year and governorate, with status 'published' or 'not published' (never zero-filled)."""
+    """Turnout per year and governorate, with status 'published' or 'not published' (never zero-filled).
+
+    Parameters
+    ----------
+    governorate_seats : pandas.DataFrame
+        The allocation table (it carries the turnout columns).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``year, iso_3166_2, name, registered_voters, votes_cast, turnout_pct, status``.
+
+    Examples
+    --------
+    >>> from iraq_atlas.elections.load import load_governorate_seats
+    >>> t = turnout(load_governorate_seats()).set_index(["year", "iso_3166_2"])
+    >>> float(t.loc[(2025, "IQ-AR"), "turnout_pct"]), t.loc[(2018, "IQ-AR"), "status"]
+    (71.82, 'not published')
+    """
     df = governorate_seats[["year", "iso_3166_2", "registered_voters", "votes_cast", "turnout_pct"]].copy()
     df.insert(2, "name", df["iso_3166_2"].map(governorate_names()))
     df["status"] = df["turnout_pct"].notna().map({True: "published", False: "not published"})
@@ -91,8 +202,23 @@ NATIONAL_TURNOUT_COLUMNS = ["year", "stage", "registered_voters", "votes_cast", 
 def national_turnout_table(data: ElectionData | pd.DataFrame) -> pd.DataFrame:
     """One row per year: the final national turnout where published, else the preliminary one.
 
-    ``stage`` says which figure the row is; ``data`` is an :class:`ElectionData` or its
-    ``national_turnout`` frame.
+    ``stage`` says which figure the row is.
+
+    Parameters
+    ----------
+    data : ElectionData or pandas.DataFrame
+        The loaded tables, or their ``national_turnout`` frame.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`NATIONAL_TURNOUT_COLUMNS`, one row per year.
+
+    Examples
+    --------
+    >>> from iraq_atlas.elections.load import load_elections
+    >>> national_turnout_table(load_elections())[["year", "stage", "turnout_pct"]].values.tolist()
+    [[2018, 'preliminary', 44.52], [2021, 'final', 44.0], [2025, 'final', 56.11]]
     """
     df = data.national_turnout if isinstance(data, ElectionData) else data
     if df.empty:
@@ -118,7 +244,27 @@ def _change(frame: pd.DataFrame, key: str, first: int, second: int) -> pd.DataFr
 
 
 def change_by_bloc(national: pd.DataFrame, first: int = 2018, second: int = 2021) -> pd.DataFrame:
-    """Seats and share per bloc in two elections and the change (a bloc absent in one year counts 0)."""
+    """Seats and share per bloc in two elections and the change (a bloc absent in one year counts 0).
+
+    Parameters
+    ----------
+    national : pandas.DataFrame
+        National results.
+    first, second : int
+        The two elections.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``bloc, label, seats_<first>, seats_<second>, change, share_…, share_change_pp``.
+
+    Examples
+    --------
+    >>> from iraq_atlas.elections.load import load_national_results
+    >>> c = change_by_bloc(load_national_results(), 2021, 2025).set_index("bloc")
+    >>> c.loc["sadrist", ["seats_2021", "seats_2025", "change"]].tolist()
+    [73, 0, -73]
+    """
     out = _change(seats_by_bloc(national), "bloc", first, second).reset_index(names="bloc")
     out.insert(1, "label", out["bloc"].map(BLOC_LABELS))
     out = out.assign(_r=_bloc_rank(out["bloc"])).sort_values("_r").drop(columns="_r")
@@ -131,6 +277,25 @@ def list_successors(national: pd.DataFrame, first: int = 2018, second: int = 202
     A pair matches on the same ``list_id``; failing that, on the same single named
     leader and the same bloc (Sairoon in 2018 and the Sadrist Bloc in 2021 are both
     Muqtada al-Sadr's). Joint lists with two leaders never match, so mergers stay apart.
+
+    Parameters
+    ----------
+    national : pandas.DataFrame
+        National results.
+    first, second : int
+        The two elections.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``list_id_<first>, list_id_<second>, matched_by`` (``list_id`` or ``leader``).
+
+    Examples
+    --------
+    >>> from iraq_atlas.elections.load import load_national_results
+    >>> p = list_successors(load_national_results()).set_index("list_id_2018")
+    >>> p.loc["saairun"].tolist()
+    ['sadrist', 'leader']
     """
     a = national[national["year"] == first]
     b = national[national["year"] == second]
@@ -153,7 +318,27 @@ def list_successors(national: pd.DataFrame, first: int = 2018, second: int = 202
 
 
 def change_by_list(national: pd.DataFrame, first: int = 2018, second: int = 2021) -> pd.DataFrame:
-    """Seat and share change for lists that ran in both elections (see :func:`list_successors`)."""
+    """Seat and share change for lists that ran in both elections (see :func:`list_successors`).
+
+    Parameters
+    ----------
+    national : pandas.DataFrame
+        National results.
+    first, second : int
+        The two elections.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``list_id, name, bloc, matched_by, seats_<first>, seats_<second>, change, share_…``.
+
+    Examples
+    --------
+    >>> from iraq_atlas.elections.load import load_national_results
+    >>> c = change_by_list(load_national_results()).set_index("list_id")
+    >>> c.loc["fatah", ["seats_2018", "seats_2021", "change"]].tolist()
+    [48, 17, -31]
+    """
     pairs = list_successors(national, first, second)
     a = national[national["year"] == first].set_index("list_id")
     b = national[national["year"] == second].set_index("list_id")
@@ -182,6 +367,22 @@ def seats_table(year: int, by: Grouping = "list", data: ElectionData | None = No
     quota seats included) and fills ``iso_3166_2``; for lists and blocs it is empty.
     ``governorate`` (with ``by="list"``) gives the seats each list won inside one
     governorate, where a source published the breakdown (DataError otherwise).
+
+    Parameters
+    ----------
+    year : int
+        An election year.
+    by : {"list", "bloc", "governorate"}
+        The grouping.
+    data : ElectionData, optional
+        Loaded tables (default: the curated ones).
+    governorate : str, optional
+        A governorate (ISO code, name or p-code), with ``by="list"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`TABLE_COLUMNS`.
 
     Examples
     --------
