@@ -29,7 +29,22 @@ DEFAULT_BANDS_KM: tuple[float, ...] = (0, 1, 5, 20)
 
 
 def check_bands(bands: Sequence) -> tuple[float, ...]:
-    """Band lower edges in km: numbers, first 0, strictly increasing (ValueError naming the parameter)."""
+    """Band lower edges in km: numbers, first 0, strictly increasing (ValueError naming the parameter).
+
+    Parameters
+    ----------
+    bands : sequence
+        Numbers or texts, e.g. the notebook's ``distance_bands_km``.
+
+    Returns
+    -------
+    tuple of float
+
+    Examples
+    --------
+    >>> check_bands(["0", "1", "5", "20"])
+    (0.0, 1.0, 5.0, 20.0)
+    """
     try:
         edges = tuple(float(b) for b in bands)
     except (TypeError, ValueError):
@@ -40,14 +55,47 @@ def check_bands(bands: Sequence) -> tuple[float, ...]:
 
 
 def band_labels(bands: Sequence[float] = DEFAULT_BANDS_KM) -> list[str]:
-    """'0–1 km', '1–5 km', …, '20+ km' for the lower edges given."""
+    """Labels '0–1 km', '1–5 km', …, '20+ km' for the lower edges given.
+
+    Parameters
+    ----------
+    bands : sequence of float
+        Lower edges (see :func:`check_bands`).
+
+    Returns
+    -------
+    list of str
+
+    Examples
+    --------
+    >>> band_labels([0, 2, 10])
+    ['0–2 km', '2–10 km', '10+ km']
+    """
     e = check_bands(bands)
     fmt = lambda v: f"{v:g}"  # noqa: E731
     return [f"{fmt(a)}–{fmt(b)} km" for a, b in zip(e[:-1], e[1:])] + [f"{fmt(e[-1])}+ km"]
 
 
 def distance_band(km, bands: Sequence[float] = DEFAULT_BANDS_KM) -> pd.Categorical:
-    """Band label of each distance: half-open [lo, hi) after rounding to the millimetre."""
+    """Band label of each distance: half-open [lo, hi) after rounding to the millimetre.
+
+    Parameters
+    ----------
+    km : array-like of float
+        Distances in km (NaN: no band).
+    bands : sequence of float
+        Lower edges.
+
+    Returns
+    -------
+    pandas.Categorical
+        Ordered, with every band as a category.
+
+    Examples
+    --------
+    >>> list(distance_band([0.5, 1.0, 25]))
+    ['0–1 km', '1–5 km', '20+ km']
+    """
     e = check_bands(bands)
     km = np.round(np.asarray(km, dtype=float), 6)
     idx = np.searchsorted(np.asarray(e), km, side="right") - 1
@@ -57,7 +105,29 @@ def distance_band(km, bands: Sequence[float] = DEFAULT_BANDS_KM) -> pd.Categoric
 
 
 def baghdad_focus(joined: gpd.GeoDataFrame, bands: Sequence[float] = DEFAULT_BANDS_KM) -> gpd.GeoDataFrame:
-    """Baghdad incidents with Green Zone membership and distance bands (governorate-only rows: no band)."""
+    """Baghdad incidents with Green Zone membership and distance bands (governorate-only rows: no band).
+
+    Parameters
+    ----------
+    joined : geopandas.GeoDataFrame
+        From :func:`~iraq_atlas.analysis.joins.join_incidents`.
+    bands : sequence of float
+        Lower edges of the distance bands in km.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The Baghdad rows plus ``area``, ``in_green_zone``, ``km_green_zone``,
+        ``km_pm_residence``, ``band_green_zone`` and ``band_pm_residence``.
+
+    Examples
+    --------
+    >>> pts = gpd.GeoDataFrame({"governorate": ["IQ-BG"], "governorate_only": [False], "fatalities": [0]},
+    ...                        geometry=gpd.points_from_xy([44.390259], [33.307577]), crs=CRS)
+    >>> f = baghdad_focus(pts)
+    >>> f["area"].tolist(), float(f["km_green_zone"].iloc[0])
+    (['Green Zone'], 0.0)
+    """
     from iraq_atlas.places.spatial import distance_m, distance_to_outline_m, in_green_zone
 
     bg = joined[joined["governorate"] == BAGHDAD_ISO].copy()
@@ -77,7 +147,24 @@ def baghdad_focus(joined: gpd.GeoDataFrame, bands: Sequence[float] = DEFAULT_BAN
 
 
 def green_zone_table(focus: pd.DataFrame) -> pd.DataFrame:
-    """Incidents and fatalities: Green Zone, rest of Baghdad, Baghdad (governorate only); zeros kept."""
+    """Incidents and fatalities: Green Zone, rest of Baghdad, Baghdad (governorate only); zeros kept.
+
+    Parameters
+    ----------
+    focus : pandas.DataFrame
+        From :func:`baghdad_focus`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``area, incidents, fatalities``: three rows.
+
+    Examples
+    --------
+    >>> focus = pd.DataFrame({"area": ["Green Zone", "Green Zone"], "fatalities": [1, None]})
+    >>> green_zone_table(focus).values.tolist()
+    [['Green Zone', 2, 1], ['rest of Baghdad', 0, 0], ['Baghdad (governorate only)', 0, 0]]
+    """
     areas = ["Green Zone", "rest of Baghdad", "Baghdad (governorate only)"]
     fat = pd.to_numeric(focus["fatalities"], errors="coerce")
     g = focus.assign(_f=fat).groupby("area")
@@ -87,7 +174,28 @@ def green_zone_table(focus: pd.DataFrame) -> pd.DataFrame:
 
 
 def band_table(focus: pd.DataFrame, bands: Sequence[float] = DEFAULT_BANDS_KM) -> pd.DataFrame:
-    """Incidents per distance band from the Green Zone outline and from the PM residence (zeros kept)."""
+    """Incidents per distance band from the Green Zone outline and from the PM residence (zeros kept).
+
+    Parameters
+    ----------
+    focus : pandas.DataFrame
+        From :func:`baghdad_focus`.
+    bands : sequence of float
+        The lower edges used for ``focus``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``from, band, incidents, fatalities``, a "no band (governorate only)" row per reference.
+
+    Examples
+    --------
+    >>> focus = pd.DataFrame({"band_green_zone": distance_band([0.2]), "band_pm_residence": distance_band([3.0]),
+    ...                       "fatalities": [2]})
+    >>> t = band_table(focus)
+    >>> t[t["incidents"] > 0][["from", "band", "fatalities"]].values.tolist()
+    [['Green Zone outline', '0–1 km', 2], ['PM residence', '1–5 km', 2]]
+    """
     labels = band_labels(bands)
     rows = []
     for ref, col in (("Green Zone outline", "band_green_zone"), ("PM residence", "band_pm_residence")):
@@ -104,7 +212,25 @@ def band_table(focus: pd.DataFrame, bands: Sequence[float] = DEFAULT_BANDS_KM) -
 
 
 def rings(bands: Sequence[float] = DEFAULT_BANDS_KM, place_id: str = "pm_residence") -> gpd.GeoDataFrame:
-    """Circles of the band edges (km > 0) around a gazetteer point, built in UTM 38N, returned in 4326."""
+    """Circles of the band edges (km > 0) around a gazetteer point, built in UTM 38N, returned in 4326.
+
+    Parameters
+    ----------
+    bands : sequence of float
+        Lower edges in km; a circle for each edge above 0.
+    place_id : str
+        The gazetteer point at the centre.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``radius_km``, ``label`` and the circles.
+
+    Examples
+    --------
+    >>> rings()["radius_km"].tolist()
+    [1.0, 5.0, 20.0]
+    """
     from iraq_atlas.places.gazetteer import place
 
     p = place(place_id)
@@ -117,7 +243,25 @@ def rings(bands: Sequence[float] = DEFAULT_BANDS_KM, place_id: str = "pm_residen
 
 
 def outline_rings(bands: Sequence[float] = DEFAULT_BANDS_KM, place_id: str = "green_zone") -> gpd.GeoDataFrame:
-    """Buffers at each band edge (km > 0) around an outline, buffered in UTM 38N, returned in 4326."""
+    """Buffers at each band edge (km > 0) around an outline, buffered in UTM 38N, returned in 4326.
+
+    Parameters
+    ----------
+    bands : sequence of float
+        Lower edges in km.
+    place_id : str
+        The curated outline (default: the Green Zone).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``radius_km``, ``label`` and the buffers.
+
+    Examples
+    --------
+    >>> outline_rings([0, 2])["label"].tolist()
+    ['2 km from the Green Zone outline']
+    """
     from iraq_atlas.places.spatial import outline
 
     poly = gpd.GeoSeries([outline(place_id)], crs=CRS).to_crs(METRIC_CRS).iloc[0]

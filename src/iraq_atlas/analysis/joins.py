@@ -73,6 +73,28 @@ def join_incidents(incidents: gpd.GeoDataFrame, adm1: Boundaries,
     ``governorate_candidates`` ("|"-joined codes touched), ``district``, the
     boolean flags in :data:`FLAG_NAMES` and ``flags`` ("|"-joined names).
     No row is removed or reordered.
+
+    Parameters
+    ----------
+    incidents : geopandas.GeoDataFrame
+        Accepted incidents (``admin1``, ``geo_precision``, points).
+    adm1 : Boundaries
+        Governorate polygons (or the tile-grid fallback).
+    adm2 : Boundaries, optional
+        District polygons.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+
+    Examples
+    --------
+    >>> from iraq_atlas.places.boundaries import load_boundaries
+    >>> inc = gpd.GeoDataFrame({"admin1": ["IQ-BG"], "geo_precision": [1]},
+    ...                        geometry=gpd.points_from_xy([44.39], [33.31]), crs=CRS)
+    >>> j = join_incidents(inc, load_boundaries("ADM1"))
+    >>> j[["governorate", "governorate_method", "flags"]].values.tolist()
+    [['IQ-BG', 'polygon', '']]
     """
     out = incidents.copy()
     if out.crs is None:
@@ -128,8 +150,26 @@ def join_incidents(incidents: gpd.GeoDataFrame, adm1: Boundaries,
 
 
 def load_districts(boundaries_path: str | os.PathLike | None = None) -> Boundaries | None:
-    """ADM2 polygons beside the ADM1 source: the given folder, the folder of a given file, or the
-    usual search (environment, cache, download). None when no district file is found there."""
+    """ADM2 polygons beside the ADM1 source, or None when no district file is found there.
+
+    Looks in the given folder, the folder of a given file, or the usual search
+    (environment, cache, download).
+
+    Parameters
+    ----------
+    boundaries_path : path-like, optional
+        A boundaries file or folder.
+
+    Returns
+    -------
+    Boundaries or None
+
+    Examples
+    --------
+    >>> adm2 = load_districts()
+    >>> adm2 is None or adm2.level == "ADM2"
+    True
+    """
     from iraq_atlas.places.boundaries import load_boundaries
 
     path = Path(boundaries_path) if boundaries_path else None

@@ -20,6 +20,7 @@ from iraq_atlas.analysis.joins import FLAG_NAMES, join_incidents
 from iraq_atlas.analysis.windows import possible_dates
 from iraq_atlas.elections.load import ElectionData
 from iraq_atlas.elections.schema import YEARS
+from iraq_atlas.files import write_atomic
 from iraq_atlas.places.governorates import governorate_names, iso_codes
 from iraq_atlas.vocab import BLOC_ORDER, EVENT_TYPES
 
@@ -30,7 +31,22 @@ CAUSALITY_CAPTION = ("Association only: incidents and seat changes both reflect 
 
 
 def event_type_column(event_type: str) -> str:
-    """Summary column name of an ACLED event type, e.g. 'Explosions/Remote violence' → type_explosions_remote_violence."""
+    """Summary column name of an ACLED event type.
+
+    Parameters
+    ----------
+    event_type : str
+        An ACLED event type.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> event_type_column("Explosions/Remote violence")
+    'type_explosions_remote_violence'
+    """
     return "type_" + "".join(c if c.isalnum() else "_" for c in event_type.lower()).strip("_").replace("__", "_")
 
 
@@ -236,7 +252,30 @@ def governorate_summary(joined: pd.DataFrame, elections: ElectionData, start=Non
 
 def summary_table(source: str | os.PathLike | None = None, format: str = "auto", start=None, end=None,
                   boundaries_path: str | os.PathLike | None = None) -> pd.DataFrame:
-    """The CLI's per-governorate summary: load incidents, join them, add seats (one call)."""
+    """The CLI's per-governorate summary: load incidents, join them, add seats (one call).
+
+    Parameters
+    ----------
+    source : path-like, optional
+        An incident file (default: the curated set).
+    format : str
+        Its format (``auto`` guesses from the columns).
+    start, end : date-like, optional
+        The period.
+    boundaries_path : path-like, optional
+        Governorate boundaries (default: the usual search).
+
+    Returns
+    -------
+    pandas.DataFrame
+        :func:`governorate_summary` of the loaded incidents.
+
+    Examples
+    --------
+    >>> s = summary_table(start="2025-10-12", end="2025-12-10").set_index("iso_3166_2")
+    >>> int(s["incidents"].sum()), int(s.loc["IQ-BG", "incidents"])
+    (5, 2)
+    """
     from iraq_atlas.elections.load import load_elections
     from iraq_atlas.incidents import load_incidents
     from iraq_atlas.places.boundaries import load_boundaries
@@ -249,7 +288,22 @@ def summary_table(source: str | os.PathLike | None = None, format: str = "auto",
 
 # -- output ---------------------------------------------------------------------------------
 def incident_table(joined: pd.DataFrame) -> pd.DataFrame:
-    """The joined incidents as a plain table (no geometry; dates as YYYY-MM-DD) for CSV and Parquet."""
+    """The joined incidents as a plain table (no geometry; dates as YYYY-MM-DD) for CSV and Parquet.
+
+    Parameters
+    ----------
+    joined : pandas.DataFrame
+        Any incident table (a GeoDataFrame's geometry is dropped).
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
+    >>> incident_table(pd.DataFrame({"event_date": pd.to_datetime(["2025-11-11"])}))["event_date"].tolist()
+    ['2025-11-11']
+    """
     out = pd.DataFrame(joined.drop(columns=[c for c in ("geometry",) if c in joined.columns])).copy()
     for c in out.columns:
         if pd.api.types.is_datetime64_any_dtype(out[c]):
@@ -260,21 +314,36 @@ def incident_table(joined: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_tables(tables: dict[str, pd.DataFrame], folder: str | os.PathLike, prefix: str = "") -> list[Path]:
-    """Write each table as ``<prefix><name>.csv`` and ``.parquet``; returns every path written."""
+    """Write each table as ``<prefix><name>.csv`` and ``.parquet``, each file atomically.
+
+    Parameters
+    ----------
+    tables : dict of str to pandas.DataFrame
+        Name → table (passed through :func:`incident_table`).
+    folder : path-like
+        Created if missing.
+    prefix : str
+        Put before each name, e.g. ``"04_"``.
+
+    Returns
+    -------
+    list of Path
+        Every file written.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     [p.name for p in write_tables({"t": pd.DataFrame({"a": [1]})}, d, "04_")]
+    ['04_t.csv', '04_t.parquet']
+    """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     for name, df in tables.items():
         df = incident_table(df)
-        for ext in ("csv", "parquet"):
-            path = folder / f"{prefix}{name}.{ext}"
-            tmp = path.with_name(f".{path.name}.part")
-            if ext == "csv":
-                df.to_csv(tmp, index=False, lineterminator="\n")
-            else:
-                df.to_parquet(tmp, index=False)
-            os.replace(tmp, path)
-            paths.append(path)
+        paths.append(write_atomic(folder / f"{prefix}{name}.csv", df.to_csv(index=False, lineterminator="\n")))
+        paths.append(write_atomic(folder / f"{prefix}{name}.parquet", df.to_parquet(index=False)))
     return paths
 
 

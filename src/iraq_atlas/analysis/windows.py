@@ -36,7 +36,24 @@ from iraq_atlas.vocab import TIME_ZONE
 
 
 def baghdad_day(values) -> pd.Series:
-    """Asia/Baghdad calendar day of each value (naive dates are taken as local already)."""
+    """Asia/Baghdad calendar day of each value (naive dates are taken as local already).
+
+    Parameters
+    ----------
+    values : array-like
+        Dates, texts or timestamps (time-zone aware or naive).
+
+    Returns
+    -------
+    pandas.Series
+        Midnight of each local day, naive.
+
+    Examples
+    --------
+    >>> utc = pd.to_datetime(["2021-10-09 21:30"]).tz_localize("UTC")
+    >>> baghdad_day(utc).dt.strftime("%Y-%m-%d").tolist()
+    ['2021-10-10']
+    """
     s = pd.Series(values)
     if isinstance(s.dtype, pd.DatetimeTZDtype):
         return s.dt.tz_convert(TIME_ZONE).dt.tz_localize(None).dt.normalize()
@@ -47,7 +64,25 @@ def baghdad_day(values) -> pd.Series:
 
 
 def possible_dates(incidents: pd.DataFrame) -> pd.DataFrame:
-    """First and last day an event may have happened, from ``event_date`` and ``time_precision``."""
+    """First and last day an event may have happened, from ``event_date`` and ``time_precision``.
+
+    Parameters
+    ----------
+    incidents : pandas.DataFrame
+        With ``event_date`` and ``time_precision`` (1 day, 2 week, 3 month; empty is a day).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``day, first_day, last_day, time_precision``, on the incidents' index.
+
+    Examples
+    --------
+    >>> inc = pd.DataFrame({"event_date": pd.to_datetime(["2021-10-10", "2021-10-10"]), "time_precision": [2, 3]})
+    >>> span = possible_dates(inc)
+    >>> span["first_day"].dt.strftime("%d %b").tolist(), span["last_day"].dt.strftime("%d %b").tolist()
+    (['04 Oct', '01 Oct'], ['16 Oct', '31 Oct'])
+    """
     day = baghdad_day(incidents["event_date"]).set_axis(incidents.index)
     prec = pd.to_numeric(incidents["time_precision"], errors="coerce").fillna(1).astype(int)
     week, month = prec == 2, prec == 3
@@ -60,7 +95,26 @@ def possible_dates(incidents: pd.DataFrame) -> pd.DataFrame:
 
 
 def find_milestone(milestones: pd.DataFrame, milestone_id: str) -> pd.Series:
-    """The milestone row with this id (ValueError naming the parameter when unknown)."""
+    """The milestone row with this id (ValueError naming the parameter when unknown).
+
+    Parameters
+    ----------
+    milestones : pandas.DataFrame
+        With a ``milestone_id`` column.
+    milestone_id : str
+        The id looked for.
+
+    Returns
+    -------
+    pandas.Series
+        The row.
+
+    Examples
+    --------
+    >>> m = pd.DataFrame({"milestone_id": ["ed_2025"], "date": pd.to_datetime(["2025-11-11"])})
+    >>> str(find_milestone(m, "ed_2025")["date"].date())
+    '2025-11-11'
+    """
     hit = milestones[milestones["milestone_id"] == milestone_id]
     if hit.empty:
         raise ValueError(f"parameter 'milestone': unknown milestone_id {milestone_id!r}; "
@@ -69,7 +123,29 @@ def find_milestone(milestones: pd.DataFrame, milestone_id: str) -> pd.Series:
 
 
 def milestone_windows(milestones: pd.DataFrame, milestone_ids: Sequence[str], days: int) -> pd.DataFrame:
-    """Before/after windows of ``days`` days around each milestone (see module docstring)."""
+    """Before/after windows of ``days`` days around each milestone (see the module documentation).
+
+    Parameters
+    ----------
+    milestones : pandas.DataFrame
+        ``milestone_id``, ``date`` and ``label``.
+    milestone_ids : sequence of str
+        The milestones to centre on.
+    days : int
+        Days in each window (at least 1).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``milestone_id, milestone_date, label, window, start, end``: two rows per milestone.
+
+    Examples
+    --------
+    >>> m = pd.DataFrame({"milestone_id": ["ed_2025"], "date": pd.to_datetime(["2025-11-11"]), "label": ["vote"]})
+    >>> w = milestone_windows(m, ["ed_2025"], 30)
+    >>> [(r.window, f"{r.start:%d %b}", f"{r.end:%d %b}") for r in w.itertuples()]
+    [('before', '12 Oct', '10 Nov'), ('after', '11 Nov', '10 Dec')]
+    """
     if int(days) < 1:
         raise ValueError(f"parameter 'window_days': must be at least 1, not {days}")
     rows = []
@@ -85,7 +161,27 @@ def milestone_windows(milestones: pd.DataFrame, milestone_ids: Sequence[str], da
 
 
 def window_membership(incidents: pd.DataFrame, windows: pd.DataFrame) -> pd.DataFrame:
-    """One row per incident and window it touches: ``status`` 'in' (whole range inside) or 'imprecise'."""
+    """One row per incident and window it touches: ``status`` 'in' (whole range inside) or 'imprecise'.
+
+    Parameters
+    ----------
+    incidents : pandas.DataFrame
+        With ``event_date`` and ``time_precision``.
+    windows : pandas.DataFrame
+        From :func:`milestone_windows`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``row`` (the incident's index label), ``milestone_id``, ``window``, ``status``.
+
+    Examples
+    --------
+    >>> m = pd.DataFrame({"milestone_id": ["ed"], "date": pd.to_datetime(["2021-10-10"]), "label": ["vote"]})
+    >>> inc = pd.DataFrame({"event_date": pd.to_datetime(["2021-10-09", "2021-10-10"]), "time_precision": [1, 2]})
+    >>> window_membership(inc, milestone_windows(m, ["ed"], 3))[["row", "window", "status"]].values.tolist()
+    [[0, 'before', 'in'], [1, 'before', 'imprecise'], [1, 'after', 'imprecise']]
+    """
     span = possible_dates(incidents)
     parts = []
     for w in windows.itertuples(index=False):
@@ -101,7 +197,34 @@ def window_membership(incidents: pd.DataFrame, windows: pd.DataFrame) -> pd.Data
 
 def window_counts(joined: pd.DataFrame, windows: pd.DataFrame, *, by_governorate: bool = False,
                   governorates: Sequence[str] | None = None) -> pd.DataFrame:
-    """Incidents, fatalities and imprecise events per window (and per governorate, zeros included)."""
+    """Incidents, fatalities and imprecise events per window (and per governorate, zeros included).
+
+    Parameters
+    ----------
+    joined : pandas.DataFrame
+        Incidents with ``event_date``, ``time_precision``, ``fatalities`` (and ``governorate``
+        when counted by governorate).
+    windows : pandas.DataFrame
+        From :func:`milestone_windows`.
+    by_governorate : bool
+        One row per window and governorate.
+    governorates : sequence of str, optional
+        ISO codes for the rows (default: all 18).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The windows with ``incidents``, ``fatalities`` and ``imprecise``.
+
+    Examples
+    --------
+    >>> m = pd.DataFrame({"milestone_id": ["ed"], "date": pd.to_datetime(["2021-10-10"]), "label": ["vote"]})
+    >>> inc = pd.DataFrame({"event_date": pd.to_datetime(["2021-10-09", "2021-10-11"]), "time_precision": [1, 1],
+    ...                     "fatalities": [2, 0], "governorate": ["IQ-BG", "IQ-BA"]})
+    >>> c = window_counts(inc, milestone_windows(m, ["ed"], 3))
+    >>> c[["window", "incidents", "fatalities"]].values.tolist()
+    [['before', 1, 2], ['after', 1, 0]]
+    """
     mem = window_membership(joined, windows)
     fat = pd.to_numeric(joined["fatalities"], errors="coerce")
     mem["fatalities"] = fat.reindex(mem["row"]).to_numpy() if len(mem) else []
