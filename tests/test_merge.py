@@ -429,3 +429,14 @@ def test_notebook_runs_with_a_user_acled_export(tmp_path, geodata_dir):
     assert windows.loc["before", "incidents"] == 0 and windows.loc["after", "incidents"] == 1
     page = (out / "maps" / "04_baghdad_distance_rings.html").read_text(encoding="utf-8")
     assert "Tahrir <b>" not in page and "Distance from the PM residence" in page
+
+
+def test_the_default_report_shows_the_2025_cycle_beside_2021():
+    """Planned with no parameters, the shipped notebooks cover 2025 (02, 04, 06) and keep 2021's seed event (03)."""
+    from iraq_atlas.runner.plan import default_notebooks_dir, discover, plan
+
+    jobs = {j.notebook.name[:2]: j.params for j in plan(discover(default_notebooks_dir()), {})}
+    assert jobs["02"]["years"] == ["2018", "2021", "2025"]
+    assert (jobs["03"]["start_date"], jobs["03"]["end_date"]) == ("2021-09-26", "2021-11-21")  # 7 Nov 2021 inside
+    assert jobs["04"]["milestone"] == "ed_2025" and jobs["04"]["election_year"] == 0
+    assert "ed_2025" in jobs["06"]["milestones"] and "ed_2021" in jobs["06"]["milestones"]
