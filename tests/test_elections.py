@@ -1,4 +1,4 @@
-"""Elections 2018/2021: the curated tables, their validation, aggregates, charts, CLI and notebook 02.
+"""Elections 2018, 2021 and 2025: the curated tables, their validation, aggregates, charts, CLI and notebook 02.
 
 Expected numbers are read off geodata/elections/*.csv by hand (sums written out in comments).
 """
