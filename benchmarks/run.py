@@ -108,7 +108,8 @@ def bench_runner(rep: Report, sizes: dict, repeat: int, work: Path, notebooks: l
 
     import papermill as pm
 
-    from iraq_atlas.runner.report import RunOptions, discover, plan, run_report
+    from iraq_atlas.runner.plan import RunOptions, discover, plan
+    from iraq_atlas.runner.report import run_report
 
     logging.getLogger("papermill").setLevel(logging.ERROR)
     logging.getLogger("iraq_atlas.runner.report").setLevel(logging.WARNING)

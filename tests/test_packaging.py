@@ -83,7 +83,7 @@ def test_notebook_imports_stay_light():
             "from iraq_atlas import elections, geoparse, incidents\n"
             "from iraq_atlas.analysis import merge, timeline\n"
             "from iraq_atlas.files import data_path\n"
-            "from iraq_atlas.runner.report import output_folders\n"
+            "from iraq_atlas.runner.plan import output_folders\n"
             "print(sorted(m for m in ('nbformat', 'jsonschema', 'nbconvert', 'papermill') if m in sys.modules))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
@@ -145,7 +145,7 @@ def test_a_run_that_would_execute_nothing_exits_2(tmp_path, capsys):
 
 
 def test_notebooks_run_from_the_package_by_default():
-    from iraq_atlas.runner.report import default_notebooks_dir
+    from iraq_atlas.runner.plan import default_notebooks_dir
 
     assert (default_notebooks_dir() / "01_places.ipynb").is_file()
     py = tomllib.loads((ROOT / "pyproject.toml").read_text())

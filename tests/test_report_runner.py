@@ -11,7 +11,8 @@ import pytest
 from iraq_atlas.errors import ParameterError
 from iraq_atlas.runner import cache, execute, publish, report
 from iraq_atlas.runner.params import read_params
-from iraq_atlas.runner.report import RunOptions, discover, plan, run_report
+from iraq_atlas.runner.plan import RunOptions, discover, plan
+from iraq_atlas.runner.report import run_report
 
 PARAMS_A = '''
 label: str = "alpha"  # text written to the table
@@ -22,7 +23,7 @@ output_dir: str = "outputs"  # where files go'''
 
 BODY_A = '''from pathlib import Path
 from iraq_atlas.files import read_csv
-from iraq_atlas.runner.report import output_folders
+from iraq_atlas.runner.plan import output_folders
 out = output_folders(output_dir)
 data = read_csv(DATA)
 rows = [f"{label},{mode},{day},{i},{len(data)}" for i in range(repeat)]
@@ -32,7 +33,7 @@ rows = [f"{label},{mode},{day},{i},{len(data)}" for i in range(repeat)]
 PARAMS_B = '''label: str = "beta"  # text
 output_dir: str = "outputs"  # where files go'''
 
-BODY_B = '''from iraq_atlas.runner.report import output_folders
+BODY_B = '''from iraq_atlas.runner.plan import output_folders
 import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
@@ -305,7 +306,7 @@ def test_workers_see_the_environment_of_each_run(tmp_path, monkeypatch):
     were started ahead (a pool) or when each notebook started."""
     nbs = tmp_path / "notebooks"
     nbs.mkdir()
-    body = ('import os\nfrom iraq_atlas.runner.report import output_folders\nout = output_folders(output_dir)\n'
+    body = ('import os\nfrom iraq_atlas.runner.plan import output_folders\nout = output_folders(output_dir)\n'
             '(out["tables"] / "env_{n}.txt").write_text(os.environ.get("IRAQ_ATLAS_TEST_RUN", "unset"))\n')
     for n in ("a", "b"):
         _nb(nbs / f"0{'ab'.index(n) + 1}_{n}.ipynb", 'output_dir: str = "o"  # out', body.replace("{n}", n))
@@ -323,7 +324,7 @@ def test_workers_see_the_environment_of_each_run(tmp_path, monkeypatch):
 TIMED = '''import time
 from pathlib import Path
 from iraq_atlas.files import read_csv
-from iraq_atlas.runner.report import output_folders
+from iraq_atlas.runner.plan import output_folders
 out = output_folders(output_dir)
 t0 = time.time()
 time.sleep(1.5)
@@ -367,7 +368,7 @@ def test_execute_job_leaves_the_process_environment_alone(suite):
     t = threading.Thread(target=watch)
     t.start()
     try:
-        res = report.execute_job(job, str(suite / "w"), None, 60,
+        res = execute.execute_job(job, str(suite / "w"), None, 60,
                                  environ={**os.environ, "IRAQ_ATLAS_TEST_MARK": "x"})
     finally:
         done.set()
@@ -415,14 +416,14 @@ def test_local_dask_cluster_has_one_thread_per_worker(suite, monkeypatch):
 
 # -- inputs looked for and not found -------------------------------------------------
 BOUNDARIES = '''from iraq_atlas.places.boundaries import load_boundaries
-from iraq_atlas.runner.report import output_folders
+from iraq_atlas.runner.plan import output_folders
 out = output_folders(output_dir)
 (out["tables"] / "origin.txt").write_text(load_boundaries("ADM1").origin)
 '''
 
 
 CACHED_BOUNDARIES = '''from iraq_atlas.places.boundaries import load_boundaries
-from iraq_atlas.runner.report import output_folders
+from iraq_atlas.runner.plan import output_folders
 out = output_folders(output_dir)
 try:  # geoBoundaries asked for: the cache, else a download (refused offline)
     origin = load_boundaries("ADM1", download=True).origin
@@ -542,7 +543,7 @@ def test_every_shipped_notebook_publishes_its_tables_figures_and_maps(tmp_path):
 
 # -- kernels ---------------------------------------------------------------------------
 STARTED = '''import os, time
-from iraq_atlas.runner.report import output_folders
+from iraq_atlas.runner.plan import output_folders
 out = output_folders(output_dir)
 born = os.stat(f"/proc/{os.getpid()}").st_ctime  # when this kernel process started
 t0 = time.time()
@@ -665,7 +666,7 @@ def test_typed_parameters_are_read_by_plain_papermill_too(tmp_path):
 def test_typed_notebook_runs_with_converted_values(tmp_path):
     nbs = tmp_path / "notebooks"
     nbs.mkdir()
-    body = ('import json\nfrom iraq_atlas.runner.report import output_folders\nout = output_folders(output_dir)\n'
+    body = ('import json\nfrom iraq_atlas.runner.plan import output_folders\nout = output_folders(output_dir)\n'
             '(out["tables"] / "v.json").write_text(json.dumps([years, bands, day, level]))\n')
     _nb(nbs / "01_typed.ipynb", TYPED, body)
     run, res = run_report(plan(discover(nbs), {"years": "2025", "day": "2023-03-03"}),
@@ -684,20 +685,20 @@ def test_params_command_shows_the_declared_types(tmp_path, capsys):
     assert "list[int], each one of 2018|2021|2025" in out and "date (YYYY-MM-DD)" in out
 
 
-def test_runner_layout_keeps_the_names_notebooks_import():
-    """plan / cache / execute / publish hold the work; report ties them and keeps its old names."""
+def test_runner_layout_one_home_per_name():
+    """plan / cache / execute / publish hold the work and report ties them; no name is re-exported."""
     from iraq_atlas.runner import plan as plan_mod
 
-    assert report.output_folders is plan_mod.output_folders
     assert report.run_report.__module__ == "iraq_atlas.runner.report"
     assert execute.execute_job.__module__ == "iraq_atlas.runner.execute"
     assert cache.lookup.__module__ == "iraq_atlas.runner.cache" and publish.collect.__module__ == "iraq_atlas.runner.publish"
-    assert plan_mod.discover is report.discover and plan_mod.Job is report.Job
+    assert plan_mod.output_folders.__module__ == "iraq_atlas.runner.plan"
+    assert not hasattr(report, "output_folders") and not hasattr(report, "discover")
 
 
 # -- stopping, locking, permissions ------------------------------------------------------
 SLEEPY = '''import time
-from iraq_atlas.runner.report import output_folders
+from iraq_atlas.runner.plan import output_folders
 out = output_folders(output_dir)
 (out["tables"] / f"started_{NAME}.txt").write_text("x")
 time.sleep(SECONDS)
