@@ -91,10 +91,10 @@ def cmd_params(args) -> int:
 
 
 def _parse_overrides(pairs: list[list[str]] | None, params_file: str | None) -> dict:
-    import yaml
-
     values: dict = {}
     if params_file:
+        import yaml
+
         if not Path(params_file).is_file():
             raise ParameterError(f"--params: {params_file} does not exist")
         try:
