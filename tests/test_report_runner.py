@@ -806,3 +806,114 @@ def test_run_ids_are_unique_within_a_second(suite):
     (out / f".run-{first}-abc").mkdir()          # a run being built
     second = publish.new_run_id(out)
     assert second != first
+
+
+# -- warm runs, unwritable folders, hostile text in the notebook pages --------------------------------
+def test_a_warm_rerun_decides_from_the_cache_without_jupyter(suite):
+    """Nothing changed: the run is published from the cache without importing any of the execution machinery."""
+    import os
+    import subprocess
+    import sys
+
+    _run(suite)
+    out = suite / "reports"
+    before = (out / "latest").resolve()
+    code = ("import json, sys\nfrom iraq_atlas.cli import main\n"
+            f"code = main(['report', '--notebooks-dir', {str(suite / 'notebooks')!r}, '--out', {str(out)!r},"
+            " '--quiet', '--jobs', '1'])\n"
+            "heavy = ('nbclient', 'papermill', 'jupyter_client', 'nbconvert', 'nbformat', 'zmq', 'pandas',"
+            " 'matplotlib', 'folium', 'geopandas')\n"
+            "print(json.dumps({'code': code, 'loaded': sorted(m for m in heavy if m in sys.modules)}))\n")
+    env = {**os.environ, "PYTHONPATH": str(Path(report.__file__).resolve().parents[2])}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result == {"code": 0, "loaded": []}
+    after = (out / "latest").resolve()
+    assert after != before
+    manifest = json.loads((after / "manifest.json").read_text())
+    assert [n["cached"] for n in manifest["notebooks"]] == [True, True]
+    assert (after / "tables" / "01_rows.csv").read_text() == (before / "tables" / "01_rows.csv").read_text()
+
+
+def test_a_full_disk_exits_2_and_keeps_the_previous_report(suite, monkeypatch, capsys):
+    import errno
+
+    from iraq_atlas.cli import main
+
+    first, _ = _run(suite)
+    out = suite / "reports"
+    kept = sorted(p.name for p in out.iterdir())
+
+    def full(path, *args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(report, "write_atomic", full)
+    code = main(["report", "--notebooks-dir", str(suite / "notebooks"), "--out", str(out), "--quiet", "--jobs", "1"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1
+    assert f"cannot write the report into {out.resolve()}: No space left on device" in err[0]
+    assert "manifest.json" in err[0]                                   # the file that could not be written
+    assert (out / "latest").resolve() == first.resolve()
+    assert sorted(p.name for p in out.iterdir()) == kept              # no half-written run, no .run-* folder
+
+
+H_SCRIPT = "<script>window.__pwned=1</script>"
+H_TEMPLATE = "{{7*7}} {% raw %} ${7*7}"
+H_CLOSE = "</script><script>window.__pwned=2</script>"
+H_IMG = '<img src=x onerror="window.__pwned=3">'
+HOSTILE = [H_SCRIPT, H_TEMPLATE, H_CLOSE, H_IMG]
+
+HOSTILE_BODY = '''from IPython.display import display
+from iraq_atlas.incidents.load import load_incidents
+from iraq_atlas.runner.plan import output_folders
+out = output_folders(output_dir)
+loaded = load_incidents(DATA, "acled")
+for note in loaded.accepted["notes"]:
+    print(note)
+display(loaded.accepted[["event_id_cnty", "notes", "actor1"]])
+display(loaded.rejected)
+loaded.accepted["notes"].iloc[-1]
+'''
+
+
+def test_hostile_text_outputs_show_literally_in_the_notebook_page(tmp_path):
+    """Incident text printed, displayed as a table and returned by a cell is text in the published page."""
+    import csv
+
+    from bs4 import BeautifulSoup
+
+    from iraq_atlas.incidents.load import ACLED_COLUMNS
+
+    row = dict.fromkeys(ACLED_COLUMNS, "")
+    row.update(event_date="2021-11-07", year="2021", time_precision="1", iso="368", country="Iraq",
+               admin1="Baghdad", location="Baghdad", latitude="33.3333", longitude="44.3833", geo_precision="1",
+               source="Test", fatalities="0", event_type="Battles", sub_event_type="Armed clash")
+    rows = [{**row, "event_id_cnty": f"IRQ{i}", "notes": text, "actor1": text} for i, text in enumerate(HOSTILE)]
+    rows.append({**row, "event_id_cnty": "IRQ9", "notes": H_CLOSE, "fatalities": H_SCRIPT})  # rejected
+    data = tmp_path / "hostile.csv"
+    with open(data, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=ACLED_COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+    nbs = tmp_path / "notebooks"
+    nbs.mkdir()
+    _nb(nbs / "01_hostile.ipynb", 'output_dir: str = "outputs"  # where files go',
+        f"DATA = {str(data)!r}\n" + HOSTILE_BODY)
+    run_dir, results = run_report(plan(discover(nbs), {}),
+                                  RunOptions(out=tmp_path / "reports", progress=False, jobs=1))
+    assert _status(results) == {"01_hostile": "ok"}, results[0].error
+    page = BeautifulSoup((run_dir / "01_hostile.html").read_text(encoding="utf-8"), "html.parser")
+    scripts = [s.get_text() for s in page.find_all("script")]
+    assert not [s for s in scripts if "__pwned" in s]                  # no script element came from the data
+    assert not page.find_all("img", onerror=True)
+    outputs = page.select(".jp-OutputArea-output")
+    text = "\n".join(o.get_text() for o in outputs)
+    printed = next(o.get_text() for o in outputs if "__pwned=1" in o.get_text())
+    assert printed.strip().splitlines() == HOSTILE                     # the stream, line for line
+    cells = [td.get_text() for o in outputs for td in o.find_all("td")]
+    for hostile in HOSTILE:
+        assert cells.count(hostile) == 2                              # notes and actor1 of its row
+    assert repr(H_IMG) in text                                         # the cell's returned value
+    assert "49" not in text                                            # no template was evaluated
+    assert any(H_CLOSE in c for c in cells) and any(H_SCRIPT in c for c in cells)
