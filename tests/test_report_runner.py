@@ -7,6 +7,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from browser import chromium  # noqa: F401  (the session fixture of the browser test below)
 
 from iraq_atlas.errors import ParameterError
 from iraq_atlas.runner import cache, execute, publish, report
@@ -877,14 +878,14 @@ loaded.accepted["notes"].iloc[-1]
 '''
 
 
-def test_hostile_text_outputs_show_literally_in_the_notebook_page(tmp_path):
-    """Incident text printed, displayed as a table and returned by a cell is text in the published page."""
+@pytest.fixture(scope="module")
+def hostile_page(tmp_path_factory) -> Path:
+    """The published page of a notebook run whose incident notes and actors are hostile strings."""
     import csv
-
-    from bs4 import BeautifulSoup
 
     from iraq_atlas.incidents.load import ACLED_COLUMNS
 
+    tmp_path = tmp_path_factory.mktemp("hostile")
     row = dict.fromkeys(ACLED_COLUMNS, "")
     row.update(event_date="2021-11-07", year="2021", time_precision="1", iso="368", country="Iraq",
                admin1="Baghdad", location="Baghdad", latitude="33.3333", longitude="44.3833", geo_precision="1",
@@ -903,7 +904,14 @@ def test_hostile_text_outputs_show_literally_in_the_notebook_page(tmp_path):
     run_dir, results = run_report(plan(discover(nbs), {}),
                                   RunOptions(out=tmp_path / "reports", progress=False, jobs=1))
     assert _status(results) == {"01_hostile": "ok"}, results[0].error
-    page = BeautifulSoup((run_dir / "01_hostile.html").read_text(encoding="utf-8"), "html.parser")
+    return run_dir / "01_hostile.html"
+
+
+def test_hostile_text_outputs_show_literally_in_the_notebook_page(hostile_page):
+    """Incident text printed, displayed as a table and returned by a cell is text in the published page."""
+    from bs4 import BeautifulSoup
+
+    page = BeautifulSoup(hostile_page.read_text(encoding="utf-8"), "html.parser")
     scripts = [s.get_text() for s in page.find_all("script")]
     assert not [s for s in scripts if "__pwned" in s]                  # no script element came from the data
     assert not page.find_all("img", onerror=True)
@@ -917,3 +925,19 @@ def test_hostile_text_outputs_show_literally_in_the_notebook_page(tmp_path):
     assert repr(H_IMG) in text                                         # the cell's returned value
     assert "49" not in text                                            # no template was evaluated
     assert any(H_CLOSE in c for c in cells) and any(H_SCRIPT in c for c in cells)
+
+
+@pytest.mark.browser
+def test_hostile_text_outputs_stay_inert_in_a_browser(request, hostile_page):
+    """Opened offline in Chromium, the page runs none of the strings and shows each one as text."""
+    from browser import open_offline
+
+    op = open_offline(request.getfixturevalue("chromium"), hostile_page, wait_for=".jp-OutputArea-output")
+    try:
+        assert op.page.evaluate("typeof window.__pwned") == "undefined", "a string from the data was executed"
+        shown = op.page.inner_text("body")
+        for hostile in HOSTILE:
+            assert hostile in shown
+        assert op.blocked == [] and op.errors == []
+    finally:
+        op.close()
