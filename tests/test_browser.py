@@ -115,7 +115,8 @@ def nb01_out(offline_env, geodata_dir, tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def report_dir(offline_env, geodata_dir, tmp_path_factory) -> Path:
     """A report run of notebook 01 only (jobs=1); the finished run folder."""
-    from iraq_atlas.runner.report import RunOptions, discover, plan, run_report
+    from iraq_atlas.runner.plan import RunOptions, discover, plan
+    from iraq_atlas.runner.report import run_report
 
     jobs = plan(discover(NOTEBOOKS, ["01"]), {"boundaries_path": str(geodata_dir)})
     run_dir, results = run_report(jobs, RunOptions(out=tmp_path_factory.mktemp("report"), jobs=1,
@@ -470,7 +471,8 @@ def test_hostile_strings_in_notebook_iframe_display(chromium, hostile_points, tm
 
 
 def test_hostile_strings_display_as_text_in_index(chromium, tmp_path):
-    from iraq_atlas.runner.report import JobResult, index_html
+    from iraq_atlas.runner.plan import JobResult
+    from iraq_atlas.runner.publish import index_html
 
     bad_map = 'maps/<img src=x onerror="window.__pwned=7">.html'
     res = JobResult(slug="01_places", notebook=H_IMG + ".ipynb", section=H_QUOTES, status="failed",

@@ -8,6 +8,7 @@ turned into a message.
 from __future__ import annotations
 
 import csv
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -140,3 +141,145 @@ def test_a_bug_keeps_its_traceback(files, monkeypatch):
     monkeypatch.setattr(load, "load_incidents", broken)
     with pytest.raises(KeyError):
         main(["incidents", "--source", str(files["good"])])
+
+
+# -- report: every bad argument is refused before any kernel starts ------------------------------
+@pytest.fixture
+def no_kernels(monkeypatch):
+    """A report that got as far as executing a notebook fails the test (not with exit code 2)."""
+    from iraq_atlas.runner import execute
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a notebook was executed")
+
+    monkeypatch.setattr(execute, "execute_all", refuse)
+
+
+def _one_error_line(capsys) -> str:
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("iraq-atlas: error: "), err
+    return err[0]
+
+
+@pytest.mark.parametrize("argv,words", [
+    (["-p", "zoom", "100000"], "01_places.ipynb: parameter 'zoom' must be between 0 and 18 (got '100000')"),
+    (["-p", "zoom", "-1"], "parameter 'zoom' must be between 0 and 18"),
+    (["-p", "center_lat", "inf"], "01_places.ipynb: parameter 'center_lat' must be a finite number (got 'inf')"),
+    (["-p", "center_lat", "nan"], "parameter 'center_lat' must be a finite number"),
+    (["-p", "center_lat", "91"], "parameter 'center_lat' must be between -90 and 90"),
+    (["-p", "center_lon", "-180.5"], "parameter 'center_lon' must be between -180 and 180"),
+    (["--jobs", "0"], "--jobs: the number of notebooks run at once must be 1 or more (or -1 for one per core), not 0"),
+    (["--jobs", "-2"], "not -2"),
+])
+def test_out_of_range_report_arguments_exit_2(tmp_path, capsys, no_kernels, argv, words):
+    out = tmp_path / "reports"
+    assert main(["report", "--notebooks", "01", "--out", str(out), "--quiet", *argv]) == 2
+    assert words in _one_error_line(capsys)
+    assert not out.exists()
+
+
+def test_jobs_minus_one_means_one_per_core(tmp_path, monkeypatch):
+    import os
+
+    from iraq_atlas.runner import report
+
+    seen = {}
+    monkeypatch.setattr(report, "run_report", lambda jobs, opts: seen.update(jobs=opts.jobs) or (tmp_path, []))
+    assert main(["report", "--notebooks", "01", "--out", str(tmp_path), "--quiet", "--jobs", "-1"]) == 0
+    assert seen["jobs"] == os.cpu_count()
+    assert main(["report", "--notebooks", "01", "--out", str(tmp_path), "--quiet"]) == 0  # the default
+    assert seen["jobs"] == os.cpu_count()
+    assert main(["report", "--notebooks", "01", "--out", str(tmp_path), "--quiet", "--jobs", "3"]) == 0
+    assert seen["jobs"] == 3
+
+
+def test_parameter_file_with_a_yaml_syntax_error_names_file_and_line(tmp_path, capsys, no_kernels):
+    bad = tmp_path / "params.yaml"
+    bad.write_text("zoom: 12\ncenter_lat: [33.3\nkinds: zone\n", encoding="utf-8")
+    assert main(["report", "--notebooks", "01", "--params", str(bad), "--out", str(tmp_path / "r")]) == 2
+    line = _one_error_line(capsys)
+    assert f"{bad}, line 3, column " in line and "not valid YAML" in line
+    latin = tmp_path / "latin.yaml"
+    latin.write_bytes("kinds: [café]\n".encode("latin-1"))
+    assert main(["report", "--notebooks", "01", "--params", str(latin), "--out", str(tmp_path / "r")]) == 2
+    assert f"{latin}: not UTF-8 text" in _one_error_line(capsys)
+    listing = tmp_path / "list.yaml"
+    listing.write_text("- zoom\n- 12\n", encoding="utf-8")
+    assert main(["report", "--notebooks", "01", "--params", str(listing), "--out", str(tmp_path / "r")]) == 2
+    assert f"{listing}: expected a mapping" in _one_error_line(capsys)
+
+
+def test_unquoted_yaml_dates_are_those_dates(tmp_path, monkeypatch):
+    from iraq_atlas.runner import report
+
+    seen = {}
+    monkeypatch.setattr(report, "run_report", lambda jobs, opts: seen.update(jobs=jobs) or (tmp_path, []))
+    params = tmp_path / "params.yaml"
+    params.write_text("start_date: 2021-11-07\nend_date: 2021-11-30\nmilestone: 2021-10-10\n", encoding="utf-8")
+    assert main(["report", "--notebooks", "03,04", "--params", str(params), "--out", str(tmp_path)]) == 0
+    by_nb = {j.slug: j.params for j in seen["jobs"]}
+    assert by_nb["03_incidents"]["start_date"] == "2021-11-07" and by_nb["03_incidents"]["end_date"] == "2021-11-30"
+    assert by_nb["04_elections_vs_incidents"]["start_date"] == "2021-11-07"
+    assert by_nb["04_elections_vs_incidents"]["milestone"] == "2021-10-10"  # a text parameter keeps the text
+    wrong = tmp_path / "wrong.yaml"
+    wrong.write_text("start_date: 2021-11-07 10:30:00\n", encoding="utf-8")
+    assert main(["report", "--notebooks", "03", "--params", str(wrong), "--out", str(tmp_path)]) == 2
+
+
+def test_a_notebook_that_is_not_json_names_file_and_line(tmp_path, capsys, no_kernels):
+    nbs = tmp_path / "notebooks"
+    nbs.mkdir()
+    bad = nbs / "01_broken.ipynb"
+    bad.write_text('{\n "cells": [\n  {"cell_type": "code",,}\n ]\n}\n', encoding="utf-8")
+    assert main(["report", "--notebooks-dir", str(nbs), "--out", str(tmp_path / "r")]) == 2
+    line = _one_error_line(capsys)
+    assert f"{bad}: not a notebook: not JSON at line 3, column 24" in line
+    assert main(["params", str(bad)]) == 2
+    assert f"{bad}: not a notebook" in _one_error_line(capsys)
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
+    assert main(["params", str(bad)]) == 2
+    assert f"{bad}: not a notebook: not UTF-8 text" in _one_error_line(capsys)
+    bad.write_text("[1, 2]", encoding="utf-8")
+    assert main(["params", str(bad)]) == 2
+    assert "the JSON holds no list of cells" in _one_error_line(capsys)
+
+
+@pytest.mark.parametrize("kind", ["file", "folder"])
+def test_a_latest_of_its_own_is_never_replaced(tmp_path, capsys, no_kernels, kind):
+    out = tmp_path / "reports"
+    out.mkdir()
+    latest = out / "latest"
+    if kind == "file":
+        latest.write_text("my notes", encoding="utf-8")
+    else:
+        latest.mkdir()
+        (latest / "mine.txt").write_text("my notes", encoding="utf-8")
+    assert main(["report", "--notebooks", "01", "--out", str(out), "--quiet"]) == 2
+    line = _one_error_line(capsys)
+    assert f"{latest} is a {kind} of its own" in line and "move it away" in line
+    kept = latest if kind == "file" else latest / "mine.txt"
+    assert kept.read_text(encoding="utf-8") == "my notes" and not latest.is_symlink()
+    assert sorted(p.name for p in out.iterdir()) == ["latest"]
+
+
+def test_an_out_that_cannot_be_written_exits_2(tmp_path, capsys, no_kernels):
+    a_file = tmp_path / "report.txt"
+    a_file.write_text("x", encoding="utf-8")
+    assert main(["report", "--notebooks", "01", "--out", str(a_file), "--quiet"]) == 2
+    assert f"--out {a_file} is a file, not a folder" in _one_error_line(capsys)
+    below = a_file / "reports"   # a folder that cannot be created
+    assert main(["report", "--notebooks", "01", "--out", str(below), "--quiet"]) == 2
+    assert f"cannot write the report into {below}: Not a directory" in _one_error_line(capsys)
+    assert a_file.read_text(encoding="utf-8") == "x"
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="permissions do not bind root")
+def test_a_read_only_out_exits_2(tmp_path, capsys, no_kernels):
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o555)
+    try:
+        assert main(["report", "--notebooks", "01", "--out", str(ro / "reports"), "--quiet"]) == 2
+        assert "Permission denied" in _one_error_line(capsys)
+    finally:
+        ro.chmod(0o755)

@@ -1,6 +1,7 @@
 """pyproject.toml and environment.yml list the same runtime dependencies; the CLI entry point exists;
 an installed wheel carries and runs the notebooks."""
 
+import ast
 import os
 import re
 import subprocess
@@ -84,7 +85,7 @@ def test_notebook_imports_stay_light():
             "from iraq_atlas import analysis\n"
             "from iraq_atlas.analysis import timeline\n"
             "from iraq_atlas.files import data_path\n"
-            "from iraq_atlas.runner.report import output_folders\n"
+            "from iraq_atlas.runner.plan import output_folders\n"
             "print(sorted(m for m in ('nbformat', 'jsonschema', 'nbconvert', 'papermill') if m in sys.modules))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
@@ -146,7 +147,7 @@ def test_a_run_that_would_execute_nothing_exits_2(tmp_path, capsys):
 
 
 def test_notebooks_run_from_the_package_by_default():
-    from iraq_atlas.runner.report import default_notebooks_dir
+    from iraq_atlas.runner.plan import default_notebooks_dir
 
     assert (default_notebooks_dir() / "01_places.ipynb").is_file()
     py = tomllib.loads((ROOT / "pyproject.toml").read_text())
@@ -185,3 +186,26 @@ def test_importing_the_package_imports_nothing_heavy():
             "print(sorted(m for m in ('pandas', 'geopandas', 'matplotlib', 'folium') if m in sys.modules))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+HEAVY = ("pandas", "geopandas", "shapely", "matplotlib", "folium", "nbclient", "papermill", "nbformat",
+         "nbconvert", "jupyter_client", "numpy")
+
+
+def _loaded_after(code: str) -> list[str]:
+    probe = (f"import sys\n{code}\n"
+             f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))\n")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    return ast.literal_eval(out.stdout.strip().splitlines()[-1])
+
+
+def test_building_the_command_line_imports_nothing_heavy():
+    """`import iraq_atlas.cli` and the whole parser (every sub-command) load no data or notebook library."""
+    assert _loaded_after("import iraq_atlas.cli\nfrom iraq_atlas.cli import build_parser\nbuild_parser()") == []
+
+
+def test_help_and_params_commands_import_nothing_heavy():
+    """`--help` and `params` print without pandas or nbformat (the notebook's JSON is read directly)."""
+    help_run = ("from iraq_atlas.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass")
+    assert _loaded_after(help_run) == []
+    assert _loaded_after("from iraq_atlas.cli import main\nmain(['params', '01', '--format', 'json'])") == []

@@ -7,11 +7,13 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from browser import chromium  # noqa: F401  (the session fixture of the browser test below)
 
 from iraq_atlas.errors import ParameterError
 from iraq_atlas.runner import cache, execute, publish, report
 from iraq_atlas.runner.params import read_params
-from iraq_atlas.runner.report import RunOptions, discover, plan, run_report
+from iraq_atlas.runner.plan import RunOptions, discover, plan
+from iraq_atlas.runner.report import run_report
 
 PARAMS_A = '''
 label: str = "alpha"  # text written to the table
@@ -22,7 +24,7 @@ output_dir: str = "outputs"  # where files go'''
 
 BODY_A = '''from pathlib import Path
 from iraq_atlas.files import read_csv
-from iraq_atlas.runner.report import output_folders
+from iraq_atlas.runner.plan import output_folders
 out = output_folders(output_dir)
 data = read_csv(DATA)
 rows = [f"{label},{mode},{day},{i},{len(data)}" for i in range(repeat)]
@@ -32,7 +34,7 @@ rows = [f"{label},{mode},{day},{i},{len(data)}" for i in range(repeat)]
 PARAMS_B = '''label: str = "beta"  # text
 output_dir: str = "outputs"  # where files go'''
 
-BODY_B = '''from iraq_atlas.runner.report import output_folders
+BODY_B = '''from iraq_atlas.runner.plan import output_folders
 import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
@@ -305,7 +307,7 @@ def test_workers_see_the_environment_of_each_run(tmp_path, monkeypatch):
     were started ahead (a pool) or when each notebook started."""
     nbs = tmp_path / "notebooks"
     nbs.mkdir()
-    body = ('import os\nfrom iraq_atlas.runner.report import output_folders\nout = output_folders(output_dir)\n'
+    body = ('import os\nfrom iraq_atlas.runner.plan import output_folders\nout = output_folders(output_dir)\n'
             '(out["tables"] / "env_{n}.txt").write_text(os.environ.get("IRAQ_ATLAS_TEST_RUN", "unset"))\n')
     for n in ("a", "b"):
         _nb(nbs / f"0{'ab'.index(n) + 1}_{n}.ipynb", 'output_dir: str = "o"  # out', body.replace("{n}", n))
@@ -323,7 +325,7 @@ def test_workers_see_the_environment_of_each_run(tmp_path, monkeypatch):
 TIMED = '''import time
 from pathlib import Path
 from iraq_atlas.files import read_csv
-from iraq_atlas.runner.report import output_folders
+from iraq_atlas.runner.plan import output_folders
 out = output_folders(output_dir)
 t0 = time.time()
 time.sleep(1.5)
@@ -367,7 +369,7 @@ def test_execute_job_leaves_the_process_environment_alone(suite):
     t = threading.Thread(target=watch)
     t.start()
     try:
-        res = report.execute_job(job, str(suite / "w"), None, 60,
+        res = execute.execute_job(job, str(suite / "w"), None, 60,
                                  environ={**os.environ, "IRAQ_ATLAS_TEST_MARK": "x"})
     finally:
         done.set()
@@ -415,14 +417,14 @@ def test_local_dask_cluster_has_one_thread_per_worker(suite, monkeypatch):
 
 # -- inputs looked for and not found -------------------------------------------------
 BOUNDARIES = '''from iraq_atlas.places.boundaries import load_boundaries
-from iraq_atlas.runner.report import output_folders
+from iraq_atlas.runner.plan import output_folders
 out = output_folders(output_dir)
 (out["tables"] / "origin.txt").write_text(load_boundaries("ADM1").origin)
 '''
 
 
 CACHED_BOUNDARIES = '''from iraq_atlas.places.boundaries import load_boundaries
-from iraq_atlas.runner.report import output_folders
+from iraq_atlas.runner.plan import output_folders
 out = output_folders(output_dir)
 try:  # geoBoundaries asked for: the cache, else a download (refused offline)
     origin = load_boundaries("ADM1", download=True).origin
@@ -542,7 +544,7 @@ def test_every_shipped_notebook_publishes_its_tables_figures_and_maps(tmp_path):
 
 # -- kernels ---------------------------------------------------------------------------
 STARTED = '''import os, time
-from iraq_atlas.runner.report import output_folders
+from iraq_atlas.runner.plan import output_folders
 out = output_folders(output_dir)
 born = os.stat(f"/proc/{os.getpid()}").st_ctime  # when this kernel process started
 t0 = time.time()
@@ -665,7 +667,7 @@ def test_typed_parameters_are_read_by_plain_papermill_too(tmp_path):
 def test_typed_notebook_runs_with_converted_values(tmp_path):
     nbs = tmp_path / "notebooks"
     nbs.mkdir()
-    body = ('import json\nfrom iraq_atlas.runner.report import output_folders\nout = output_folders(output_dir)\n'
+    body = ('import json\nfrom iraq_atlas.runner.plan import output_folders\nout = output_folders(output_dir)\n'
             '(out["tables"] / "v.json").write_text(json.dumps([years, bands, day, level]))\n')
     _nb(nbs / "01_typed.ipynb", TYPED, body)
     run, res = run_report(plan(discover(nbs), {"years": "2025", "day": "2023-03-03"}),
@@ -684,20 +686,20 @@ def test_params_command_shows_the_declared_types(tmp_path, capsys):
     assert "list[int], each one of 2018|2021|2025" in out and "date (YYYY-MM-DD)" in out
 
 
-def test_runner_layout_keeps_the_names_notebooks_import():
-    """plan / cache / execute / publish hold the work; report ties them and keeps its old names."""
+def test_runner_layout_one_home_per_name():
+    """plan / cache / execute / publish hold the work and report ties them; no name is re-exported."""
     from iraq_atlas.runner import plan as plan_mod
 
-    assert report.output_folders is plan_mod.output_folders
     assert report.run_report.__module__ == "iraq_atlas.runner.report"
     assert execute.execute_job.__module__ == "iraq_atlas.runner.execute"
     assert cache.lookup.__module__ == "iraq_atlas.runner.cache" and publish.collect.__module__ == "iraq_atlas.runner.publish"
-    assert plan_mod.discover is report.discover and plan_mod.Job is report.Job
+    assert plan_mod.output_folders.__module__ == "iraq_atlas.runner.plan"
+    assert not hasattr(report, "output_folders") and not hasattr(report, "discover")
 
 
 # -- stopping, locking, permissions ------------------------------------------------------
 SLEEPY = '''import time
-from iraq_atlas.runner.report import output_folders
+from iraq_atlas.runner.plan import output_folders
 out = output_folders(output_dir)
 (out["tables"] / f"started_{NAME}.txt").write_text("x")
 time.sleep(SECONDS)
@@ -805,3 +807,137 @@ def test_run_ids_are_unique_within_a_second(suite):
     (out / f".run-{first}-abc").mkdir()          # a run being built
     second = publish.new_run_id(out)
     assert second != first
+
+
+# -- warm runs, unwritable folders, hostile text in the notebook pages --------------------------------
+def test_a_warm_rerun_decides_from_the_cache_without_jupyter(suite):
+    """Nothing changed: the run is published from the cache without importing any of the execution machinery."""
+    import os
+    import subprocess
+    import sys
+
+    _run(suite)
+    out = suite / "reports"
+    before = (out / "latest").resolve()
+    code = ("import json, sys\nfrom iraq_atlas.cli import main\n"
+            f"code = main(['report', '--notebooks-dir', {str(suite / 'notebooks')!r}, '--out', {str(out)!r},"
+            " '--quiet', '--jobs', '1'])\n"
+            "heavy = ('nbclient', 'papermill', 'jupyter_client', 'nbconvert', 'nbformat', 'zmq', 'pandas',"
+            " 'matplotlib', 'folium', 'geopandas')\n"
+            "print(json.dumps({'code': code, 'loaded': sorted(m for m in heavy if m in sys.modules)}))\n")
+    env = {**os.environ, "PYTHONPATH": str(Path(report.__file__).resolve().parents[2])}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result == {"code": 0, "loaded": []}
+    after = (out / "latest").resolve()
+    assert after != before
+    manifest = json.loads((after / "manifest.json").read_text())
+    assert [n["cached"] for n in manifest["notebooks"]] == [True, True]
+    assert (after / "tables" / "01_rows.csv").read_text() == (before / "tables" / "01_rows.csv").read_text()
+
+
+def test_a_full_disk_exits_2_and_keeps_the_previous_report(suite, monkeypatch, capsys):
+    import errno
+
+    from iraq_atlas.cli import main
+
+    first, _ = _run(suite)
+    out = suite / "reports"
+    kept = sorted(p.name for p in out.iterdir())
+
+    def full(path, *args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(report, "write_atomic", full)
+    code = main(["report", "--notebooks-dir", str(suite / "notebooks"), "--out", str(out), "--quiet", "--jobs", "1"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1
+    assert f"cannot write the report into {out.resolve()}: No space left on device" in err[0]
+    assert "manifest.json" in err[0]                                   # the file that could not be written
+    assert (out / "latest").resolve() == first.resolve()
+    assert sorted(p.name for p in out.iterdir()) == kept              # no half-written run, no .run-* folder
+
+
+H_SCRIPT = "<script>window.__pwned=1</script>"
+H_TEMPLATE = "{{7*7}} {% raw %} ${7*7}"
+H_CLOSE = "</script><script>window.__pwned=2</script>"
+H_IMG = '<img src=x onerror="window.__pwned=3">'
+HOSTILE = [H_SCRIPT, H_TEMPLATE, H_CLOSE, H_IMG]
+
+HOSTILE_BODY = '''from IPython.display import display
+from iraq_atlas.incidents.load import load_incidents
+from iraq_atlas.runner.plan import output_folders
+out = output_folders(output_dir)
+loaded = load_incidents(DATA, "acled")
+for note in loaded.accepted["notes"]:
+    print(note)
+display(loaded.accepted[["event_id_cnty", "notes", "actor1"]])
+display(loaded.rejected)
+loaded.accepted["notes"].iloc[-1]
+'''
+
+
+@pytest.fixture(scope="module")
+def hostile_page(tmp_path_factory) -> Path:
+    """The published page of a notebook run whose incident notes and actors are hostile strings."""
+    import csv
+
+    from iraq_atlas.incidents.load import ACLED_COLUMNS
+
+    tmp_path = tmp_path_factory.mktemp("hostile")
+    row = dict.fromkeys(ACLED_COLUMNS, "")
+    row.update(event_date="2021-11-07", year="2021", time_precision="1", iso="368", country="Iraq",
+               admin1="Baghdad", location="Baghdad", latitude="33.3333", longitude="44.3833", geo_precision="1",
+               source="Test", fatalities="0", event_type="Battles", sub_event_type="Armed clash")
+    rows = [{**row, "event_id_cnty": f"IRQ{i}", "notes": text, "actor1": text} for i, text in enumerate(HOSTILE)]
+    rows.append({**row, "event_id_cnty": "IRQ9", "notes": H_CLOSE, "fatalities": H_SCRIPT})  # rejected
+    data = tmp_path / "hostile.csv"
+    with open(data, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=ACLED_COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+    nbs = tmp_path / "notebooks"
+    nbs.mkdir()
+    _nb(nbs / "01_hostile.ipynb", 'output_dir: str = "outputs"  # where files go',
+        f"DATA = {str(data)!r}\n" + HOSTILE_BODY)
+    run_dir, results = run_report(plan(discover(nbs), {}),
+                                  RunOptions(out=tmp_path / "reports", progress=False, jobs=1))
+    assert _status(results) == {"01_hostile": "ok"}, results[0].error
+    return run_dir / "01_hostile.html"
+
+
+def test_hostile_text_outputs_show_literally_in_the_notebook_page(hostile_page):
+    """Incident text printed, displayed as a table and returned by a cell is text in the published page."""
+    from bs4 import BeautifulSoup
+
+    page = BeautifulSoup(hostile_page.read_text(encoding="utf-8"), "html.parser")
+    scripts = [s.get_text() for s in page.find_all("script")]
+    assert not [s for s in scripts if "__pwned" in s]                  # no script element came from the data
+    assert not page.find_all("img", onerror=True)
+    outputs = page.select(".jp-OutputArea-output")
+    text = "\n".join(o.get_text() for o in outputs)
+    printed = next(o.get_text() for o in outputs if "__pwned=1" in o.get_text())
+    assert printed.strip().splitlines() == HOSTILE                     # the stream, line for line
+    cells = [td.get_text() for o in outputs for td in o.find_all("td")]
+    for hostile in HOSTILE:
+        assert cells.count(hostile) == 2                              # notes and actor1 of its row
+    assert repr(H_IMG) in text                                         # the cell's returned value
+    assert "49" not in text                                            # no template was evaluated
+    assert any(H_CLOSE in c for c in cells) and any(H_SCRIPT in c for c in cells)
+
+
+@pytest.mark.browser
+def test_hostile_text_outputs_stay_inert_in_a_browser(request, hostile_page):
+    """Opened offline in Chromium, the page runs none of the strings and shows each one as text."""
+    from browser import open_offline
+
+    op = open_offline(request.getfixturevalue("chromium"), hostile_page, wait_for=".jp-OutputArea-output")
+    try:
+        assert op.page.evaluate("typeof window.__pwned") == "undefined", "a string from the data was executed"
+        shown = op.page.inner_text("body")
+        for hostile in HOSTILE:
+            assert hostile in shown
+        assert op.blocked == [] and op.errors == []
+    finally:
+        op.close()

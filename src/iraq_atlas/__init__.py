@@ -1,8 +1,8 @@
 """Iraq Atlas: places, elections and incidents for the political geography of Iraq.
 
 The names below are the curated public API; each is imported from its module
-on first use, so ``import iraq_atlas`` stays instant (the command line relies
-on it). Sub-packages hold the rest: ``places``, ``elections``, ``incidents``,
+on first use, and ``__version__`` is read from the installed metadata on first
+use too, so ``import iraq_atlas`` stays instant (the command line relies on it). Sub-packages hold the rest: ``places``, ``elections``, ``incidents``,
 ``analysis``, ``geoparse``, ``viz`` and ``runner``.
 
 Examples
@@ -13,12 +13,6 @@ Examples
 """
 
 from importlib import import_module
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("iraq-atlas")
-except PackageNotFoundError:  # running from a source tree without install
-    __version__ = "0.0.0"
 
 _API = {
     # places
@@ -51,7 +45,19 @@ _API = {
 __all__ = ["__version__", *_API]
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("iraq-atlas")
+    except PackageNotFoundError:  # running from a source tree without install
+        return "0.0.0"
+
+
 def __getattr__(name: str):
+    if name == "__version__":
+        globals()[name] = value = _version()
+        return value
     module = _API.get(name)
     if module is None:
         raise AttributeError(f"module 'iraq_atlas' has no attribute {name!r}")

@@ -58,3 +58,7 @@ class OfflineAssetError(IraqAtlasError, RuntimeError):
 
 class ServiceError(IraqAtlasError, RuntimeError):
     """A remote service (ACLED, UCDP, geoBoundaries, Nominatim) failed or refused the request."""
+
+
+class OutputError(IraqAtlasError, OSError):
+    """An output cannot be written: a read-only or full disk, or a file or folder in the way."""

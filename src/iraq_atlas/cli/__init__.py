@@ -1,4 +1,8 @@
-"""``iraq-atlas``: a thin command line over the library (each command calls one library function)."""
+"""``iraq-atlas``: a thin command line over the library (each command calls one library function).
+
+Building the parser imports nothing heavy (no pandas, geopandas, matplotlib, folium or Jupyter):
+each command imports what it needs when it runs, so ``--help`` and the quick commands start at once.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +11,17 @@ import logging
 import os
 import sys
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from iraq_atlas.errors import DataError, IraqAtlasError, ParameterError
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 
 def _print_table(df: pd.DataFrame, fmt: str) -> None:
+    import pandas as pd
+
     if fmt == "csv":
         df.to_csv(sys.stdout, index=False, lineterminator="\n")
     elif fmt == "json":
@@ -34,9 +42,8 @@ def _check_online_delay(args) -> None:
 
 
 def cmd_geocode(args) -> int:
-    from iraq_atlas.places.geocoding import Geocoder, OnlineGeocoder
-
     from iraq_atlas import settings
+    from iraq_atlas.places.geocoding import Geocoder, OnlineGeocoder
 
     _check_online_delay(args)
     online = None
@@ -51,6 +58,25 @@ def cmd_geocode(args) -> int:
     return 0
 
 
+def _print_rows(rows: list[dict], columns: list[str], fmt: str) -> None:
+    """A few rows of plain values as CSV, JSON records or an aligned table, without pandas."""
+    import csv
+    import json
+
+    if fmt == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows([["" if r[c] is None else r[c] for c in columns] for r in rows])
+    elif fmt == "json":
+        records = [{c: r[c] for c in columns} for r in rows]
+        sys.stdout.write(json.dumps(records, ensure_ascii=False, default=str) + "\n")
+    else:
+        cells = [columns] + [[" ".join(str(r[c]).split()) for c in columns] for r in rows]
+        widths = [max(len(line[i]) for line in cells) for i in range(len(columns))]
+        for line in cells:
+            print("  ".join(v.ljust(w) for v, w in zip(line, widths)).rstrip())
+
+
 def cmd_params(args) -> int:
     from iraq_atlas.runner.params import describe, read_params
     from iraq_atlas.runner.plan import default_notebooks_dir, discover
@@ -60,26 +86,44 @@ def cmd_params(args) -> int:
         found = discover(Path(args.notebooks_dir) if args.notebooks_dir else default_notebooks_dir(),
                          [args.notebook])
         path = found[0]
-    rows = describe(read_params(path))
-    _print_table(pd.DataFrame(rows, columns=["name", "type", "default", "help"]), args.format)
+    _print_rows(describe(read_params(path)), ["name", "type", "default", "help"], args.format)
     return 0
 
 
 def _parse_overrides(pairs: list[list[str]] | None, params_file: str | None) -> dict:
-    import yaml
-
     values: dict = {}
     if params_file:
+        import yaml
+
         if not Path(params_file).is_file():
             raise ParameterError(f"--params: {params_file} does not exist")
-        with open(params_file, encoding="utf-8") as fh:
-            loaded = yaml.safe_load(fh) or {}
+        try:
+            text = Path(params_file).read_bytes().decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise ParameterError(f"{params_file}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+        try:
+            loaded = yaml.safe_load(text) or {}
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+            where = f", line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+            why = getattr(exc, "problem", None) or str(exc)
+            raise ParameterError(f"{params_file}{where}: not valid YAML ({why})") from None
         if not isinstance(loaded, dict):
             raise ParameterError(f"{params_file}: expected a mapping of parameter names to values")
-        values.update(loaded)
+        values.update({str(k): v for k, v in loaded.items()})
     for name, value in pairs or []:
         values[name] = value  # text: converted with the declared type, never guessed
     return values
+
+
+def _jobs(value: int) -> int:
+    """``--jobs``: notebooks at once, ``-1`` for one per core; 0 and below -1 are refused."""
+    if value == -1:
+        return os.cpu_count() or 1
+    if value < 1:
+        raise ParameterError(f"--jobs: the number of notebooks run at once must be 1 or more "
+                             f"(or -1 for one per core), not {value}")
+    return value
 
 
 class Terminated(KeyboardInterrupt):
@@ -95,6 +139,7 @@ def cmd_report(args) -> int:
     from iraq_atlas.runner.report import run_report
 
     root = project_root()
+    jobs_at_once = _jobs(args.jobs)
     overrides = _parse_overrides(args.parameter, args.params)
     sweep = None
     if args.sweep:
@@ -105,7 +150,7 @@ def cmd_report(args) -> int:
     notebooks = discover(Path(args.notebooks_dir) if args.notebooks_dir else default_notebooks_dir(),
                          args.notebooks.split(",") if args.notebooks else None)
     jobs = plan(notebooks, overrides, sweep)  # validates everything before any kernel starts
-    opts = RunOptions(out=Path(args.out) if args.out else root / "reports", jobs=args.jobs,
+    opts = RunOptions(out=Path(args.out) if args.out else root / "reports", jobs=jobs_at_once,
                       force=args.force, no_input=args.no_input, executor=args.executor,
                       scheduler=args.scheduler, kernel_name=args.kernel, timeout=args.timeout,
                       progress=not args.quiet, kernel_pool=args.kernel_pool)
@@ -149,7 +194,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--notebooks-dir", metavar="DIR",
                    help="run the notebooks of this folder (default: those shipped with the package)")
     r.add_argument("--sweep", metavar="NAME=V1,V2,...", help="run each notebook declaring NAME once per value")
-    r.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    r.add_argument("--jobs", type=int, default=-1, metavar="N",
+                   help="notebooks run at once (default -1: one per core)")
     r.add_argument("--out", help="report folder (default: reports/)")
     r.add_argument("--force", action="store_true", help="re-run even notebooks whose inputs are unchanged")
     r.add_argument("--no-input", action="store_true", help="hide code cells in the HTML")

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from iraq_atlas.errors import ParameterError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def _print_table(df: pd.DataFrame, fmt: str) -> None:

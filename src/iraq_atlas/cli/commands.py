@@ -13,7 +13,12 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from iraq_atlas.cli.choices import LazyChoices
 from iraq_atlas.errors import ParameterError
+
+# read from the election tables and the source registry when a value is checked, not when the parser is built
+_election_years = LazyChoices(lambda: importlib.import_module("iraq_atlas.elections.schema").YEARS)
+_input_formats = LazyChoices(lambda: ("auto", *importlib.import_module("iraq_atlas.incidents.sources").FORMATS))
 
 
 def register(sub: argparse._SubParsersAction, print_table) -> None:
@@ -27,11 +32,9 @@ def register(sub: argparse._SubParsersAction, print_table) -> None:
 
 def _register_elections(sub: argparse._SubParsersAction, print_table) -> None:
     """``iraq-atlas elections --year YEAR --by list|bloc|governorate``: seats from the validated tables."""
-    from iraq_atlas.elections.schema import YEARS
-
     e = sub.add_parser("elections", help="seats won in the 2018, 2021 or 2025 election, by list, bloc or governorate")
     when = e.add_mutually_exclusive_group(required=True)
-    when.add_argument("--year", type=int, choices=list(YEARS))
+    when.add_argument("--year", type=int, choices=_election_years, metavar="YEAR", help="one of %(choices)s")
     when.add_argument("--years", metavar="Y1,Y2,...", help="with --by bloc: seats in each year and the change")
     e.add_argument("--by", choices=["list", "bloc", "governorate"], default="list",
                    help="governorate counts every seat elected there, minority quota seats included")
@@ -71,21 +74,19 @@ def _register_elections(sub: argparse._SubParsersAction, print_table) -> None:
 
 def _incident_source_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--source", metavar="FILE", help="ACLED / UCDP GED export or curated-format CSV (default: curated set)")
-    p.add_argument("--format-in", choices=["auto", *importlib.import_module("iraq_atlas.incidents.sources").FORMATS], default="auto",
-                   help="input format (default: guessed from the columns)")
+    p.add_argument("--format-in", choices=_input_formats, default="auto", metavar="FORMAT",
+                   help="input format, one of %(choices)s (default: guessed from the columns)")
     p.add_argument("--start", metavar="YYYY-MM-DD", help="first day kept")
     p.add_argument("--end", metavar="YYYY-MM-DD", help="last day kept")
 
 
 def _incident_sources_args(p: argparse.ArgumentParser) -> None:
     """The incidents command's inputs: one or more sources, their format and mapping, the date window."""
-    from iraq_atlas.incidents.sources import FORMATS
-
     p.add_argument("--source", metavar="FILE", action="append",
                    help="ACLED / UCDP GED export, curated-format CSV, or your own table (CSV, Parquet, .xlsx, "
                         "GeoJSON); repeat for several (default: curated set)")
-    p.add_argument("--format-in", choices=["auto", *FORMATS], default="auto",
-                   help="input format (default: guessed from the columns)")
+    p.add_argument("--format-in", choices=_input_formats, default="auto", metavar="FORMAT",
+                   help="input format, one of %(choices)s (default: guessed from the columns)")
     p.add_argument("--columns", metavar="MAP",
                    help="generic/geojson: schema=file column pairs, e.g. date=Date,latitude=Lat,longitude=Lon,"
                         "event_type=Type, or a YAML/JSON file of them")

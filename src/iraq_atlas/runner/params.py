@@ -7,7 +7,9 @@ A parameter is a typed assignment with its help text in a trailing comment::
     by: Literal["list", "bloc"] = "bloc"  # grouping
 
 Supported types: str, int, float, bool, date, list[str], list[int], list[float]
-and Literal[...] choices. A help text ending in ``(one of: a, b, c)`` declares
+and Literal[...] choices. A number is finite (``inf`` and ``nan`` are refused); a help
+text ending in ``(between A and B)`` declares its bounds, both included, for a number
+or for every element of a list of numbers. A help text ending in ``(one of: a, b, c)`` declares
 choices too, in a form that papermill's own parameter inspection also reads (it
 cannot parse ``Literal``): for a text parameter the value must be one of them,
 for a number one of those numbers, for a list every element one of them. Help
@@ -15,7 +17,8 @@ texts avoid ``=`` for the same reason. A ``date`` parameter (``day: date =
 "2021-10-10"``, with ``from datetime import date`` in the cell) holds an ISO
 ``YYYY-MM-DD`` text, which is what plain papermill passes too; a ``str``
 parameter whose help text contains ``YYYY-MM-DD`` is a date as well (empty
-allowed).
+allowed). A date given as a date object (YAML reads an unquoted ``2021-11-07``
+as one) is that day.
 Two parameter names take their choices from the library rather than from a list
 typed into the notebook (:func:`library_choices`): ``incidents_format`` (the
 incident source registry, with ``auto``) and ``milestone`` (the ids of the
@@ -32,6 +35,7 @@ import ast
 import datetime as dt
 import io
 import json
+import math
 import re
 import tokenize
 from dataclasses import dataclass, field
@@ -41,6 +45,7 @@ from typing import Any
 from iraq_atlas.errors import ParameterError
 
 _ONE_OF = re.compile(r"\(one of:\s*([^)]*)\)\s*$")
+_BETWEEN = re.compile(r"\(between\s+(\S+)\s+and\s+(\S+)\)\s*$")
 
 
 @dataclass
@@ -50,6 +55,7 @@ class Parameter:
     default: Any
     help: str = ""
     choices: tuple = ()
+    bounds: tuple | None = None     # (lowest, highest) allowed, both included, from "(between A and B)"
 
     @property
     def is_date(self) -> bool:
@@ -64,11 +70,87 @@ class NotebookParams:
 
 
 def parameters_cell(nb) -> str:
-    """Source of the first code cell tagged ``parameters`` ('' if none)."""
-    for cell in nb.cells:
-        if cell.cell_type == "code" and "parameters" in cell.get("metadata", {}).get("tags", []):
-            return cell.source
+    """Source of the first code cell tagged ``parameters`` ('' if none).
+
+    Parameters
+    ----------
+    nb : dict
+        A notebook as its JSON mapping (an ``nbformat`` node is one too).
+
+    Returns
+    -------
+    str
+        The cell's source text.
+
+    Examples
+    --------
+    >>> parameters_cell({"cells": [{"cell_type": "code", "metadata": {"tags": ["parameters"]},
+    ...                             "source": ["zoom: int = 13\\n", "n: int = 2"]}]})
+    'zoom: int = 13\\nn: int = 2'
+    """
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") == "code" and "parameters" in (cell.get("metadata") or {}).get("tags", []):
+            source = cell.get("source", "")
+            return "".join(source) if isinstance(source, list) else source
     return ""
+
+
+def read_notebook_json(path: str | Path) -> dict:
+    """A notebook file as its JSON mapping (nbformat 4), or ParameterError naming the file.
+
+    Reading the JSON directly keeps ``nbformat`` and its schema validator (about a second
+    to import) out of planning a run; older notebook formats go through ``nbformat``.
+
+    Parameters
+    ----------
+    path : str or Path
+        An ``.ipynb`` file.
+
+    Returns
+    -------
+    dict
+        The notebook: ``cells``, ``metadata``, ``nbformat`` …
+
+    Raises
+    ------
+    ParameterError
+        When the file cannot be read, is not UTF-8 or JSON (with the line and column),
+        or holds no notebook.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> bad = pathlib.Path(tempfile.mkdtemp()) / "01_bad.ipynb"
+    >>> _ = bad.write_text('{"cells": [,]}')
+    >>> read_notebook_json(bad)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    iraq_atlas.errors.ParameterError: .../01_bad.ipynb: not a notebook: not JSON at line 1, column 12 (Expecting value)
+    """
+    path = Path(path)
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except OSError as exc:
+        raise ParameterError(f"{path}: cannot read the notebook ({exc.strerror or exc})") from None
+    except UnicodeDecodeError as exc:
+        raise ParameterError(f"{path}: not a notebook: not UTF-8 text (byte {exc.start})") from None
+    try:
+        nb = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ParameterError(f"{path}: not a notebook: not JSON at line {exc.lineno}, column {exc.colno} "
+                             f"({exc.msg})") from None
+    if not isinstance(nb, dict) or not isinstance(nb.get("cells", []), list):
+        raise ParameterError(f"{path}: not a notebook: the JSON holds no list of cells")
+    if not isinstance(nb.get("nbformat"), int) or nb["nbformat"] < 4:
+        import nbformat  # an old notebook format: converted
+
+        try:
+            return nbformat.read(path, as_version=4)
+        except Exception as exc:  # nbformat's own errors are plain exceptions of several kinds
+            raise ParameterError(f"{path}: not a notebook nbformat can read ({exc})") from None
+    if not all(isinstance(c, dict) for c in nb.get("cells", [])):
+        raise ParameterError(f"{path}: not a notebook: a cell is not a JSON object")
+    return nb
 
 
 def _comments(src: str) -> dict[int, str]:
@@ -140,10 +222,7 @@ def _narrow(name: str, typ: str, choices: tuple, where: str) -> tuple[str, tuple
 def read_params(notebook: str | Path) -> NotebookParams:
     """Parse a notebook's parameters cell into declared parameters."""
     path = Path(notebook)
-    import nbformat  # here, not at import: notebooks import the library and should not pay for it
-
-    nb = nbformat.read(path, as_version=4)
-    src = parameters_cell(nb)
+    src = parameters_cell(read_notebook_json(path))
     out = NotebookParams(path.name)
     if not src.strip():
         return out
@@ -158,6 +237,7 @@ def read_params(notebook: str | Path) -> NotebookParams:
             except ValueError as exc:
                 raise ParameterError(f"{where}: default of {name!r} must be a literal") from exc
             help_text = comments.get(node.lineno, "")
+            bounds = _bounds(help_text, typ, where, name)
             listed = _ONE_OF.search(help_text)
             if listed and typ in ("str", "int", "float", "list[str]", "list[int]", "list[float]"):
                 words = tuple(c.strip() for c in listed.group(1).split(",") if c.strip())
@@ -169,7 +249,7 @@ def read_params(notebook: str | Path) -> NotebookParams:
             typ, choices = _narrow(name, typ, choices, where)
             if typ == "choice" and default not in choices:
                 raise ParameterError(f"{where}: default {default!r} of {name!r} is not one of {list(choices)}")
-            param = Parameter(name, typ, default, help_text, choices)
+            param = Parameter(name, typ, default, help_text, choices, bounds)
             if typ != "choice":
                 try:
                     param.default = convert(param, default, path.name)
@@ -181,6 +261,22 @@ def read_params(notebook: str | Path) -> NotebookParams:
         else:
             raise ParameterError(f"{where}: parameters must be typed assignments like `name: int = 3`")
     return out
+
+
+def _bounds(help_text: str, typ: str, where: str, name: str) -> tuple | None:
+    """``(between A and B)`` at the end of a number's help text: (A, B); None without one."""
+    found = _BETWEEN.search(help_text)
+    if not found:
+        return None
+    if typ not in ("int", "float", "list[int]", "list[float]"):
+        raise ParameterError(f"{where}: bounds (between …) are for numbers, and {name!r} is {typ}")
+    try:
+        low, high = float(found.group(1)), float(found.group(2))
+    except ValueError:
+        raise ParameterError(f"{where}: bounds of {name!r} are not numbers: {found.group(0)}") from None
+    if not low <= high:
+        raise ParameterError(f"{where}: bounds of {name!r} are empty: {found.group(0)}")
+    return (low, high)
 
 
 _TRUE, _FALSE = {"true", "1", "yes", "on"}, {"false", "0", "no", "off"}
@@ -229,14 +325,16 @@ def convert(p: Parameter, value: Any, notebook: str) -> Any:
         return ParameterError(f"{notebook}: parameter {p.name!r} {why} (got {value!r})")
 
     if p.type in _ELEMENT:
-        element = Parameter(p.name, _ELEMENT[p.type], None)
+        element = Parameter(p.name, _ELEMENT[p.type], None, bounds=p.bounds)
         items = _as_list(value, fail)
-        if p.type == "list[str]" and not all(isinstance(v, (str, int, float)) and not isinstance(v, bool)
-                                             for v in items):
+        if p.type == "list[str]" and not all(isinstance(v, (str, int, float, dt.date)) and not isinstance(v, bool)
+                                             and not isinstance(v, dt.datetime) for v in items):
             raise fail("must be a list of text values (comma-separated)")
         try:
             out = [convert(element, v, notebook) for v in items]
-        except ParameterError:
+        except ParameterError as exc:
+            if p.bounds and "between" in str(exc):
+                raise fail(f"must be a list of numbers between {_num(p.bounds[0])} and {_num(p.bounds[1])}") from None
             kind = {"list[int]": "whole numbers", "list[float]": "numbers"}.get(p.type, "text values")
             raise fail(f"must be a list of {kind} (comma-separated)") from None
         bad = [v for v in out if p.choices and v not in p.choices]
@@ -258,21 +356,24 @@ def convert(p: Parameter, value: Any, notebook: str) -> Any:
             raise fail("must be a whole number") from None
         if not f.is_integer():
             raise fail("must be a whole number")
-        return _in_choices(p, int(f), fail)
+        return _in_choices(p, _in_bounds(p, int(f), fail), fail)
     if p.type == "float":
         if isinstance(value, bool):
             raise fail("must be a number")
         try:
-            return _in_choices(p, float(value), fail)
+            f = float(value)
         except (TypeError, ValueError):
             raise fail("must be a number") from None
+        if not math.isfinite(f):
+            raise fail("must be a finite number")
+        return _in_choices(p, _in_bounds(p, f, fail), fail)
     if p.type == "choice":
         for c in p.choices:
             if value == c or str(value) == str(c):
                 return c
         raise fail(f"must be one of {list(p.choices)}")
-    if p.type == "date" and isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return value.isoformat()
+    if p.type in ("str", "date") and isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value.isoformat()  # YAML reads an unquoted 2021-11-07 as a date: it is that day
     # str, date
     if not isinstance(value, (str, int, float)) or isinstance(value, bool):
         raise fail("must be a date as YYYY-MM-DD" if p.type == "date" else "must be text")
@@ -282,6 +383,16 @@ def convert(p: Parameter, value: Any, notebook: str) -> Any:
             dt.date.fromisoformat(value)
         except ValueError:
             raise fail("must be a date as YYYY-MM-DD") from None
+    return value
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+
+def _in_bounds(p: Parameter, value, fail):
+    if p.bounds and not p.bounds[0] <= value <= p.bounds[1]:
+        raise fail(f"must be between {_num(p.bounds[0])} and {_num(p.bounds[1])}")
     return value
 
 

@@ -13,13 +13,14 @@ What it guarantees:
   ever points at a finished run, so Ctrl-C leaves the previous report intact
   (:mod:`iraq_atlas.runner.publish`).
 
-This module ties them together (:func:`run_report`) and keeps the names notebooks and
-scripts import from it (``output_folders`` above all).
+This module ties them together (:func:`run_report`); notebooks import
+:func:`~iraq_atlas.runner.plan.output_folders` from the light planning module.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import json
 import logging
 import os
@@ -28,29 +29,16 @@ import sys
 import tempfile
 from pathlib import Path
 
+from iraq_atlas.errors import OutputError
 from iraq_atlas.files import write_atomic
 from iraq_atlas.runner import cache, execute, publish
-from iraq_atlas.runner.cache import ABSENT, file_hash, input_state, library_fingerprint, library_sources
-from iraq_atlas.runner.execute import KernelPool, execute_job, kernel_environment, stray_outputs
-from iraq_atlas.runner.plan import (
-    OUTPUT_KINDS,
-    Job,
-    JobResult,
-    RunOptions,
-    default_notebooks_dir,
-    discover,
-    output_folders,
-    plan,
-    project_root,
-)
-from iraq_atlas.runner.publish import build_manifest, convert_job, index_html, notebook_html
+from iraq_atlas.runner.plan import Job, JobResult, RunOptions
 
 log = logging.getLogger("iraq_atlas.runner.report")
 
-__all__ = ["ABSENT", "OUTPUT_KINDS", "Job", "JobResult", "KernelPool", "RunOptions", "build_manifest",
-           "convert_job", "default_notebooks_dir", "discover", "execute_job", "file_hash", "index_html",
-           "input_state", "kernel_environment", "library_fingerprint", "library_sources", "notebook_html",
-           "output_folders", "plan", "project_root", "run_report", "stray_outputs"]
+# what a folder that cannot take the report fails with: permissions, read-only or full disk, a file in the way
+_WRITE_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.EFBIG,
+                 errno.ENOTDIR, errno.EEXIST}
 
 
 def run_report(jobs: list[Job], opts: RunOptions) -> tuple[Path, list[JobResult]]:
@@ -70,11 +58,32 @@ def run_report(jobs: list[Job], opts: RunOptions) -> tuple[Path, list[JobResult]
     -------
     (Path, list of JobResult)
         The run folder (also ``<out>/latest``) and one result per job, in the jobs' order.
+
+    Raises
+    ------
+    OutputError
+        Before anything runs when ``out`` is a file or holds a file or folder named ``latest``;
+        when the report cannot be written (read-only folder, full disk), with the previous
+        report and ``latest`` left as they were.
     """
     out = opts.out.resolve()
-    out.mkdir(parents=True, exist_ok=True)
-    with publish.run_lock(out):
-        return _run_locked(jobs, opts, out)
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"--out {out} is a file, not a folder; give a folder for the report")
+    latest = out / "latest"
+    if latest.exists() and not latest.is_symlink():
+        kind = "folder" if latest.is_dir() else "file"
+        raise OutputError(f"{latest} is a {kind} of its own, but the runner keeps 'latest' for the link to the "
+                          "newest run: move it away or choose another --out")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with publish.run_lock(out):
+            return _run_locked(jobs, opts, out)
+    except OSError as exc:
+        if isinstance(exc, OutputError) or exc.errno not in _WRITE_ERRNOS:
+            raise
+        where = f" ({exc.filename})" if exc.filename else ""
+        raise OutputError(f"cannot write the report into {out}: {exc.strerror or exc}{where}; the previous "
+                          "report is untouched") from None
 
 
 def _run_locked(jobs: list[Job], opts: RunOptions, out: Path) -> tuple[Path, list[JobResult]]:
