@@ -273,11 +273,20 @@ def test_an_out_that_cannot_be_written_exits_2(tmp_path, capsys, no_kernels):
     assert a_file.read_text(encoding="utf-8") == "x"
 
 
-@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="permissions do not bind root")
-def test_a_read_only_out_exits_2(tmp_path, capsys, no_kernels):
+def test_a_read_only_out_exits_2(tmp_path, capsys, no_kernels, monkeypatch):
     ro = tmp_path / "ro"
     ro.mkdir()
     ro.chmod(0o555)
+    if os.geteuid() == 0:
+        # root writes through file modes: refuse creation inside ro as the system does for any other user
+        real_mkdir = Path.mkdir
+
+        def refuse(self, *args, **kwargs):
+            if self == ro or ro in self.parents:
+                raise PermissionError(13, "Permission denied", str(self))
+            return real_mkdir(self, *args, **kwargs)
+
+        monkeypatch.setattr(Path, "mkdir", refuse)
     try:
         assert main(["report", "--notebooks", "01", "--out", str(ro / "reports"), "--quiet"]) == 2
         assert "Permission denied" in _one_error_line(capsys)
