@@ -75,6 +75,18 @@ def resolve_jobs(n_jobs: int) -> int:
 def window_sum(x: np.ndarray, k: int) -> np.ndarray:
     """Sum over steps t-k … t along axis 1 (fewer steps at the start).
 
+    Parameters
+    ----------
+    x : ndarray
+        Cells × steps.
+    k : int
+        Previous steps added to each step (0: ``x`` itself).
+
+    Returns
+    -------
+    ndarray
+        Same shape as ``x``.
+
     Examples
     --------
     >>> window_sum(np.array([[1.0, 2.0, 3.0, 4.0]]), 1).tolist()
@@ -125,6 +137,24 @@ class _Shuffles:
 
 def chunk_seeds(permutations: int, seed: int | None) -> list[tuple[int, np.random.SeedSequence]]:
     """The chunks of ``permutations`` shuffles: (shuffles, seed sequence) pairs, independent of any job count.
+
+    Parameters
+    ----------
+    permutations : int
+        Number of shuffles (1 or more).
+    seed : int or None
+        Root of :class:`numpy.random.SeedSequence` (None: fresh entropy).
+
+    Returns
+    -------
+    list of (int, SeedSequence)
+        :data:`CHUNK` shuffles per chunk, the last one shorter; chunk i's seed is
+        the i-th child spawned from the root.
+
+    Raises
+    ------
+    ParameterError
+        Fewer than one shuffle, or a seed that is not a whole number ≥ 0.
 
     Examples
     --------
