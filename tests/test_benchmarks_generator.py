@@ -175,3 +175,37 @@ def test_compact_point_layer_keeps_every_property():
     assert decoded == [1.0, 2.0, None, 4.0]
     assert "absent" not in cols["props"]
     np.testing.assert_equal(len(cols["x"]), 4)
+
+
+def test_only_rewrites_one_tasks_rows_and_notes(tmp_path):
+    import argparse
+
+    doc = tmp_path / "benchmarks.md"
+    doc.write_text("# Benchmarks\n\nWritten by make bench.\n\nMachine: test.\n\n"
+                   "| task | measure | ours (median, range) | baseline (median, range) | ratio | target | met |\n"
+                   "|---|---|---|---|---|---|---|\n"
+                   "| runner | cold run | 1 s | 2 s | 0.5× | ≤ 0.6× | yes |\n"
+                   "| geocoder | old row | 9 s | 1 s | 9× | ≤ 3× | **no** |\n"
+                   "| maps | size | 1 MB | 9 MB | 9× | ≥ 10× | **no** |\n\n"
+                   "## Notes\n\n- **runner**: runner note.\n- **maps**: maps note.\n\n## Maps at scale\n\nkept.\n")
+    for task, new_time in (("hotspots", "2 s"), ("hotspots", "3 s"), ("geocoder", "1 s")):
+        rep = bench.Report()
+        rep.add(task, "target row", new_time, "1 s", 2.0, "≤ 10 s", True)
+        rep.add(task, "scaling row", "4 s", "2 s", 2.0, "1.8–2.2×", True)
+        rep.note(task, f"{task} note.")
+        bench.update_doc(doc, rep, argparse.Namespace(only=task, repeat=3), {}, 12.0)
+    text = doc.read_text()
+    lines = text.splitlines()
+    rows = [line.split("|")[1:3] for line in lines if line.startswith("| ") and "measure" not in line]
+    # a task new to the file goes after the tasks listed before it (hotspots is last); a re-run replaces in place
+    assert [(t.strip(), m.strip()) for t, m in rows] == [
+        ("runner", "cold run"), ("geocoder", "target row"), ("geocoder", "scaling row"), ("maps", "size"),
+        ("hotspots", "target row"), ("hotspots", "scaling row")]
+    assert "| hotspots | target row | 3 s |" in text and "old row" not in text
+    assert "| hotspots | target row | 2 s |" not in text
+    notes = [line for line in lines if line.startswith("- **")]
+    assert notes == ["- **runner**: runner note.", "- **geocoder**: geocoder note.", "- **maps**: maps note.",
+                     "- **hotspots**: hotspots note."]
+    stamps = [line for line in lines if " measured alone on " in line]
+    assert [s.split("**")[1] for s in stamps] == ["geocoder", "hotspots"]
+    assert lines[lines.index("Machine: test.") + 1] == "" and lines[-3:] == ["## Maps at scale", "", "kept."]

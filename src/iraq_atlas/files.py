@@ -130,6 +130,17 @@ def read_csv(path: str | os.PathLike, required: Iterable[str] = (), **kwargs) ->
     return df
 
 
+def _read_umask() -> int:
+    mask = os.umask(0o022)  # the only way to read it is to set it: done once, while importing
+    os.umask(mask)
+    return mask
+
+
+#: The process's umask when the library was imported; reading it later would briefly change it for every thread.
+UMASK = _read_umask()
+#: Permissions of a file written by :func:`write_atomic`: what the umask gives a new file.
+FILE_MODE = 0o666 & ~UMASK
+
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
@@ -337,7 +348,7 @@ def gc_paused() -> Iterator[None]:
 def write_atomic(path: str | os.PathLike, text: str | bytes) -> Path:
     """Write a file via a temporary file in the same folder and a rename: readers never see half a file.
 
-    The file gets the permissions the user's umask gives a new file.
+    The file gets the permissions the user's umask gives a new file (:data:`FILE_MODE`).
 
     Examples
     --------
@@ -352,15 +363,9 @@ def write_atomic(path: str | os.PathLike, text: str | bytes) -> Path:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(text.encode("utf-8") if isinstance(text, str) else text)
-        os.chmod(tmp, 0o666 & ~_umask())
+        os.chmod(tmp, FILE_MODE)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask

@@ -264,6 +264,116 @@ def test_permutation_p_values_agree_with_analytical_on_a_strong_cluster():
     assert perm["p"].between(1 / 200, 1).all()
 
 
+def test_permutation_p_values_match_the_hand_enumerated_shuffle_distribution():
+    # counts A..D = 4, 2, 0, 0 on the line A-B-C-D, W·m = 1.5 per neighbour. A shuffle permutes the
+    # column and puts each cell's own count back, so a neighbour slot holds any of 4, 2, 0, 0.
+    # A: L = 4 + one value → 8, 6, 4, 4 against the observed 6 (|L - 3| ≥ 3: 8 and 6) → 1/2.
+    # B: L = 2 + two values from distinct slots, sums 6, 4, 4, 2, 2, 0, against 6 (|L - 4.5| ≥ 1.5:
+    #    8, 6, 6, 2) → 4/6. C: L = 0 + the same sums against 2 (|L - 4.5| ≥ 2.5: 2, 2, 0) → 3/6.
+    # D: L = 0 + one value → 4, 2, 0, 0 against 0 (|L - 3| ≥ 3: 0, 0) → 1/2.
+    cube, pairs = path_cube([[4, 2, 0, 0]])
+    perms = 4000
+    gi = hs.local_gstar(cube, pairs, fdr=False, p_values="permutation", permutations=perms, seed=8)
+    share = (gi["p"].to_numpy() * (perms + 1) - 1) / perms   # back from (1 + hits) / (P + 1)
+    np.testing.assert_allclose(share, [1 / 2, 4 / 6, 3 / 6, 1 / 2], atol=0.035)   # ≈ 4 standard errors
+
+
+@pytest.mark.parametrize("time_window", [0, 1])
+def test_permutation_p_values_are_identical_for_any_number_of_jobs(time_window):
+    inc = synthetic_incidents(600, seed=4, cluster=BAGHDAD, cluster_n=120, cluster_from=400)
+    cube = hs.space_time_cube(inc, "adm2", "quarter")
+    pairs = hs.neighbours(hs.cube_grid(cube))
+    opts = dict(p_values="permutation", permutations=230, seed=77, time_window=time_window)  # 5 chunks, the last short
+    one = hs.local_gstar(cube, pairs, n_jobs=1, **opts)
+    two = hs.local_gstar(cube, pairs, n_jobs=2, **opts)
+    every = hs.local_gstar(cube, pairs, n_jobs=-1, **opts)
+    again = hs.local_gstar(cube, pairs, n_jobs=1, **opts)
+    other = hs.local_gstar(cube, pairs, n_jobs=1, **{**opts, "seed": 78})
+    assert np.array_equal(one["p"].to_numpy(), two["p"].to_numpy())
+    assert np.array_equal(one["p"].to_numpy(), every["p"].to_numpy())
+    pd.testing.assert_frame_equal(one, two)
+    assert np.array_equal(one["p"].to_numpy(), again["p"].to_numpy())       # a fixed seed reproduces
+    assert not np.array_equal(one["p"].to_numpy(), other["p"].to_numpy())   # another seed, other shuffles
+    assert set(np.round(one["p"] * 231).astype(int)) <= set(range(1, 232))   # (1 + hits) / (P + 1)
+
+
+def test_n_jobs_minus_one_is_every_core_and_bad_values_are_parameter_errors():
+    import os
+
+    from iraq_atlas.analysis.permutations import resolve_jobs
+
+    assert resolve_jobs(-1) == len(os.sched_getaffinity(0))
+    assert resolve_jobs(3) == 3
+    cube, pairs = path_cube([[4, 2, 0, 0]])
+    for bad in (0, -2, -8, "two", 1.5):
+        with pytest.raises(ParameterError, match="n_jobs"):
+            hs.local_gstar(cube, pairs, n_jobs=bad)
+        with pytest.raises(ParameterError, match="n_jobs"):
+            hs.local_gstar(cube, pairs, n_jobs=bad, p_values="permutation", permutations=10)
+    with pytest.raises(ParameterError, match="permutations"):
+        hs.local_gstar(cube, pairs, p_values="permutation", permutations=0)
+    with pytest.raises(ParameterError, match="seed"):
+        hs.local_gstar(cube, pairs, p_values="permutation", permutations=10, seed=-1)
+
+
+_LONG_PERMUTATIONS = """
+import numpy as np
+from scipy import sparse
+from iraq_atlas.analysis.permutations import permutation_p
+
+if __name__ == "__main__":
+    rng = np.random.default_rng(0)
+    x = rng.poisson(1.0, (400, 30)).astype(float)
+    w = sparse.csr_matrix(np.eye(400) + np.eye(400, k=1) + np.eye(400, k=-1))
+    permutation_p(x, w, np.ones_like(x), 10_000_000, 0, 1, 2)   # hours: only an interruption ends it
+"""
+
+
+@pytest.mark.parametrize("how", ["ctrl-c", "parent killed"])
+def test_interrupted_permutations_leave_no_process_behind(how, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    psutil = pytest.importorskip("psutil")
+    import iraq_atlas
+
+    script = tmp_path / "long_permutations.py"
+    script.write_text(_LONG_PERMUTATIONS, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(Path(iraq_atlas.__file__).parents[1]),
+                                                                      os.environ.get("PYTHONPATH")]))}
+    proc = subprocess.Popen([sys.executable, str(script)], env=env, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)   # its own process group, like a terminal's job
+    try:
+        parent = psutil.Process(proc.pid)
+        workers: list = []
+        give_up = time.monotonic() + 120
+        while len(workers) < 2 and proc.poll() is None and time.monotonic() < give_up:
+            time.sleep(0.2)
+            workers = [c for c in parent.children(recursive=True)
+                       if "spawn_main" in " ".join(c.cmdline() if c.is_running() else [])]
+        assert len(workers) == 2, f"workers did not start: {proc.poll()}"
+        family = parent.children(recursive=True)           # the workers and multiprocessing's resource tracker
+        if how == "ctrl-c":
+            os.killpg(proc.pid, signal.SIGINT)              # a terminal sends Ctrl-C to the whole group
+            _, err = proc.communicate(timeout=120)
+            assert proc.returncode != 0 and "KeyboardInterrupt" in err
+        else:
+            proc.kill()                                      # no chance to clean up: the workers must notice
+            proc.wait(timeout=60)
+        _, alive = psutil.wait_procs(family, timeout=60)
+        assert [p for p in alive if p.status() != psutil.STATUS_ZOMBIE] == []
+    finally:  # whatever happened, nothing of this test outlives it
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait()
+
+
 # -- cube and cells -----------------------------------------------------------------------------------
 def test_cube_fills_zeros_and_bins_weeks():
     inc = gpd.GeoDataFrame({"event_date": pd.to_datetime(["2021-10-10", "2021-10-11", "2021-10-11"]),
@@ -370,8 +480,25 @@ def test_cli_hotspots_csv(capsys):
     assert len(lines) == 19
 
 
+def test_cli_jobs_give_the_same_table(capsys):
+    argv = ["hotspots", "--cell", "adm1", "--step", "month", "--start", "2021-01-01", "--end", "2022-12-31",
+            "--permutations", "120", "--seed", "5"]
+    rc1, one = _run_cli(argv + ["--jobs", "1"], capsys)
+    rc2, two = _run_cli(argv + ["--jobs", "2"], capsys)
+    assert rc1 == rc2 == 0 and one == two and len(one.strip().splitlines()) == 19
+
+
+def test_cli_bad_jobs_exit_with_status_2(capsys):
+    from iraq_atlas.cli import main
+
+    for jobs in ("0", "-2", "all"):
+        assert main(["hotspots", "--cell", "adm1", "--permutations", "10", "--jobs", jobs]) == 2
+        assert "--jobs" in capsys.readouterr().err
+
+
 def test_cli_bad_arguments_raise_parameter_error(capsys):
     for argv in (["hotspots", "--cell", "h3:42"], ["hotspots", "--step", "fortnight"],
+                 ["hotspots", "--jobs", "0"], ["hotspots", "--jobs", "-3"], ["hotspots", "--seed", "-1"],
                  ["hotspots", "--format", "xml"], ["hotspots", "--time-window", "two"],
                  ["effects", "--milestone", "ed_2021", "--window-days", "0"],
                  ["effects", "--milestone", "no_such_milestone"], ["effects", "--milestone", "ed_2021", "--by", "x"]):

@@ -243,3 +243,27 @@ def test_default_base_url_is_the_public_api(monkeypatch):
     assert AcledClient(CREDS).base_url == acled_mod.DEFAULT_BASE_URL == "https://acleddata.com"
     monkeypatch.setenv("IRAQ_ATLAS_ACLED_URL", "http://127.0.0.1:1/")
     assert AcledClient(CREDS).base_url == "http://127.0.0.1:1"
+
+
+def test_page_bound_counts_the_empty_last_page(events, sleeps):
+    # six January events in pages of 2: pages 1-3 full, page 4 empty; four pages are enough, three are not
+    with FakeAcled(events) as srv:
+        assert len(client(srv, max_pages=4).events("Iraq", "2024-01-01", "2024-01-31").frame) == 6
+        with pytest.raises(ServiceError, match=r"ACLED: more than 3 pages of 2 rows; ask for a shorter window"):
+            client(srv, max_pages=3).events("Iraq", "2024-01-01", "2024-01-31")
+        assert [r.query["page"] for r in srv.data_requests()][-3:] == ["1", "2", "3"]
+
+
+def test_collect_pages_stops_at_an_empty_page_or_the_last_one():
+    client = http.HttpClient("TEST")
+    pages = {0: ["a", "b"], 1: ["c"], 2: ["d"], 3: []}
+    asked: list[int] = []
+
+    def until_empty(page):
+        asked.append(page)
+        return pages[page], True
+
+    assert http.collect_pages(client, until_empty, max_pages=10) == ["a", "b", "c", "d"] and asked == [0, 1, 2, 3]
+    assert http.collect_pages(client, lambda p: (pages[p], p < 1), max_pages=10) == ["a", "b", "c"]
+    with pytest.raises(ServiceError, match="TEST: more than 2 pages; ask for a shorter window"):
+        http.collect_pages(client, until_empty, max_pages=2)

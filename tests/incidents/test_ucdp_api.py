@@ -17,7 +17,6 @@ from iraq_atlas.errors import ParameterError, ServiceError
 from iraq_atlas.incidents.api import credentials, http
 from iraq_atlas.incidents.api.snapshots import META_KEY, write_snapshot
 from iraq_atlas.incidents.api.ucdp import (
-    GED_COLUMNS,
     UcdpClient,
     candidate_version,
     check_version,
@@ -25,6 +24,7 @@ from iraq_atlas.incidents.api.ucdp import (
     ged_version,
 )
 from iraq_atlas.incidents.load import read_ucdp
+from iraq_atlas.incidents.sources.ucdp import UCDP_COLUMNS
 
 DATES = ["2024-01-05", "2024-01-09", "2024-02-11", "2024-03-02", "2024-03-30"]
 
@@ -74,7 +74,7 @@ def test_ged_pages_by_next_page_url_and_keeps_events_located_in_iraq(versions, t
     assert all(r.headers["x-ucdp-access-token"] == UCDP_TOKEN for r in seen)
     assert snap.frame["id"].tolist() == ["500001", "500002", "500003", "500004", "500005"]  # not Kabul (500050)
     assert "1 event(s) located outside country 645 dropped (Afghanistan)" in caplog.text
-    assert list(snap.frame.columns[:len(GED_COLUMNS)]) == GED_COLUMNS
+    assert list(snap.frame.columns[:len(UCDP_COLUMNS)]) == UCDP_COLUMNS
     assert snap.source == "ucdp-ged" and snap.query["version"] == "25.1" and snap.query["Country"] == 645
 
     out = write_snapshot(snap, tmp_path / "ged.parquet", csv=tmp_path / "ged.csv")
@@ -151,7 +151,7 @@ def test_empty_answer_with_a_valid_token(versions):
         with pytest.raises(ServiceError, match="no events located in country 645 .* although the token was accepted"):
             client(srv).events("2024-01-01", "2024-12-31", version="25.1")
         snap = client(srv).events("2024-01-01", "2024-12-31", version="25.1", allow_empty=True)
-    assert len(snap.frame) == 0 and list(snap.frame.columns) == GED_COLUMNS
+    assert len(snap.frame) == 0 and list(snap.frame.columns) == UCDP_COLUMNS
 
 
 def test_slow_server_stops_at_the_deadline(versions):
@@ -204,3 +204,19 @@ def test_offline_setting_sends_nothing(versions, monkeypatch):
         with pytest.raises(ServiceError, match="IRAQ_ATLAS_OFFLINE is set: not contacting"):
             client(srv).events("2024-01-01", "2024-01-31", version="25.1")
         assert srv.requests == []
+
+
+def test_page_bound_allows_exactly_the_pages_needed(versions, sleeps):
+    # six located events (five in Iraq, one in Kabul) in pages of 2: the third page has no NextPageUrl
+    with FakeUcdp(versions) as srv:
+        assert len(client(srv, max_pages=3).events("2024-01-01", "2024-12-31", version="25.1").frame) == 5
+        with pytest.raises(ServiceError, match=r"UCDP: more than 2 pages; ask for a shorter window"):
+            client(srv, max_pages=2).events("2024-01-01", "2024-12-31", version="25.1")
+
+
+def test_ged_columns_are_the_importers_own_list():
+    from iraq_atlas.incidents.api import ucdp as api_ucdp
+    from iraq_atlas.incidents.sources import ucdp as source_ucdp
+
+    assert api_ucdp.UCDP_COLUMNS is source_ucdp.UCDP_COLUMNS
+    assert set(source_ucdp.REQUIRED) <= set(UCDP_COLUMNS) and len(set(UCDP_COLUMNS)) == len(UCDP_COLUMNS) == 47

@@ -36,7 +36,9 @@ Neighbourhood (:func:`neighbours`, stated in every result's ``attrs``):
 Gi* (:func:`local_gstar`): binary weights, the Getis-Ord (1995) Gi* z-score,
 equal to ``esda.G_Local(y, w, transform="B", star=True).Zs`` for k = 0; a step
 where every count is equal has z = 0 and p = 1. P-values are two-sided, from
-the normal distribution (``analytical``) or from permutations; the
+the normal distribution (``analytical``) or from permutations
+(:mod:`iraq_atlas.analysis.permutations`: time linear in their number, spread
+over ``n_jobs`` processes with the same result for any ``n_jobs``); the
 Benjamini–Hochberg false discovery rate correction is applied per step.
 """
 
@@ -52,6 +54,8 @@ import pandas as pd
 import shapely
 from scipy import sparse, stats
 
+from iraq_atlas.analysis.permutations import permutation_p, resolve_jobs
+from iraq_atlas.analysis.permutations import window_sum as _window_sum
 from iraq_atlas.errors import ParameterError
 from iraq_atlas.files import data_path
 from iraq_atlas.vocab import CRS, METRIC_CRS
@@ -507,16 +511,6 @@ def _matrix(pairs: pd.DataFrame, cells: pd.Index) -> sparse.csr_matrix:
 
 
 # -- Gi* ---------------------------------------------------------------------------------------
-def _window_sum(x: np.ndarray, k: int) -> np.ndarray:
-    """Sum over steps t-k … t along axis 1 (fewer steps at the start)."""
-    if k == 0:
-        return x
-    c = np.cumsum(x, axis=1)
-    out = c.copy()
-    out[:, k + 1:] -= c[:, :-(k + 1)]
-    return out
-
-
 def gstar_z(x: np.ndarray, w: sparse.spmatrix, time_window: int = 0) -> np.ndarray:
     """Gi* z-scores for a cells × steps array with binary weights ``w`` (self included); 0 where undefined.
 
@@ -553,43 +547,9 @@ def gstar_z(x: np.ndarray, w: sparse.spmatrix, time_window: int = 0) -> np.ndarr
     return z
 
 
-def _perm_p(x: np.ndarray, w: sparse.csr_matrix, z: np.ndarray, permutations: int, time_window: int,
-            seed: int | None) -> np.ndarray:
-    """Two-sided pseudo p-values: each step's counts are shuffled among the cells, then every cell's own
-    count is put back in its place (only the neighbours' counts are random)."""
-    rng = np.random.default_rng(seed)
-    n, t = x.shape
-    extreme = np.zeros_like(z)
-    diag = w.diagonal()[:, None]
-    for _ in range(int(permutations)):
-        xp = np.empty_like(x)
-        for j in range(t):
-            xp[:, j] = x[rng.permutation(n), j]
-        # own value fixed: swap own slot back in
-        lag_p = np.asarray(w @ xp) - diag * xp + diag * x
-        zp = _z_from_lag(x, w, lag_p, time_window)
-        extreme += np.abs(zp) >= np.abs(z) - 1e-12
-    return np.minimum(1.0, (extreme + 1) / (permutations + 1))
-
-
-def _z_from_lag(x: np.ndarray, w: sparse.spmatrix, lag: np.ndarray, k: int) -> np.ndarray:
-    """gstar_z with a given neighbour sum (the population moments come from ``x``)."""
-    n, t = x.shape
-    card = np.asarray(w.sum(axis=1)).ravel()[:, None]
-    steps_in = np.minimum(np.arange(t) + 1, k + 1)[None, :].astype(float)
-    big_n = n * steps_in
-    mean = _window_sum(x.sum(axis=0, keepdims=True), k) / big_n
-    var = np.maximum(_window_sum((x ** 2).sum(axis=0, keepdims=True), k) / big_n - mean ** 2, 0.0)
-    wsum = card * steps_in
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z = (_window_sum(lag, k) - wsum * mean) / (np.sqrt(var) * np.sqrt((big_n * wsum - wsum ** 2) / (big_n - 1)))
-    z[~np.isfinite(z)] = 0.0
-    return z
-
-
 def local_gstar(cube: pd.DataFrame, pairs: pd.DataFrame, *, time_window: int = 0, p_values: str = "analytical",
                 permutations: int = 999, fdr: bool = True, alpha: float = 0.05,
-                min_neighbourhood_events: int = 1, seed: int | None = 12345) -> pd.DataFrame:
+                min_neighbourhood_events: int = 1, seed: int | None = 12345, n_jobs: int = 1) -> pd.DataFrame:
     """Gi* z-score, p-value and hot/cold flag of every cell-step of the cube.
 
     Parameters
@@ -612,6 +572,12 @@ def local_gstar(cube: pd.DataFrame, pairs: pd.DataFrame, *, time_window: int = 0
         this many incidents (1, the default, changes nothing: a hot spot always
         has at least one). With few incidents, 2 or 3 keeps a single incident
         from making its whole neighbourhood a hot spot.
+    seed : int or None
+        Seed of the permutations (:class:`numpy.random.SeedSequence`); a fixed
+        seed gives the same p-values on every run.
+    n_jobs : int
+        Processes running the permutations (-1: every core). The p-values are
+        identical for every value (:mod:`iraq_atlas.analysis.permutations`).
 
     Returns
     -------
@@ -633,15 +599,14 @@ def local_gstar(cube: pd.DataFrame, pairs: pd.DataFrame, *, time_window: int = 0
         raise ParameterError(f"parameter 'alpha': must be between 0 and 1, not {alpha}")
     if int(time_window) < 0:
         raise ParameterError(f"parameter 'time_window': must be 0 or more, not {time_window}")
+    resolve_jobs(n_jobs)
     x, cells, steps = cube_matrix(cube)
     w = _matrix(pairs, cells)
     z = gstar_z(x, w, int(time_window))
     if p_values == "analytical":
         p = 2 * stats.norm.sf(np.abs(z))
     else:
-        if int(permutations) < 1:
-            raise ParameterError("parameter 'permutations': at least 1")
-        p = _perm_p(x, w, z, int(permutations), int(time_window), seed)
+        p = permutation_p(x, w, z, int(permutations), int(time_window), seed, n_jobs)
     p = np.where(z == 0, 1.0, p)
     p_adj = stats.false_discovery_control(p, axis=0, method="bh") if fdr and p.size else p
     out = cube.copy()
@@ -830,12 +795,13 @@ def hotspot_analysis(incidents: pd.DataFrame, cell: str = "h3:5", step: str = "m
                      neighbourhood: str = "contiguity", order: int = 1, distance_km: float | None = None,
                      time_window: int = 0, p_values: str = "analytical", permutations: int = 999,
                      fdr: bool = True, alpha: float = 0.05, trend_alpha: float = 0.05,
-                     min_neighbourhood_events: int = 1,
-                     seed: int | None = 12345) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+                     min_neighbourhood_events: int = 1, seed: int | None = 12345,
+                     n_jobs: int = 1) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     """Cube, Gi*, trends and categories in one call: (one row per cell, one row per cell-step).
 
     Parameters are those of :func:`space_time_cube`, :func:`neighbours` and
-    :func:`local_gstar`; ``trend_alpha`` is the level of the Mann-Kendall tests.
+    :func:`local_gstar` (``n_jobs`` spreads permutation p-values over processes
+    without changing them); ``trend_alpha`` is the level of the Mann-Kendall tests.
 
     Returns
     -------
@@ -859,7 +825,8 @@ def hotspot_analysis(incidents: pd.DataFrame, cell: str = "h3:5", step: str = "m
     cube, grid = _build_cube(incidents, cell, step, start, end, None)
     pairs = neighbours(grid, neighbourhood, order=order, distance_km=distance_km)
     gi = local_gstar(cube, pairs, time_window=time_window, p_values=p_values, permutations=permutations,
-                     fdr=fdr, alpha=alpha, min_neighbourhood_events=min_neighbourhood_events, seed=seed)
+                     fdr=fdr, alpha=alpha, min_neighbourhood_events=min_neighbourhood_events, seed=seed,
+                     n_jobs=n_jobs)
     return summarise(gi, grid, trend_alpha=trend_alpha), gi
 
 

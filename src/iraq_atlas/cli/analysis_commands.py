@@ -79,12 +79,19 @@ def cmd_hotspots(args) -> int:
     except ValueError:
         raise ParameterError("--alpha and --distance-km take numbers") from None
     perms = _positive_int(args.permutations, "--permutations")
+    jobs = _positive_int(args.jobs, "--jobs")
+    if jobs == 0 or jobs < -1:
+        raise ParameterError(f"--jobs: 1 or more processes, or -1 for every core, not {jobs}")
+    seed = _positive_int(args.seed, "--seed")
+    if seed < 0:
+        raise ParameterError(f"--seed: 0 or more, not {seed}")
     incidents = _load(args)
     res = emerging_hotspots(incidents, args.cell, args.step, args.start, args.end,
                             neighbourhood=args.neighbourhood, order=order, distance_km=distance,
                             time_window=window, p_values="permutation" if perms > 0 else "analytical",
                             permutations=max(perms, 1), alpha=alpha, fdr=not args.no_fdr,
-                            min_neighbourhood_events=_positive_int(args.min_events, "--min-events"))
+                            min_neighbourhood_events=_positive_int(args.min_events, "--min-events"),
+                            seed=seed, n_jobs=jobs)
     print(f"neighbourhood: {res.attrs['neighbourhood']}; dropped: {res.attrs.get('dropped') or 'none'}",
           file=sys.stderr)
     _print_table(hotspot_table(res), args.format)
@@ -121,6 +128,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     h.add_argument("--distance-km", default=None, help="distance band in km (with --neighbourhood distance)")
     h.add_argument("--time-window", default="0", help="previous steps in each neighbourhood (default 0)")
     h.add_argument("--permutations", default="0", help="permutation p-values with this many shuffles (0: analytical)")
+    h.add_argument("--jobs", default="1",
+                   help="processes for the permutations (-1: every core); the p-values do not depend on it")
+    h.add_argument("--seed", default="12345", help="random seed of the permutations (default 12345)")
     h.add_argument("--alpha", default="0.05", help="significance level after the FDR correction")
     h.add_argument("--min-events", default="1",
                    help="a hot spot needs at least this many incidents in its neighbourhood (default 1)")

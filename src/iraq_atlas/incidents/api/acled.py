@@ -34,7 +34,7 @@ import pandas as pd
 from iraq_atlas.errors import ServiceError
 from iraq_atlas.incidents.api import parse_window
 from iraq_atlas.incidents.api.credentials import ENV_ACLED_URL, AcledCredentials, acled_credentials, base_url
-from iraq_atlas.incidents.api.http import Deadline, HttpClient
+from iraq_atlas.incidents.api.http import Deadline, HttpClient, collect_pages
 from iraq_atlas.incidents.api.snapshots import Snapshot, utc_now
 
 log = logging.getLogger(__name__)
@@ -229,16 +229,14 @@ class AcledClient:
         params = {"_format": "json", "country": country.strip(),
                   "event_date": f"{first.isoformat()}|{last.isoformat()}", "event_date_where": "BETWEEN",
                   "limit": self.page_size}
-        rows: list[dict] = []
-        for page in range(1, self.max_pages + 1):
+
+        def fetch_page(page: int) -> tuple[list, bool]:  # the page after the last one is empty
             data = self._page(params, page, deadline)["data"]
             log.info("ACLED: page %d: %d event(s)", page, len(data))
-            if not data:
-                break
-            rows.extend(data)
-        else:
-            raise self.http.fail(f"more than {self.max_pages} pages of {self.page_size} rows; "
-                                  "ask for a shorter window")
+            return data, True
+
+        rows = collect_pages(self.http, fetch_page, max_pages=self.max_pages, first_page=1,
+                             bound=f" of {self.page_size} rows")
         if not rows and not allow_empty:
             raise self.http.fail(
                 f"no events for {country!r} from {first} to {last} although the login succeeded. ACLED answers "

@@ -16,7 +16,7 @@ import json
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 from urllib.parse import urlsplit
 
 import requests
@@ -262,3 +262,46 @@ class HttpClient:
             raise self.fail(f"{what}: the answer from {_where(resp.url)} is not valid JSON "
                              f"({size} bytes; cut short or not JSON: {type(exc).__name__} at "
                              f"position {getattr(exc, 'pos', '?')})") from None
+
+
+def collect_pages(client: HttpClient, fetch_page: Callable[[int], tuple[list, bool]], *, max_pages: int,
+                  first_page: int = 0, bound: str = "") -> list:
+    """Every record of a paged answer: ask pages from ``first_page`` on until one says it is the last.
+
+    Parameters
+    ----------
+    client : HttpClient
+        Names the service in the error raised past the bound.
+    fetch_page : callable
+        ``fetch_page(page)`` returns the page's records and whether another
+        page may follow; an empty page always ends the fetch.
+    max_pages : int
+        Safety bound on the number of pages.
+    first_page : int
+        Number of the first page (0 or 1, as the API counts).
+    bound : str
+        Words after "more than N pages" in the error (e.g. " of 5000 rows").
+
+    Returns
+    -------
+    list
+        The records of every page, in order.
+
+    Raises
+    ------
+    ServiceError
+        When the last page is not reached within ``max_pages`` pages.
+
+    Examples
+    --------
+    >>> pages = {1: [1, 2], 2: [3], 3: []}
+    >>> collect_pages(HttpClient("ACLED"), lambda p: (pages[p], True), max_pages=10, first_page=1)
+    [1, 2, 3]
+    """
+    rows: list = []
+    for page in range(first_page, first_page + max_pages):
+        records, more = fetch_page(page)
+        rows.extend(records)
+        if not records or not more:
+            return rows
+    raise client.fail(f"more than {max_pages} pages{bound}; ask for a shorter window")

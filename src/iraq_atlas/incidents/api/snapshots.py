@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from iraq_atlas.errors import DataError, ParameterError, Problem
-from iraq_atlas.files import record_read, write_atomic
+from iraq_atlas.files import FILE_MODE, record_read, write_atomic
 
 META_KEY = b"iraq_atlas.snapshot"
 
@@ -91,9 +91,7 @@ def write_parquet_atomic(df: pd.DataFrame, path: str | os.PathLike, metadata: di
     os.close(fd)
     try:
         pq.write_table(table, tmp)
-        mask = os.umask(0o022)
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)
+        os.chmod(tmp, FILE_MODE)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -32,8 +32,9 @@ import pandas as pd
 from iraq_atlas.errors import ParameterError
 from iraq_atlas.incidents.api import parse_window
 from iraq_atlas.incidents.api.credentials import ENV_UCDP_URL, base_url, ucdp_token
-from iraq_atlas.incidents.api.http import Deadline, HttpClient
+from iraq_atlas.incidents.api.http import Deadline, HttpClient, collect_pages
 from iraq_atlas.incidents.api.snapshots import Snapshot, utc_now
+from iraq_atlas.incidents.sources.ucdp import UCDP_COLUMNS
 
 log = logging.getLogger(__name__)
 
@@ -41,15 +42,6 @@ DEFAULT_BASE_URL = "https://ucdpapi.pcr.uu.se"
 TOKEN_HEADER = "x-ucdp-access-token"
 IRAQ_GW = 645
 MAX_PAGE_SIZE = 1000
-#: GED columns, in the order of the GED codebook; the API's other fields follow.
-GED_COLUMNS = ["id", "relid", "year", "active_year", "code_status", "type_of_violence", "conflict_dset_id",
-               "conflict_new_id", "conflict_name", "dyad_dset_id", "dyad_new_id", "dyad_name", "side_a_dset_id",
-               "side_a_new_id", "side_a", "side_b_dset_id", "side_b_new_id", "side_b", "number_of_sources",
-               "source_article", "source_office", "source_date", "source_headline", "source_original",
-               "where_prec", "where_coordinates", "where_description", "adm_1", "adm_2", "latitude", "longitude",
-               "geom_wkt", "priogrid_gid", "country", "country_id", "region", "event_clarity", "date_prec",
-               "date_start", "date_end", "deaths_a", "deaths_b", "deaths_civilians", "deaths_unknown", "best",
-               "high", "low"]
 
 
 def ged_version(today: date | None = None) -> str:
@@ -191,23 +183,21 @@ class UcdpClient:
         url = f"{self.base_url}/api/gedevents/{version}"
         params = {"pagesize": self.page_size, "page": 0, "Country": country_id,
                   "StartDate": first.isoformat(), "EndDate": last.isoformat()}
-        rows: list[dict] = []
-        next_url: str | None = url
-        page_params: dict | None = params
-        total = None
-        for page in range(self.max_pages):
-            body = self._get(next_url, page_params, page, deadline)
-            total = body.get("TotalCount", total)
-            rows.extend(body["Result"])
-            log.info("UCDP: page %d: %d event(s) of %s", page, len(body["Result"]), total)
+        state: dict = {"url": url, "params": params, "total": None}
+
+        def fetch_page(page: int) -> tuple[list, bool]:  # the next page is where NextPageUrl points
+            body = self._get(state["url"], state["params"], page, deadline)
+            state["total"] = body.get("TotalCount", state["total"])
+            log.info("UCDP: page %d: %d event(s) of %s", page, len(body["Result"]), state["total"])
             nxt = body.get("NextPageUrl") or ""
-            if not nxt or not body["Result"]:
-                break
-            parts = urlsplit(nxt)
-            next_url = f"{self.base_url}{parts.path}" + (f"?{parts.query}" if parts.query else "")
-            page_params = None
-        else:
-            raise self.http.fail(f"more than {self.max_pages} pages; ask for a shorter window")
+            if nxt:
+                parts = urlsplit(nxt)
+                state["url"] = f"{self.base_url}{parts.path}" + (f"?{parts.query}" if parts.query else "")
+                state["params"] = None
+            return body["Result"], bool(nxt)
+
+        rows = collect_pages(self.http, fetch_page, max_pages=self.max_pages)
+        total = state["total"]
         if isinstance(total, int) and len(rows) != total:
             log.warning("UCDP: the answer announced %d event(s) but its pages held %d", total, len(rows))
         frame = ged_frame(rows)
@@ -237,11 +227,11 @@ def ged_frame(rows: list[dict]) -> pd.DataFrame:
     >>> ged_frame([{"id": 5, "country_id": 645, "best": 3}]).loc[0, ["id", "best"]].tolist()
     ['5', '3']
     """
-    df = pd.DataFrame.from_records(rows) if rows else pd.DataFrame(columns=GED_COLUMNS)
-    for c in GED_COLUMNS:
+    df = pd.DataFrame.from_records(rows) if rows else pd.DataFrame(columns=UCDP_COLUMNS)
+    for c in UCDP_COLUMNS:
         if c not in df.columns:
             df[c] = ""
-    df = df[GED_COLUMNS + [c for c in df.columns if c not in GED_COLUMNS]]
+    df = df[UCDP_COLUMNS + [c for c in df.columns if c not in UCDP_COLUMNS]]
     df = df.apply(lambda s: s.map(_text)).astype(object)
     if len(df):
         df = df.drop_duplicates("id", keep="last").reset_index(drop=True)

@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from iraq_atlas.files import field_count_problems
 from iraq_atlas.errors import DataError, Problem
+from iraq_atlas.files import field_count_problems
 from iraq_atlas.incidents.sources._common import IRAQ_GW_CODE, IRAQ_NAMES, _read_export
 
 name = "ucdp"
@@ -21,10 +21,16 @@ description = "a UCDP GED CSV export (precision codes and violence types mapped 
 kinds = ("csv",)
 require_source_url = False
 
-# The UCDP GED columns the importer reads (an export has more; they are ignored).
-UCDP_COLUMNS = ["id", "year", "type_of_violence", "side_a", "side_b", "where_prec", "where_description",
-                "adm_1", "adm_2", "latitude", "longitude", "country", "date_prec", "date_start", "date_end",
-                "best", "high", "low"]
+#: The columns of a UCDP GED export and of the UCDP API's records, in the order of the GED codebook.
+#: The importer needs those in REQUIRED, reads a few more when present and ignores the rest.
+UCDP_COLUMNS = ["id", "relid", "year", "active_year", "code_status", "type_of_violence", "conflict_dset_id",
+                "conflict_new_id", "conflict_name", "dyad_dset_id", "dyad_new_id", "dyad_name", "side_a_dset_id",
+                "side_a_new_id", "side_a", "side_b_dset_id", "side_b_new_id", "side_b", "number_of_sources",
+                "source_article", "source_office", "source_date", "source_headline", "source_original",
+                "where_prec", "where_coordinates", "where_description", "adm_1", "adm_2", "latitude", "longitude",
+                "geom_wkt", "priogrid_gid", "country", "country_id", "region", "event_clarity", "date_prec",
+                "date_start", "date_end", "deaths_a", "deaths_b", "deaths_civilians", "deaths_unknown", "best",
+                "high", "low"]
 UCDP_WHERE_PREC = {"1": 1, "2": 2, "3": 2, "4": 3, "5": 3}
 UCDP_DATE_PREC = {"1": 1, "2": 2, "3": 2, "4": 3, "5": 3}
 UCDP_VIOLENCE = {"1": ("Battles", "Armed clash"), "2": ("Battles", "Armed clash"),
