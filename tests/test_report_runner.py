@@ -7,7 +7,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from browser import chromium  # noqa: F401  (the session fixture of the browser test below)
+from browser import chromium  # noqa: F401  (the Chromium fixture of the browser test below)
 
 from iraq_atlas.errors import ParameterError
 from iraq_atlas.runner import cache, execute, publish, report
