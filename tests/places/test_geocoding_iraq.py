@@ -14,7 +14,7 @@ from shapely.geometry import Point
 from iraq_atlas.places import spatial
 from iraq_atlas.places.gazetteer import _km, admin_polygon, foreign_names, gazetteer
 from iraq_atlas.places.geocoding import Geocoder, parse_query
-from iraq_atlas.places.names import VARIANT_RULES, loose_key, normalise, spelling_variants
+from iraq_atlas.places.names import VARIANT_RULES, loose_key, spelling_variants
 
 NEWS = Path(__file__).parent / "data" / "news_towns.csv"
 
