@@ -1,7 +1,9 @@
 """Benchmarks: each library task timed against its obvious baseline in the same run.
 
 ``make bench`` runs every task at full size and writes ``docs/benchmarks.md``;
-``--quick`` shrinks every size for a smoke run, ``--tasks`` picks tasks.
+``--quick`` shrinks every size for a smoke run, ``--tasks`` picks tasks (and writes a file
+with their rows only); ``--only TASK`` re-measures one task and replaces just its rows and
+note in the existing file.
 Every measurement alternates ours and the baseline ``--repeat`` times and
 reports medians; ratios are ours ÷ baseline (lower is better) unless a row says
 otherwise. Nothing here asserts a time: targets are reported as met or missed.
@@ -548,6 +550,35 @@ Machine: {environment()}.
     path.write_text(text, encoding="utf-8")
 
 
+def update_doc(path: Path, rep: Report, task: str, total_s: float) -> None:
+    """Replace one task's rows and note in an existing results file; the other tasks' rows stay."""
+    text = path.read_text(encoding="utf-8")
+    lines = text.split("\n")
+    mine = [i for i, line in enumerate(lines) if line.startswith(f"| {task} | ")]
+    if not mine:
+        raise SystemExit(f"{path}: no rows of task {task!r} to replace; run the full benchmark instead")
+    new_rows = table(rep.rows).rstrip("\n").split("\n")[2:]
+    lines[mine[0]:mine[-1] + 1] = new_rows
+    note = f"- **{task}**: " + " ".join(rep.notes.get(task, []))
+    at = [i for i, line in enumerate(lines) if line.startswith(f"- **{task}**: ")]
+    if at:
+        lines[at[0]] = note
+    when = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+    load = f"; load average at the end {os.getloadavg()[0]:.1f} (1 min)" if hasattr(os, "getloadavg") else ""
+    stamp = (f"The {task} rows were re-measured on {when} by `benchmarks/run.py --only {task}` "
+             f"({total_s:.0f} s{load}); the other rows are from the run above.")
+    head = [i for i, line in enumerate(lines) if line.startswith(f"The {task} rows were re-measured")]
+    if head:
+        lines[head[0]] = stamp
+    else:
+        machine = [i for i, line in enumerate(lines) if line.startswith("Machine:")]
+        at = machine[0] + 1 if machine else 1
+        lines[at:at] = ["", stamp]
+    tmp = path.with_suffix(".md.tmp")
+    tmp.write_text("\n".join(lines), encoding="utf-8")
+    tmp.replace(path)
+
+
 def _run_isolated(task: str, args, sizes: dict, work: Path, rep: Report) -> None:
     """Run one task in a new interpreter and add its rows and notes to ``rep``."""
     out = work / f".task-{task}.json"
@@ -570,6 +601,8 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true", help="small sizes, one repeat: a smoke run")
     p.add_argument("--tasks", default=",".join(TASKS), help=f"comma-separated subset of {','.join(TASKS)}")
+    p.add_argument("--only", default="", choices=("",) + TASKS, metavar="TASK",
+                   help="run one task and replace only its rows and note in --out (the other rows stay)")
     p.add_argument("--repeat", type=int, default=None, help="repeats per measurement (default 3, quick 1)")
     p.add_argument("--acled-repeat", type=int, default=None,
                    help="repeats for the ACLED import (default 7, quick 1): a 1-2 s call on a shared machine "
@@ -588,7 +621,7 @@ def main(argv: list[str] | None = None) -> int:
                    help="run every task in this process (default: each task in a fresh interpreter)")
     p.add_argument("--task-json", default="", help=argparse.SUPPRESS)  # a task worker's results file
     args = p.parse_args(argv)
-    tasks = [t.strip() for t in args.tasks.split(",") if t.strip()]
+    tasks = [args.only] if args.only else [t.strip() for t in args.tasks.split(",") if t.strip()]
     bad = [t for t in tasks if t not in TASKS]
     if bad:
         p.error(f"unknown task(s) {bad}; choose from {list(TASKS)}")
@@ -631,7 +664,9 @@ def main(argv: list[str] | None = None) -> int:
         Path(args.task_json).write_text(json.dumps({"rows": [asdict(r) for r in rep.rows], "notes": rep.notes},
                                                    default=lambda o: o.item() if hasattr(o, "item") else str(o)))
         return 0
-    if args.out:
+    if args.out and args.only:
+        update_doc(Path(args.out), rep, args.only, total)
+    elif args.out:
         write_doc(Path(args.out), rep, args, sizes, total)
     print(summary(rep.rows))
     if not args.work:

@@ -148,6 +148,28 @@ def test_run_quick_smoke(tmp_path, capsys, monkeypatch, mode):
     assert doc.count("| geocoder |") == 3 and doc.count("| governorates |") == 1
 
 
+def test_only_replaces_one_tasks_rows_and_note(tmp_path):
+    """``--only`` keeps every other task's rows and notes as they were."""
+    doc = tmp_path / "bench.md"
+    doc.write_text("# Benchmarks\n\nWritten by make bench.\n\n| task | measure |\n|---|---|\n"
+                   "| runner | cold | 1 |\n| geocoder | old exact | 9 |\n| geocoder | old fuzzy | 9 |\n"
+                   "| acled | import | 2 |\n\n## Notes\n\n- **runner**: kept.\n- **geocoder**: old note.\n"
+                   "- **acled**: kept too.\n", encoding="utf-8")
+    rep = bench.Report()
+    rep.add("geocoder", "new exact", "1 s", "0.5 s", 2.0, "≤ 3×", True)
+    rep.note("geocoder", "new note.")
+    bench.update_doc(doc, rep, "geocoder", 12.0)
+    text = doc.read_text(encoding="utf-8")
+    assert "old exact" not in text and "old fuzzy" not in text and "old note" not in text
+    assert "| geocoder | new exact | 1 s | 0.5 s | 2× | ≤ 3× | yes |" in text
+    assert "| runner | cold | 1 |" in text and "| acled | import | 2 |" in text
+    assert text.index("| runner |") < text.index("| geocoder |") < text.index("| acled |")
+    assert "- **geocoder**: new note." in text and "- **runner**: kept." in text and "- **acled**: kept too." in text
+    assert "re-measured" in text and "--only geocoder" in text
+    with pytest.raises(SystemExit, match="no rows of task 'maps'"):
+        bench.update_doc(doc, rep, "maps", 1.0)
+
+
 def test_run_rejects_unknown_task(capsys):
     with pytest.raises(SystemExit):
         bench.main(["--quick", "--tasks", "nope"])
