@@ -425,7 +425,13 @@ def distance_band(km, bands: Sequence[float] = DEFAULT_BANDS_KM) -> pd.Categoric
 
 
 def baghdad_focus(joined: gpd.GeoDataFrame, bands: Sequence[float] = DEFAULT_BANDS_KM) -> gpd.GeoDataFrame:
-    """Baghdad incidents with Green Zone membership and distance bands (governorate-only rows: no band)."""
+    """Baghdad incidents with Green Zone membership and distance bands (governorate-only rows: no band).
+
+    The PM residence's point is approximate (see
+    :func:`~iraq_atlas.places.gazetteer.approximate_point_note`): ``km_pm_residence_note`` says so,
+    with its source, beside the distances.
+    """
+    from iraq_atlas.places.gazetteer import approximate_point_note
     from iraq_atlas.places.spatial import distance_m, distance_to_outline_m, in_green_zone
 
     bg = joined[joined["governorate"] == BAGHDAD_ISO].copy()
@@ -441,6 +447,7 @@ def baghdad_focus(joined: gpd.GeoDataFrame, bands: Sequence[float] = DEFAULT_BAN
     bg["km_pm_residence"] = np.where(placed, np.round(d_pm, 6), np.nan)
     bg["band_green_zone"] = distance_band(bg["km_green_zone"], bands)
     bg["band_pm_residence"] = distance_band(bg["km_pm_residence"], bands)
+    bg["km_pm_residence_note"] = approximate_point_note("pm_residence")
     return bg
 
 
@@ -455,33 +462,45 @@ def green_zone_table(focus: pd.DataFrame) -> pd.DataFrame:
 
 
 def band_table(focus: pd.DataFrame, bands: Sequence[float] = DEFAULT_BANDS_KM) -> pd.DataFrame:
-    """Incidents per distance band from the Green Zone outline and from the PM residence (zeros kept)."""
+    """Incidents per distance band from the Green Zone outline and from the PM residence (zeros kept).
+
+    Rows measured from the PM residence carry a ``note``: its point is approximate, and whence.
+    """
+    from iraq_atlas.places.gazetteer import approximate_point_note
+
     labels = band_labels(bands)
     rows = []
+    notes = {"band_green_zone": None, "band_pm_residence": approximate_point_note("pm_residence")}
     for ref, col in (("Green Zone outline", "band_green_zone"), ("PM residence", "band_pm_residence")):
         counts = focus[col].value_counts()
         fat = pd.to_numeric(focus["fatalities"], errors="coerce").groupby(focus[col], observed=False).sum()
         for lab in labels:
             rows.append({"from": ref, "band": lab, "incidents": int(counts.get(lab, 0)),
-                         "fatalities": int(fat.get(lab, 0))})
+                         "fatalities": int(fat.get(lab, 0)), "note": notes[col]})
         rows.append({"from": ref, "band": "no band (governorate only)",
                      "incidents": int(focus[col].isna().sum()),
                      "fatalities": int(pd.to_numeric(focus.loc[focus[col].isna(), "fatalities"],
-                                                     errors="coerce").sum())})
+                                                     errors="coerce").sum()), "note": notes[col]})
     return pd.DataFrame(rows)
 
 
 def rings(bands: Sequence[float] = DEFAULT_BANDS_KM, place_id: str = "pm_residence") -> gpd.GeoDataFrame:
-    """Circles of the band edges (km > 0) around a gazetteer point, built in UTM 38N, returned in 4326."""
-    from iraq_atlas.places.gazetteer import place
+    """Circles of the band edges (km > 0) around a gazetteer point, built in UTM 38N, returned in 4326.
+
+    When the point is approximate (the PM residence's is), each label says so and ``note``
+    gives the precision and the source.
+    """
+    from iraq_atlas.places.gazetteer import approximate_point_note, place
 
     p = place(place_id)
+    note = approximate_point_note(place_id)
     centre = gpd.GeoSeries(gpd.points_from_xy([p.lon], [p.lat]), crs=CRS).to_crs(METRIC_CRS).iloc[0]
     radii = [b for b in check_bands(bands) if b > 0]
     circles = gpd.GeoSeries([centre.buffer(r * 1000, quad_segs=64) for r in radii],
                             crs=METRIC_CRS).to_crs(CRS)
-    return gpd.GeoDataFrame({"radius_km": radii, "label": [f"{r:g} km from {p['name']}" for r in radii]},
-                            geometry=circles.values, crs=CRS)
+    approx = " (approximate point)" if note else ""
+    return gpd.GeoDataFrame({"radius_km": radii, "label": [f"{r:g} km from {p['name']}{approx}" for r in radii],
+                             "note": note}, geometry=circles.values, crs=CRS)
 
 
 def outline_rings(bands: Sequence[float] = DEFAULT_BANDS_KM, place_id: str = "green_zone") -> gpd.GeoDataFrame:

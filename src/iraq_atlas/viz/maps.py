@@ -1000,14 +1000,16 @@ def baghdad_map(focus: gpd.GeoDataFrame, boundaries: Boundaries | None = None,
     from iraq_atlas.viz import maps
 
     m = maps.base_map(maps.BAGHDAD, 11, boundaries=boundaries)
-    for gdf, name, colour, show in ((rings(bands), "Distance from the PM residence", "#c62828", True),
+    for gdf, name, colour, show in ((rings(bands), "Distance from the PM residence (approximate point)", "#c62828",
+                                     True),
                                     (outline_rings(bands), "Distance from the Green Zone outline", "#2e7d32",
                                      False)):
         gdf = gdf.copy()
         gdf["_stroke"], gdf["_color"], gdf["_opacity"], gdf["_weight"], gdf["_dash"] = colour, colour, 0, 1.5, "6 4"
-        maps.SafeGeoJson(maps.features(gdf, ["label", "radius_km", "_stroke", "_color", "_opacity", "_weight",
-                                             "_dash"]),
-                         name=name, tooltip="label", popup=[("label", "Ring", False)], show=show).add_to(m)
+        maps.SafeGeoJson(maps.features(gdf, ["label", "note", "radius_km", "_stroke", "_color", "_opacity",
+                                             "_weight", "_dash"]),
+                         name=name, tooltip="label", popup=[("label", "Ring", False), ("note", "Note", False)],
+                         show=show).add_to(m)
     pts = focus[~focus["governorate_only"].astype(bool)].copy()
     if len(pts):
         pts["event_day"] = pd.to_datetime(pts["event_date"]).dt.strftime("%Y-%m-%d")
@@ -1018,7 +1020,7 @@ def baghdad_map(focus: gpd.GeoDataFrame, boundaries: Boundaries | None = None,
                         color=colours, radius=7,
                         popup=[("event_day", "Date", False), ("event_type", "Type", False),
                                ("sub_event_type", "Sub-type", False), ("area", "Area", False),
-                               ("band_pm", "From the PM residence", False),
+                               ("band_pm", "From the PM residence (approximate point)", False),
                                ("band_gz", "From the Green Zone", False), ("fatalities", "Killed", False),
                                ("district", "District", False), ("flags", "Flags", False),
                                ("source_url", "Source", True), ("event_id_cnty", "Id", False)])
