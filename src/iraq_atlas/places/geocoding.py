@@ -484,9 +484,35 @@ class Geocoder:
         return gpd.GeoDataFrame(df, geometry=from_shapely(geom, crs=CRS).take(row_key), crs=CRS, copy=False)
 
     def _frame(self, hits: list[_Hit]) -> pd.DataFrame:
-        """The result rows of ``hits`` (query left blank), with the fixed column types of :data:`RESULT_DTYPES`."""
-        rows = pd.DataFrame([self._row("", h) for h in hits], columns=RESULT_COLUMNS)
-        return rows.astype(RESULT_DTYPES)
+        """The result rows of ``hits`` (query left blank), with the fixed column types of :data:`RESULT_DTYPES`.
+
+        Built by column: the place fields come from a table of every place's row (made once),
+        taken by position; only the few rows without a place but with something to say
+        (foreign names, online answers) are built one by one (:meth:`_row`).
+        """
+        if getattr(self, "_place_table", None) is None:
+            pids = list(self._info)
+            rows = [self._row("", _Hit("matched", pid)) for pid in pids] + [self._row("", _Hit("unresolved"))]
+            table = pd.DataFrame(rows, columns=RESULT_COLUMNS).astype(RESULT_DTYPES)
+            self._place_table = table.drop(columns=["status", "confidence", "match", "candidates"])
+            self._place_pos = {pid: i for i, pid in enumerate(pids)}
+        blank = len(self._place_pos)
+        pos = np.array([self._place_pos.get(h.place_id, blank) if h.place_id is not None else blank for h in hits],
+                       dtype=np.intp)
+        out = self._place_table.take(pos).reset_index(drop=True)
+        out["status"] = pd.array([h.status for h in hits], dtype="str")
+        out["confidence"] = np.array([h.confidence for h in hits], dtype="float64")
+        out["candidates"] = pd.array(["|".join(h.candidates) for h in hits], dtype="str")
+        out["match"] = pd.array([h.match or None for h in hits], dtype="str")
+        special = [i for i, h in enumerate(hits) if h.place_id is None and (h.point is not None or h.status == "foreign")]
+        if special:
+            own = pd.DataFrame([self._row("", hits[i]) for i in special], columns=RESULT_COLUMNS).astype(RESULT_DTYPES)
+            own.index = special
+            out = out[RESULT_COLUMNS]
+            for col in RESULT_COLUMNS:
+                out.loc[special, col] = own[col]
+            return out.astype(RESULT_DTYPES)
+        return out[RESULT_COLUMNS]
 
     def _row(self, query: str, hit: _Hit) -> dict:
         if hit.place_id is not None:
