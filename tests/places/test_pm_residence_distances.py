@@ -76,3 +76,17 @@ def test_notebook_table_of_baghdad_sites_has_the_note_column():
     code = "".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
     assert 'approximate_point_note("pm_residence")' in code and '"km_to_pm_residence_note"' in code
     assert pd.notna(approximate_point_note("pm_residence"))
+
+
+def test_ring_map_has_an_event_type_legend_for_its_incidents():
+    from iraq_atlas.incidents.load import load_incidents
+    from iraq_atlas.places.boundaries import load_boundaries
+
+    inc = load_incidents().accepted
+    focus = merge.baghdad_focus(merge.join_incidents(inc, load_boundaries("ADM1")))
+    placed = focus[~focus["governorate_only"].astype(bool)]
+    assert len(placed) > 5
+    data = maps.page_data(maps.to_html(maps.baghdad_map(focus, False))[0])
+    legends = [v for k, v in data.items() if k.startswith("legend_")]
+    assert len(legends) == 1 and legends[0]["title"] == "Event types"
+    assert [i[0] for i in legends[0]["items"]] == sorted(placed["event_type"].unique())

@@ -1024,6 +1024,8 @@ def baghdad_map(focus: gpd.GeoDataFrame, boundaries: Boundaries | None = None,
                                ("band_gz", "From the Green Zone", False), ("fatalities", "Killed", False),
                                ("district", "District", False), ("flags", "Flags", False),
                                ("source_url", "Source", True), ("event_id_cnty", "Id", False)])
+        types = sorted(pts["event_type"].dropna().unique())
+        maps.add_legend(m, "Event types", [(t, EVENT_COLORS.get(t, DEFAULT_COLOR)) for t in types])
     return maps.finish(m)
 
 
