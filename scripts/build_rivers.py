@@ -30,6 +30,7 @@ import argparse
 import hashlib
 import json
 import platform
+import shlex
 import sys
 from pathlib import Path
 
@@ -180,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
                    "vertices": int(sum(shapely.get_num_coordinates(g) for g in out.geometry))},
         "scale_note": "1:50m lines: vertices several km apart; they follow each river's valley, not every meander.",
         "built_with": versions(),
-        "command": "python scripts/build_rivers.py " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "command": "python scripts/build_rivers.py " + shlex.join(argv if argv is not None else sys.argv[1:]),
     }
     (args.out / "metadata.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {args.out / 'rivers.geojson'} ({len(out)} rivers, {meta['output']['vertices']} vertices, "

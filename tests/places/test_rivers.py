@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
+import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -43,7 +44,8 @@ def test_metadata_records_source_licence_settings_and_checksums():
     assert meta["output"]["bytes"] == out.stat().st_size
     country = ROOT / "geodata" / "boundaries" / "adm0.geojson"
     assert meta["clip"]["country_sha256"] == hashlib.sha256(country.read_bytes()).hexdigest()
-    assert "/work/" not in json.dumps(meta) and "/tmp/" not in json.dumps(meta)
+    # no absolute path of the machine that built it: the input is named by file name only
+    assert "/" not in meta["input"]["file"] and not re.search(r"(?:^|\s)/", meta["command"])
 
 
 def test_rivers_are_valid_lines_inside_iraq_and_small():
