@@ -245,7 +245,10 @@ def bench_geocoder(rep: Report, sizes: dict, repeat: int, work: Path) -> None:
             "—", None, "≥ 20,000 names/s", rate >= 20_000, ", ".join(f"{k} {v}" for k, v in sorted(fz_counts.items())))
     rep.note("geocoder", f"Name mix of the mixed set: {gen.expected_kinds(n)}. The merge joins {len(table)} "
                          "normalised gazetteer keys onto names normalised before timing; the geocoder "
-                         "normalises, resolves ambiguity and builds a GeoDataFrame. Fuzzy names are all "
+                         "normalises, resolves ambiguity and builds a GeoDataFrame (a name spelt exactly as "
+                         "in the gazetteer, as the exact and alias names here are, is answered from a table "
+                         "the geocoder builds once, without normalising; the Arabic variants are normalised "
+                         "in every repeat, the normalise cache cleared). Fuzzy names are all "
                          "distinct after normalisation, so no per-name cache helps; rapidfuzz runs with "
                          "workers=1.")
 
@@ -725,8 +728,9 @@ def update_doc(path: Path, rep: Report, args, sizes: dict, total_s: float) -> No
         note_key = lambda line: line[4:line.index("**", 4)] if line.startswith("- **") and "**" in line[4:] else ""
         splice(notes_at + 1, stop, lambda line: line.startswith("- **"), note_key, new_notes)
     when = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+    load = f", load average {os.getloadavg()[0]:.1f} (1 min) at the end" if hasattr(os, "getloadavg") else ""
     stamp = (f"Rows of **{task}** measured alone on {when} (`benchmarks/run.py --only {task}`, {total_s:.0f} s, "
-             f"{args.repeat} repeat(s)); the other rows are from the run above.")
+             f"{args.repeat} repeat(s){load}); the other rows are from the run above.")
     for i in [i for i, line in enumerate(lines) if line.startswith(f"Rows of **{task}** measured alone")][::-1]:
         del lines[i - 1 if i and not lines[i - 1].strip() else i:i + 1]  # the line and the blank line before it
     machine = next((i for i, line in enumerate(lines) if line.startswith("Machine:")), None)

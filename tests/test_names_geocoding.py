@@ -117,9 +117,24 @@ def test_geocode_cli_csv(capsys):
 
     assert main(["geocode", "Green Zone", "Kadimiya", "Atlantis", "--format", "csv"]) == 0
     out = pd.read_csv(pd.io.common.StringIO(capsys.readouterr().out))
-    assert list(out.columns) == ["query", "place_id", "name", "lat", "lon", "governorate_iso", "confidence", "status"]
+    assert list(out.columns) == ["query", "place_id", "name", "lat", "lon", "governorate_iso", "confidence", "status",
+                                 "precision_m", "point_note"]
     assert list(out.status) == ["matched", "fuzzy", "unresolved"]
     assert out.loc[0, "governorate_iso"] == "IQ-BG"
+
+
+def test_geocode_cli_gives_a_point_for_tahrir_square_and_says_whose(capsys):
+    """A place without sourced coordinates answers with its parent's point, its precision and a note."""
+    from iraq_atlas.cli import main
+
+    assert main(["geocode", "Tahrir Square", "ساحة التحرير", "Damascus", "--format", "csv"]) == 0
+    out = pd.read_csv(pd.io.common.StringIO(capsys.readouterr().out))
+    tahrir = out.iloc[0]
+    assert tahrir.status == "matched" and tahrir.place_id == "tahrir_square"
+    assert 33.2 < tahrir.lat < 33.45 and 44.25 < tahrir.lon < 44.5
+    assert tahrir.precision_m >= 1000 and "point of Baghdad" in tahrir.point_note
+    assert out.iloc[1].place_id == "tahrir_square"
+    assert out.iloc[2].status == "foreign" and pd.isna(out.iloc[2].lat) and "outside Iraq" in out.iloc[2].point_note
 
 
 def test_to_iso_every_code_pcode_and_common_spelling():

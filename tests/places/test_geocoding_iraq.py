@@ -14,7 +14,7 @@ from shapely.geometry import Point
 from iraq_atlas.places import spatial
 from iraq_atlas.places.gazetteer import _km, admin_polygon, foreign_names, gazetteer
 from iraq_atlas.places.geocoding import Geocoder, parse_query
-from iraq_atlas.places.names import VARIANT_RULES, loose_key, normalise, spelling_variants
+from iraq_atlas.places.names import VARIANT_RULES, loose_key, spelling_variants
 
 NEWS = Path(__file__).parent / "data" / "news_towns.csv"
 
@@ -266,3 +266,16 @@ def test_in_iraq_tolerance_and_arrays():
     assert spatial.in_iraq(ll.y, ll.x, tolerance_m=5_000) or poly.distance(probe) > 5_000
     arr = spatial.in_iraq([33.31, np.nan, 29.3759], [44.39, 44.0, 47.9774])
     assert arr.tolist() == [True, False, False]
+
+
+@pytest.mark.parametrize("query, district", [
+    ("Karkh", "IQG08Q03"), ("الكرخ", "IQG08Q03"), ("Rusafa", "IQG08Q06"), ("Rasafa", "IQG08Q06"),
+    ("الرصافة", "IQG08Q06"), ("Adhamiya", "IQG08Q01"), ("الأعظمية", "IQG08Q01"), ("Kadhimiya", "IQG08Q02"),
+    ("الكاظمية", "IQG08Q02"), ("Sadr City", "IQG08Q07"), ("مدينة الصدر", "IQG08Q07")])
+def test_baghdad_quarters_resolve_inside_their_ocha_district(geocoder, query, district):
+    from iraq_atlas.places.boundaries import load_boundaries
+
+    r = geocoder.geocode_names([query]).iloc[0]
+    assert r.status == "matched" and r.governorate_iso == "IQ-BG", r
+    adm2 = load_boundaries("ADM2").gdf.set_index("district_pcode")
+    assert adm2.geometry[district].contains(r.geometry), (query, r.place_id, r.lat, r.lon)

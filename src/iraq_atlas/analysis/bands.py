@@ -118,7 +118,10 @@ def baghdad_focus(joined: gpd.GeoDataFrame, bands: Sequence[float] = DEFAULT_BAN
     -------
     geopandas.GeoDataFrame
         The Baghdad rows plus ``area``, ``in_green_zone``, ``km_green_zone``,
-        ``km_pm_residence``, ``band_green_zone`` and ``band_pm_residence``.
+        ``km_pm_residence``, ``band_green_zone``, ``band_pm_residence`` and
+        ``km_pm_residence_note``: the PM residence's point is approximate (see
+        :func:`~iraq_atlas.places.gazetteer.approximate_point_note`), and the note
+        says so, with its source, beside the distances.
 
     Examples
     --------
@@ -128,6 +131,7 @@ def baghdad_focus(joined: gpd.GeoDataFrame, bands: Sequence[float] = DEFAULT_BAN
     >>> f["area"].tolist(), float(f["km_green_zone"].iloc[0])
     (['Green Zone'], 0.0)
     """
+    from iraq_atlas.places.gazetteer import approximate_point_note
     from iraq_atlas.places.spatial import distance_m, distance_to_outline_m, in_green_zone
 
     bg = joined[joined["governorate"] == BAGHDAD_ISO].copy()
@@ -143,6 +147,7 @@ def baghdad_focus(joined: gpd.GeoDataFrame, bands: Sequence[float] = DEFAULT_BAN
     bg["km_pm_residence"] = np.where(placed, np.round(d_pm, 6), np.nan)
     bg["band_green_zone"] = distance_band(bg["km_green_zone"], bands)
     bg["band_pm_residence"] = distance_band(bg["km_pm_residence"], bands)
+    bg["km_pm_residence_note"] = approximate_point_note("pm_residence")
     return bg
 
 
@@ -186,7 +191,9 @@ def band_table(focus: pd.DataFrame, bands: Sequence[float] = DEFAULT_BANDS_KM) -
     Returns
     -------
     pandas.DataFrame
-        ``from, band, incidents, fatalities``, a "no band (governorate only)" row per reference.
+        ``from, band, incidents, fatalities, note``, a "no band (governorate only)" row per
+        reference; rows measured from the PM residence carry a ``note``: its point is
+        approximate, and whence.
 
     Examples
     --------
@@ -196,18 +203,21 @@ def band_table(focus: pd.DataFrame, bands: Sequence[float] = DEFAULT_BANDS_KM) -
     >>> t[t["incidents"] > 0][["from", "band", "fatalities"]].values.tolist()
     [['Green Zone outline', '0–1 km', 2], ['PM residence', '1–5 km', 2]]
     """
+    from iraq_atlas.places.gazetteer import approximate_point_note
+
     labels = band_labels(bands)
     rows = []
+    notes = {"band_green_zone": None, "band_pm_residence": approximate_point_note("pm_residence")}
     for ref, col in (("Green Zone outline", "band_green_zone"), ("PM residence", "band_pm_residence")):
         counts = focus[col].value_counts()
         fat = pd.to_numeric(focus["fatalities"], errors="coerce").groupby(focus[col], observed=False).sum()
         for lab in labels:
             rows.append({"from": ref, "band": lab, "incidents": int(counts.get(lab, 0)),
-                         "fatalities": int(fat.get(lab, 0))})
+                         "fatalities": int(fat.get(lab, 0)), "note": notes[col]})
         rows.append({"from": ref, "band": "no band (governorate only)",
                      "incidents": int(focus[col].isna().sum()),
                      "fatalities": int(pd.to_numeric(focus.loc[focus[col].isna(), "fatalities"],
-                                                     errors="coerce").sum())})
+                                                     errors="coerce").sum()), "note": notes[col]})
     return pd.DataFrame(rows)
 
 
@@ -224,22 +234,26 @@ def rings(bands: Sequence[float] = DEFAULT_BANDS_KM, place_id: str = "pm_residen
     Returns
     -------
     geopandas.GeoDataFrame
-        ``radius_km``, ``label`` and the circles.
+        ``radius_km``, ``label``, ``note`` and the circles. When the point is
+        approximate (the PM residence's is), each label says so and ``note``
+        gives the precision and the source.
 
     Examples
     --------
     >>> rings()["radius_km"].tolist()
     [1.0, 5.0, 20.0]
     """
-    from iraq_atlas.places.gazetteer import place
+    from iraq_atlas.places.gazetteer import approximate_point_note, place
 
     p = place(place_id)
+    note = approximate_point_note(place_id)
     centre = gpd.GeoSeries(gpd.points_from_xy([p.lon], [p.lat]), crs=CRS).to_crs(METRIC_CRS).iloc[0]
     radii = [b for b in check_bands(bands) if b > 0]
     circles = gpd.GeoSeries([centre.buffer(r * 1000, quad_segs=64) for r in radii],
                             crs=METRIC_CRS).to_crs(CRS)
-    return gpd.GeoDataFrame({"radius_km": radii, "label": [f"{r:g} km from {p['name']}" for r in radii]},
-                            geometry=circles.values, crs=CRS)
+    approx = " (approximate point)" if note else ""
+    return gpd.GeoDataFrame({"radius_km": radii, "label": [f"{r:g} km from {p['name']}{approx}" for r in radii],
+                             "note": note}, geometry=circles.values, crs=CRS)
 
 
 def outline_rings(bands: Sequence[float] = DEFAULT_BANDS_KM, place_id: str = "green_zone") -> gpd.GeoDataFrame:

@@ -53,7 +53,8 @@ def cmd_geocode(args) -> int:
                                 scheme=args.online_scheme, min_delay_seconds=args.online_delay,
                                 deadline_seconds=args.online_deadline)
     res = Geocoder(online=online).geocode_names(args.names)
-    cols = ["query", "place_id", "name", "lat", "lon", "governorate_iso", "confidence", "status"]
+    cols = ["query", "place_id", "name", "lat", "lon", "governorate_iso", "confidence", "status", "precision_m",
+            "point_note"]
     _print_table(res[cols], args.format)
     return 0
 

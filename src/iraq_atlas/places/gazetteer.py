@@ -404,6 +404,46 @@ def place(place_id: str) -> pd.Series:
     return hit.iloc[0]
 
 
+def approximate_point_note(place_id: str) -> str | None:
+    """What a table, ring or band measuring distance to a place says when the place's point is approximate.
+
+    A point is approximate when its precision is 1 km or more, or its ACLED-style
+    ``geo_precision`` is above 1. The note names the place, says whose point it is when it
+    is its parent's (the PM residence has the Green Zone's reference point), gives the
+    precision and the row's source.
+
+    Parameters
+    ----------
+    place_id : str
+        A gazetteer id.
+
+    Returns
+    -------
+    str or None
+        The note, or None for a point that is not approximate.
+
+    Examples
+    --------
+    >>> print(approximate_point_note("pm_residence"))  # doctest: +ELLIPSIS
+    Prime Minister's residence (al-Kadhimi home): approximate point (the Green Zone reference point), precision ±2.5 km; source: https://www.shafaq.com/...
+    >>> approximate_point_note("us_embassy_baghdad") is None
+    True
+    """
+    p = place(place_id)
+    prec, geo = p.get("precision_m"), p.get("geo_precision")
+    if not ((pd.notna(prec) and prec >= 1000) or (pd.notna(geo) and int(geo) > 1)):
+        return None
+    whose = ""
+    parent_id = p.get("parent_id") or p.get("point_from") or ""
+    if isinstance(parent_id, str) and parent_id:
+        g = gazetteer()
+        par = g[g.place_id == parent_id]
+        if len(par) and par.iloc[0].lat == p.lat and par.iloc[0].lon == p.lon:
+            whose = f" (the {par.iloc[0]['name']} reference point)"
+    size = f", precision ±{prec / 1000:g} km" if pd.notna(prec) else ""
+    return f"{p['name']}: approximate point{whose}{size}; source: {p['source_url']}"
+
+
 def expand_aliases(df: pd.DataFrame) -> pd.DataFrame:
     """One row per (place_id, spelling, how): name, Arabic name and each alias."""
     recs = []

@@ -27,7 +27,6 @@ import pandas as pd
 import shapely
 from geopandas.array import from_shapely
 from rapidfuzz import fuzz, process
-from shapely.geometry import Point
 
 from iraq_atlas.places.gazetteer import _km, expand_aliases, foreign_names, gazetteer, in_iraq_bbox
 from iraq_atlas.places.names import lines_matching, loose_from_normalised, loose_key, normalise, normalise_many
@@ -36,6 +35,9 @@ from iraq_atlas.vocab import CRS
 RESULT_COLUMNS = ["query", "place_id", "name", "lat", "lon", "governorate_iso", "kind",
                   "geo_precision", "precision_m", "confidence", "status", "candidates",
                   "match", "point_from", "point_note", "source_url"]
+#: The type of every result column, whatever the names asked (text columns are pandas' ``str``).
+RESULT_DTYPES = {**dict.fromkeys(RESULT_COLUMNS, "str"), "lat": "float64", "lon": "float64",
+                 "geo_precision": "Int64", "precision_m": "float64", "confidence": "float64"}
 #: ``foreign``: the name is a place outside Iraq (never given a point); see :func:`foreign_names`.
 STATUSES = ("matched", "fuzzy", "online", "ambiguous", "foreign", "unresolved")
 CONFIDENCE = {"name": 1.0, "name_ar": 1.0, "alias": 0.95, "variant": 0.9}
@@ -194,6 +196,24 @@ class Geocoder:
             status, pid, cands = self._choose(sorted(found), None, None, exact=set())
             self._pre_loose[loose] = _Hit("matched", pid, CONFIDENCE[found[pid]], match=found[pid]) \
                 if status == "matched" else _Hit(status, candidates=cands, match="variant")
+        # the rows of those answers as one table, and every gazetteer spelling as written → its row:
+        # a query spelt as in the gazetteer is answered by one hash look-up, without normalising
+        # (spellings with a kind or hint in them, "Barwana sub-district", are resolved here once; an
+        # unresolved answer is left out, as the online fallback may still find it)
+        raw = pd.unique(spell.spelling.to_numpy(dtype=object))
+        raw_comp = self._composites(list(raw))
+        pre_keys = list(self._pre)
+        more = sorted(set(raw_comp) - set(pre_keys) - {""})
+        answers = [self._pre[k] for k in pre_keys]
+        for key, hit in zip(more, self._resolve_many(more)):
+            if hit.status != "unresolved":
+                pre_keys.append(key)
+                answers.append(hit)
+        self._pre_table = self._frame(answers)
+        self._pre_pos = pd.Index(pre_keys, dtype=object)
+        at = self._pre_pos.get_indexer(raw_comp)
+        self._raw_pos = pd.Index(raw[at >= 0], dtype=object)
+        self._raw_row = at[at >= 0]
 
     # -- choosing among candidates ----------------------------------------------------------
     def _choose(self, pids: list[str], iso: str | None = None, kind: str | None = None,
@@ -393,9 +413,12 @@ class Geocoder:
     def geocode_names(self, names: Iterable[str]) -> gpd.GeoDataFrame:
         """One result row per input name, in input order (EPSG:4326).
 
-        Work is done once per distinct spelling: names are factorised, each distinct
-        key is resolved once, and the per-key answers are spread back to the rows with
-        array indexing (no per-row Python). Only ``matched``, ``fuzzy`` and ``online``
+        Work is done once per distinct spelling: names are factorised; a name spelt as in
+        the gazetteer finds its answer row (built with the geocoder) by one hash look-up,
+        without normalising; the other names are normalised in one batch, and only keys
+        the gazetteer does not hold are resolved here; the answer rows are spread back to
+        the input rows with array indexing (no per-row Python). Column types are fixed
+        (:data:`RESULT_DTYPES`), whatever the answers. Only ``matched``, ``fuzzy`` and ``online``
         rows carry a point; ``point_from`` names the parent place whose point a place
         without its own coordinates was given, and ``point_note`` says how approximate it is.
 
@@ -425,31 +448,71 @@ class Geocoder:
         else:
             q_text = [u if isinstance(u, str) else str(u) for u in q_uniq]
         q_uniq = np.array(q_text + [""], dtype=object)        # code -1 (missing) → the trailing ""
-        uniq_keys = self._composites(q_uniq)
-        k_of_q, keys = pd.factorize(pd.Series(uniq_keys, dtype=object), sort=False)
-        keys = list(keys)
-        hits = self._resolve_many(keys)
+        # each distinct query's row in the answer table: gazetteer spellings as written, then
+        # normalised keys answered at construction, then the rest resolved here
+        row_of_q = np.full(len(q_uniq), -1, dtype=np.intp)
+        at = self._raw_pos.get_indexer(q_uniq[:-1])
+        row_of_q[:-1] = np.where(at >= 0, self._raw_row[at], -1)
+        miss = np.flatnonzero(row_of_q < 0)
+        comp = self._composites(list(q_uniq[miss]))
+        row_of_q[miss] = self._pre_pos.get_indexer(comp)
+        rest = row_of_q[miss] < 0
+        k_of_rest, keys = pd.factorize(pd.Series(comp, dtype=object)[rest], sort=False)
+        hits = self._resolve_many(list(keys))
         if self.online is not None:
-            for q, k in zip(q_uniq, k_of_q):  # distinct queries in order of first appearance
+            for q, k in zip(q_uniq[miss[rest]], k_of_rest):  # distinct queries in order of first appearance
                 if hits[k].status == "unresolved" and q.strip():
                     found = self.online.lookup(q)
                     if found is not None:
                         hits[k] = _Hit("online", None, 0.5, point=(found["lat"], found["lon"]),
                                        name=found["name"])
-        per_key = pd.DataFrame([self._row("", h) for h in hits], columns=RESULT_COLUMNS)
-        row_key = k_of_q[q_codes]                               # q_codes -1 picks the "" spelling
-        df = per_key.iloc[row_key].reset_index(drop=True)
+        table = self._pre_table
+        if hits:
+            table = pd.concat([table, self._frame(hits)], ignore_index=True)
+        row_of_q[miss[rest]] = len(self._pre_table) + k_of_rest
+        row_key = row_of_q[q_codes]                             # q_codes -1 picks the "" spelling
+        df = table.take(row_key).reset_index(drop=True)
         if isinstance(names.dtype, pd.StringDtype) and names.dtype.na_value is np.nan:
             # pandas' default text dtype: the input itself, missing → "" (no re-encoding)
             df["query"] = pd.Series(names, copy=False).fillna("").reset_index(drop=True)
         else:
-            df["query"] = q_uniq[q_codes]
-        df["geo_precision"] = df["geo_precision"].astype("Int64")
-        lon, lat = per_key.lon.to_numpy(float), per_key.lat.to_numpy(float)
+            df["query"] = pd.Series(q_uniq[q_codes], dtype="str")
+        lon, lat = table.lon.to_numpy(float), table.lat.to_numpy(float)
         geom = shapely.points(lon, lat)
         geom[np.isnan(lon) | np.isnan(lat)] = None
         # copy=False: df was built here; geopandas would otherwise copy every column
         return gpd.GeoDataFrame(df, geometry=from_shapely(geom, crs=CRS).take(row_key), crs=CRS, copy=False)
+
+    def _frame(self, hits: list[_Hit]) -> pd.DataFrame:
+        """The result rows of ``hits`` (query left blank), with the fixed column types of :data:`RESULT_DTYPES`.
+
+        Built by column: the place fields come from a table of every place's row (made once),
+        taken by position; only the few rows without a place but with something to say
+        (foreign names, online answers) are built one by one (:meth:`_row`).
+        """
+        if getattr(self, "_place_table", None) is None:
+            pids = list(self._info)
+            rows = [self._row("", _Hit("matched", pid)) for pid in pids] + [self._row("", _Hit("unresolved"))]
+            table = pd.DataFrame(rows, columns=RESULT_COLUMNS).astype(RESULT_DTYPES)
+            self._place_table = table.drop(columns=["status", "confidence", "match", "candidates"])
+            self._place_pos = {pid: i for i, pid in enumerate(pids)}
+        blank = len(self._place_pos)
+        pos = np.array([self._place_pos.get(h.place_id, blank) if h.place_id is not None else blank for h in hits],
+                       dtype=np.intp)
+        out = self._place_table.take(pos).reset_index(drop=True)
+        out["status"] = pd.array([h.status for h in hits], dtype="str")
+        out["confidence"] = np.array([h.confidence for h in hits], dtype="float64")
+        out["candidates"] = pd.array(["|".join(h.candidates) for h in hits], dtype="str")
+        out["match"] = pd.array([h.match or None for h in hits], dtype="str")
+        special = [i for i, h in enumerate(hits) if h.place_id is None and (h.point is not None or h.status == "foreign")]
+        if special:
+            own = pd.DataFrame([self._row("", hits[i]) for i in special], columns=RESULT_COLUMNS).astype(RESULT_DTYPES)
+            own.index = special
+            out = out[RESULT_COLUMNS]
+            for col in RESULT_COLUMNS:
+                out.loc[special, col] = own[col]
+            return out.astype(RESULT_DTYPES)
+        return out[RESULT_COLUMNS]
 
     def _row(self, query: str, hit: _Hit) -> dict:
         if hit.place_id is not None:
@@ -493,12 +556,10 @@ class Geocoder:
         """Add geocoding results for ``df[column]`` as ``prefix``-named columns; keeps every row."""
         if column not in df.columns:
             raise KeyError(f"column {column!r} not in the table (columns: {list(df.columns)})")
-        res = self.geocode_names(df[column].tolist())
-        res = res.drop(columns=["query", "geometry"]).add_prefix(prefix)
+        found = self.geocode_names(df[column].tolist())
+        res = pd.DataFrame(found.drop(columns=["query", "geometry"])).add_prefix(prefix)
         out = pd.concat([df.reset_index(drop=True), res.reset_index(drop=True)], axis=1)
-        geom = [Point(x, y) if pd.notna(x) else None
-                for x, y in zip(out[prefix + "lon"], out[prefix + "lat"])]
-        return gpd.GeoDataFrame(out, geometry=geom, crs=CRS)
+        return gpd.GeoDataFrame(out, geometry=found.geometry.to_numpy(), crs=CRS)
 
 
 def geocode(names: Iterable[str], **kwargs) -> gpd.GeoDataFrame:

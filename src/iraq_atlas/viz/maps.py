@@ -566,8 +566,8 @@ def _add_admin_layer(m: folium.Map, gdf: gpd.GeoDataFrame, *, name: str, label_c
 
 def base_map(center: tuple[float, float] | None = None, zoom: int | None = None, *,
              boundaries: Boundaries | None | bool = None, green_zone: bool = True, tiles: bool = True,
-             area: str | None = None, labels: bool = True) -> folium.Map:
-    """A map that explains itself offline: admin boundaries with labels, the Green Zone, credits.
+             area: str | None = None, labels: bool = True, rivers: bool = True) -> folium.Map:
+    """A map that explains itself offline: admin boundaries with labels, rivers, the Green Zone, credits.
 
     Iraq maps show the governorates (ADM1) with their names; Baghdad maps show
     Baghdad's districts and sub-districts (ADM2/ADM3 within IQG08) with theirs. The
@@ -591,6 +591,10 @@ def base_map(center: tuple[float, float] | None = None, zoom: int | None = None,
         Which base layers; default ``"baghdad"`` when zoom ≥ 9, else ``"iraq"``.
     labels : bool
         Name labels for the boundary layers.
+    rivers : bool
+        Draw the Tigris, the Euphrates and the Shatt al-Arab (Natural Earth 1:50m, see
+        :func:`~iraq_atlas.places.rivers.load_rivers`) as a layer that can be switched off,
+        with their credit.
 
     Returns
     -------
@@ -654,6 +658,18 @@ def base_map(center: tuple[float, float] | None = None, zoom: int | None = None,
                          fill="#cfd8dc", stroke="#455a64", weight=2, opacity=0.0, labels=labels)
         credits.append(adm3.attribution)
         m._ia_base_bounds = fit_bounds(d)
+    if rivers:
+        from iraq_atlas.places.rivers import load_rivers
+
+        river = load_rivers()
+        river["_stroke"], river["_weight"], river["_opacity"] = "#1e88e5", 2.5 if area == "baghdad" else 2, 0.0
+        layer = SafeGeoJson(features(river, ["name", "name_ar", "source_url", "_stroke", "_weight", "_opacity"]),
+                            name="Rivers", tooltip="name",
+                            popup=[("name", "River", False), ("name_ar", "Arabic", False),
+                                   ("source_url", "Source", True)])
+        layer.base = True
+        layer.add_to(m)
+        credits.append(river.attrs["attribution"])
     for c in dict.fromkeys(credits):
         m.add_child(_Attribution(c))
     if green_zone:
@@ -928,7 +944,7 @@ def page_data(page: str) -> dict[str, object]:
 
     Examples
     --------
-    >>> m = finish(base_map(green_zone=False, tiles=False, boundaries=False))
+    >>> m = finish(base_map(green_zone=False, tiles=False, boundaries=False, rivers=False))
     >>> sorted(page_data(to_html(m)[0]).values(), key=str)
     [[]]
     """
@@ -984,14 +1000,16 @@ def baghdad_map(focus: gpd.GeoDataFrame, boundaries: Boundaries | None = None,
     from iraq_atlas.viz import maps
 
     m = maps.base_map(maps.BAGHDAD, 11, boundaries=boundaries)
-    for gdf, name, colour, show in ((rings(bands), "Distance from the PM residence", "#c62828", True),
+    for gdf, name, colour, show in ((rings(bands), "Distance from the PM residence (approximate point)", "#c62828",
+                                     True),
                                     (outline_rings(bands), "Distance from the Green Zone outline", "#2e7d32",
                                      False)):
         gdf = gdf.copy()
         gdf["_stroke"], gdf["_color"], gdf["_opacity"], gdf["_weight"], gdf["_dash"] = colour, colour, 0, 1.5, "6 4"
-        maps.SafeGeoJson(maps.features(gdf, ["label", "radius_km", "_stroke", "_color", "_opacity", "_weight",
-                                             "_dash"]),
-                         name=name, tooltip="label", popup=[("label", "Ring", False)], show=show).add_to(m)
+        maps.SafeGeoJson(maps.features(gdf, ["label", "note", "radius_km", "_stroke", "_color", "_opacity",
+                                             "_weight", "_dash"]),
+                         name=name, tooltip="label", popup=[("label", "Ring", False), ("note", "Note", False)],
+                         show=show).add_to(m)
     pts = focus[~focus["governorate_only"].astype(bool)].copy()
     if len(pts):
         pts["event_day"] = pd.to_datetime(pts["event_date"]).dt.strftime("%Y-%m-%d")
@@ -1002,10 +1020,12 @@ def baghdad_map(focus: gpd.GeoDataFrame, boundaries: Boundaries | None = None,
                         color=colours, radius=7,
                         popup=[("event_day", "Date", False), ("event_type", "Type", False),
                                ("sub_event_type", "Sub-type", False), ("area", "Area", False),
-                               ("band_pm", "From the PM residence", False),
+                               ("band_pm", "From the PM residence (approximate point)", False),
                                ("band_gz", "From the Green Zone", False), ("fatalities", "Killed", False),
                                ("district", "District", False), ("flags", "Flags", False),
                                ("source_url", "Source", True), ("event_id_cnty", "Id", False)])
+        types = sorted(pts["event_type"].dropna().unique())
+        maps.add_legend(m, "Event types", [(t, EVENT_COLORS.get(t, DEFAULT_COLOR)) for t in types])
     return maps.finish(m)
 
 
