@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right, insort
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -121,6 +121,7 @@ class _PlaceIndex:
     loose: dict[str, dict[str, tuple[str, str]]]  # loose key (spelling variants, no spaces) → merged slot
     loose_firsts: set[str]  # loose keys of the first tokens of Latin-script phrases
     shadowed: dict[tuple[str, ...], dict[str, tuple[str, str]]]  # gazetteer rows of a trap/foreign key
+    extra: dict = field(default_factory=dict)  # tables other modules derive from this gazetteer, built once
 
 
 _OVERRIDE: list = [None]  # a gazetteer table set by use_gazetteer (None: the project gazetteer)
