@@ -12,6 +12,10 @@ Tasks and their targets:
   governorates  1M points: assign_governorate vs geopandas.sjoin
   acled         1M-row ACLED CSV: read_acled vs pandas.read_csv (time and peak memory)
   maps          100k-event incident map vs one folium.Marker per event (size, browser render)
+  geoparse      1,000 news articles (articles/s, one core) and a 5 MB text (seconds, linear scaling)
+
+``--only TASK[,TASK]`` runs just those tasks and replaces only their rows and notes in
+``docs/benchmarks.md``, keeping every other task's rows from the last full run.
 """
 
 from __future__ import annotations
@@ -36,10 +40,11 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
-TASKS = ("runner", "geocoder", "governorates", "acled", "maps")
+TASKS = ("runner", "geocoder", "governorates", "acled", "maps", "geoparse")
 FULL = {"names": 100_000, "fuzzy_names": 20_000, "points": 1_000_000, "acled_rows": 1_000_000,
-        "map_events": 100_000}
-QUICK = {"names": 2_000, "fuzzy_names": 500, "points": 5_000, "acled_rows": 3_000, "map_events": 500}
+        "map_events": 100_000, "articles": 1_000, "text_mb": 5}
+QUICK = {"names": 2_000, "fuzzy_names": 500, "points": 5_000, "acled_rows": 3_000, "map_events": 500,
+         "articles": 50, "text_mb": 1}
 
 
 @dataclass
@@ -487,6 +492,79 @@ def bench_maps(rep: Report, sizes: dict, repeat: int, work: Path, browser_path: 
                      "its other CDN files removed and jQuery replaced by a shim, with the network blocked.")
 
 
+# -- 6. geoparser -------------------------------------------------------------------------
+def _geoparse_cold() -> None:
+    """Forget every name the geoparser has looked up (the gazetteer index and compiled rules stay)."""
+    from iraq_atlas.geoparse import places
+    from iraq_atlas.places.names import normalise
+
+    for fn in (places._geocode_one, places._lookup_cached, places._choose_cached, normalise):
+        fn.cache_clear()
+
+
+def _cpu_timed(fn: Callable[[], object]) -> tuple[float, float, object]:
+    """(CPU seconds of this process, wall seconds, result) of ``fn()``."""
+    c0, w0 = time.process_time(), time.perf_counter()
+    out = fn()
+    return time.process_time() - c0, time.perf_counter() - w0, out
+
+
+def bench_geoparse(rep: Report, sizes: dict, repeat: int, work: Path) -> None:
+    import generator as gen
+    import geoparse_scale
+
+    from iraq_atlas import geoparse as gp
+
+    n = sizes["articles"]
+    arts = gen.news_articles(n, seed=21)
+    folder = work / "articles"
+    folder.mkdir(exist_ok=True)
+    for i, a in enumerate(arts):
+        (folder / f"article_{i:04d}.txt").write_text(a, encoding="utf-8")
+    mean_chars = sum(map(len, arts)) / n
+    gp.parse_text(arts[0], "2021-11-07")  # the gazetteer index and the compiled rules, built once per process
+    batch_cpu, batch_wall, text_cpu = [], [], []
+    for _ in range(repeat):
+        _geoparse_cold()
+        c, w, b = _cpu_timed(lambda: gp.parse_batch(folder, "2021-11-07", progress=False))
+        batch_cpu.append(c)
+        batch_wall.append(w)
+        _geoparse_cold()
+        text_cpu.append(_cpu_timed(lambda: [gp.parse_text(a, "2021-11-07") for a in arts])[0])
+    rate = n / statistics.median(batch_cpu)
+    rep.add("geoparse", f"{n:,} news articles (~{mean_chars:,.0f} chars) → one mentions and one drafts table "
+            "(parse_batch), one core", f"{rate:,.0f} articles/s (CPU {fmt_s(batch_cpu)}; wall {fmt_s(batch_wall)})",
+            "—", None, "≥ 150 articles/s", rate >= 150,
+            f"{len(b.mentions):,} mentions ({b.mentions.kind.value_counts().to_dict()}), {len(b.drafts):,} drafts")
+    rate_t = n / statistics.median(text_cpu)
+    rep.add("geoparse", "the same articles through parse_text, one table each, one core",
+            f"{rate_t:,.0f} articles/s (CPU {fmt_s(text_cpu)})", "—", None, "≥ 150 articles/s", rate_t >= 150)
+
+    base = geoparse_scale.base_text()
+    big_mb = float(sizes["text_mb"])
+    per_mb = {}
+    for mb in (big_mb / 10, big_mb):
+        text = base * (int(mb * 1e6 / len(base)) + 1)
+        _geoparse_cold()
+        c, w, m = _cpu_timed(lambda: gp.parse_text(text, "2021-11-07"))
+        per_mb[mb] = (c / (len(text) / 1e6), c, w, len(text), len(m))
+    s_small, s_big = per_mb[big_mb / 10][0], per_mb[big_mb][0]
+    _, c, w, length, found = per_mb[big_mb]
+    rep.add("geoparse", f"one single-line text of {length / 1e6:.1f} MB (parse_text), one core",
+            f"{c:.3g} s CPU (wall {w:.3g} s)", "—", None, f"≤ {10 * big_mb / 5:g} s", c <= 10 * big_mb / 5,
+            f"{found:,} mentions")
+    ratio = s_big / s_small
+    rep.add("geoparse", f"linear scaling: s/MB at {big_mb:g} MB ÷ s/MB at {big_mb / 10:g} MB",
+            f"{s_big:.3g} s/MB", f"{s_small:.3g} s/MB", ratio, "≤ 1.25×", ratio <= 1.25)
+    rep.note("geoparse", "The Iraq-wide gazetteer (every row of `gazetteer()`) is loaded; times are CPU seconds "
+                         "of the benchmark's process (one core; the machine is shared, so wall time is shown "
+                         "beside them), looked-up names are forgotten before each repeat. Articles come from "
+                         "`generator.news_articles`: paragraphs of the labelled English articles strung together "
+                         "with every labelled Iraqi place replaced by a random gazetteer town, district or "
+                         "governorate. The long text is `benchmarks/geoparse_scale.py`'s: the article fixtures "
+                         "and the Arabic sample on one line, repeated.")
+
+
 # -- report -------------------------------------------------------------------------------
 def table(rows: list[Row]) -> str:
     head = "| task | measure | ours (median, range) | baseline (median, range) | ratio | target | met |\n" \
@@ -548,6 +626,41 @@ Machine: {environment()}.
     path.write_text(text, encoding="utf-8")
 
 
+def update_doc(path: Path, rep: Report, tasks: list[str], total_s: float) -> bool:
+    """Replace the rows and notes of ``tasks`` in an existing results file; False when there is none to update."""
+    if not path.exists():
+        return False
+    lines = path.read_text(encoding="utf-8").split("\n")
+    try:
+        head = next(i for i, ln in enumerate(lines) if ln.startswith("| task | measure | ours"))
+    except StopIteration:
+        return False
+    end = next((i for i in range(head + 2, len(lines)) if not lines[i].startswith("|")), len(lines))
+    task_of = lambda ln: ln.split("|")[1].strip()  # noqa: E731
+    old = [ln for ln in lines[head + 2:end] if task_of(ln) not in tasks]
+    new = table(rep.rows).rstrip("\n").split("\n")[2:]
+    order = {t: i for i, t in enumerate(TASKS)}
+    rows = sorted(old + new, key=lambda ln: order.get(task_of(ln), len(TASKS)))  # stable: each task's own order
+    lines[head + 2:end] = rows
+    when = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+    stamp = f"Rows of {', '.join(tasks)}: `benchmarks/run.py --only {','.join(tasks)}` on {when} ({total_s:.0f} s)."
+    lines = [ln for ln in lines if not ln.startswith(f"Rows of {', '.join(tasks)}: ")]
+    written = next((i for i, ln in enumerate(lines) if ln.startswith("Written by ")), 0)
+    lines.insert(written + 1, stamp)
+    text = "\n".join(lines)
+    for task in tasks:
+        note = "- **" + task + "**: " + " ".join(rep.notes.get(task, []))
+        found = re.search(r"^- \*\*" + re.escape(task) + r"\*\*: .*$", text, re.MULTILINE)
+        if found:
+            text = text[:found.start()] + note + text[found.end():]
+        elif rep.notes.get(task):
+            notes = [m for m in re.finditer(r"^- \*\*(\w+)\*\*: .*$", text, re.MULTILINE)]
+            at = notes[-1].end() if notes else len(text)
+            text = text[:at] + "\n" + note + text[at:]
+    path.write_text(text, encoding="utf-8")
+    return True
+
+
 def _run_isolated(task: str, args, sizes: dict, work: Path, rep: Report) -> None:
     """Run one task in a new interpreter and add its rows and notes to ``rep``."""
     out = work / f".task-{task}.json"
@@ -570,6 +683,7 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true", help="small sizes, one repeat: a smoke run")
     p.add_argument("--tasks", default=",".join(TASKS), help=f"comma-separated subset of {','.join(TASKS)}")
+    p.add_argument("--only", default="", help="run only these tasks and replace only their rows and notes in --out")
     p.add_argument("--repeat", type=int, default=None, help="repeats per measurement (default 3, quick 1)")
     p.add_argument("--acled-repeat", type=int, default=None,
                    help="repeats for the ACLED import (default 7, quick 1): a 1-2 s call on a shared machine "
@@ -588,7 +702,7 @@ def main(argv: list[str] | None = None) -> int:
                    help="run every task in this process (default: each task in a fresh interpreter)")
     p.add_argument("--task-json", default="", help=argparse.SUPPRESS)  # a task worker's results file
     args = p.parse_args(argv)
-    tasks = [t.strip() for t in args.tasks.split(",") if t.strip()]
+    tasks = [t.strip() for t in (args.only or args.tasks).split(",") if t.strip()]
     bad = [t for t in tasks if t not in TASKS]
     if bad:
         p.error(f"unknown task(s) {bad}; choose from {list(TASKS)}")
@@ -624,6 +738,8 @@ def main(argv: list[str] | None = None) -> int:
             bench_acled(rep, sizes, args.acled_repeat, work)
         elif task == "maps":
             bench_maps(rep, sizes, args.repeat, work, args.chromium, args.naive_timeout)
+        elif task == "geoparse":
+            bench_geoparse(rep, sizes, args.repeat, work)
         if not args.task_json:
             print(f"[bench] {task} done in {time.perf_counter() - t_task:.0f} s", file=sys.stderr, flush=True)
     total = time.perf_counter() - t0
@@ -631,7 +747,7 @@ def main(argv: list[str] | None = None) -> int:
         Path(args.task_json).write_text(json.dumps({"rows": [asdict(r) for r in rep.rows], "notes": rep.notes},
                                                    default=lambda o: o.item() if hasattr(o, "item") else str(o)))
         return 0
-    if args.out:
+    if args.out and not (args.only and update_doc(Path(args.out), rep, tasks, total)):
         write_doc(Path(args.out), rep, args, sizes, total)
     print(summary(rep.rows))
     if not args.work:
