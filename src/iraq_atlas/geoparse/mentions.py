@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import numpy as np
 import pandas as pd
 
 from iraq_atlas.geoparse.casualties import casualty_mentions
@@ -146,11 +147,11 @@ def mention_frame(records: list[dict], columns: list[str] = MENTION_COLUMNS) -> 
     for col in columns:
         vals = [r[col] for r in records]
         if col in ("start", "end", "sentence", "paragraph"):
-            data[col] = pd.array(vals, dtype="int64")
+            data[col] = np.array(vals, dtype=np.int64)
         elif col == "confidence":
-            data[col] = pd.array(vals, dtype="float64")
+            data[col] = np.array(vals, dtype=np.float64)
         elif col == "value":
             data[col] = pd.array(vals, dtype="Int64")
-        else:
-            data[col] = pd.array(vals, dtype="str")
-    return pd.DataFrame(data, columns=columns)
+        else:  # pandas makes its text dtype of an object array of str (the fastest way in)
+            data[col] = np.array(vals, dtype=object) if vals else pd.array(vals, dtype="str")
+    return pd.DataFrame(data, columns=columns, copy=False)

@@ -635,9 +635,17 @@ def _geocoder():
 
 @lru_cache(maxsize=50_000)
 def _geocode_one(name: str) -> tuple[str, str, float, str]:
-    r = _geocoder().geocode_names([name]).iloc[0]
-    pid = r.place_id if isinstance(r.place_id, str) else ""
-    return str(r.status), pid, float(r.confidence or 0), str(r.candidates)
+    """(status, place_id, confidence, candidates) of the Geocoder's answer for one name.
+
+    The answer of ``Geocoder.geocode_names([name])`` (same keys, same resolution
+    order) without building its one-row GeoDataFrame, which costs far more than the
+    look-up itself; the geoparser's Geocoder has no online fallback.
+    """
+    g = _geocoder()
+    hit = g._resolve_many(g._composites([name]))[0]
+    if hit.place_id is not None:
+        return hit.status, hit.place_id, float(hit.confidence or 0), ""
+    return hit.status, "", float(hit.confidence or 0), "|".join(hit.candidates)
 
 
 def _candidate_places(text: str, taken: Spans) -> list[dict]:
