@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from iraq_atlas.geoparse import places
+from iraq_atlas.geoparse import _rules, places
 from iraq_atlas.places.gazetteer import expand_aliases, gazetteer
+
+EVAL = Path(__file__).resolve().parents[2] / "geodata" / "articles" / "eval"
 
 
 def _reference_geocode(name: str) -> tuple[str, str, float, str]:
@@ -38,3 +43,31 @@ def test_one_name_answer_is_the_geocoders_answer_for_gazetteer_names():
 @given(st.text(alphabet=st.sampled_from(list("abdhiklmnorstuAHKMBTQ -'،ابةدرسقلمنوي")), min_size=1, max_size=18))
 def test_one_name_answer_is_the_geocoders_answer_for_any_text(name):
     assert places._geocode_one.__wrapped__(name) == _reference_geocode(name)
+
+
+def _reference_spans(words: list[str], digits: bool, text: str) -> list[tuple[int, int]]:
+    """What a regex alternation of the trigger forms (longest first) finds, scanning left to right."""
+    forms = {f for w in words for f in (w, w[:1].upper() + w[1:], w.upper()) if f}
+    alt = "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))
+    rx = re.compile((r"\d|" if digits else "") + alt) if alt else re.compile(r"\d" if digits else r"(?!)")
+    return [m.span() for m in rx.finditer(text)]
+
+
+_TRIGGER_WORDS = ["kill", "killed", "ill", "day", "today", "mon", "month", "Green", "قتل", "مقتل", "اب", "آب",
+                  "air", "airstrike", "strike"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(words=st.lists(st.sampled_from(_TRIGGER_WORDS), min_size=1, max_size=8),
+       text=st.lists(st.sampled_from(_TRIGGER_WORDS + [" ", "s", "K", "ILL", "1", "٣", "x", "ed", "AIR", "ا"]),
+                     max_size=40).map("".join),
+       digits=st.booleans())
+def test_trigger_spans_are_the_regex_alternations_matches(words, text, digits):
+    assert _rules.trigger(words, digits=digits).spans(text) == _reference_spans(words, digits, text)
+
+
+def test_trigger_spans_on_real_text():
+    text = (EVAL / "dev" / "dod_qaim_offensive_2017.txt").read_text(encoding="utf-8")
+    words = _rules.load("casualties")["triggers"] + _rules.load("calendar")["triggers"]
+    got = _rules.trigger(words, digits=True).spans(text)
+    assert got == _reference_spans(words, True, text) and len(got) > 20
