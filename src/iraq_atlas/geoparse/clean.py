@@ -67,10 +67,13 @@ _CAMEL_GLUE = re.compile(r"(?<=[a-z]{3})(?=(?:The|A|An|In|On|At|After|Before|Ira
 
 def _sub(text: str, offsets: list[int], pattern: re.Pattern, repl: str) -> tuple[str, list[int]]:
     """Regex substitution that keeps the offset map: replacement chars map to the match start."""
+    first = pattern.search(text)
+    if first is None:  # nothing to replace: the text and its map stay as they are
+        return text, offsets
     out: list[str] = []
     omap: list[int] = []
     pos = 0
-    for m in pattern.finditer(text):
+    for m in pattern.finditer(text, first.start()):
         out.append(text[pos:m.start()])
         omap.extend(offsets[pos:m.start()])
         out.append(repl)
