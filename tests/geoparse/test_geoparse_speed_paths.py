@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
@@ -71,3 +72,57 @@ def test_trigger_spans_on_real_text():
     words = _rules.load("casualties")["triggers"] + _rules.load("calendar")["triggers"]
     got = _rules.trigger(words, digits=True).spans(text)
     assert got == _reference_spans(words, True, text) and len(got) > 20
+
+
+class _Everything:
+    """A set that holds everything: with it as the prefix sets, the matcher tries every window."""
+
+    def __contains__(self, item) -> bool:
+        return True
+
+
+_SPELLINGS = expand_aliases(gazetteer()).spelling.astype(str).tolist()
+# whole names of several words and their starts ("Camp" of "Camp Taji"): where windows of tokens matter
+_PHRASES = sorted({s for s in _SPELLINGS if " " in s.strip()} | {s.rsplit(" ", 1)[0] for s in _SPELLINGS if " " in s})
+
+
+def _words() -> list[str]:
+    words = sorted({w for s in _SPELLINGS[::4] for w in s.replace("-", " ").split()})
+    return words + ["Kataib", "Hezbollah", "Popular", "Mobilization", "Forces", "Tehran", "Iraq", "Al", "al",
+                    "in", "the", "of", "city", "province", "district", "U.S.", "Embassy", "Camp", "Sadr", "City"]
+
+
+_JOINS = [" ", " ", " ", ", ", "-", "'s ", ". ", " and ", "\n"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.one_of(st.sampled_from(_PHRASES), st.sampled_from(_words())), st.sampled_from(_JOINS)),
+                min_size=1, max_size=30))
+def test_gazetteer_matcher_finds_what_trying_every_window_finds(parts):
+    text = "".join(w + j for w, j in parts)
+    idx = places._place_index()
+    brute = dataclasses.replace(idx, prefixes=_Everything(), loose_prefixes=_Everything())
+    fast = places._gazetteer_places(text)
+    original = places._place_index
+    places._place_index = lambda: brute
+    try:
+        slow = places._gazetteer_places(text)
+    finally:
+        places._place_index = original
+    assert fast == slow
+
+
+def test_gazetteer_matcher_prunes_nothing_on_real_text():
+    idx = places._place_index()
+    brute = dataclasses.replace(idx, prefixes=_Everything(), loose_prefixes=_Everything())
+    for txt in sorted(EVAL.rglob("*.txt")):
+        text = txt.read_text(encoding="utf-8")
+        fast = places._gazetteer_places(text)
+        original = places._place_index
+        places._place_index = lambda: brute
+        try:
+            slow = places._gazetteer_places(text)
+        finally:
+            places._place_index = original
+        assert fast == slow, txt.name
+        assert fast or txt.name.startswith("embassy_sadr")  # the texts name places: the check is not vacuous
