@@ -433,6 +433,8 @@ def news_articles(n: int, seed: int = 0, chars: int = 2000) -> list[str]:
                 paras.append(p.strip())
                 size += len(p) + 2
         art = "\n\n".join(paras)
-        cut = art.rfind(". ", 0, chars)
-        out.append(art[:cut + 1] if cut > chars // 2 else art[:chars])
+        # end on the sentence end nearest to ``chars``
+        ends = [e for e in (art.rfind(". ", 0, chars), art.find(". ", chars)) if e > chars // 2]
+        cut = min(ends, key=lambda e: abs(e - chars), default=chars - 1)
+        out.append(art[:cut + 1])
     return out

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
+from functools import cached_property
 
 __all__ = ["CleanText", "clean_text", "sentence_spans", "sentence_of"]
 
@@ -30,6 +31,11 @@ class CleanText:
 
     text: str
     offsets: list[int]
+
+    @cached_property
+    def sentences(self) -> list[tuple[int, int, int]]:
+        """``sentence_spans(text)``, computed once per clean text."""
+        return sentence_spans(self.text)
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """Original (start, end) of the clean span [start, end)."""

@@ -15,7 +15,7 @@ from typing import Sequence
 import pandas as pd
 
 from iraq_atlas.errors import DataError, Problem
-from iraq_atlas.geoparse.clean import CleanText, clean_text, sentence_spans
+from iraq_atlas.geoparse.clean import CleanText, clean_text
 from iraq_atlas.geoparse.dates import as_published
 from iraq_atlas.geoparse.mentions import mention_records
 from iraq_atlas.geoparse.places import _place_index, place_table
@@ -191,7 +191,7 @@ def draft_records(text: str, pub: date, source: str, recs: list[dict], ct: Clean
     dt = _by_sentence(dt_all)
     events = [{**r, "_i": i} for i, r in enumerate(r for r in recs if r["kind"] == "event")]
     cas_of = _assign_casualties([r for r in recs if r["kind"] == "casualty"], events)
-    sents = sentence_spans(ct.text)
+    sents = ct.sentences
     # the story's own date: the first day-precision date not after publication, in the first paragraphs
     lede = next((d for d in dt_all if d["precision"] == "day" and d["date_start"] == d["date_end"]
                  and d["paragraph"] <= 2 and d["date_start"] <= pub.isoformat()), None)

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from iraq_atlas.geoparse.casualties import casualty_mentions
-from iraq_atlas.geoparse.clean import CleanText, clean_text, sentence_of, sentence_spans
+from iraq_atlas.geoparse.clean import CleanText, clean_text, sentence_of
 from iraq_atlas.geoparse.dates import as_published, date_mentions
 from iraq_atlas.geoparse.events import event_mentions
 from iraq_atlas.geoparse.places import Spans, place_mentions
@@ -91,7 +91,7 @@ def mention_records(text: str, pub: date, source: str, ct: CleanText) -> list[di
     >>> [(r["kind"], r["text"]) for r in mention_records(t, date(2021, 11, 7), "", clean_text(t))]
     [('event', 'Clashes'), ('place', 'Basra')]
     """
-    sents = sentence_spans(ct.text)
+    sents = ct.sentences
     starts = [a for a, _, _ in sents]
     base = dict.fromkeys(MENTION_COLUMNS, "")
     base["value"] = None
