@@ -38,8 +38,8 @@ from iraq_atlas.incidents.load import ACLED_COLUMNS
 from iraq_atlas.places.boundaries import Boundaries
 from iraq_atlas.places.gazetteer import expand_aliases, gazetteer
 from iraq_atlas.places.governorates import load_governorates
-from iraq_atlas.places.spatial import in_iraq
 from iraq_atlas.places.names import is_arabic, normalise
+from iraq_atlas.places.spatial import in_iraq
 from iraq_atlas.vocab import IRAQ_BBOX, VOCABULARY
 
 START, END = pd.Timestamp("2019-01-01"), pd.Timestamp("2022-12-31")
@@ -380,3 +380,61 @@ def expected_kinds(n: int, mix: dict[str, float] | None = None) -> dict[str, int
     return _counts(n, NAME_MIX if mix is None else mix)
 
 
+
+
+# -- news articles ------------------------------------------------------------------
+_ROOT = Path(__file__).resolve().parents[1]
+ARTICLE_SOURCES = (_ROOT / "geodata" / "articles" / "eval", _ROOT / "tests" / "fixtures" / "articles")
+
+
+def _english_texts() -> list[tuple[str, pd.DataFrame]]:
+    """(text, labels) of the English labelled articles: the evaluation corpus and the test fixtures."""
+    out = []
+    for folder in ARTICLE_SOURCES:
+        for txt in sorted(folder.rglob("*.txt")):
+            lab = txt.with_name(txt.stem + ".labels.csv")
+            if txt.name.startswith("ar_") or not lab.is_file():
+                continue
+            out.append((txt.read_text(encoding="utf-8"), pd.read_csv(lab, dtype=str, keep_default_na=False)))
+    return out
+
+
+def news_articles(n: int, seed: int = 0, chars: int = 2000) -> list[str]:
+    """``n`` English news articles of about ``chars`` characters, made of real reporting.
+
+    Each article strings together paragraphs of the labelled English articles
+    (``geodata/articles/eval`` and the test fixtures, chosen at random) until it
+    reaches ``chars``; every labelled Iraqi place in them is replaced by a random
+    English name of a gazetteer town, district or governorate, so the articles
+    name many different places (as a day of news does) while keeping the
+    sentences, dates, casualty figures, event phrases, armed groups and foreign
+    places of real text.
+    """
+    rng = np.random.default_rng(seed)
+    g = gazetteer()
+    names = sorted(g.loc[g.kind.isin(["city", "district", "governorate"]), "name"].astype(str).unique())
+    sources = _english_texts()
+    out = []
+    for _ in range(n):
+        paras: list[str] = []
+        size = 0
+        while size < chars:
+            text, lab = sources[int(rng.integers(len(sources)))]
+            places = lab[lab.kind == "place"].astype({"start": int, "end": int}).sort_values("start")
+            parts, pos = [], 0
+            for r in places.itertuples():
+                if r.start >= pos:
+                    parts += [text[pos:r.start], names[int(rng.integers(len(names)))]]
+                    pos = r.end
+            text = "".join(parts) + text[pos:]
+            ps = [p for p in text.split("\n\n") if p.strip()]
+            k = int(rng.integers(len(ps)))
+            for p in ps[k:k + int(rng.integers(1, 4))]:
+                paras.append(p.strip())
+                size += len(p) + 2
+        art = "\n\n".join(paras)
+        # end on the sentence end nearest to ``chars``
+        ends = [e for e in (art.rfind(". ", 0, chars), art.find(". ", chars)) if e > chars // 2]
+        cut = min(ends, key=lambda e: abs(e - chars), default=chars - 1)
+        out.append(art[:cut + 1])
+    return out

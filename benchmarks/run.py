@@ -17,6 +17,7 @@ Tasks and their targets:
                 vs `python -c pass` (absolute targets 0.25 s, 0.25 s, 0.5 s, 1.0 s of wall time)
   hotspots      emerging hot spots on 100k events × 104 weeks × ~2,000 H3 cells vs pandas groupby binning;
                 permutation p-values: P vs 2P shuffles (linear) and 2 jobs vs 1
+  geoparse      1,000 news articles (articles/s, one core) and a 5 MB text (seconds, linear scaling)
 
 ``--only NAME`` runs one task and rewrites only that task's rows and notes in
 the existing ``docs/benchmarks.md`` (the other rows stay as the last run wrote them).
@@ -44,11 +45,12 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
-TASKS = ("runner", "geocoder", "governorates", "acled", "maps", "startup", "hotspots")
+TASKS = ("runner", "geocoder", "governorates", "acled", "maps", "startup", "hotspots", "geoparse")
 FULL = {"names": 100_000, "fuzzy_names": 20_000, "points": 1_000_000, "acled_rows": 1_000_000,
-        "map_events": 100_000, "hotspot_events": 100_000, "hotspot_permutations": 200}
+        "map_events": 100_000, "hotspot_events": 100_000, "hotspot_permutations": 200, "articles": 1_000,
+        "text_mb": 5}
 QUICK = {"names": 2_000, "fuzzy_names": 500, "points": 5_000, "acled_rows": 3_000, "map_events": 500,
-         "hotspot_events": 2_000, "hotspot_permutations": 20}
+         "hotspot_events": 2_000, "hotspot_permutations": 20, "articles": 50, "text_mb": 1}
 
 
 @dataclass
@@ -627,6 +629,79 @@ def bench_hotspots(rep: Report, sizes: dict, repeat: int, work: Path) -> None:
                          f"{os.cpu_count()} CPUs shared with other work.")
 
 
+# -- 8. geoparser -------------------------------------------------------------------------
+def _geoparse_cold() -> None:
+    """Forget every name the geoparser has looked up (the gazetteer index and compiled rules stay)."""
+    from iraq_atlas.geoparse import places
+    from iraq_atlas.places.names import normalise
+
+    for fn in (places._geocode_one, places._lookup_cached, places._choose_cached, normalise):
+        fn.cache_clear()
+
+
+def _cpu_timed(fn: Callable[[], object]) -> tuple[float, float, object]:
+    """(CPU seconds of this process, wall seconds, result) of ``fn()``."""
+    c0, w0 = time.process_time(), time.perf_counter()
+    out = fn()
+    return time.process_time() - c0, time.perf_counter() - w0, out
+
+
+def bench_geoparse(rep: Report, sizes: dict, repeat: int, work: Path) -> None:
+    import generator as gen
+    import geoparse_scale
+
+    from iraq_atlas import geoparse as gp
+
+    n = sizes["articles"]
+    arts = gen.news_articles(n, seed=21)
+    folder = work / "articles"
+    folder.mkdir(exist_ok=True)
+    for i, a in enumerate(arts):
+        (folder / f"article_{i:04d}.txt").write_text(a, encoding="utf-8")
+    mean_chars = sum(map(len, arts)) / n
+    gp.parse_text(arts[0], "2021-11-07")  # the gazetteer index and the compiled rules, built once per process
+    batch_cpu, batch_wall, text_cpu = [], [], []
+    for _ in range(repeat):
+        _geoparse_cold()
+        c, w, b = _cpu_timed(lambda: gp.parse_batch(folder, "2021-11-07", progress=False))
+        batch_cpu.append(c)
+        batch_wall.append(w)
+        _geoparse_cold()
+        text_cpu.append(_cpu_timed(lambda: [gp.parse_text(a, "2021-11-07") for a in arts])[0])
+    rate = n / statistics.median(batch_cpu)
+    rep.add("geoparse", f"{n:,} news articles (~{mean_chars:,.0f} chars) → one mentions and one drafts table "
+            "(parse_batch), one core", f"{rate:,.0f} articles/s (CPU {fmt_s(batch_cpu)}; wall {fmt_s(batch_wall)})",
+            "—", None, "≥ 150 articles/s", rate >= 150,
+            f"{len(b.mentions):,} mentions ({b.mentions.kind.value_counts().to_dict()}), {len(b.drafts):,} drafts")
+    rate_t = n / statistics.median(text_cpu)
+    rep.add("geoparse", "the same articles through parse_text, one table each, one core",
+            f"{rate_t:,.0f} articles/s (CPU {fmt_s(text_cpu)})", "—", None, "≥ 150 articles/s", rate_t >= 150)
+
+    base = geoparse_scale.base_text()
+    big_mb = float(sizes["text_mb"])
+    per_mb = {}
+    for mb in (big_mb / 10, big_mb):
+        text = base * (int(mb * 1e6 / len(base)) + 1)
+        _geoparse_cold()
+        c, w, m = _cpu_timed(lambda: gp.parse_text(text, "2021-11-07"))
+        per_mb[mb] = (c / (len(text) / 1e6), c, w, len(text), len(m))
+    s_small, s_big = per_mb[big_mb / 10][0], per_mb[big_mb][0]
+    _, c, w, length, found = per_mb[big_mb]
+    rep.add("geoparse", f"one single-line text of {length / 1e6:.1f} MB (parse_text), one core",
+            f"{c:.3g} s CPU (wall {w:.3g} s)", "—", None, f"≤ {10 * big_mb / 5:g} s", c <= 10 * big_mb / 5,
+            f"{found:,} mentions")
+    ratio = s_big / s_small
+    rep.add("geoparse", f"linear scaling: s/MB at {big_mb:g} MB ÷ s/MB at {big_mb / 10:g} MB",
+            f"{s_big:.3g} s/MB", f"{s_small:.3g} s/MB", ratio, "≤ 1.25×", ratio <= 1.25)
+    rep.note("geoparse", "The Iraq-wide gazetteer (every row of `gazetteer()`) is loaded; times are CPU seconds "
+                         "of the benchmark's process (one core; the machine is shared, so wall time is shown "
+                         "beside them), looked-up names are forgotten before each repeat. Articles come from "
+                         "`generator.news_articles`: paragraphs of the labelled English articles strung together "
+                         "with every labelled Iraqi place replaced by a random gazetteer town, district or "
+                         "governorate. The long text is `benchmarks/geoparse_scale.py`'s: the article fixtures "
+                         "and the Arabic sample on one line, repeated.")
+
+
 # -- report -------------------------------------------------------------------------------
 def table(rows: list[Row]) -> str:
     head = "| task | measure | ours (median, range) | baseline (median, range) | ratio | target | met |\n" \
@@ -823,6 +898,8 @@ def main(argv: list[str] | None = None) -> int:
             bench_startup(rep, 3 * args.repeat, work)
         elif task == "hotspots":
             bench_hotspots(rep, sizes, args.repeat, work)
+        elif task == "geoparse":
+            bench_geoparse(rep, sizes, args.repeat, work)
         if not args.task_json:
             print(f"[bench] {task} done in {time.perf_counter() - t_task:.0f} s", file=sys.stderr, flush=True)
     total = time.perf_counter() - t0

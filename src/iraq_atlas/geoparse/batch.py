@@ -13,9 +13,10 @@ import pandas as pd
 from tqdm import tqdm
 
 from iraq_atlas.errors import DataError, Problem
+from iraq_atlas.geoparse.clean import clean_text
 from iraq_atlas.geoparse.dates import as_published
-from iraq_atlas.geoparse.drafts import DRAFT_COLUMNS, draft_incidents
-from iraq_atlas.geoparse.mentions import MENTION_COLUMNS, parse_text
+from iraq_atlas.geoparse.drafts import DRAFT_COLUMNS, draft_frame, draft_records
+from iraq_atlas.geoparse.mentions import MENTION_COLUMNS, mention_frame, mention_records
 from iraq_atlas.geoparse.places import place_table
 
 __all__ = ["CLI_COLUMNS", "Batch", "expand_paths", "read_article", "parse_files", "parse_batch", "cli_table"]
@@ -135,23 +136,29 @@ def parse_batch(paths: PathsLike, published: date | datetime | str, *, drafts: b
     (0, 0, [])
     """
     pub = as_published(published)
-    frames, dframes, problems = [], [], []
+    recs: list[dict] = []
+    drecs: list[dict] = []
+    problems = []
     files = expand_paths(paths)
+    # every file's mentions and drafts are kept as records; each table is built once, at the end
     for f in tqdm(files, desc="geoparse", unit="file", disable=not progress):
         try:
             text = read_article(f)
         except DataError as exc:
             problems.extend(exc.problems)
             continue
-        m = parse_text(text, pub, source=f.name)
+        ct = clean_text(text)
+        m = mention_records(text, pub, f.name, ct)
         if drafts:
-            d = draft_incidents(text, pub, source=f.name, mentions=m)
-            d.insert(0, "file", str(f))
-            dframes.append(d)
-        m.insert(0, "file", str(f))
-        frames.append(m)
-    mentions = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["file"] + MENTION_COLUMNS)
-    dr = pd.concat(dframes, ignore_index=True) if dframes else pd.DataFrame(columns=["file"] + DRAFT_COLUMNS)
+            d = draft_records(text, pub, f.name, m, ct)
+            for r in d:
+                r["file"] = str(f)
+            drecs.extend(d)
+        for r in m:
+            r["file"] = str(f)
+        recs.extend(m)
+    mentions = mention_frame(recs, ["file"] + MENTION_COLUMNS)
+    dr = draft_frame(drecs, ["file"] + DRAFT_COLUMNS)
     return Batch(mentions, dr, problems)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
+from functools import cached_property
 
 __all__ = ["CleanText", "clean_text", "sentence_spans", "sentence_of"]
 
@@ -30,6 +31,11 @@ class CleanText:
 
     text: str
     offsets: list[int]
+
+    @cached_property
+    def sentences(self) -> list[tuple[int, int, int]]:
+        """``sentence_spans(text)``, computed once per clean text."""
+        return sentence_spans(self.text)
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """Original (start, end) of the clean span [start, end)."""
@@ -67,10 +73,13 @@ _CAMEL_GLUE = re.compile(r"(?<=[a-z]{3})(?=(?:The|A|An|In|On|At|After|Before|Ira
 
 def _sub(text: str, offsets: list[int], pattern: re.Pattern, repl: str) -> tuple[str, list[int]]:
     """Regex substitution that keeps the offset map: replacement chars map to the match start."""
+    first = pattern.search(text)
+    if first is None:  # nothing to replace: the text and its map stay as they are
+        return text, offsets
     out: list[str] = []
     omap: list[int] = []
     pos = 0
-    for m in pattern.finditer(text):
+    for m in pattern.finditer(text, first.start()):
         out.append(text[pos:m.start()])
         omap.extend(offsets[pos:m.start()])
         out.append(repl)

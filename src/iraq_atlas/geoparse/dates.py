@@ -110,8 +110,8 @@ class _Match:
 
 
 @lru_cache(maxsize=1)
-def _trigger() -> re.Pattern:
-    return re.compile(r"\d|" + _rules.trigger(_rules.load("calendar")["triggers"]).pattern)
+def _trigger() -> _rules.Trigger:
+    return _rules.trigger(_rules.load("calendar")["triggers"], digits=True)
 
 
 @lru_cache(maxsize=1)

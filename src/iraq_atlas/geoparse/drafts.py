@@ -15,10 +15,10 @@ from typing import Sequence
 import pandas as pd
 
 from iraq_atlas.errors import DataError, Problem
-from iraq_atlas.geoparse.clean import clean_text, sentence_spans
+from iraq_atlas.geoparse.clean import CleanText, clean_text
 from iraq_atlas.geoparse.dates import as_published
-from iraq_atlas.geoparse.mentions import parse_text
-from iraq_atlas.geoparse.places import place_table
+from iraq_atlas.geoparse.mentions import mention_records
+from iraq_atlas.geoparse.places import _place_index, place_table
 
 __all__ = ["CONTEXT_SENTENCES", "INCIDENT_COLUMNS", "DRAFT_COLUMNS", "draft_incidents", "accept_drafts"]
 
@@ -146,21 +146,52 @@ def draft_incidents(text: str, published: date | datetime | str, source: str = "
     [['Armed clash', 'capital_basra', '2021-11-05', 1]]
     """
     pub = as_published(published)
-    m = parse_text(text, pub, source=source) if mentions is None else mentions
-    info = place_table()[["name", "kind", "lat", "lon", "governorate_iso", "geo_precision", "parent_id"]].to_dict("index")
-    recs = m.to_dict("records")
-    for r in recs:
-        r["value"] = None if pd.isna(r["value"]) else int(r["value"])
+    ct = clean_text(text)
+    if mentions is None:
+        recs = mention_records(text, pub, source, ct)
+    else:
+        recs = mentions.to_dict("records")
+        for r in recs:
+            r["value"] = None if pd.isna(r["value"]) else int(r["value"])
+    return draft_frame(draft_records(text, pub, source, recs, ct))
+
+
+def draft_records(text: str, pub: date, source: str, recs: list[dict], ct: CleanText) -> list[dict]:
+    """The drafts of one text as dicts with every column of ``DRAFT_COLUMNS`` (see :func:`draft_incidents`).
+
+    Parameters
+    ----------
+    text : str
+        Article text.
+    pub : datetime.date
+        Publication date.
+    source : str
+        File name or URL (``source`` and the draft ids).
+    recs : list of dict
+        The text's mentions (:func:`~iraq_atlas.geoparse.mentions.mention_records`); not changed.
+    ct : CleanText
+        ``clean_text(text)``.
+
+    Returns
+    -------
+    list of dict
+        One per distinct event, ids ``DRAFT-<SOURCE>-001`` …
+
+    Examples
+    --------
+    >>> t = "Clashes in Basra."
+    >>> [d["place_id"] for d in draft_records(t, date(2021, 11, 7), "", mention_records(t, date(2021, 11, 7), "",
+    ...                                                                   clean_text(t)), clean_text(t))]
+    ['capital_basra']
+    """
+    info = _info()
     pl = _by_sentence([r for r in recs if r["kind"] == "place" and r["place_id"] in info])
     dt_all = [r for r in recs if r["kind"] == "date"
               and not _ELECTION_AFTER.match(text, int(r["end"]))]
     dt = _by_sentence(dt_all)
-    events = [r for r in recs if r["kind"] == "event"]
-    for i, ev in enumerate(events):
-        ev["_i"] = i
+    events = [{**r, "_i": i} for i, r in enumerate(r for r in recs if r["kind"] == "event")]
     cas_of = _assign_casualties([r for r in recs if r["kind"] == "casualty"], events)
-    ct = clean_text(text)
-    sents = sentence_spans(ct.text)
+    sents = ct.sentences
     # the story's own date: the first day-precision date not after publication, in the first paragraphs
     lede = next((d for d in dt_all if d["precision"] == "day" and d["date_start"] == d["date_end"]
                  and d["paragraph"] <= 2 and d["date_start"] <= pub.isoformat()), None)
@@ -222,10 +253,43 @@ def draft_incidents(text: str, published: date | datetime | str, source: str = "
         d.pop("_sentence", None)
         d.pop("_multi", None)
         d.pop("_anaphoric", None)
-    df = pd.DataFrame(drafts, columns=DRAFT_COLUMNS)
     stem = re.sub(r"[^A-Za-z0-9]+", "_", Path(source).stem).strip("_").upper() or "TEXT"
-    df["event_id_cnty"] = [f"DRAFT-{stem}-{i + 1:03d}" for i in range(len(df))]
-    return df
+    for i, d in enumerate(drafts):
+        d["event_id_cnty"] = f"DRAFT-{stem}-{i + 1:03d}"
+    return drafts
+
+
+def draft_frame(records: list[dict], columns: list[str] = DRAFT_COLUMNS) -> pd.DataFrame:
+    """The table of :func:`draft_records` (of one text or many joined), built once.
+
+    Parameters
+    ----------
+    records : list of dict
+        Draft records.
+    columns : list of str
+        Columns, in this order.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
+    >>> draft_frame([]).shape
+    (0, 33)
+    """
+    return pd.DataFrame(records, columns=columns)
+
+
+_INFO_COLUMNS = ["name", "kind", "lat", "lon", "governorate_iso", "geo_precision", "parent_id"]
+
+
+def _info() -> dict[str, dict]:
+    """Per place id, the gazetteer facts a draft needs (built once per gazetteer)."""
+    idx = _place_index()
+    if idx.extra.get("drafts") is None:
+        idx.extra["drafts"] = idx.places[_INFO_COLUMNS].to_dict("index")
+    return idx.extra["drafts"]
 
 
 _COARSE = ("city", "governorate")

@@ -45,7 +45,7 @@ def event_mentions(text: str) -> list[dict]:
 
 
 @lru_cache(maxsize=1)
-def _trigger() -> re.Pattern:
+def _trigger() -> _rules.Trigger:
     return _rules.trigger([w for r in _rules.load("events") for w in r["triggers"]])
 
 

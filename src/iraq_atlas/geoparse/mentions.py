@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import numpy as np
 import pandas as pd
 
 from iraq_atlas.geoparse.casualties import casualty_mentions
-from iraq_atlas.geoparse.clean import clean_text, sentence_of, sentence_spans
+from iraq_atlas.geoparse.clean import CleanText, clean_text, sentence_of
 from iraq_atlas.geoparse.dates import as_published, date_mentions
 from iraq_atlas.geoparse.events import event_mentions
 from iraq_atlas.geoparse.places import Spans, place_mentions
@@ -53,13 +54,51 @@ def parse_text(text: str, published: date | datetime | str, source: str = "") ->
     >>> m[["kind", "text"]].values.tolist()
     [['event', 'drone hit'], ['place', 'Baghdad'], ['date', 'on Friday']]
     """
-    pub = as_published(published)
-    ct = clean_text(text)
-    sents = sentence_spans(ct.text)
+    return mention_frame(mention_records(text, as_published(published), source, clean_text(text)))
+
+
+_STR_COLUMNS = ("source", "kind", "text", "place_id", "rule", "date_start", "date_end", "precision", "qualifier",
+                "casualty", "event_type", "sub_event_type")
+_ORDER = {k: i for i, k in enumerate(KINDS)}
+
+
+def mention_records(text: str, pub: date, source: str, ct: CleanText) -> list[dict]:
+    """The mentions of ``text`` as plain dicts with every column of ``MENTION_COLUMNS``, sorted.
+
+    Text columns hold ``""`` when empty and ``value`` is an int or None, as in the
+    table :func:`parse_text` makes of them (see :func:`mention_frame`); many texts'
+    records can be joined and made into one table at the end.
+
+    Parameters
+    ----------
+    text : str
+        The original text.
+    pub : datetime.date
+        Publication date.
+    source : str
+        Written to ``source``.
+    ct : CleanText
+        ``clean_text(text)``.
+
+    Returns
+    -------
+    list of dict
+        Sorted by start, then kind in the order of ``KINDS``.
+
+    Examples
+    --------
+    >>> t = "Clashes in Basra."
+    >>> [(r["kind"], r["text"]) for r in mention_records(t, date(2021, 11, 7), "", clean_text(t))]
+    [('event', 'Clashes'), ('place', 'Basra')]
+    """
+    sents = ct.sentences
     starts = [a for a, _, _ in sents]
+    base = dict.fromkeys(MENTION_COLUMNS, "")
+    base["value"] = None
     rows = []
+    span = ct.span
     for m in _mentions_clean(ct.text, pub):
-        s, e = ct.span(m["start"], m["end"])
+        s, e = span(m["start"], m["end"])
         # the clean span may start on an inserted space; trim to real characters
         while s < e and text[s].isspace():
             s += 1
@@ -68,17 +107,51 @@ def parse_text(text: str, published: date | datetime | str, source: str = "") ->
         if e <= s:
             continue
         sent = sentence_of(sents, starts, m["start"])
-        para = sents[sent][2] if sents else 0
-        rows.append({**dict.fromkeys(MENTION_COLUMNS), **m, "source": source, "text": text[s:e],
-                     "start": s, "end": e, "sentence": sent, "paragraph": para})
-    df = pd.DataFrame(rows, columns=MENTION_COLUMNS)
-    for col in ("place_id", "date_start", "date_end", "precision", "qualifier", "casualty", "event_type",
-                "sub_event_type", "rule", "source"):
-        df[col] = df[col].fillna("").astype(str)
-    df["value"] = pd.to_numeric(df["value"], errors="coerce").astype("Int64")
-    df["confidence"] = df["confidence"].astype(float)
-    for col in ("start", "end", "sentence", "paragraph"):
-        df[col] = df[col].astype(int)
-    order = {k: i for i, k in enumerate(KINDS)}
-    return df.sort_values(["start", "kind"], key=lambda s: s.map(order) if s.name == "kind" else s,
-                          kind="stable").reset_index(drop=True)
+        row = {**base, **m, "source": source, "text": text[s:e], "start": s, "end": e, "sentence": sent,
+               "paragraph": sents[sent][2] if sents else 0}
+        for col in _STR_COLUMNS:
+            v = row[col]
+            if v.__class__ is not str:
+                row[col] = "" if v is None else str(v)
+        v = row["value"]
+        row["value"] = None if v is None or v == "" else int(v)
+        row["confidence"] = float(row["confidence"])
+        rows.append(row)
+    rows.sort(key=lambda r: (r["start"], _ORDER[r["kind"]]))
+    return rows
+
+
+def mention_frame(records: list[dict], columns: list[str] = MENTION_COLUMNS) -> pd.DataFrame:
+    """The table of :func:`mention_records` (of one text or many joined), built once.
+
+    Parameters
+    ----------
+    records : list of dict
+        Records with at least ``MENTION_COLUMNS``.
+    columns : list of str
+        Columns to keep, in this order (text columns other than ``MENTION_COLUMNS``
+        ones, such as ``file``, are kept as text).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``start``, ``end``, ``sentence``, ``paragraph`` int64, ``confidence`` float,
+        ``value`` Int64, the rest text.
+
+    Examples
+    --------
+    >>> mention_frame([]).shape
+    (0, 18)
+    """
+    data = {}
+    for col in columns:
+        vals = [r[col] for r in records]
+        if col in ("start", "end", "sentence", "paragraph"):
+            data[col] = np.array(vals, dtype=np.int64)
+        elif col == "confidence":
+            data[col] = np.array(vals, dtype=np.float64)
+        elif col == "value":
+            data[col] = pd.array(vals, dtype="Int64")
+        else:  # pandas makes its text dtype of an object array of str (the fastest way in)
+            data[col] = np.array(vals, dtype=object) if vals else pd.array(vals, dtype="str")
+    return pd.DataFrame(data, columns=columns, copy=False)

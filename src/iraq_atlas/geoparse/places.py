@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right, insort
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -121,6 +121,9 @@ class _PlaceIndex:
     loose: dict[str, dict[str, tuple[str, str]]]  # loose key (spelling variants, no spaces) → merged slot
     loose_firsts: set[str]  # loose keys of the first tokens of Latin-script phrases
     shadowed: dict[tuple[str, ...], dict[str, tuple[str, str]]]  # gazetteer rows of a trap/foreign key
+    prefixes: frozenset = frozenset()  # every leading part (1..all tokens) of every phrase key
+    loose_prefixes: frozenset = frozenset()  # every leading substring of every loose key
+    extra: dict = field(default_factory=dict)  # tables other modules derive from this gazetteer, built once
 
 
 _OVERRIDE: list = [None]  # a gazetteer table set by use_gazetteer (None: the project gazetteer)
@@ -198,7 +201,11 @@ def _place_index() -> _PlaceIndex:
         loose_firsts.add(loose_from_normalised(key[0]))
     by_id = places.set_index("place_id")
     info = by_id[["name", "kind", "lat", "lon", "governorate_iso", "parent_id"]].to_dict("index")
-    return _PlaceIndex(phrases, max(len(k) for k in phrases), by_id, info, firsts, loose, loose_firsts, shadowed)
+    # a window of tokens grows only while it can still become a phrase (or a loose key)
+    prefixes = frozenset(k[:j] for k in phrases for j in range(1, len(k) + 1))
+    loose_prefixes = frozenset(lk[:j] for lk in loose for j in range(len(lk) + 1))
+    return _PlaceIndex(phrases, max(len(k) for k in phrases), by_id, info, firsts, loose, loose_firsts, shadowed,
+                       prefixes, loose_prefixes)
 
 
 def place_table() -> pd.DataFrame:
@@ -335,6 +342,7 @@ def _gazetteer_places(text: str) -> list[dict]:
     """Longest-match phrase lookup of gazetteer names/aliases (and trap/foreign word lists) over the tokens."""
     idx = _place_index()
     phrases, firsts, max_len, loose, loose_firsts = idx.phrases, idx.firsts, idx.max_len, idx.loose, idx.loose_firsts
+    prefixes, loose_prefixes = idx.prefixes, idx.loose_prefixes
     toks = [t for t in _tokens(text) if t.key]
     out: list[dict] = []
     n_toks = len(toks)
@@ -358,7 +366,15 @@ def _gazetteer_places(text: str) -> list[dict]:
         top = 1
         while top < max_len and i + top < n_toks and toks[i + top].joined:
             top += 1
-        for n in range(top, 0, -1):
+        # no phrase is longer than the longest run of tokens that is the start of one
+        lim = 0
+        for k in heads:
+            j, key = 1, (k,)
+            while j < top and key + (toks[i + j].key,) in prefixes:
+                key += (toks[i + j].key,)
+                j += 1
+            lim = max(lim, j)
+        for n in range(lim, 0, -1):
             rest = tuple(t.key for t in toks[i + 1:i + n])
             for k in heads:
                 slot = phrases.get((k, *rest))
@@ -372,9 +388,11 @@ def _gazetteer_places(text: str) -> list[dict]:
             if hit:
                 break
         if not hit and loose0 in loose_firsts:
-            for n in range(top, 0, -1):
-                lk = loose0 + "".join(loose_from_normalised(t.key) for t in toks[i + 1:i + n])
-                slot = loose.get(lk)
+            lks = [loose0]  # loose key of the first 1, 2, … tokens, while it starts some loose key
+            while len(lks) < top and lks[-1] in loose_prefixes:
+                lks.append(lks[-1] + loose_from_normalised(toks[i + len(lks)].key))
+            for n in range(len(lks), 0, -1):
+                slot = loose.get(lks[n - 1])
                 if slot and not any(sp.isupper() and len(sp) <= 5 for _, sp in slot.values()):
                     hit, variant = (n, slot), True
                     break
@@ -634,9 +652,17 @@ def _geocoder():
 
 @lru_cache(maxsize=50_000)
 def _geocode_one(name: str) -> tuple[str, str, float, str]:
-    r = _geocoder().geocode_names([name]).iloc[0]
-    pid = r.place_id if isinstance(r.place_id, str) else ""
-    return str(r.status), pid, float(r.confidence or 0), str(r.candidates)
+    """(status, place_id, confidence, candidates) of the Geocoder's answer for one name.
+
+    The answer of ``Geocoder.geocode_names([name])`` (same keys, same resolution
+    order) without building its one-row GeoDataFrame, which costs far more than the
+    look-up itself; the geoparser's Geocoder has no online fallback.
+    """
+    g = _geocoder()
+    hit = g._resolve_many(g._composites([name]))[0]
+    if hit.place_id is not None:
+        return hit.status, hit.place_id, float(hit.confidence or 0), ""
+    return hit.status, "", float(hit.confidence or 0), "|".join(hit.candidates)
 
 
 def _candidate_places(text: str, taken: Spans) -> list[dict]:
