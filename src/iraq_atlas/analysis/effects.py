@@ -53,8 +53,8 @@ EFFECT_COLUMNS = ["milestone_id", "milestone_date", "group", "name", "governorat
 def poisson_ci(count, conf: float = 0.95) -> pd.DataFrame:
     """Exact (Garwood) confidence interval of a Poisson mean from observed counts.
 
-    Example
-    -------
+    Examples
+    --------
     >>> poisson_ci([0, 1, 10]).round(3).values.tolist()
     [[0.0, 0.0, 3.689], [1.0, 0.025, 5.572], [10.0, 4.795, 18.39]]
     """
@@ -84,8 +84,8 @@ def rate_ratio_exact(after, before, t_after: float = 1.0, t_before: float = 1.0,
         ``rate_ratio``, ``ci_low``, ``ci_high``, ``p_value`` (NaN where both are 0;
         the ratio and upper bound are infinite when ``before`` is 0).
 
-    Example
-    -------
+    Examples
+    --------
     >>> rate_ratio_exact([20], [10]).round(3).values.tolist()
     [[2.0, 0.894, 4.785, 0.099]]
     """
@@ -111,8 +111,8 @@ def rate_ratio_exact(after, before, t_after: float = 1.0, t_before: float = 1.0,
 def dispersion_test(before_days: np.ndarray, after_days: np.ndarray) -> float:
     """P-value of the Pearson test of Poisson variation of daily counts in the two windows (1 when undefined).
 
-    Example
-    -------
+    Examples
+    --------
     >>> dispersion_test(np.array([0, 0, 9, 0, 0]), np.array([1, 1, 1, 1, 1])) < 0.05
     True
     """
@@ -136,8 +136,8 @@ def rate_ratio_negbin(before_days: np.ndarray, after_days: np.ndarray, conf: flo
     means; the dispersion α (variance = μ + α μ²) is fitted by maximum
     likelihood, and Var(log RR) = (1/μa + α)/Na + (1/μb + α)/Nb.
 
-    Example
-    -------
+    Examples
+    --------
     >>> r = rate_ratio_negbin(np.array([0, 0, 6, 0, 1, 0, 5]), np.array([3, 0, 9, 0, 7, 1, 8]))
     >>> bool(r["rate_ratio"] > 1 and r["ci_low"] < r["rate_ratio"] < r["ci_high"])
     True
@@ -172,8 +172,8 @@ def placebo_test(daily: np.ndarray, milestone_index: int, window_days: int, n: i
     dates are drawn without replacement. Returns (p, number of dates used);
     p is NaN when no date is admissible.
 
-    Example
-    -------
+    Examples
+    --------
     >>> daily = np.zeros(400); daily[200:214] = 3
     >>> p, used = placebo_test(daily, 200, 14, n=200)
     >>> p < 0.05, used
@@ -253,8 +253,8 @@ def milestone_effects(incidents: pd.DataFrame, milestones: pd.DataFrame, milesto
     DataFrame
         :data:`EFFECT_COLUMNS`, one row per milestone and group, zero groups included.
 
-    Example
-    -------
+    Examples
+    --------
     >>> from iraq_atlas.incidents import load_incidents
     >>> from iraq_atlas.analysis.timeline import load_milestones
     >>> eff = milestone_effects(load_incidents().accepted, load_milestones(), "ed_2021", 14, placebo=99)
@@ -343,8 +343,8 @@ def _verdict(a: int, b: int, lo: float, hi: float, placebo_p: float, used: int, 
 def effect_table(effects: pd.DataFrame) -> pd.DataFrame:
     """The CLI's table: dates as YYYY-MM-DD, numbers rounded to 4 decimals.
 
-    Example
-    -------
+    Examples
+    --------
     >>> t = effect_table(pd.DataFrame({"milestone_date": [pd.Timestamp("2021-10-10")], "rate_ratio": [1 / 3]}))
     >>> t.values.tolist()
     [['2021-10-10', 0.3333]]

@@ -91,8 +91,8 @@ class CellKind:
 def parse_cell(cell: str) -> CellKind:
     """Parse ``"h3:6"``, ``"adm1"``, ``"adm2"`` or ``"adm3"`` (ParameterError otherwise).
 
-    Example
-    -------
+    Examples
+    --------
     >>> parse_cell("h3:6")
     CellKind(kind='h3', resolution=6)
     """
@@ -108,8 +108,8 @@ def parse_cell(cell: str) -> CellKind:
 def parse_step(step: str) -> str:
     """The pandas period frequency of a step name (week, month, quarter), ParameterError otherwise.
 
-    Example
-    -------
+    Examples
+    --------
     >>> parse_step("month")
     'M'
     """
@@ -178,8 +178,8 @@ def cell_grid(cell: str, extra_cells: Iterable[str] = ()) -> gpd.GeoDataFrame:
     ``name`` is the district (ADM2) holding the hexagon's centre. Admin levels:
     every unit, named in English (OCHA spelling; governorates by the suite's names).
 
-    Example
-    -------
+    Examples
+    --------
     >>> grid = cell_grid("adm1")
     >>> len(grid), list(grid.columns)
     (18, ['cell', 'name', 'governorate_iso', 'geometry'])
@@ -219,8 +219,8 @@ def assign_cells(incidents: pd.DataFrame, cell: str, grid: gpd.GeoDataFrame | No
     Reasons: ``outside Iraq``, ``no location``, ``governorate only`` (for cells
     finer than a governorate). Rows are neither removed nor reordered.
 
-    Example
-    -------
+    Examples
+    --------
     >>> from iraq_atlas.incidents import load_incidents
     >>> cells = assign_cells(load_incidents().accepted, "adm1")
     >>> sorted(cells.columns)
@@ -309,8 +309,8 @@ def space_time_cube(incidents: pd.DataFrame, cell: str = "h3:5", step: str = "mo
         sorted by cell then step. ``attrs``: ``cell``, ``step_kind``,
         ``dropped`` (reason → number of incidents left out).
 
-    Example
-    -------
+    Examples
+    --------
     >>> from iraq_atlas.incidents import load_incidents
     >>> cube = space_time_cube(load_incidents().accepted, "adm1", "quarter")
     >>> int(cube["events"].sum()) <= 92
@@ -382,8 +382,8 @@ def _build_cube(incidents: pd.DataFrame, cell: str, step: str, start, end,
 def cube_grid(cube: pd.DataFrame) -> gpd.GeoDataFrame:
     """The cells of a cube made by :func:`space_time_cube`, in the cube's order.
 
-    Example
-    -------
+    Examples
+    --------
     >>> from iraq_atlas.incidents import load_incidents
     >>> len(cube_grid(space_time_cube(load_incidents().accepted, "adm1", "quarter")))
     18
@@ -420,8 +420,8 @@ def neighbours(grid: gpd.GeoDataFrame, method: str = "contiguity", *, order: int
         units (``order`` steps). ``distance``: centres within ``distance_km``
         in UTM 38N.
 
-    Example
-    -------
+    Examples
+    --------
     >>> pairs = neighbours(cell_grid("adm1"))
     >>> bool((pairs["cell"] == pairs["neighbour"]).any())
     True
@@ -519,8 +519,8 @@ def gstar_z(x: np.ndarray, w: sparse.spmatrix, time_window: int = 0) -> np.ndarr
     and the mean ``m`` and standard deviation ``s`` (divided by N) of the
     population: ``z = (L - W m) / (s sqrt((N W - W²) / (N - 1)))``.
 
-    Example
-    -------
+    Examples
+    --------
     >>> from scipy import sparse
     >>> w = sparse.csr_matrix(np.array([[1, 1, 0], [1, 1, 1], [0, 1, 1]]))
     >>> np.round(gstar_z(np.array([[3.0], [1.0], [0.0]]), w), 4).ravel().tolist()
@@ -585,8 +585,8 @@ def local_gstar(cube: pd.DataFrame, pairs: pd.DataFrame, *, time_window: int = 0
         The cube's columns plus ``neighbourhood_events``, ``gi_z``, ``p``,
         ``p_adjusted``, ``hot``, ``cold``.
 
-    Example
-    -------
+    Examples
+    --------
     >>> from iraq_atlas.incidents import load_incidents
     >>> cube = space_time_cube(load_incidents().accepted, "adm1", "quarter")
     >>> gi = local_gstar(cube, neighbours(cube_grid(cube)))
@@ -637,8 +637,8 @@ def mann_kendall(x: np.ndarray, slope: bool = True) -> pd.DataFrame:
     all pairwise slopes, per step; 0 when ``slope`` is False), ``tau``. Rows with fewer than 3 values
     have z = 0, p = 1.
 
-    Example
-    -------
+    Examples
+    --------
     >>> mk = mann_kendall(np.array([[1.0, 2.0, 3.0, 5.0]]))
     >>> float(mk["s"].iloc[0]), round(float(mk["sen_slope"].iloc[0]), 4)
     (6.0, 1.1667)
@@ -690,8 +690,8 @@ def cell_trends(gstar: pd.DataFrame) -> pd.DataFrame:
     """Per cell: Mann-Kendall on the Gi* z-scores (``trend_z``, ``trend_p``, ``gi_sen_slope``) and on the
     counts (``count_trend_z``, ``count_trend_p``, ``sen_slope`` in events per step).
 
-    Example
-    -------
+    Examples
+    --------
     >>> from iraq_atlas.incidents import load_incidents
     >>> cube = space_time_cube(load_incidents().accepted, "adm1", "quarter")
     >>> tr = cell_trends(local_gstar(cube, neighbours(cube_grid(cube))))
@@ -728,8 +728,8 @@ def classify_series(hot: np.ndarray, cold: np.ndarray, trend_z: np.ndarray, tren
 
     Anything else is "no pattern detected".
 
-    Example
-    -------
+    Examples
+    --------
     >>> hot = np.array([[False, False, True], [True, True, True]])
     >>> classify_series(hot, ~hot & False, np.zeros(2), np.ones(2)).tolist()
     ['new hot spot', 'persistent hot spot']
@@ -773,8 +773,8 @@ def classify_series(hot: np.ndarray, cold: np.ndarray, trend_z: np.ndarray, tren
 def classify(gstar: pd.DataFrame, trends: pd.DataFrame | None = None, trend_alpha: float = 0.05) -> pd.DataFrame:
     """Emerging-hot-spot category of each cell (see :func:`classify_series` for the rules).
 
-    Example
-    -------
+    Examples
+    --------
     >>> from iraq_atlas.incidents import load_incidents
     >>> cube = space_time_cube(load_incidents().accepted, "adm1", "quarter")
     >>> cats = classify(local_gstar(cube, neighbours(cube_grid(cube))))
@@ -815,8 +815,8 @@ def hotspot_analysis(incidents: pd.DataFrame, cell: str = "h3:5", step: str = "m
     DataFrame
         Per cell-step: the :func:`local_gstar` table.
 
-    Example
-    -------
+    Examples
+    --------
     >>> from iraq_atlas.incidents import load_incidents
     >>> cells, steps = hotspot_analysis(load_incidents().accepted, "adm1", "quarter")
     >>> list(cells.columns[:9]) == RESULT_COLUMNS, len(steps) % 18
@@ -834,8 +834,8 @@ def emerging_hotspots(incidents: pd.DataFrame, cell: str = "h3:5", step: str = "
                       **options) -> gpd.GeoDataFrame:
     """One row per cell: the first table of :func:`hotspot_analysis` (same parameters).
 
-    Example
-    -------
+    Examples
+    --------
     >>> from iraq_atlas.incidents import load_incidents
     >>> res = emerging_hotspots(load_incidents().accepted, "adm1", "quarter")
     >>> list(res.columns[:9]) == RESULT_COLUMNS
@@ -847,8 +847,8 @@ def emerging_hotspots(incidents: pd.DataFrame, cell: str = "h3:5", step: str = "
 def summarise(gstar: pd.DataFrame, grid: gpd.GeoDataFrame, trend_alpha: float = 0.05) -> gpd.GeoDataFrame:
     """One row per cell from a :func:`local_gstar` table: category, trends, last z, totals, geometry.
 
-    Example
-    -------
+    Examples
+    --------
     >>> from iraq_atlas.incidents import load_incidents
     >>> cube = space_time_cube(load_incidents().accepted, "adm1", "quarter")
     >>> grid = cube_grid(cube)
@@ -874,8 +874,8 @@ def summarise(gstar: pd.DataFrame, grid: gpd.GeoDataFrame, trend_alpha: float = 
 def hotspot_table(result: pd.DataFrame) -> pd.DataFrame:
     """The CLI's table: :data:`RESULT_COLUMNS`, rounded, hot and cold spots first, then by events.
 
-    Example
-    -------
+    Examples
+    --------
     >>> from iraq_atlas.incidents import load_incidents
     >>> list(hotspot_table(emerging_hotspots(load_incidents().accepted, "adm1", "quarter")).columns) == RESULT_COLUMNS
     True

@@ -43,8 +43,8 @@ def category_map(result: gpd.GeoDataFrame, boundaries: Boundaries | None = None,
     show_quiet_cells : bool
         Also draw, in grey and hidden at first, cells with incidents but no pattern.
 
-    Example
-    -------
+    Examples
+    --------
     >>> from iraq_atlas.analysis.hotspots import emerging_hotspots
     >>> from iraq_atlas.incidents import load_incidents
     >>> m = category_map(emerging_hotspots(load_incidents().accepted, "adm1", "quarter"))
@@ -81,8 +81,8 @@ def top_cells(result: pd.DataFrame, n: int = 6) -> list[str]:
     """Cells to chart: cells with incidents, those with a pattern first (hot before cold), then the busiest;
     cells with a pattern but no incident of their own only fill up the list.
 
-    Example
-    -------
+    Examples
+    --------
     >>> top_cells(pd.DataFrame({"cell": ["a", "b"], "category": ["no pattern detected", "new hot spot"],
     ...                         "events": [9, 1]}), 1)
     ['b']
@@ -101,8 +101,8 @@ def trend_small_multiples(result: gpd.GeoDataFrame, gstar: pd.DataFrame, cells: 
     ``result`` and ``gstar`` are the two tables of
     :func:`iraq_atlas.analysis.hotspots.hotspot_analysis`.
 
-    Example
-    -------
+    Examples
+    --------
     >>> from iraq_atlas.analysis.hotspots import hotspot_analysis
     >>> from iraq_atlas.incidents import load_incidents
     >>> fig = trend_small_multiples(*hotspot_analysis(load_incidents().accepted, "adm1", "quarter"))
@@ -154,8 +154,8 @@ def forest_plot(effects: pd.DataFrame, *, min_events: int = 1, caption: str | No
     an infinite bound is drawn as an arrow to the edge. The caption warns
     against a causal reading.
 
-    Example
-    -------
+    Examples
+    --------
     >>> eff = pd.DataFrame({"milestone_id": ["m"], "name": ["Baghdad"], "before": [2], "after": [6],
     ...                     "rate_ratio": [3.0], "ci_low": [0.6], "ci_high": [30.0], "verdict": ["no detectable change"]})
     >>> len(forest_plot(eff).axes)
@@ -208,8 +208,8 @@ def forest_plot(effects: pd.DataFrame, *, min_events: int = 1, caption: str | No
 def category_counts(result: pd.DataFrame) -> pd.DataFrame:
     """Number of cells and incidents per category, every category listed (zeros included).
 
-    Example
-    -------
+    Examples
+    --------
     >>> t = category_counts(pd.DataFrame({"category": ["new hot spot"], "events": [3]}))
     >>> t.iloc[0]["category"], int(t.iloc[0]["cells"]), int(t.iloc[0]["events"])
     ('new hot spot', 1, 3)
