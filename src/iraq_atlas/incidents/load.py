@@ -533,10 +533,10 @@ def validate(df: pd.DataFrame, file: str, *, geocoder=None, boundaries=None,
                        lambda m: "point " + where(m) + f" is outside Iraq (lat {IRAQ_BBOX[1]}–{IRAQ_BBOX[3]}, "
                        f"lon {IRAQ_BBOX[0]}–{IRAQ_BBOX[2]})"))
     # inside the bounding box is not inside Iraq: Kuwait City, Deir ez-Zor and Kermanshah are in it
-    in_box = both & inside
-    beyond = pd.Series(False, index=df.index)
+    in_box = (both & inside).to_numpy()
+    beyond = np.zeros(len(df), dtype=bool)
     if in_box.any():
-        beyond[in_box] = ~in_iraq(lat[in_box].to_numpy(), lon[in_box].to_numpy(), BORDER_TOLERANCE_M)
+        beyond[in_box] = ~in_iraq(lat.to_numpy()[in_box], lon.to_numpy()[in_box], BORDER_TOLERANCE_M)
     probs.append(_flag(df, beyond, "latitude",
                        lambda m: "point " + where(m) + f" is outside Iraq's border (by more than "
                        f"{BORDER_TOLERANCE_M / 1000:g} km), though inside its bounding box"))

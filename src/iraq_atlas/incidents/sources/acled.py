@@ -19,6 +19,7 @@ from iraq_atlas.incidents.sources._common import (
     _read_export,
     country_excluded,
     empty_excluded,
+    no_problems,
     stream_filtered,
 )
 
@@ -52,7 +53,8 @@ def _iraq_batch(table):
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    mask = pc.is_in(pc.utf8_lower(table.column("country")), value_set=pa.array(sorted(IRAQ_NAMES)))
+    country = table.column("country")
+    mask = pc.is_in(pc.utf8_lower(country), value_set=pa.array(sorted(IRAQ_NAMES), type=country.type))
     if "iso" in table.column_names:
         mask = pc.or_(mask, pc.equal(table.column("iso"), IRAQ_ACLED_ISO))
     return mask.combine_chunks() if hasattr(mask, "combine_chunks") else mask
@@ -88,7 +90,10 @@ def read(path: Path, **options) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFram
     df["dataset"] = load._constant_text("acled", df)
     if excluded is not None:
         df["_country"] = load._constant_text("Iraq", df)
-        return df, field_count_problems(path), excluded
+        # no second pass for field counts: Arrow's parser refuses a row whose number of fields
+        # differs from the header's (a cut row, a stray comma), and stream_filtered then returns
+        # None, so such a file always takes the careful path below
+        return df, no_problems(), excluded
     country = df["country"].str.lower()
     iso_ok = df["iso"] == IRAQ_ACLED_ISO if "iso" in df.columns else False
     iraq = country.isin(IRAQ_NAMES) | iso_ok

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from iraq_atlas.files import field_count_problems
-from iraq_atlas.files import read_csv
+from iraq_atlas.files import field_count_problems, read_csv
 
 name = "curated"
 description = "the project's own CSV format (geodata/incidents/incidents.csv): schema columns, a source URL per row"

@@ -20,8 +20,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from iraq_atlas.files import field_count_problems
 from iraq_atlas.errors import ParameterError
+from iraq_atlas.files import field_count_problems
 from iraq_atlas.incidents.sources._common import IRAQ_NAMES, _read_export, file_kind, no_problems
 
 name = "generic"

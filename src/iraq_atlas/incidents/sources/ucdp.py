@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from iraq_atlas.files import field_count_problems
 from iraq_atlas.errors import DataError, Problem
+from iraq_atlas.files import field_count_problems
 from iraq_atlas.incidents.sources._common import IRAQ_GW_CODE, IRAQ_NAMES, _read_export
 
 name = "ucdp"
