@@ -34,12 +34,12 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from iraq_atlas.incidents.load import ACLED_COLUMNS
+from iraq_atlas.incidents.sources.acled import ACLED_COLUMNS
 from iraq_atlas.places.boundaries import Boundaries
 from iraq_atlas.places.gazetteer import expand_aliases, gazetteer
 from iraq_atlas.places.governorates import load_governorates
-from iraq_atlas.places.spatial import in_iraq
 from iraq_atlas.places.names import is_arabic, normalise
+from iraq_atlas.places.spatial import in_iraq
 from iraq_atlas.vocab import IRAQ_BBOX, VOCABULARY
 
 START, END = pd.Timestamp("2019-01-01"), pd.Timestamp("2022-12-31")

@@ -430,7 +430,7 @@ def bench_maps(rep: Report, sizes: dict, repeat: int, work: Path, browser_path: 
                naive_timeout: float = 90) -> None:
     import generator as gen
 
-    from iraq_atlas.incidents.load import validate
+    from iraq_atlas.incidents.validation import validate
     from iraq_atlas.viz.maps import save_incident_map
 
     n = sizes["map_events"]

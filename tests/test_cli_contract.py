@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from iraq_atlas.cli import main
-from iraq_atlas.incidents.load import ACLED_COLUMNS
+from iraq_atlas.incidents.sources.acled import ACLED_COLUMNS
 
 ROW = dict.fromkeys(ACLED_COLUMNS, "")
 ROW.update(event_id_cnty="IRQ1", event_date="2021-11-07", year="2021", time_precision="1", iso="368",

@@ -12,9 +12,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+import iraq_atlas.incidents as incidents
 from iraq_atlas.cli import build_parser, main
 from iraq_atlas.errors import DataError, ParameterError
-from iraq_atlas.incidents import load as incidents
 from iraq_atlas.incidents import sources
 from iraq_atlas.incidents.sources import _common, acled, generic
 from iraq_atlas.places.governorates import to_iso

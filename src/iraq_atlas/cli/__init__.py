@@ -34,9 +34,8 @@ def _check_online_delay(args) -> None:
 
 
 def cmd_geocode(args) -> int:
-    from iraq_atlas.places.geocoding import Geocoder, OnlineGeocoder
-
     from iraq_atlas import settings
+    from iraq_atlas.places.geocoding import Geocoder, OnlineGeocoder
 
     _check_online_delay(args)
     online = None

@@ -284,7 +284,7 @@ def load_source(args, *, boundaries=None):
 
     Returns
     -------
-    iraq_atlas.incidents.load.IncidentSet
+    iraq_atlas.incidents.validation.IncidentSet
     """
     from iraq_atlas.files import check_csv_file
     from iraq_atlas.incidents.load import load_incidents
@@ -338,7 +338,8 @@ def _register_incidents(sub: argparse._SubParsersAction, print_table) -> None:
         import pandas as pd
 
         from iraq_atlas.files import write_atomic
-        from iraq_atlas.incidents.load import as_table, load_incidents
+        from iraq_atlas.incidents.load import load_incidents
+        from iraq_atlas.incidents.schema import as_table
 
         sources = args.source or [None]
         check_outputs({"--rejected": args.rejected, "--pairs": args.pairs}, sources)

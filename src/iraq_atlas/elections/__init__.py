@@ -10,12 +10,12 @@ from iraq_atlas.elections.load import (  # noqa: F401
     NATIONAL_TURNOUT_COLUMNS,
     NATIONAL_TURNOUT_SCHEMA,
     TABLE_COLUMNS,
-    bloc_change_table,
     TOTAL_SEATS,
     TURNOUT_STAGES,
     YEARS,
     Column,
     ElectionData,
+    bloc_change_table,
     breakdown_coverage,
     change_by_bloc,
     change_by_list,
@@ -37,7 +37,7 @@ from iraq_atlas.elections.load import (  # noqa: F401
     seats_by_list,
     seats_table,
     turnout,
-    )
+)
 from iraq_atlas.elections.seats import sainte_lague  # noqa: F401
 
 __all__ = [

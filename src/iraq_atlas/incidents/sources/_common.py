@@ -150,8 +150,6 @@ def _may_need_strip(col) -> bool:
     which can only make the answer more cautious); ASCII space and control bytes and any
     non-ASCII byte (Unicode spaces are multi-byte) count as space-like.
     """
-    from iraq_atlas.incidents.load import _offsets
-
     ends = []
     for chunk in getattr(col, "chunks", [col]):
         if chunk.null_count:
@@ -282,3 +280,30 @@ def country_excluded(others: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"_row": others["_row"].astype("int64"),
                          "event_id_cnty": ids if isinstance(ids.dtype, pd.StringDtype) else ids.astype(object),
                          "reason": reason})
+
+
+def constant_text(value: str, df: pd.DataFrame) -> pd.Series:
+    """A text column holding ``value`` on every row of ``df``, in pandas' string dtype.
+
+    Built from Arrow buffers, not from a million Python strings; equal to ``df[col] = value``.
+    """
+    try:
+        import pyarrow as pa
+
+        n = len(df)
+        data = value.encode("utf-8")
+        offsets = pa.py_buffer((np.arange(n + 1, dtype=np.int64) * len(data)).tobytes())
+        arr = pa.LargeStringArray.from_buffers(n, offsets, pa.py_buffer(data * n))
+        dtype = pd.StringDtype("pyarrow", na_value=np.nan)
+        return pd.Series(dtype.__from_arrow__(pa.chunked_array([arr], type=pa.large_string())), index=df.index)
+    except Exception:  # an older pandas or pyarrow: the plain way
+        return pd.Series(value, index=df.index, dtype=str)
+
+
+def _offsets(chunk) -> np.ndarray:
+    """The value offsets of one Arrow string chunk (string or large_string), as a NumPy view."""
+    import pyarrow as pa
+
+    wide = pa.types.is_large_string(chunk.type)
+    return np.frombuffer(chunk.buffers()[1], dtype=np.int64 if wide else np.int32, count=len(chunk) + 1,
+                         offset=chunk.offset * (8 if wide else 4))
