@@ -548,6 +548,22 @@ Machine: {environment()}.
     path.write_text(text, encoding="utf-8")
 
 
+def update_doc(path: Path, rep: Report, task: str) -> None:
+    """Replace one task's rows and notes in an existing results file, keeping every other task's."""
+    old = path.read_text(encoding="utf-8").splitlines()
+    rows = table([r for r in rep.rows if r.task == task]).splitlines()[2:]
+    note = "- **%s**: " % task + " ".join(rep.notes.get(task, []))
+    at = [i for i, line in enumerate(old) if line.startswith(f"| {task} |")]
+    if not at:
+        raise SystemExit(f"--only {task}: {path} has no rows for it; run the whole benchmark")
+    out = old[:at[0]] + rows + [line for line in old[at[0]:] if not line.startswith(f"| {task} |")]
+    out = [note if line.startswith(f"- **{task}**:") else line for line in out]
+    stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+    out.insert(out.index("## Notes") + 2, f"- **{task}** rows and note re-measured on {stamp} "
+                                          "(`benchmarks/run.py --only`), machine as above.")
+    path.write_text("\n".join(out) + "\n", encoding="utf-8")
+
+
 def _run_isolated(task: str, args, sizes: dict, work: Path, rep: Report) -> None:
     """Run one task in a new interpreter and add its rows and notes to ``rep``."""
     out = work / f".task-{task}.json"
@@ -586,8 +602,12 @@ def main(argv: list[str] | None = None) -> int:
                    help="seconds before the naive map's render is cut off (its ratio is then a lower bound)")
     p.add_argument("--in-process", action="store_true",
                    help="run every task in this process (default: each task in a fresh interpreter)")
+    p.add_argument("--only", default="", choices=("", *TASKS),
+                   help="run one task and replace only its rows and note in --out (the others stay)")
     p.add_argument("--task-json", default="", help=argparse.SUPPRESS)  # a task worker's results file
     args = p.parse_args(argv)
+    if args.only:
+        args.tasks = args.only
     tasks = [t.strip() for t in args.tasks.split(",") if t.strip()]
     bad = [t for t in tasks if t not in TASKS]
     if bad:
@@ -631,7 +651,9 @@ def main(argv: list[str] | None = None) -> int:
         Path(args.task_json).write_text(json.dumps({"rows": [asdict(r) for r in rep.rows], "notes": rep.notes},
                                                    default=lambda o: o.item() if hasattr(o, "item") else str(o)))
         return 0
-    if args.out:
+    if args.out and args.only:
+        update_doc(Path(args.out), rep, args.only)
+    elif args.out:
         write_doc(Path(args.out), rep, args, sizes, total)
     print(summary(rep.rows))
     if not args.work:
