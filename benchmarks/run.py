@@ -336,18 +336,18 @@ def bench_acled(rep: Report, sizes: dict, repeat: int, work: Path) -> None:
             f"{base_s:.3g} s pandas.read_csv", ours_s / base_s, "(context)", None,
             "the process's first million-row load also pays for fresh memory pages and lazy imports")
     rep.note("acled", f"Outcome: {outcome[0]}. pandas.read_csv infers types and checks nothing; read_acled "
-                      "reads every used cell as text (Arrow, both cores), strips it, parses dates, numbers and "
-                      "coordinates, checks the ACLED vocabulary and Iraq's bounding box, maps admin1 to ISO "
-                      "codes, builds a million shapely points and validates the accepted table against the "
-                      "pandera schema. Reading the text alone costs about as much as the whole baseline. Two "
-                      "changes brought the ratio under target: the cyclic garbage collector is paused during "
-                      "the load (building a million points otherwise triggers collections that walk every "
-                      "object made so far, more than doubling their cost), and columns an export lacks are "
-                      "recognised as empty from their Arrow offsets instead of being parsed. The first call in "
-                      "a process is slower for both (fresh memory pages; Arrow's allocator keeps its pages for "
-                      "later calls, glibc's malloc returns pandas' large blocks), hence the context row. Most "
-                      "of the memory peak is the text table and the typed accepted table being alive at the "
-                      "same time.")
+                      "streams the file in 1 MB blocks through Arrow's strict parser (a row with the wrong "
+                      "number of fields fails the parse and sends the file to the careful reader, so field "
+                      "counts need no second pass), keeps the Iraq rows as Arrow text, strips it, parses "
+                      "dates, numbers and coordinates, checks the ACLED vocabulary, Iraq's bounding box and "
+                      "its border (points in 0.05° grid cells wholly inside the outline are accepted without "
+                      "the polygon test; the rest take it), maps admin1 to ISO codes, builds a million shapely "
+                      "points and validates the accepted table against the pandera schema (its fast path "
+                      "applies pandera's own checks row by row). The cyclic garbage collector is paused "
+                      "during the load, and columns an export lacks are recognised as empty from their Arrow "
+                      "offsets. The first call in a process is slower for both (fresh memory pages), hence "
+                      "the context row. Times on a shared machine swing with its load (see the load average "
+                      "given with the run): the ratio is only comparable between runs at similar load.")
 
 
 # -- 5. maps ------------------------------------------------------------------------------
@@ -559,8 +559,10 @@ def update_doc(path: Path, rep: Report, task: str) -> None:
     out = old[:at[0]] + rows + [line for line in old[at[0]:] if not line.startswith(f"| {task} |")]
     out = [note if line.startswith(f"- **{task}**:") else line for line in out]
     stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     out.insert(out.index("## Notes") + 2, f"- **{task}** rows and note re-measured on {stamp} "
-                                          "(`benchmarks/run.py --only`), machine as above.")
+                                          f"(`benchmarks/run.py --only {task}`), machine as above, load "
+                                          f"average {load} (1, 5, 15 min) at the end of the run.")
     path.write_text("\n".join(out) + "\n", encoding="utf-8")
 
 

@@ -62,7 +62,7 @@ def failing_rows(df: pd.DataFrame, schema) -> np.ndarray | None:
             na = s.isna().to_numpy(dtype=bool)
             if not col.nullable:
                 bad |= na
-            if col.unique:
+            if col.unique and not _all_distinct(s):
                 bad |= s.duplicated(keep=False).to_numpy(dtype=bool)
             for check in col.checks:
                 if check.name not in _BUILTIN or check.groupby is not None or getattr(check, "element_wise", False):
@@ -77,6 +77,23 @@ def failing_rows(df: pd.DataFrame, schema) -> np.ndarray | None:
     except Exception:  # anything unexpected: pandera decides
         return None
     return bad
+
+
+def _all_distinct(s: pd.Series) -> bool:
+    """True when no two values of ``s`` are equal (one Arrow hash pass for Arrow-backed data).
+
+    Only a shortcut: False sends the caller to ``Series.duplicated``, which finds the rows.
+    """
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        if isinstance(s.dtype, (pd.StringDtype, pd.ArrowDtype)) and getattr(s.dtype, "storage", "pyarrow") == "pyarrow":
+            arr = pa.array(s.array)
+            return arr.null_count <= 1 and pc.count_distinct(arr, mode="all").as_py() == len(arr)
+    except Exception:  # any doubt: let duplicated decide
+        return False
+    return False
 
 
 __all__ = ["failing_rows"]

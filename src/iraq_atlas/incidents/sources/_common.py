@@ -212,7 +212,7 @@ def stream_filtered(path: Path, required: list[str], used: list[str],
                 # only the columns ``keep`` reads are stripped per block; the kept rows'
                 # other columns are stripped once, after the last block (fewer, larger calls)
                 mask = keep(_StrippedColumns(batch))
-                ok = pc.sum(mask.cast(pa.int64())).as_py() or 0
+                ok = mask.true_count if hasattr(mask, "true_count") else (pc.sum(mask).as_py() or 0)
                 table = pa.Table.from_batches([batch])
                 if ok == n:
                     kept.append((start, table))
