@@ -44,12 +44,31 @@ def load_incidents(source: str | os.PathLike | None = None, format: str = "auto"
     country, and rows whose valid date lies outside [start, end], go to
     ``excluded``; everything else is validated.
 
-    Example
+    Parameters
+    ----------
+    source : path-like, optional
+        The file; the curated set when omitted.
+    format : str, default "auto"
+        A registered format name, or ``auto``.
+    start, end : date-like, optional
+        First and last day kept (inclusive).
+    geocoder : Geocoder, optional
+        Places rows without coordinates (default: the offline gazetteer).
+    boundaries : Boundaries, optional
+        Governorate polygons for rows with a point and no admin1.
+    **options
+        The source's reader options (see above).
+
+    Returns
     -------
-    >>> s = load_incidents("events.xlsx", "generic", columns={"date": "Date", "latitude": "Lat",
-    ...                    "longitude": "Lon", "event_type": "Type"})  # doctest: +SKIP
-    >>> len(s.accepted) + len(s.rejected) + len(s.excluded)  # doctest: +SKIP
-    120
+    IncidentSet
+        ``accepted``, ``rejected`` and ``excluded`` rows, adding up to the file's rows.
+
+    Examples
+    --------
+    >>> s = load_incidents(None, "curated", "2021-11-07", "2021-11-07")
+    >>> len(s.accepted) + len(s.rejected) + len(s.excluded) == load_incidents(None, "curated").input_rows
+    True
     """
     path = Path(source) if source else data_path("incidents", "incidents.csv")
     if not path.exists():
@@ -108,15 +127,68 @@ def load_incidents(source: str | os.PathLike | None = None, format: str = "auto"
 
 
 def read_acled(path: str | os.PathLike, start=None, end=None, **kwargs) -> IncidentSet:
-    """A user's ACLED CSV export, filtered to Iraq and [start, end], in the project schema."""
+    """A user's ACLED CSV export, filtered to Iraq and [start, end], in the project schema.
+
+    Parameters
+    ----------
+    path : path-like
+        The export (any region).
+    start, end : date-like, optional
+        First and last day kept.
+    **kwargs
+        Passed to :func:`load_incidents` (``geocoder``, ``boundaries``).
+
+    Returns
+    -------
+    IncidentSet
+
+    Examples
+    --------
+    >>> read_acled("2021-iraq.csv", "2021-01-01", "2021-12-31").summary()  # doctest: +SKIP
+    'accepted 5921, rejected 3'
+    """
     return load_incidents(path, "acled", start, end, **kwargs)
 
 
 def read_ucdp(path: str | os.PathLike, start=None, end=None, **kwargs) -> IncidentSet:
-    """A UCDP GED CSV export, filtered to Iraq and [start, end], mapped onto the project schema."""
+    """A UCDP GED CSV export, filtered to Iraq and [start, end], mapped onto the project schema.
+
+    Parameters
+    ----------
+    path : path-like
+        The GED or GED Candidate CSV.
+    start, end : date-like, optional
+        First and last day kept.
+    **kwargs
+        Passed to :func:`load_incidents`.
+
+    Returns
+    -------
+    IncidentSet
+
+    Examples
+    --------
+    >>> read_ucdp("GEDEvent_v25_1.csv").accepted.event_id_cnty.iloc[0]  # doctest: +SKIP
+    'UCDP-244657'
+    """
     return load_incidents(path, "ucdp", start, end, **kwargs)
 
 
 def load_curated(start=None, end=None) -> IncidentSet:
-    """The project's curated incidents (geodata/incidents/incidents.csv)."""
+    """The project's curated incidents (geodata/incidents/incidents.csv).
+
+    Parameters
+    ----------
+    start, end : date-like, optional
+        First and last day kept.
+
+    Returns
+    -------
+    IncidentSet
+
+    Examples
+    --------
+    >>> load_curated().rejected.empty
+    True
+    """
     return load_incidents(None, "curated", start, end)

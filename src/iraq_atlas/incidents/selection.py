@@ -13,6 +13,26 @@ def select(incidents: pd.DataFrame, event_types: list[str] | None = None,
     """Rows of the given ACLED event types and governorates (names or ISO codes); empty list = all.
 
     Unknown values raise ValueError naming the parameter, so a typo never yields an empty map.
+
+    Parameters
+    ----------
+    incidents : pandas.DataFrame
+        Accepted incidents (``event_type``, ``admin1`` as ISO codes).
+    event_types : list of str, optional
+        ACLED event types.
+    governorates : list of str, optional
+        Governorate names in any spelling, or ISO codes.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The matching rows.
+
+    Examples
+    --------
+    >>> from iraq_atlas.incidents import load_curated
+    >>> set(select(load_curated().accepted, ["Protests"], ["Baghdad"]).admin1)
+    {'IQ-BG'}
     """
     out = incidents
     if event_types:

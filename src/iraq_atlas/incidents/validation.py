@@ -53,7 +53,15 @@ BORDER_TOLERANCE_M = 5_000.0
 
 @dataclass
 class IncidentSet:
-    """The outcome of loading one file: accepted, rejected and excluded rows (they add up to the input)."""
+    """The outcome of loading one file: accepted, rejected and excluded rows (they add up to the input).
+
+    Examples
+    --------
+    >>> from iraq_atlas.incidents import load_curated
+    >>> s = load_curated("2021-11-07", "2021-11-07")
+    >>> s.input_rows == len(s.accepted) + len(s.rejected) + len(s.excluded), s.summary().split(" (")[0]
+    (True, 'accepted 1, rejected 0')
+    """
 
     accepted: gpd.GeoDataFrame
     rejected: pd.DataFrame
@@ -64,6 +72,7 @@ class IncidentSet:
 
     @property
     def input_rows(self) -> int:
+        """The number of data rows read: accepted + rejected + excluded."""
         return len(self.accepted) + len(self.rejected) + len(self.excluded)
 
     def summary(self) -> str:
@@ -102,7 +111,23 @@ def _flag(df: pd.DataFrame, mask, column: str, reason) -> pd.DataFrame:
 
 
 def parse_dates(text: pd.Series) -> pd.Series:
-    """Dates written YYYY-MM-DD (ACLED API, UCDP, curated) or '07 November 2021' (ACLED exports)."""
+    """Dates written YYYY-MM-DD (ACLED API, UCDP, curated) or '07 November 2021' (ACLED exports).
+
+    Parameters
+    ----------
+    text : pandas.Series
+        Date texts; empty or unreadable ones become NaT (the caller flags them).
+
+    Returns
+    -------
+    pandas.Series
+        ``datetime64`` values, same index.
+
+    Examples
+    --------
+    >>> parse_dates(pd.Series(["2021-11-07", "07 November 2021", "soon"])).dt.day.tolist()
+    [7.0, 7.0, nan]
+    """
     fast = _iso_dates(text)
     if fast is not None:
         return fast
@@ -359,6 +384,35 @@ def validate(df: pd.DataFrame, file: str, *, geocoder=None, boundaries=None,
     vectorised column operations (geocoding runs once per distinct name).
     ``dates``, when given, is ``parse_dates(df["event_date"])`` already computed
     (same index as ``df``).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Text rows in the schema's columns, plus ``_row``.
+    file : str
+        The file name used in every rejection.
+    geocoder, boundaries : optional
+        As for :func:`~iraq_atlas.incidents.load.load_incidents`.
+    require_source_url : bool, default False
+        Every row must cite an http(s) URL (the curated set).
+    extra_problems : pandas.DataFrame, optional
+        Problems the reader found (``_row``, ``column``, ``reason``).
+    dates : pandas.Series, optional
+        ``event_date`` already parsed.
+
+    Returns
+    -------
+    (geopandas.GeoDataFrame, pandas.DataFrame)
+        The accepted rows and one rejected row per bad input row.
+
+    Examples
+    --------
+    >>> from iraq_atlas.incidents.sources.curated import read
+    >>> from iraq_atlas.files import data_path
+    >>> frame, problems = read(data_path("incidents", "incidents.csv"))
+    >>> accepted, rejected = validate(frame, "incidents.csv", extra_problems=problems, require_source_url=True)
+    >>> len(accepted) + len(rejected) == len(frame)
+    True
     """
     if dates is not None and not dates.index.equals(df.index):
         dates = None
