@@ -560,6 +560,7 @@ def update_doc(path: Path, rep: Report, task: str) -> None:
     out = [note if line.startswith(f"- **{task}**:") else line for line in out]
     stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    out = [line for line in out if not line.startswith(f"- **{task}** rows and note re-measured")]
     out.insert(out.index("## Notes") + 2, f"- **{task}** rows and note re-measured on {stamp} "
                                           f"(`benchmarks/run.py --only {task}`), machine as above, load "
                                           f"average {load} (1, 5, 15 min) at the end of the run.")
