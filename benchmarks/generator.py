@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from iraq_atlas.incidents.load import ACLED_COLUMNS
+from iraq_atlas.incidents.sources.acled import ACLED_COLUMNS
 from iraq_atlas.places.boundaries import Boundaries
 from iraq_atlas.places.gazetteer import expand_aliases, gazetteer
 from iraq_atlas.places.governorates import load_governorates

@@ -351,18 +351,18 @@ def bench_acled(rep: Report, sizes: dict, repeat: int, work: Path) -> None:
             f"{base_s:.3g} s pandas.read_csv", ours_s / base_s, "(context)", None,
             "the process's first million-row load also pays for fresh memory pages and lazy imports")
     rep.note("acled", f"Outcome: {outcome[0]}. pandas.read_csv infers types and checks nothing; read_acled "
-                      "reads every used cell as text (Arrow, both cores), strips it, parses dates, numbers and "
-                      "coordinates, checks the ACLED vocabulary and Iraq's bounding box, maps admin1 to ISO "
-                      "codes, builds a million shapely points and validates the accepted table against the "
-                      "pandera schema. Reading the text alone costs about as much as the whole baseline. Two "
-                      "changes brought the ratio under target: the cyclic garbage collector is paused during "
-                      "the load (building a million points otherwise triggers collections that walk every "
-                      "object made so far, more than doubling their cost), and columns an export lacks are "
-                      "recognised as empty from their Arrow offsets instead of being parsed. The first call in "
-                      "a process is slower for both (fresh memory pages; Arrow's allocator keeps its pages for "
-                      "later calls, glibc's malloc returns pandas' large blocks), hence the context row. Most "
-                      "of the memory peak is the text table and the typed accepted table being alive at the "
-                      "same time.")
+                      "streams the file in 1 MB blocks through Arrow's strict parser (a row with the wrong "
+                      "number of fields fails the parse and sends the file to the careful reader, so field "
+                      "counts need no second pass), keeps the Iraq rows as Arrow text, strips it, parses "
+                      "dates, numbers and coordinates, checks the ACLED vocabulary, Iraq's bounding box and "
+                      "its border (points in 0.05° grid cells wholly inside the outline are accepted without "
+                      "the polygon test; the rest take it), maps admin1 to ISO codes, builds a million shapely "
+                      "points and validates the accepted table against the pandera schema (its fast path "
+                      "applies pandera's own checks row by row). The cyclic garbage collector is paused "
+                      "during the load, and columns an export lacks are recognised as empty from their Arrow "
+                      "offsets. The first call in a process is slower for both (fresh memory pages), hence "
+                      "the context row. Times on a shared machine swing with its load (see the load average "
+                      "given with the run): the ratio is only comparable between runs at similar load.")
 
 
 # -- 5. maps ------------------------------------------------------------------------------
@@ -445,7 +445,7 @@ def bench_maps(rep: Report, sizes: dict, repeat: int, work: Path, browser_path: 
                naive_timeout: float = 90) -> None:
     import generator as gen
 
-    from iraq_atlas.incidents.load import validate
+    from iraq_atlas.incidents.validation import validate
     from iraq_atlas.viz.maps import save_incident_map
 
     n = sizes["map_events"]

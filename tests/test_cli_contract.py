@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from iraq_atlas.cli import main
-from iraq_atlas.incidents.load import ACLED_COLUMNS
+from iraq_atlas.incidents.sources.acled import ACLED_COLUMNS
 
 ROW = dict.fromkeys(ACLED_COLUMNS, "")
 ROW.update(event_id_cnty="IRQ1", event_date="2021-11-07", year="2021", time_precision="1", iso="368",
@@ -292,3 +292,21 @@ def test_a_read_only_out_exits_2(tmp_path, capsys, no_kernels, monkeypatch):
         assert "Permission denied" in _one_error_line(capsys)
     finally:
         ro.chmod(0o755)
+
+
+def test_incidents_diff_is_a_sub_command_of_incidents(tmp_path, capsys):
+    old, new = tmp_path / "old.csv", tmp_path / "new.csv"
+    old.write_text("event_id_cnty,fatalities,notes\nA,1,x\nB,2,y\n", encoding="utf-8")
+    new.write_text("event_id_cnty,fatalities,notes\nA,3,x\nC,0,z\n", encoding="utf-8")
+    assert main(["incidents", "diff", str(old), str(new), "--format", "csv"]) == 0
+    out, err = capsys.readouterr()
+    assert out.splitlines() == ["change,id,field,old,new", "added,C,,,", "deleted,B,,,", "changed,A,fatalities,1,3"]
+    assert "added 1, deleted 1, changed 1" in err
+    assert main(["incidents", "diff", str(old), str(tmp_path / "gone.csv")]) == 2
+    assert "gone.csv" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["incidents", "--help"])
+    assert "diff OLD NEW" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as exc:
+        main(["incidents diff", str(old), str(new)])  # one spelling only
+    assert exc.value.code == 2

@@ -24,7 +24,8 @@ from hypothesis import strategies as st  # noqa: E402
 from iraq_atlas.cli import main  # noqa: E402
 from iraq_atlas.errors import DataError, ParameterError  # noqa: E402
 from iraq_atlas.incidents import load  # noqa: E402
-from iraq_atlas.incidents.load import ACLED_COLUMNS, CURATED_COLUMNS  # noqa: E402
+from iraq_atlas.incidents.schema import CURATED_COLUMNS  # noqa: E402
+from iraq_atlas.incidents.sources.acled import ACLED_COLUMNS  # noqa: E402
 
 UCDP_COLUMNS = ["id", "year", "type_of_violence", "side_a", "side_b", "source_office", "source_headline",
                 "where_prec", "where_description", "adm_1", "adm_2", "latitude", "longitude", "country",

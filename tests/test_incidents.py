@@ -9,9 +9,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from iraq_atlas.incidents import load as incidents
+import iraq_atlas.incidents as incidents
 from iraq_atlas.cli import main
 from iraq_atlas.errors import DataError
+from iraq_atlas.files import data_path
+from iraq_atlas.incidents import validation
 from iraq_atlas.places.spatial import in_green_zone
 from iraq_atlas.vocab import EVENT_COLORS
 
@@ -245,13 +247,13 @@ def test_empty_count_column_agrees_with_the_general_path():
     """The all-empty shortcut of the count checks gives what the general path gives."""
     text = pd.Series(["", "", ""], dtype="str")
     frame = pd.DataFrame({"_row": [1, 2, 3], "n": text})
-    assert incidents._all_empty(text) and incidents._all_empty(text.astype(object))
-    assert not incidents._all_empty(pd.Series(["", " ", ""], dtype="str"))
-    assert incidents._all_empty(pd.Series(["x", "", ""], dtype="str").iloc[1:])  # a slice: offsets not from 0
-    assert not incidents._all_empty(pd.Series(["", None], dtype="str"))  # a missing cell is not empty text
-    values, problems = incidents._counts(frame, "n", 0, None)
+    assert validation._all_empty(text) and validation._all_empty(text.astype(object))
+    assert not validation._all_empty(pd.Series(["", " ", ""], dtype="str"))
+    assert validation._all_empty(pd.Series(["x", "", ""], dtype="str").iloc[1:])  # a slice: offsets not from 0
+    assert not validation._all_empty(pd.Series(["", None], dtype="str"))  # a missing cell is not empty text
+    values, problems = validation._counts(frame, "n", 0, None)
     assert values.isna().all() and str(values.dtype) == "Int64" and problems == []
-    general = incidents._counts_fast(frame, text, incidents._numbers(text), "n", 0, None)
+    general = validation._counts_fast(frame, text, validation._numbers(text), "n", 0, None)
     pd.testing.assert_series_equal(values, general[0])
     assert all(len(p) == 0 for p in general[1])
 
@@ -317,7 +319,7 @@ def test_ucdp_rejections(ucdp_csv):
 def test_format_detection(acled_csv, ucdp_csv):
     assert incidents.detect_format(acled_csv) == "acled"
     assert incidents.detect_format(ucdp_csv) == "ucdp"
-    assert incidents.detect_format(incidents.data_path("incidents", "incidents.csv")) == "curated"
+    assert incidents.detect_format(data_path("incidents", "incidents.csv")) == "curated"
 
 
 def test_missing_required_column_is_a_data_error(tmp_path):
@@ -462,12 +464,12 @@ def test_point_inside_bbox_but_outside_iraq_is_rejected(tmp_path, name, lat, lon
 
 
 def test_point_just_across_the_border_is_kept_within_tolerance(tmp_path):
-    from iraq_atlas.places.spatial import in_iraq
-
     import geopandas as gpd
     import shapely
 
-    outline = gpd.read_file(incidents.data_path("boundaries", "adm0.geojson")).geometry.iloc[0]
+    from iraq_atlas.places.spatial import in_iraq
+
+    outline = gpd.read_file(data_path("boundaries", "adm0.geojson")).geometry.iloc[0]
     lon, lat = min(shapely.get_coordinates(outline), key=lambda c: c[1])   # the southernmost vertex
     # due south of it is outside: ~2 km is within the tolerance, ~22 km is not
     assert in_iraq(lat - 0.02, lon, incidents.BORDER_TOLERANCE_M)
@@ -502,7 +504,7 @@ def test_row_with_extra_fields_is_rejected_not_fatal(tmp_path):
 
 
 def test_short_curated_row_is_rejected_with_its_field_count(tmp_path):
-    src = incidents.data_path("incidents", "incidents.csv").read_text(encoding="utf-8").splitlines()
+    src = data_path("incidents", "incidents.csv").read_text(encoding="utf-8").splitlines()
     path = tmp_path / "incidents.csv"
     path.write_text("\n".join(src[:3] + [",".join(src[3].split(",")[:5])]) + "\n", encoding="utf-8")
     res = incidents.load_incidents(path, "curated")

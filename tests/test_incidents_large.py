@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from iraq_atlas.incidents import load as incidents
+import iraq_atlas.incidents as incidents
+from iraq_atlas.incidents import schema, validation
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import generator as gen  # noqa: E402
@@ -30,7 +31,7 @@ def _write(tmp_path: Path) -> Path:
 
 def test_large_export_reports_each_bad_row_and_keeps_the_rest(tmp_path, monkeypatch):
     path = _write(tmp_path)
-    assert incidents._SideWork.MIN_ROWS < N
+    assert validation._SideWork.MIN_ROWS < N
     big = incidents.load_incidents(path, "acled")
     rejected_rows = sorted(set(big.rejected["row"]))
     assert rejected_rows == [10, 20_000, 40_001, 55_000]
@@ -44,8 +45,8 @@ def test_large_export_reports_each_bad_row_and_keeps_the_rest(tmp_path, monkeypa
     assert np.allclose(acc.geometry.x, acc.longitude.astype(float)) and np.allclose(acc.geometry.y, acc.latitude.astype(float))
 
     # the same file through the small-input path (no side thread, full schema check) gives the same answer
-    monkeypatch.setattr(incidents._SideWork, "MIN_ROWS", 10 ** 9)
-    monkeypatch.setattr(incidents._LazySchema, "SAMPLE", 10 ** 9, raising=False)
+    monkeypatch.setattr(validation._SideWork, "MIN_ROWS", 10 ** 9)
+    monkeypatch.setattr(schema.AcceptedSchema, "SAMPLE", 10 ** 9)
     small = incidents.load_incidents(path, "acled")
     pd.testing.assert_frame_equal(big.rejected.reset_index(drop=True), small.rejected.reset_index(drop=True))
     pd.testing.assert_frame_equal(pd.DataFrame(big.accepted.drop(columns="geometry")),

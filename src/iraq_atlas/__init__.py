@@ -26,7 +26,7 @@ _API = {
     "load_elections": "iraq_atlas.elections.load", "seats_table": "iraq_atlas.elections.aggregate",
     "bloc_change_table": "iraq_atlas.elections.aggregate", "sainte_lague": "iraq_atlas.elections.seats",
     # incidents
-    "load_incidents": "iraq_atlas.incidents.load", "select": "iraq_atlas.incidents.load",
+    "load_incidents": "iraq_atlas.incidents.load", "select": "iraq_atlas.incidents.selection",
     "link_duplicates": "iraq_atlas.incidents.dedupe", "diff_events": "iraq_atlas.incidents.diff",
     # analysis
     "join_incidents": "iraq_atlas.analysis.joins", "governorate_summary": "iraq_atlas.analysis.summaries",

@@ -19,7 +19,8 @@ from iraq_atlas.incidents.api import credentials, http
 from iraq_atlas.incidents.api.acled import AcledClient, fetch_acled
 from iraq_atlas.incidents.api.credentials import AcledCredentials
 from iraq_atlas.incidents.api.snapshots import META_KEY, read_snapshot, write_snapshot
-from iraq_atlas.incidents.load import ACLED_COLUMNS, read_acled
+from iraq_atlas.incidents.load import read_acled
+from iraq_atlas.incidents.sources.acled import ACLED_COLUMNS
 
 DATES = ["2024-01-03", "2024-01-05", "2024-01-09", "2024-01-12", "2024-01-20", "2024-01-28", "2024-02-02"]
 CREDS = AcledCredentials(ACLED_EMAIL, ACLED_PASSWORD)

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import argparse
-
 import pandas as pd
 import pytest
 
-from iraq_atlas.cli.fetch_commands import add_parsers
+from iraq_atlas.cli import main
 from iraq_atlas.errors import DataError, ParameterError
 from iraq_atlas.incidents.api.snapshots import Snapshot, write_snapshot
 from iraq_atlas.incidents.diff import DIFF_COLUMNS, diff_events, diff_tables
@@ -71,11 +69,7 @@ def test_bad_inputs_are_reported():
 def test_cli_incidents_diff_csv(tmp_path, capsys):
     OLD.to_csv(tmp_path / "old.csv", index=False)
     NEW.to_csv(tmp_path / "new.csv", index=False)
-    parser = argparse.ArgumentParser(prog="iraq-atlas")
-    add_parsers(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(["incidents-diff", str(tmp_path / "old.csv"), str(tmp_path / "new.csv"),
-                              "--format", "csv"])
-    assert args.func(args) == 0
+    assert main(["incidents", "diff", str(tmp_path / "old.csv"), str(tmp_path / "new.csv"), "--format", "csv"]) == 0
     out, err = capsys.readouterr()
     assert out.splitlines() == [
         "change,id,field,old,new",

@@ -12,12 +12,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+import iraq_atlas.incidents as incidents
 from iraq_atlas.cli import build_parser, main
 from iraq_atlas.errors import DataError, ParameterError
-from iraq_atlas.incidents import load as incidents
 from iraq_atlas.incidents import sources
 from iraq_atlas.incidents.sources import _common, acled, generic
-from iraq_atlas.places.governorates import to_iso
 
 BAGHDAD = ("33.31", "44.39")
 MOSUL = ("36.34", "43.13")
@@ -306,13 +305,32 @@ def test_region_export_with_a_date_window_counts_both_exclusions(tmp_path):
 
 
 # -- governorate names, unknown counts -------------------------------------------------
-@pytest.mark.xfail(to_iso("Halabja") is None, reason="Halabja → IQ-SU arrives with the places/ update")
 def test_halabja_rows_are_accepted(tmp_path):
     row = _acled_row(1, "Iraq")
     row.update(admin1="Halabja", location="Halabja", latitude="35.18", longitude="45.99")
     s = incidents.load_incidents(_write_csv(tmp_path / "h.csv", acled.ACLED_COLUMNS, [row]), "acled")
-    # relies on places.governorates mapping Halabja onto IQ-SU (Sulaymaniyah's code)
-    assert list(s.accepted.admin1) == ["IQ-SU"]
+    # places.governorates.ADMIN1_RULES: ISO 3166-2:IQ and OCHA keep Halabja inside Sulaymaniyah
+    assert list(s.accepted.admin1) == ["IQ-SU"] and s.rejected.empty
+
+
+# admin1 spellings met in ACLED, UCDP and users' exports (docs/incidents.md, "Governorate names")
+SPELLINGS = {"Halabja Governorate": "IQ-SU", "Halabjah": "IQ-SU", "Sulaimaniya": "IQ-SU", "As Sulaymaniyah": "IQ-SU",
+             "Ninawa": "IQ-NI", "Nineveh": "IQ-NI", "Dohuk": "IQ-DA", "Salah al-Din": "IQ-SD", "Saladin": "IQ-SD",
+             "Al Anbar": "IQ-AN", "Basrah": "IQ-BA", "Thi Qar": "IQ-DQ", "Missan": "IQ-MA", "Al-Qadisiyyah": "IQ-QA",
+             "Kerbala": "IQ-KA", "Babylon": "IQ-BB", "Arbil": "IQ-AR", "Erbil province": "IQ-AR", "IQG08": "IQ-BG",
+             "Kirkuk": "IQ-KI", "Diyala": "IQ-DI", "Wasit": "IQ-WA", "Najaf": "IQ-NA", "Al Muthanna": "IQ-MU"}
+
+
+def test_admin1_spellings_map_to_iso_codes_and_an_unknown_one_is_rejected(tmp_path):
+    rows = []
+    for i, name in enumerate([*SPELLINGS, "Kurdistan Region"]):
+        row = _acled_row(i, "Iraq")
+        row["admin1"] = name
+        rows.append(row)
+    s = incidents.load_incidents(_write_csv(tmp_path / "spell.csv", acled.ACLED_COLUMNS, rows), "acled")
+    assert list(s.accepted.admin1) == list(SPELLINGS.values())
+    assert list(s.rejected.reason) == ["unknown governorate 'Kurdistan Region'"]
+    assert list(s.rejected.row) == [len(SPELLINGS) + 1]
 
 
 def test_unknown_injuries_stay_unknown_and_the_summary_counts_them(tmp_path):

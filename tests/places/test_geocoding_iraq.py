@@ -279,3 +279,27 @@ def test_baghdad_quarters_resolve_inside_their_ocha_district(geocoder, query, di
     assert r.status == "matched" and r.governorate_iso == "IQ-BG", r
     adm2 = load_boundaries("ADM2").gdf.set_index("district_pcode")
     assert adm2.geometry[district].contains(r.geometry), (query, r.place_id, r.lat, r.lon)
+
+
+def test_in_iraq_many_points_agree_with_the_polygon_test(monkeypatch):
+    # above the grid threshold, points in cells wholly inside the outline skip the polygon test;
+    # the answers must be the polygon test's, near the border and far from it
+    rng = np.random.default_rng(7)
+    poly = spatial._country_metric()
+    border = shapely.get_coordinates(poly.exterior)
+    import geopandas as gpd
+
+    near = gpd.GeoSeries(gpd.points_from_xy(border[:, 0], border[:, 1]), crs=spatial.METRIC_CRS).to_crs(4326)
+    lat = np.r_[rng.uniform(29, 37.5, 20_000), np.repeat(near.y.to_numpy(), 4) + rng.normal(0, 0.03, 4 * len(near))]
+    lon = np.r_[rng.uniform(38.7, 48.7, 20_000), np.repeat(near.x.to_numpy(), 4) + rng.normal(0, 0.03, 4 * len(near))]
+    for tol in (0, 5_000):
+        fast = spatial.in_iraq(lat, lon, tol)
+        with monkeypatch.context() as m:
+            m.setattr(spatial, "_INTERIOR_MIN_POINTS", 10**9)
+            exact = spatial.in_iraq(lat, lon, tol)
+        assert fast.tolist() == exact.tolist()
+        assert 0.3 < fast.mean() < 0.8  # both answers occur in quantity
+    assert spatial._interior_grid().any() and not spatial._interior_grid().all()
+    # a million-point call takes the grid path for Baghdad and still rejects Kuwait City
+    many = spatial.in_iraq(np.r_[np.full(6_000, 33.3152), 29.3759], np.r_[np.full(6_000, 44.3661), 47.9774])
+    assert many[:-1].all() and not many[-1]

@@ -17,7 +17,7 @@ import pandas as pd
 
 from iraq_atlas.errors import DataError, Problem
 from iraq_atlas.files import data_path, read_csv
-from iraq_atlas.incidents.load import parse_dates
+from iraq_atlas.incidents.validation import parse_dates
 from iraq_atlas.vocab import EVENT_TYPES
 
 MILESTONE_COLUMNS = ["date", "milestone_id", "label", "kind", "source_url"]

@@ -285,7 +285,7 @@ def load_source(args, *, boundaries=None):
 
     Returns
     -------
-    iraq_atlas.incidents.load.IncidentSet
+    iraq_atlas.incidents.validation.IncidentSet
     """
     from iraq_atlas.files import check_csv_file
     from iraq_atlas.incidents.load import load_incidents
@@ -330,7 +330,13 @@ def report_counts(loaded, extra: str = "") -> None:
 
 def _register_incidents(sub: argparse._SubParsersAction, print_table) -> None:
     """``iraq-atlas incidents`` (validated table) and ``iraq-atlas map`` (self-contained incident map)."""
-    i = sub.add_parser("incidents", help="validate curated, ACLED, UCDP or your own incidents; print accepted rows")
+    i = sub.add_parser("incidents", help="validate curated, ACLED, UCDP or your own incidents; print accepted "
+                                         "rows (incidents diff OLD NEW: what changed between two downloads)")
+    from iraq_atlas.cli.fetch_commands import add_diff_parser
+
+    add_diff_parser(i.add_subparsers(dest="incidents_action", metavar="{diff}",
+                                     help="diff OLD NEW: added, deleted and changed events (without it: "
+                                          "validate and print the --source files)"))
     _incident_sources_args(i)
     i.add_argument("--format", choices=["csv", "json", "table"], default="csv")
     i.add_argument("--rejected", metavar="FILE", help="write rejected rows with reasons here (default: stderr)")
@@ -339,7 +345,8 @@ def _register_incidents(sub: argparse._SubParsersAction, print_table) -> None:
         import pandas as pd
 
         from iraq_atlas.files import write_atomic
-        from iraq_atlas.incidents.load import as_table, load_incidents
+        from iraq_atlas.incidents.load import load_incidents
+        from iraq_atlas.incidents.schema import as_table
 
         sources = args.source or [None]
         check_outputs({"--rejected": args.rejected, "--pairs": args.pairs}, sources)

@@ -1,4 +1,4 @@
-"""``iraq-atlas fetch acled|ucdp`` and ``iraq-atlas incidents-diff``: download snapshots, compare them.
+"""``iraq-atlas fetch acled|ucdp`` and ``iraq-atlas incidents diff``: download snapshots, compare them.
 
 Hooked into the command line by :func:`add_parsers`. Credentials come from the
 environment or the private credentials file
@@ -72,7 +72,7 @@ def cmd_fetch_ucdp(args) -> int:
 
 
 def cmd_incidents_diff(args) -> int:
-    """Run ``incidents-diff``."""
+    """Run ``incidents diff``."""
     from iraq_atlas.incidents.diff import diff_tables
 
     result = diff_tables(args.old, args.new, args.id_column)
@@ -93,7 +93,7 @@ def cmd_incidents_diff(args) -> int:
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
-    """Add ``fetch`` (with ``acled`` and ``ucdp``) and ``incidents-diff`` to the command line.
+    """Add ``fetch`` (with ``acled`` and ``ucdp``) to the command line (``incidents diff``: :func:`add_diff_parser`).
 
     Examples
     --------
@@ -117,9 +117,33 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     _common(u)
     u.set_defaults(func=cmd_fetch_ucdp)
 
-    d = sub.add_parser("incidents-diff", help="added, deleted and changed events between two snapshots or exports")
+
+def add_diff_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Add ``diff OLD NEW`` under the ``incidents`` command (``iraq-atlas incidents diff``).
+
+    Parameters
+    ----------
+    sub : argparse._SubParsersAction
+        The ``incidents`` command's sub-commands.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        The ``diff`` parser.
+
+    Examples
+    --------
+    >>> p = argparse.ArgumentParser(prog="iraq-atlas incidents")
+    >>> d = add_diff_parser(p.add_subparsers(dest="action"))
+    >>> p.parse_args(["diff", "old.csv", "new.csv", "--format", "csv"]).id_column
+    'event_id_cnty'
+    """
+    d = sub.add_parser("diff", help="added, deleted and changed events between two snapshots or exports",
+                       description="Compare two downloads of the same events by event id: one row per added "
+                                   "or deleted event, one per changed field (old and new values).")
     d.add_argument("old", help="earlier snapshot or export (.parquet or .csv)")
     d.add_argument("new", help="later snapshot or export (.parquet or .csv)")
     d.add_argument("--id-column", default="event_id_cnty", help="event id column (UCDP GED: id)")
     d.add_argument("--format", choices=["csv", "json", "table"], default="csv")
     d.set_defaults(func=cmd_incidents_diff)
+    return d

@@ -10,45 +10,31 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-_FROM_LOAD = (
-    "ACCEPTED_SCHEMA",
-    "ACLED_COLUMNS",
-    "COUNT_COLUMNS",
-    "CURATED_COLUMNS",
-    "EXCLUDED_COLUMNS",
-    "FORMATS",
-    "IRAQ_ACLED_ISO",
-    "IRAQ_GW_CODE",
-    "IRAQ_NAMES",
-    "REJECTED_COLUMNS",
-    "SCHEMA",
-    "TEXT_COLUMNS",
-    "UCDP_COLUMNS",
-    "UCDP_DATE_PREC",
-    "UCDP_VIOLENCE",
-    "UCDP_WHERE_PREC",
-    "IncidentSet",
-    "as_table",
-    "casualties",
-    "density_grid",
-    "detect_format",
-    "load_curated",
-    "load_incidents",
-    "parse_dates",
-    "read_acled",
-    "read_ucdp",
-    "select",
-    "validate",
-)
-_FROM_DEDUPE = ("link_duplicates", "Linked")
+# each public name and the module that holds it (one concept per module)
+_HOMES = {
+    **dict.fromkeys(("TEXT_COLUMNS", "COUNT_COLUMNS", "SCHEMA", "CURATED_COLUMNS", "REJECTED_COLUMNS",
+                     "EXCLUDED_COLUMNS", "ACCEPTED_SCHEMA", "accepted_schema", "as_table"), "schema"),
+    **dict.fromkeys(("IncidentSet", "validate", "parse_dates", "BORDER_TOLERANCE_M"), "validation"),
+    **dict.fromkeys(("load_incidents", "read_acled", "read_ucdp", "load_curated"), "load"),
+    "select": "selection",
+    **dict.fromkeys(("casualties", "density_grid"), "aggregate"),
+    **dict.fromkeys(("FORMATS", "SOURCES", "detect_format"), "sources"),
+    **dict.fromkeys(("IRAQ_NAMES", "IRAQ_ACLED_ISO", "IRAQ_GW_CODE"), "sources._common"),
+    "ACLED_COLUMNS": "sources.acled",
+    **dict.fromkeys(("UCDP_COLUMNS", "UCDP_WHERE_PREC", "UCDP_DATE_PREC", "UCDP_VIOLENCE"), "sources.ucdp"),
+    **dict.fromkeys(("link_duplicates", "Linked"), "dedupe"),
+    "diff_events": "diff",
+}
+# modules are named apart from the functions they hold (``validation.validate``,
+# ``selection.select``): importing a sub-module binds its name on the package
+_MODULES = ("schema", "schema_fastpath", "validation", "load", "selection", "aggregate", "dedupe", "diff", "sources",
+            "api")
 
 
 def __getattr__(name: str) -> Any:
-    if name in _FROM_LOAD:
-        return getattr(importlib.import_module("iraq_atlas.incidents.load"), name)
-    if name in _FROM_DEDUPE:
-        return getattr(importlib.import_module("iraq_atlas.incidents.dedupe"), name)
-    if name in ("load", "dedupe", "sources"):
+    if name in _HOMES:
+        return getattr(importlib.import_module(f"{__name__}.{_HOMES[name]}"), name)
+    if name in _MODULES:
         return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
@@ -84,4 +70,8 @@ __all__ = [
     "density_grid",
     "link_duplicates",
     "Linked",
+    "accepted_schema",
+    "BORDER_TOLERANCE_M",
+    "SOURCES",
+    "diff_events",
 ]

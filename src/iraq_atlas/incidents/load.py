@@ -1,822 +1,28 @@
-"""Incidents: the curated event table, ACLED and UCDP GED imports, users' own tables, one validated schema.
+"""Loading incidents: the curated set or a user's file, picked by format, for Iraq and a date window.
 
 The readers, one per format, live in :mod:`iraq_atlas.incidents.sources`;
-:func:`load_incidents` picks one by name (or by the file's columns) and
-validates what it returns.
-
-Every source ends up in the project schema (:data:`SCHEMA`), which uses
-ACLED's column names wherever a column means the same thing, and every input
-row ends up in exactly one of three tables of an :class:`IncidentSet`:
-
-* ``accepted`` – valid rows, a GeoDataFrame (EPSG:4326) with ``admin1`` as an
-  ISO 3166-2:IQ code;
-* ``rejected`` – one row per bad input row: file, row (1-based data row, line 2
-  of the file is row 1), column(s) and reason(s);
-* ``excluded`` – rows outside the selection (another country, or a valid date
-  outside the requested window), with the reason.
-
-``len(accepted) + len(rejected) + len(excluded)`` equals the number of data
-rows in the file; :func:`validate` alone keeps ``accepted + rejected == input``.
-
-Locations. A row with coordinates keeps them (they must lie inside Iraq; a
-pair that fits Iraq only when swapped is reported as swapped). A row without
-coordinates is placed through the gazetteer: by its ``place_id`` when it has
-one (falling back to the place's parent, then its governorate's point, when
-the place itself has no sourced coordinates), otherwise by geocoding its
-``location`` name. ``geo_precision`` becomes the coarser of the row's own value
-and the precision of the point used; ``coord_source`` says where the point
-came from. A location that cannot be resolved is rejected, never guessed.
-
-UCDP GED → ACLED mapping (written down because the scales differ):
-
-===================  ==========================================  ==============
-UCDP ``where_prec``  meaning in UCDP                             geo_precision
-===================  ==========================================  ==============
-1                    exact location                              1
-2                    within about 25 km of a known point         2
-3                    only the district (2nd-order admin unit)    2
-4                    only the governorate (1st-order unit)       3
-5                    a linear feature or a region (border, road) 3
-6                    only the country                            rejected
-7                    international waters or airspace            rejected
-===================  ==========================================  ==============
-
-===================  ==========================================  ==============
-UCDP ``date_prec``   meaning in UCDP                             time_precision
-===================  ==========================================  ==============
-1                    exact day                                   1 (day)
-2                    within 2–6 days                             2 (week)
-3                    within a week                               2 (week)
-4                    within a month                              3 (month)
-5                    more than a month                           3 (month, the coarsest ACLED has)
-===================  ==========================================  ==============
-
-``event_date`` is UCDP's ``date_start``. ``type_of_violence`` 1 (state-based)
-and 2 (non-state) become Battles / Armed clash, 3 (one-sided) becomes Violence
-against civilians / Attack: UCDP does not say whether violence was remote, so
-this is the closest ACLED pair, not an equivalent. ``best``/``low``/``high``
-become ``fatalities``/``fatalities_low``/``fatalities_high``; ``side_a`` and
-``side_b`` the actors; ``where_description`` the location; ``adm_1``/``adm_2``
-admin1/admin2; ``source_office`` the source and ``source_headline`` the notes.
-Ids become ``UCDP-<id>``. Rows whose ``country`` is not Iraq are excluded.
+:func:`load_incidents` picks one by name (or by the file's columns), sets aside
+rows of another country or outside the dates (``excluded``) and validates the
+rest (:func:`iraq_atlas.incidents.validation.validate`). The rows add up:
+``len(accepted) + len(rejected) + len(excluded)`` is the number of data rows.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
-from geopandas.array import GeometryArray
 
 from iraq_atlas.errors import DataError, Problem
 from iraq_atlas.files import check_csv_file, data_path, gc_paused
-from iraq_atlas.places.gazetteer import gazetteer, governorate_place_id
-from iraq_atlas.places.governorates import to_iso
-from iraq_atlas.places.spatial import in_iraq
-from iraq_atlas.vocab import CRS, EVENT_TYPES, IRAQ_BBOX, VOCABULARY
+from iraq_atlas.incidents.schema import EXCLUDED_COLUMNS
+from iraq_atlas.incidents.sources import detect_format, get_source
+from iraq_atlas.incidents.sources._common import file_kind
+from iraq_atlas.incidents.validation import IncidentSet, parse_dates, validate
 
-TEXT_COLUMNS = ["event_id_cnty", "event_type", "sub_event_type", "actor1", "assoc_actor_1", "actor2",
-                "admin1", "admin2", "location", "source", "notes", "target", "place_id", "time_local",
-                "source_url"]
-COUNT_COLUMNS = ["fatalities", "fatalities_low", "fatalities_high", "injuries", "injuries_low", "injuries_high"]
-# The project schema, in output order (geometry is added to the accepted GeoDataFrame).
-SCHEMA = ["event_id_cnty", "event_date", "time_precision", "event_type", "sub_event_type", "actor1",
-          "assoc_actor_1", "actor2", "admin1", "admin2", "location", "latitude", "longitude",
-          "geo_precision", "source", "notes", *COUNT_COLUMNS, "target", "place_id", "time_local",
-          "source_url", "dataset", "coord_source"]
 
-CURATED_COLUMNS = ["event_id_cnty", "event_date", "time_precision", "event_type", "sub_event_type", "actor1",
-                   "assoc_actor_1", "actor2", "admin1", "admin2", "location", "latitude", "longitude",
-                   "geo_precision", "source", "notes", *COUNT_COLUMNS, "target", "place_id", "time_local",
-                   "source_url"]
-# The readers live in iraq_atlas.incidents.sources, one module per format; their names stay here too.
-from iraq_atlas.incidents.sources import FORMATS, SOURCES, detect_format, get_source  # noqa: E402,F401
-from iraq_atlas.incidents.sources._common import (  # noqa: E402,F401
-    _BLOCK_SIZE,
-    IRAQ_ACLED_ISO,
-    IRAQ_GW_CODE,
-    IRAQ_NAMES,
-    _may_need_strip,
-    _read_export,
-    _read_text_arrow,
-    file_kind,
-)
-from iraq_atlas.incidents.sources.acled import ACLED_COLUMNS  # noqa: E402,F401
-from iraq_atlas.incidents.sources.acled import read as _read_acled  # noqa: E402,F401
-from iraq_atlas.incidents.sources.curated import read as _read_curated  # noqa: E402,F401
-from iraq_atlas.incidents.sources.ucdp import (  # noqa: E402,F401
-    UCDP_COLUMNS,
-    UCDP_DATE_PREC,
-    UCDP_VIOLENCE,
-    UCDP_WHERE_PREC,
-)
-from iraq_atlas.incidents.sources.ucdp import read as _read_ucdp  # noqa: E402,F401
-
-# A point this close outside Iraq's outline still counts as inside (3-decimal points, border coding).
-BORDER_TOLERANCE_M = 5_000.0
-REJECTED_COLUMNS = ["file", "row", "event_id_cnty", "column", "reason"]
-EXCLUDED_COLUMNS = ["file", "row", "event_id_cnty", "reason"]
-
-
-@dataclass
-class IncidentSet:
-    """The outcome of loading one file: accepted, rejected and excluded rows (they add up to the input)."""
-
-    accepted: gpd.GeoDataFrame
-    rejected: pd.DataFrame
-    excluded: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=EXCLUDED_COLUMNS))
-    file: str = ""
-    format: str = ""
-    notes: list[str] = field(default_factory=list)  # what the reader found, e.g. the date forms
-
-    @property
-    def input_rows(self) -> int:
-        return len(self.accepted) + len(self.rejected) + len(self.excluded)
-
-    def summary(self) -> str:
-        """One line for logs: ``accepted N, rejected M`` plus what was outside the selection."""
-        text = f"accepted {len(self.accepted)}, rejected {len(self.rejected)}"
-        if len(self.excluded):
-            text += f" (and {len(self.excluded)} outside the selection: other country or dates)"
-        if self.notes:
-            text += "; " + "; ".join(self.notes)
-        return text
-
-
-# -- shared by the readers and validation -------------------------------------------
-def _constant_text(value: str, df: pd.DataFrame) -> pd.Series:
-    """A text column holding ``value`` on every row of ``df``, in pandas' string dtype.
-
-    Built from Arrow buffers, not from a million Python strings; equal to ``df[col] = value``.
-    """
-    try:
-        import pyarrow as pa
-
-        n = len(df)
-        data = value.encode("utf-8")
-        offsets = pa.py_buffer((np.arange(n + 1, dtype=np.int64) * len(data)).tobytes())
-        arr = pa.LargeStringArray.from_buffers(n, offsets, pa.py_buffer(data * n))
-        dtype = pd.StringDtype("pyarrow", na_value=np.nan)
-        return pd.Series(dtype.__from_arrow__(pa.chunked_array([arr], type=pa.large_string())), index=df.index)
-    except Exception:  # an older pandas or pyarrow: the plain way
-        return pd.Series(value, index=df.index, dtype=str)
-
-
-# -- validation ---------------------------------------------------------------------
-def _no_problems() -> pd.DataFrame:
-    return pd.DataFrame({"_row": pd.Series(dtype="int64"), "column": pd.Series(dtype=str),
-                         "reason": pd.Series(dtype=str)})
-
-
-def _flag(df: pd.DataFrame, mask, column: str, reason) -> pd.DataFrame:
-    """Problems for the rows where ``mask`` holds.
-
-    ``reason`` is a string, a per-row Series, or a function of the mask returning the
-    flagged rows' texts: with a function, nothing is formatted for rows that pass
-    (at a million rows, formatting every row's message cost more than the checks).
-    """
-    if isinstance(mask, np.ndarray) and mask.dtype == bool:
-        if not mask.any():  # the usual case at a million rows: no Series built for a clean check
-            return _no_problems()
-        mask = pd.Series(mask, index=df.index)
-    elif isinstance(mask, pd.Series) and mask.dtype == bool and mask.index is df.index:
-        if not mask.any():
-            return _no_problems()
-    else:
-        mask = pd.Series(mask, index=df.index).fillna(False).astype(bool)
-        if not mask.any():
-            return _no_problems()
-    if callable(reason):
-        reason = reason(mask)
-    why = reason[mask] if isinstance(reason, pd.Series) else reason
-    return pd.DataFrame({"_row": df.loc[mask, "_row"].astype("int64"), "column": column, "reason": why})
-
-
-def parse_dates(text: pd.Series) -> pd.Series:
-    """Dates written YYYY-MM-DD (ACLED API, UCDP, curated) or '07 November 2021' (ACLED exports)."""
-    fast = _iso_dates(text)
-    if fast is not None:
-        return fast
-    iso = pd.to_datetime(text.where(text.str.fullmatch(r"\d{4}-\d{2}-\d{2}"), None), format="%Y-%m-%d",
-                         errors="coerce")
-    long = pd.to_datetime(text.where(iso.isna(), None), format="%d %B %Y", errors="coerce")
-    return iso.fillna(long)
-
-
-def _iso_dates(text: pd.Series) -> pd.Series | None:
-    """:func:`parse_dates` when every non-empty cell is a valid YYYY-MM-DD date, else None.
-
-    Arrow's date cast accepts exactly ten characters, four-two-two ASCII digits and
-    real calendar days, the same set as the regex plus ``%Y-%m-%d`` route, at a
-    fraction of its cost; years before 1 (which pandas refuses) take the slow route.
-    """
-    try:
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
-        if text.dtype == object:
-            arr = pa.array(text.to_numpy(dtype=object), type=pa.string())
-        else:
-            arr = pa.array(text.array)
-            if not pa.types.is_string(arr.type) and not pa.types.is_large_string(arr.type):
-                return None
-        if arr.null_count:
-            return None
-        arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, arr.type), arr)
-        days = pc.cast(arr, pa.date32())
-        if days.null_count == len(days):  # nothing to parse: the slow route's dtype is another unit
-            return None
-        low = pc.min(days).as_py()
-        if low is not None and low.year < 1:
-            return None
-        values = days.to_numpy(zero_copy_only=False) if days.null_count == 0 else \
-            pc.cast(days, pa.timestamp("us")).to_numpy(zero_copy_only=False)
-        return pd.Series(values.astype("datetime64[us]"), index=text.index)
-    except Exception:  # ArrowInvalid: some cell is not an ISO date
-        return None
-
-
-def _numbers(raw: pd.Series) -> pd.Series:
-    """Text → float64, empty → NaN, anything else that is not a number → NaN (the caller flags it).
-
-    Arrow's cast parses a clean column ~10× faster than ``pd.to_numeric``; a column
-    with any non-number in it takes the ``to_numeric`` route, which finds each one.
-    """
-    empty = raw == ""
-    if empty.all():
-        return pd.Series(np.nan, index=raw.index)
-    try:
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
-        arr = pa.array(raw.to_numpy(dtype=object), type=pa.string()) if raw.dtype == object \
-            else pa.array(raw.array)
-        arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
-        num = pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False)
-        return pd.Series(num, index=raw.index)
-    except Exception:  # ArrowInvalid: some cell is not a number
-        return pd.to_numeric(raw.where(~empty, None), errors="coerce").astype(float)
-
-
-def _counts(df: pd.DataFrame, column: str, low: int | None, high: int | None) -> tuple[pd.Series, list]:
-    """Whole numbers in [low, high]; empty stays <NA>; every other value is a problem."""
-    raw = df[column]
-    if _all_empty(raw):  # a column the file does not have (or never fills): all unknown, nothing to check
-        n = len(raw)
-        return pd.Series(pd.arrays.IntegerArray(np.zeros(n, np.int64), np.ones(n, bool)), index=raw.index), []
-    num = _numbers(raw)
-    fast = _counts_fast(df, raw, num, column, low, high)
-    if fast is not None:
-        return fast
-    # infinities and numbers beyond 2**53 (where floats stop holding every whole number) are
-    # problems of their own, flagged once, never converted
-    finite = np.isfinite(num)
-    whole = finite & (num == num.round())
-    huge = whole & (num.abs() >= 2.0 ** 53)
-    probs = [_flag(df, (raw != "") & num.isna(), column, lambda m: "not a number: " + raw[m].map(repr)),
-             _flag(df, num.notna() & ~whole, column, lambda m: "not a whole number: " + raw[m]),
-             _flag(df, huge, column, lambda m: "too large: " + raw[m] + " (2^53 or more)")]
-    fair = whole & ~huge
-    if low is not None:
-        probs.append(_flag(df, fair & (num < low), column, lambda m: f"must be {low} or more, not " + raw[m]))
-    if high is not None:
-        probs.append(_flag(df, fair & (num > high), column, lambda m: f"must be {high} or less, not " + raw[m]))
-    values = pd.arrays.IntegerArray(np.where(fair, num, 0).astype(np.int64), ~fair.to_numpy())
-    return pd.Series(values, index=raw.index), probs
-
-
-def _offsets(chunk) -> np.ndarray:
-    """The value offsets of one Arrow string chunk (string or large_string), as a NumPy view."""
-    import pyarrow as pa
-
-    wide = pa.types.is_large_string(chunk.type)
-    return np.frombuffer(chunk.buffers()[1], dtype=np.int64 if wide else np.int32, count=len(chunk) + 1,
-                         offset=chunk.offset * (8 if wide else 4))
-
-
-def _all_empty(s: pd.Series) -> bool:
-    """True when every cell is the empty text; Arrow-backed text is read off its offsets alone."""
-    if isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow":
-        import pyarrow as pa
-
-        arr = pa.array(s.array)
-        chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
-        if arr.null_count:
-            return False
-        for c in chunks:
-            if len(c):
-                off = _offsets(c)
-                if off[-1] != off[0]:
-                    return False
-        return True
-    return bool((s == "").all())
-
-
-def _counts_fast(df, raw, num, column, low, high):
-    """:func:`_counts` on NumPy arrays (same problems, same result); None for infinities or
-    numbers beyond 2**53, which take the pandas route."""
-    v = num.to_numpy(dtype=float)
-    nan = np.isnan(v)
-    if np.isinf(v).any():
-        return None
-    ok = ~nan & (v == np.round(v))
-    if ok.any() and np.abs(v[ok]).max() >= 2.0 ** 53:
-        return None
-    probs = []
-    if nan.any():
-        probs.append(_flag(df, (raw != "") & nan if not nan.all() else raw != "", column,
-                           lambda m: "not a number: " + raw[m].map(repr)))
-    if not nan.all():
-        probs.append(_flag(df, ~nan & ~ok, column, lambda m: "not a whole number: " + raw[m]))
-        if low is not None:
-            probs.append(_flag(df, v < low, column, lambda m: f"must be {low} or more, not " + raw[m]))
-        if high is not None:
-            probs.append(_flag(df, v > high, column, lambda m: f"must be {high} or less, not " + raw[m]))
-    values = pd.arrays.IntegerArray(np.where(ok, v, 0).astype(np.int64), ~ok)
-    return pd.Series(values, index=raw.index), probs
-
-
-def _governorate_codes(admin1: pd.Series) -> pd.Series:
-    """ISO 3166-2:IQ code for each admin1 text (names, variants, codes; 'X province' too); missing if unknown.
-
-    Each distinct text is looked up once; the codes come back as text (pandas' string
-    dtype, NaN where unknown), spread to every row by Arrow, not a Python loop.
-    """
-    codes_idx, uniq = pd.factorize(admin1, use_na_sentinel=False)
-    uniq = pd.Series(uniq, dtype=object)
-    stripped = uniq.str.replace(r"\s+(province|governorate|muhafazat)$", "", case=False, regex=True)
-    codes = [(to_iso(u) or to_iso(s)) if isinstance(u, str) else None for u, s in zip(uniq, stripped)]
-    try:
-        import pyarrow as pa
-
-        spread = pa.DictionaryArray.from_arrays(pa.array(codes_idx, type=pa.int32()),
-                                                pa.array(codes, type=pa.string())).dictionary_decode()
-        dtype = pd.StringDtype("pyarrow", na_value=np.nan)
-        return pd.Series(dtype.__from_arrow__(pa.chunked_array([spread])), index=admin1.index)
-    except Exception:  # no pyarrow, or a pandas without NaN-valued Arrow strings (before 2.3)
-        return pd.Series(np.array(codes + [None], dtype=object)[codes_idx], index=admin1.index, dtype=str)
-
-
-def _locate(df: pd.DataFrame, need: pd.Series, geocoder) -> tuple[pd.DataFrame, list]:
-    """Points for rows without coordinates: place_id (→ parent → governorate) else geocoded location."""
-    gaz = gazetteer().set_index("place_id")
-    out = pd.DataFrame({"lat": np.nan, "lon": np.nan, "prec": pd.NA, "src": "", "pid": "", "iso": None},
-                       index=df.index)
-    out["prec"] = out["prec"].astype("Int64")
-    probs = []
-
-    def point_for(pid: str):
-        """(lat, lon, geo_precision, description, governorate) of the best point for a place id."""
-        p = gaz.loc[pid]
-        src = p.get("point_from", "")
-        if pd.notna(p.lat) and isinstance(src, str) and src:  # the gazetteer lent it an ancestor's point
-            how = "parent" if src == p.parent_id else "nearest ancestor with a point"
-            return p.lat, p.lon, p.geo_precision, f"gazetteer:{src} ({how} of {pid}, which has no point)", \
-                p.governorate_iso
-        if pd.notna(p.lat):
-            return p.lat, p.lon, p.geo_precision, f"gazetteer:{pid}", p.governorate_iso
-        parent = p.parent_id
-        if parent and parent in gaz.index and pd.notna(gaz.loc[parent].lat):
-            q = gaz.loc[parent]
-            return q.lat, q.lon, q.geo_precision, f"gazetteer:{parent} (parent of {pid}, which has no point)", \
-                p.governorate_iso
-        gov = governorate_place_id(p.governorate_iso)
-        q = gaz.loc[gov]
-        return q.lat, q.lon, q.geo_precision, f"governorate:{p.governorate_iso} ({pid} has no point)", \
-            p.governorate_iso
-
-    by_place = need & (df["place_id"] != "")
-    known = df["place_id"].isin(gaz.index)
-    probs.append(_flag(df, by_place & ~known, "place_id", "no place " + df["place_id"].map(repr)
-                       + " in the gazetteer"))
-    rows = by_place & known
-    if rows.any():
-        table = {pid: point_for(pid) for pid in df.loc[rows, "place_id"].unique()}
-        vals = df.loc[rows, "place_id"].map(table)
-        out.loc[rows, "lat"] = vals.map(lambda v: v[0]).astype(float)
-        out.loc[rows, "lon"] = vals.map(lambda v: v[1]).astype(float)
-        out.loc[rows, "prec"] = vals.map(lambda v: v[2]).astype("Int64")
-        out.loc[rows, "src"] = vals.map(lambda v: v[3])
-        out.loc[rows, "iso"] = vals.map(lambda v: v[4])
-        out.loc[rows, "pid"] = df.loc[rows, "place_id"]
-    by_name = need & (df["place_id"] == "")
-    if by_name.any():
-        if geocoder is None:
-            from iraq_atlas.places.geocoding import Geocoder
-            geocoder = Geocoder()
-        names = df.loc[by_name, "location"]
-        uniq = pd.unique(names)
-        res = geocoder.geocode_names(uniq).drop(columns="geometry")
-        res.index = uniq
-        hit = res.loc[names.values].set_index(names.index)
-        found = hit["status"].isin(["matched", "fuzzy", "online"]) & hit["lat"].notna()
-        rows = found[found].index
-        out.loc[rows, "lat"] = hit.loc[rows, "lat"].astype(float)
-        out.loc[rows, "lon"] = hit.loc[rows, "lon"].astype(float)
-        out.loc[rows, "prec"] = hit.loc[rows, "geo_precision"].astype("Int64")
-        out.loc[rows, "src"] = "geocoded:" + hit.loc[rows, "place_id"].fillna("") + " (" \
-            + hit.loc[rows, "status"] + ")"
-        out.loc[rows, "pid"] = hit.loc[rows, "place_id"].fillna("")
-        out.loc[rows, "iso"] = hit.loc[rows, "governorate_iso"]
-        miss = by_name & ~found.reindex(df.index, fill_value=False)
-        # A row coded governorate-only (geo_precision 3) whose location text is not a gazetteer
-        # name takes its governorate's point, and says so; any other unplaced row is rejected.
-        # A location the geocoder knows as a place outside Iraq (``foreign``) never takes a point.
-        status = hit["status"].reindex(df.index)
-        gov_iso = _governorate_codes(df["admin1"])
-        gov_only = miss & (df["geo_precision"].str.strip() == "3") & gov_iso.notna() & (status != "foreign")
-        if gov_only.any():
-            table = {iso: point_for(governorate_place_id(iso)) for iso in gov_iso[gov_only].unique()}
-            vals = gov_iso[gov_only].map(table)
-            out.loc[gov_only, "lat"] = vals.map(lambda v: v[0]).astype(float)
-            out.loc[gov_only, "lon"] = vals.map(lambda v: v[1]).astype(float)
-            out.loc[gov_only, "prec"] = 3
-            out.loc[gov_only, "src"] = "governorate:" + gov_iso[gov_only] + " (geo_precision 3; location " \
-                + df.loc[gov_only, "location"].map(repr) + " has no point)"
-            out.loc[gov_only, "iso"] = gov_iso[gov_only]
-            miss = miss & ~gov_only
-        cands = hit["candidates"].reindex(df.index).fillna("")
-        note = hit["point_note"].reindex(df.index).fillna("outside Iraq: no point is given")
-        reason = np.select(
-            [status == "ambiguous", status == "foreign", df["location"] == ""],
-            ["no coordinates, and location " + df["location"].map(repr) + " is ambiguous ("
-             + cands.str.replace("|", ", ", regex=False) + ")",
-             "no coordinates, and location " + df["location"].map(repr) + " is " + note,
-             "no coordinates and no location name"],
-            "no coordinates, and location " + df["location"].map(repr) + " is not in the gazetteer")
-        probs.append(_flag(df, miss, "location", pd.Series(reason, index=df.index)))
-    return out, probs
-
-
-def validate(df: pd.DataFrame, file: str, *, geocoder=None, boundaries=None,
-             require_source_url: bool = False,
-             extra_problems: pd.DataFrame | None = None,
-             dates: pd.Series | None = None) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
-    """Check schema-shaped text rows; return (accepted GeoDataFrame, rejected rows with reasons).
-
-    ``df`` holds the schema's columns as text plus ``_row``. Checks are
-    vectorised column operations (geocoding runs once per distinct name).
-    ``dates``, when given, is ``parse_dates(df["event_date"])`` already computed
-    (same index as ``df``).
-    """
-    if dates is not None and not dates.index.equals(df.index):
-        dates = None
-    if not isinstance(df.index, pd.RangeIndex) or df.index.start != 0 or df.index.step != 1:
-        df = df.reset_index(drop=True)
-        dates = None if dates is None else dates.reset_index(drop=True)
-    else:
-        df = df.copy(deep=False)
-    for col in CURATED_COLUMNS:
-        if col not in df.columns:
-            df[col] = ""
-    probs: list[pd.DataFrame] = [] if extra_problems is None else [extra_problems]
-
-    lat_raw, lon_raw = df["latitude"], df["longitude"]
-    lat, lon = _numbers(lat_raw), _numbers(lon_raw)
-    need = (lat_raw == "") & (lon_raw == "")
-    ids = df["event_id_cnty"]
-    # the ids' uniqueness and (when every row has its own coordinates) the points are made
-    # on a second thread while the checks below run; both are used only as computed here
-    side = _SideWork.start(ids, lon, lat, with_points=not need.any()) if len(df) >= _SideWork.MIN_ROWS else None
-    probs.append(_flag(df, ids == "", "event_id_cnty", "id is missing"))
-    dup_slot = len(probs)
-    probs.append(_no_problems())  # duplicate ids: filled in below, keeping the check order
-
-    if dates is None:
-        dates = parse_dates(df["event_date"])
-    probs.append(_flag(df, df["event_date"] == "", "event_date", "date is missing"))
-    probs.append(_flag(df, (df["event_date"] != "") & dates.isna(), "event_date",
-                       lambda m: "not a date: " + df["event_date"][m].map(repr) + " (use YYYY-MM-DD)"))
-
-    etype, sub = df["event_type"], df["sub_event_type"]
-    known_type = etype.isin(VOCABULARY.keys())
-    probs.append(_flag(df, ~known_type, "event_type",
-                       lambda m: "unknown event type " + etype[m].map(repr) + " (ACLED types: "
-                       + ", ".join(EVENT_TYPES) + ")"))
-    probs.append(_flag(df, known_type & ~_known_pairs(etype, sub), "sub_event_type",
-                       lambda m: "sub-event type " + sub[m].map(repr) + " is not an ACLED sub-type of "
-                       + etype[m].map(repr)))
-
-    time_prec, p = _counts(df, "time_precision", 1, 3)
-    probs += p
-    geo_prec, p = _counts(df, "geo_precision", 1, 3)
-    probs += p
-    counts = {}
-    for col in COUNT_COLUMNS:
-        counts[col], p = _counts(df, col, 0, None)
-        probs += p
-    for kind in ("fatalities", "injuries"):
-        used, lo, hi = counts[kind], counts[f"{kind}_low"], counts[f"{kind}_high"]
-        if lo.isna().all() and hi.isna().all():
-            continue  # no range given on any row: both checks are unknown (never flagged) everywhere
-        probs.append(_flag(df, (lo > hi).fillna(False), f"{kind}_low",
-                           f"{kind}_low is above {kind}_high"))
-        probs.append(_flag(df, ((used < lo) | (used > hi)).fillna(False), kind,
-                           f"{kind} (the figure used) lies outside {kind}_low–{kind}_high"))
-
-    probs.append(_flag(df, (lat_raw != "") & lat.isna(), "latitude", lambda m: "not a number: " + lat_raw[m].map(repr)))
-    probs.append(_flag(df, (lon_raw != "") & lon.isna(), "longitude",
-                       lambda m: "not a number: " + lon_raw[m].map(repr)))
-    one_only = (lat_raw == "") != (lon_raw == "")
-    probs.append(_flag(df, one_only, "latitude", "give both latitude and longitude, or neither"))
-    both = lat.notna() & lon.notna()
-    inside = _in_bbox(lat, lon)
-    swapped = _in_bbox(lon, lat)
-    where = lambda m: "(" + lat_raw[m] + ", " + lon_raw[m] + ")"  # noqa: E731
-    probs.append(_flag(df, both & ~inside & swapped, "latitude",
-                       lambda m: "point " + where(m) + " is outside Iraq: latitude and longitude look swapped"))
-    probs.append(_flag(df, both & ~inside & ~swapped, "latitude",
-                       lambda m: "point " + where(m) + f" is outside Iraq (lat {IRAQ_BBOX[1]}–{IRAQ_BBOX[3]}, "
-                       f"lon {IRAQ_BBOX[0]}–{IRAQ_BBOX[2]})"))
-    # inside the bounding box is not inside Iraq: Kuwait City, Deir ez-Zor and Kermanshah are in it
-    in_box = both & inside
-    beyond = pd.Series(False, index=df.index)
-    if in_box.any():
-        beyond[in_box] = ~in_iraq(lat[in_box].to_numpy(), lon[in_box].to_numpy(), BORDER_TOLERANCE_M)
-    probs.append(_flag(df, beyond, "latitude",
-                       lambda m: "point " + where(m) + f" is outside Iraq's border (by more than "
-                       f"{BORDER_TOLERANCE_M / 1000:g} km), though inside its bounding box"))
-
-    if need.any():
-        located, p = _locate(df, need, geocoder)
-        probs += p
-        lat = lat.where(~need, located["lat"])
-        lon = lon.where(~need, located["lon"])
-        point_prec = located["prec"].where(need)
-        geo_prec = pd.concat([geo_prec, point_prec], axis=1).max(axis=1, skipna=True).astype("Int64")
-        coord_source = pd.Series(np.where(need, located["src"], "data"), index=df.index)
-        place_id = df["place_id"].where(~need | (df["place_id"] != ""), located["pid"])
-        located_iso = located["iso"]
-    else:  # every row has coordinates: nothing to place (the gazetteer is loaded as before)
-        gazetteer()
-        coord_source = _constant_text("data", df)
-        place_id = df["place_id"]
-        located_iso = None
-
-    admin1 = _governorate_codes(df["admin1"])
-    probs.append(_flag(df, (df["admin1"] != "") & admin1.isna(), "admin1",
-                       lambda m: "unknown governorate " + df["admin1"][m].map(repr)))
-    admin1 = admin1.where(df["admin1"] != "", located_iso)
-
-    if require_source_url:
-        probs.append(_flag(df, ~df["source_url"].str.match(r"https?://"), "source_url",
-                           "every curated row needs a source URL (http or https)"))
-
-    # asked for last: the second thread has had all the checks above to hash the ids
-    unique = side.ids_unique() if side is not None else None
-    if not (unique if unique is not None else ids.is_unique):
-        first_row = df.groupby("event_id_cnty")["_row"].transform("min")
-        probs[dup_slot] = _flag(df, (ids != "") & ids.duplicated(keep="first"), "event_id_cnty",
-                                lambda m: "duplicate id " + ids[m].map(repr) + " (first on row "
-                                + first_row[m].astype(str) + ")")
-
-    problems = pd.concat([p for p in probs if len(p)], ignore_index=True) if any(len(p) for p in probs) \
-        else _no_problems()
-    if len(problems):
-        bad = df["_row"].isin(set(problems["_row"]))
-    else:
-        bad = pd.Series(False, index=df.index)
-    rejected = _rejected_table(problems, df, file)
-
-    good = ~bad
-    # Rows with no admin1 and no gazetteer governorate: derive it from the point.
-    gap = good & admin1.isna()
-    if gap.any():
-        from iraq_atlas.places.spatial import assign_governorate
-        pts = gpd.GeoDataFrame(geometry=gpd.points_from_xy(lon[gap], lat[gap]), crs=CRS, index=df.index[gap])
-        admin1.loc[gap] = assign_governorate(pts, boundaries)["governorate_iso"]
-    columns = {
-        **{c: df[c] for c in TEXT_COLUMNS},
-        "event_date": dates, "time_precision": time_prec, "latitude": lat.astype(float),
-        "longitude": lon.astype(float), "geo_precision": geo_prec, **counts,
-        "admin1": admin1.astype(str), "place_id": place_id, "dataset": df["dataset"] if "dataset" in df.columns else _constant_text("", df),
-        "coord_source": coord_source,
-    }
-    acc = pd.DataFrame({c: columns[c] for c in SCHEMA}, copy=False)
-    if not good.all():
-        acc = acc[good]
-    acc = acc.reset_index(drop=True)
-    points = side.points() if side is not None else None
-    if points is not None:  # the same shapely.points(lon, lat) as points_from_xy, made beforehand
-        geometry = GeometryArray(points if good.all() else points[good.to_numpy()])
-    else:
-        geometry = gpd.points_from_xy(acc.longitude, acc.latitude)
-    # copy=False: geopandas copies a plain DataFrame by default, and acc is ours alone
-    accepted = gpd.GeoDataFrame(acc, geometry=geometry, crs=CRS, copy=False)
-    ACCEPTED_SCHEMA.validate(acc, ids_unique=True)  # validate's duplicate check rejected repeated ids
-    return accepted, rejected
-
-
-def _in_bbox(lat: pd.Series, lon: pd.Series) -> pd.Series:
-    """:func:`in_iraq_bbox` on NumPy arrays (inclusive bounds, NaN outside)."""
-    x0, y0, x1, y1 = IRAQ_BBOX
-    y, x = lat.to_numpy(dtype=float), lon.to_numpy(dtype=float)
-    return pd.Series((y >= y0) & (y <= y1) & (x >= x0) & (x <= x1), index=lat.index)
-
-
-def _has_na(s: pd.Series) -> bool:
-    """``s.isna().any()``, read off Arrow's null count for Arrow-backed text."""
-    if isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow":
-        import pyarrow as pa
-
-        return pa.array(s.array).null_count > 0
-    return bool(s.isna().any())
-
-
-class _SideWork:
-    """Work for a second thread during :func:`validate`, on copies of its inputs.
-
-    First the ids' uniqueness (one Arrow hash pass, which releases the GIL), then, when
-    asked, ``shapely.points(lon, lat)`` for every row in slices, so the main thread's
-    checks run in between. Any failure leaves the answers empty and the caller computes
-    them itself, the ordinary way.
-    """
-
-    MIN_ROWS = 50_000
-    SLICE = 20_000
-
-    def __init__(self, ids, lon, lat):
-        import threading
-
-        self._ids, self._lon, self._lat = ids, lon, lat
-        self._unique: bool | None = None
-        self._points = None
-        self._unique_done = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="iraq-atlas-validate", daemon=True)
-
-    @classmethod
-    def start(cls, ids: pd.Series, lon: pd.Series, lat: pd.Series, with_points: bool) -> "_SideWork | None":
-        try:
-            import pyarrow as pa
-
-            arr = pa.array(ids.array) if isinstance(ids.dtype, pd.StringDtype) else None
-            if arr is not None and arr.null_count:
-                arr = None
-            xy = (lon.to_numpy(dtype=float, copy=True), lat.to_numpy(dtype=float, copy=True)) if with_points \
-                else (None, None)
-            work = cls(arr, *xy)
-            work._thread.start()
-            return work
-        except Exception:
-            return None
-
-    def _run(self) -> None:
-        try:
-            if self._ids is not None:
-                import pyarrow.compute as pc
-
-                self._unique = len(pc.unique(self._ids)) == len(self._ids)
-        except Exception:
-            self._unique = None
-        finally:
-            self._unique_done.set()
-        try:
-            if self._lon is not None:
-                import shapely
-
-                n = len(self._lon)
-                parts = [shapely.points(self._lon[i:i + self.SLICE], self._lat[i:i + self.SLICE])
-                         for i in range(0, n, self.SLICE)]
-                self._points = np.concatenate(parts) if parts else np.empty(0, dtype=object)
-        except Exception:
-            self._points = None
-
-    def ids_unique(self) -> bool | None:
-        self._unique_done.wait()
-        return self._unique
-
-    def points(self):
-        self._thread.join()
-        return self._points
-
-
-def _known_pairs(etype: pd.Series, sub: pd.Series) -> pd.Series:
-    """True where (event_type, sub_event_type) is an ACLED pair; decided once per distinct pair."""
-    pairs = {f"{t}|{s}" for t, subs in VOCABULARY.items() for s in subs}
-    t_codes, t_uniq = pd.factorize(etype, use_na_sentinel=False)
-    s_codes, s_uniq = pd.factorize(sub, use_na_sentinel=False)
-    if len(t_uniq) * len(s_uniq) > 100_000:  # free text in the type columns: the plain way
-        return (etype + "|" + sub).isin(pairs)
-    table = np.array([[isinstance(t, str) and isinstance(s, str) and f"{t}|{s}" in pairs for s in s_uniq]
-                      for t in t_uniq], dtype=bool).reshape(len(t_uniq), len(s_uniq))
-    return pd.Series(table[t_codes, s_codes], index=etype.index)
-
-
-def _rejected_table(problems: pd.DataFrame, df: pd.DataFrame, file: str) -> pd.DataFrame:
-    """One row per rejected input row, its problems joined in check order."""
-    if problems.empty:
-        return pd.DataFrame(columns=REJECTED_COLUMNS)
-    # Joined without a Python-level function per group: sort stably by row, prefix every
-    # problem after a row's first with "; ", then concatenate runs with np.add.reduceat.
-    problems = problems.sort_values("_row", kind="stable").reset_index(drop=True)
-    rows = problems["_row"].to_numpy()
-    starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
-    first = np.zeros(len(rows), bool)
-    first[starts] = True
-    col_once = ~problems.duplicated(["_row", "column"]).to_numpy()
-    cols = np.where(col_once, np.where(first, "", "; ") + problems["column"].to_numpy(dtype=object), "")
-    why = np.where(first, "", "; ") + problems["reason"].to_numpy(dtype=object)
-    table = pd.DataFrame({"_row": rows[starts],
-                          "column": np.add.reduceat(cols.astype(object), starts),
-                          "reason": np.add.reduceat(why.astype(object), starts)})
-    table["column"] = table["column"].str.removeprefix("; ")
-    ids = df.set_index("_row")["event_id_cnty"]
-    table["event_id_cnty"] = table["_row"].map(ids)
-    table["file"] = file
-    return table.rename(columns={"_row": "row"})[REJECTED_COLUMNS]
-
-
-def _schema():
-    """The accepted table's contract, declared with pandera (checked on every load)."""
-    import pandera.pandas as pa
-
-    count = pa.Column("Int64", pa.Check.ge(0), nullable=True)
-    return pa.DataFrameSchema({
-        "event_id_cnty": pa.Column(str, pa.Check.str_length(min_value=1), unique=True),
-        "event_date": pa.Column(None, pa.Check(lambda s: s.notna())),
-        "time_precision": pa.Column("Int64", pa.Check.isin([1, 2, 3]), nullable=True),
-        "event_type": pa.Column(str, pa.Check.isin(EVENT_TYPES)),
-        "sub_event_type": pa.Column(str),
-        "admin1": pa.Column(str, pa.Check.str_matches(r"^IQ-[A-Z]{2}$")),
-        "latitude": pa.Column(float, pa.Check.in_range(IRAQ_BBOX[1], IRAQ_BBOX[3])),
-        "longitude": pa.Column(float, pa.Check.in_range(IRAQ_BBOX[0], IRAQ_BBOX[2])),
-        "geo_precision": pa.Column("Int64", pa.Check.isin([1, 2, 3]), nullable=True),
-        **{c: count for c in COUNT_COLUMNS},
-    }, strict=False)
-
-
-class _LazySchema:
-    """The pandera schema, built on first use.
-
-    pandera runs its checks column by column through generic machinery (~0.4 s at a
-    million rows). For a large table, :func:`_rows_meet_schema` first checks every
-    per-row rule of the schema on every row with plain vectorised operations; when they
-    all hold, pandera itself runs on a sample (columns, dtypes, the schema's own
-    checks), since it cannot then fail on any other row. When any row breaks a rule,
-    pandera runs on the whole table and reports exactly as before.
-    """
-
-    _schema = None
-    SAMPLE = 10_000
-
-    def validate(self, df: pd.DataFrame, *, ids_unique: bool = False) -> pd.DataFrame:
-        if len(df) == 0:  # no row to break a rule; an empty column's dtype says nothing (object vs text)
-            return df
-        if self._schema is None:
-            self._schema = _schema()
-        if len(df) > self.SAMPLE and _rows_meet_schema(df, ids_unique=ids_unique):
-            self._schema.validate(df.iloc[: self.SAMPLE], lazy=True)
-            return df
-        return self._schema.validate(df, lazy=True)
-
-
-def _rows_meet_schema(df: pd.DataFrame, *, ids_unique: bool = False) -> bool:
-    """True only if no row can fail a rule of :func:`_schema` (False means: let pandera look).
-
-    Mirrors the schema rule by rule: non-null columns, id length and uniqueness,
-    precisions in 1–3, counts ≥ 0, event types from the vocabulary, admin1 codes,
-    coordinates inside Iraq's bounding box. ``ids_unique`` is for :func:`validate`,
-    whose duplicate check has already rejected every repeated id. Text columns must
-    have pandas' string dtype (pandera checks object columns element by element).
-    """
-    import re
-
-    try:
-        text = ["event_id_cnty", "event_type", "sub_event_type", "admin1"]
-        if any(not isinstance(df[c].dtype, pd.StringDtype) for c in text):
-            return False
-        if any(_has_na(df[c]) for c in [*text, "event_date", "latitude", "longitude"]):
-            return False
-        ids = df["event_id_cnty"]
-        if (ids == "").any() or not (ids_unique or ids.is_unique):
-            return False
-        if not df["event_type"].isin(EVENT_TYPES).all():
-            return False
-        pattern = re.compile(r"^IQ-[A-Z]{2}$")
-        if not all(pattern.match(code) for code in pd.unique(df["admin1"])):
-            return False
-        if not (df["latitude"].between(IRAQ_BBOX[1], IRAQ_BBOX[3]).all()
-                and df["longitude"].between(IRAQ_BBOX[0], IRAQ_BBOX[2]).all()):
-            return False
-        for col in ("time_precision", "geo_precision"):
-            if str(df[col].dtype) != "Int64" or not df[col].isin([1, 2, 3]).where(df[col].notna(), True).all():
-                return False
-        for col in COUNT_COLUMNS:
-            if str(df[col].dtype) != "Int64" or not (df[col] >= 0).fillna(True).all():
-                return False
-        return True
-    except Exception:  # anything unexpected: pandera decides
-        return False
-
-
-ACCEPTED_SCHEMA = _LazySchema()
-
-
-# -- selection and loading -------------------------------------------------------------
 def _as_date(value, name: str) -> pd.Timestamp | None:
     if value in (None, ""):
         return None
@@ -838,12 +44,31 @@ def load_incidents(source: str | os.PathLike | None = None, format: str = "auto"
     country, and rows whose valid date lies outside [start, end], go to
     ``excluded``; everything else is validated.
 
-    Example
+    Parameters
+    ----------
+    source : path-like, optional
+        The file; the curated set when omitted.
+    format : str, default "auto"
+        A registered format name, or ``auto``.
+    start, end : date-like, optional
+        First and last day kept (inclusive).
+    geocoder : Geocoder, optional
+        Places rows without coordinates (default: the offline gazetteer).
+    boundaries : Boundaries, optional
+        Governorate polygons for rows with a point and no admin1.
+    **options
+        The source's reader options (see above).
+
+    Returns
     -------
-    >>> s = load_incidents("events.xlsx", "generic", columns={"date": "Date", "latitude": "Lat",
-    ...                    "longitude": "Lon", "event_type": "Type"})  # doctest: +SKIP
-    >>> len(s.accepted) + len(s.rejected) + len(s.excluded)  # doctest: +SKIP
-    120
+    IncidentSet
+        ``accepted``, ``rejected`` and ``excluded`` rows, adding up to the file's rows.
+
+    Examples
+    --------
+    >>> s = load_incidents(None, "curated", "2021-11-07", "2021-11-07")
+    >>> len(s.accepted) + len(s.rejected) + len(s.excluded) == load_incidents(None, "curated").input_rows
+    True
     """
     path = Path(source) if source else data_path("incidents", "incidents.csv")
     if not path.exists():
@@ -902,69 +127,68 @@ def load_incidents(source: str | os.PathLike | None = None, format: str = "auto"
 
 
 def read_acled(path: str | os.PathLike, start=None, end=None, **kwargs) -> IncidentSet:
-    """A user's ACLED CSV export, filtered to Iraq and [start, end], in the project schema."""
+    """A user's ACLED CSV export, filtered to Iraq and [start, end], in the project schema.
+
+    Parameters
+    ----------
+    path : path-like
+        The export (any region).
+    start, end : date-like, optional
+        First and last day kept.
+    **kwargs
+        Passed to :func:`load_incidents` (``geocoder``, ``boundaries``).
+
+    Returns
+    -------
+    IncidentSet
+
+    Examples
+    --------
+    >>> read_acled("2021-iraq.csv", "2021-01-01", "2021-12-31").summary()  # doctest: +SKIP
+    'accepted 5921, rejected 3'
+    """
     return load_incidents(path, "acled", start, end, **kwargs)
 
 
 def read_ucdp(path: str | os.PathLike, start=None, end=None, **kwargs) -> IncidentSet:
-    """A UCDP GED CSV export, filtered to Iraq and [start, end], mapped onto the project schema."""
+    """A UCDP GED CSV export, filtered to Iraq and [start, end], mapped onto the project schema.
+
+    Parameters
+    ----------
+    path : path-like
+        The GED or GED Candidate CSV.
+    start, end : date-like, optional
+        First and last day kept.
+    **kwargs
+        Passed to :func:`load_incidents`.
+
+    Returns
+    -------
+    IncidentSet
+
+    Examples
+    --------
+    >>> read_ucdp("GEDEvent_v25_1.csv").accepted.event_id_cnty.iloc[0]  # doctest: +SKIP
+    'UCDP-244657'
+    """
     return load_incidents(path, "ucdp", start, end, **kwargs)
 
 
 def load_curated(start=None, end=None) -> IncidentSet:
-    """The project's curated incidents (geodata/incidents/incidents.csv)."""
+    """The project's curated incidents (geodata/incidents/incidents.csv).
+
+    Parameters
+    ----------
+    start, end : date-like, optional
+        First and last day kept.
+
+    Returns
+    -------
+    IncidentSet
+
+    Examples
+    --------
+    >>> load_curated().rejected.empty
+    True
+    """
     return load_incidents(None, "curated", start, end)
-
-
-# -- working with accepted incidents --------------------------------------------------
-def select(incidents: pd.DataFrame, event_types: list[str] | None = None,
-           governorates: list[str] | None = None) -> pd.DataFrame:
-    """Rows of the given ACLED event types and governorates (names or ISO codes); empty list = all.
-
-    Unknown values raise ValueError naming the parameter, so a typo never yields an empty map.
-    """
-    out = incidents
-    if event_types:
-        unknown = [t for t in event_types if t not in VOCABULARY]
-        if unknown:
-            raise ValueError(f"event_types: unknown {unknown}; use any of {list(EVENT_TYPES)}")
-        out = out[out["event_type"].isin(event_types)]
-    if governorates:
-        codes = dict(zip(governorates, _governorate_codes(pd.Series(governorates, dtype=str))))
-        unknown = [g for g, c in codes.items() if not isinstance(c, str)]
-        if unknown:
-            raise ValueError(f"governorates: unknown governorate(s) {unknown}")
-        out = out[out["admin1"].isin(set(codes.values()))]
-    return out
-
-
-def as_table(incidents: pd.DataFrame) -> pd.DataFrame:
-    """The schema columns as a plain table (dates as YYYY-MM-DD), for CSV output."""
-    out = pd.DataFrame(incidents[SCHEMA]).copy()
-    out["event_date"] = out["event_date"].dt.strftime("%Y-%m-%d")
-    return out
-
-
-def casualties(incidents: pd.DataFrame) -> pd.Series:
-    """Killed plus injured per row (unknown counts as 0), for sizing map symbols."""
-    return incidents["fatalities"].fillna(0).astype(int) + incidents["injuries"].fillna(0).astype(int)
-
-
-def density_grid(incidents: gpd.GeoDataFrame, cell_deg: float) -> gpd.GeoDataFrame:
-    """Incidents counted on a square lon/lat grid: one polygon per non-empty cell with ``count``.
-
-    A heat layer that needs no map plugin: the counting happens here, the map
-    only draws polygons.
-    """
-    from shapely import box
-
-    if cell_deg <= 0:
-        raise ValueError("cell_deg must be positive")
-    pts = incidents[incidents.geometry.notna()]
-    if pts.empty:
-        return gpd.GeoDataFrame({"count": pd.Series(dtype=int)}, geometry=[], crs=CRS)
-    ix = np.floor(pts.geometry.x.to_numpy() / cell_deg).astype(int)
-    iy = np.floor(pts.geometry.y.to_numpy() / cell_deg).astype(int)
-    cells = pd.DataFrame({"ix": ix, "iy": iy}).value_counts().rename("count").reset_index()
-    geoms = box(cells.ix * cell_deg, cells.iy * cell_deg, (cells.ix + 1) * cell_deg, (cells.iy + 1) * cell_deg)
-    return gpd.GeoDataFrame({"count": cells["count"].to_numpy()}, geometry=geoms, crs=CRS)

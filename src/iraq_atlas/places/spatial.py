@@ -93,6 +93,57 @@ def assign_governorate(gdf: gpd.GeoDataFrame, boundaries: Boundaries | None = No
     return out
 
 
+# Fast acceptance for many points: a grid of cells over Iraq's bounding box, each marked when
+# the whole cell lies inside the outline with room to spare, so its points are inside for any
+# tolerance; only points elsewhere (near the border, or outside) take the polygon test.
+_INTERIOR_CELL_DEG = 0.05
+_INTERIOR_MARGIN_M = 100.0  # far more than the few centimetres a cell's edges bend in UTM
+_INTERIOR_MIN_POINTS = 5_000  # below this, building the grid costs more than it saves
+
+
+@lru_cache(maxsize=1)
+def _interior_grid() -> np.ndarray:
+    """Boolean grid (rows: latitude, columns: longitude) of cells wholly inside Iraq's outline."""
+    from pyproj import Transformer
+
+    from iraq_atlas.vocab import IRAQ_BBOX
+
+    x0, y0, x1, y1 = IRAQ_BBOX
+    d = _INTERIOR_CELL_DEG
+    nx, ny = int(np.ceil((x1 - x0) / d)), int(np.ceil((y1 - y0) / d))
+    # cell corners in UTM; a 5 km edge bends by well under a metre there, far inside the margin
+    gx, gy = Transformer.from_crs(CRS, METRIC_CRS, always_xy=True).transform(
+        *np.meshgrid(x0 + np.arange(nx + 1) * d, y0 + np.arange(ny + 1) * d))
+    corners = [(gx[:-1, :-1], gy[:-1, :-1]), (gx[:-1, 1:], gy[:-1, 1:]), (gx[1:, 1:], gy[1:, 1:]),
+               (gx[1:, :-1], gy[1:, :-1])]
+    rings = np.stack([np.stack([x.ravel(), y.ravel()], axis=-1) for x, y in corners], axis=1)
+    cells = shapely.polygons(rings)
+    core = _country_metric().buffer(-_INTERIOR_MARGIN_M)
+    shapely.prepare(core)
+    return shapely.contains(core, cells).reshape(ny, nx)
+
+
+def _in_interior_cell(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    """True for points in a cell of :func:`_interior_grid` (certainly inside Iraq); False says nothing."""
+    from iraq_atlas.vocab import IRAQ_BBOX
+
+    grid = _interior_grid()
+    ny, nx = grid.shape
+    # cell numbers in place, in one scratch array each (a million points make few temporaries)
+    i = np.subtract(lon, IRAQ_BBOX[0])
+    i /= _INTERIOR_CELL_DEG
+    np.floor(i, out=i)
+    j = np.subtract(lat, IRAQ_BBOX[1])
+    j /= _INTERIOR_CELL_DEG
+    np.floor(j, out=j)
+    fits = (i >= 0) & (i < nx) & (j >= 0) & (j < ny)
+    j *= nx
+    j += i
+    out = np.zeros(len(lat), dtype=bool)
+    out[fits] = grid.ravel()[j[fits].astype(np.intp)]
+    return out
+
+
 @lru_cache(maxsize=1)
 def _country_metric():
     """The embedded ADM0 polygon in UTM 38N, prepared for repeated tests."""
@@ -133,6 +184,9 @@ def in_iraq(lat, lon, tolerance_m: float = 0.0) -> np.ndarray | bool:
     lo = np.atleast_1d(np.asarray(lon, dtype=float))
     ok = ~(np.isnan(la) | np.isnan(lo))
     res = np.zeros(len(la), dtype=bool)
+    if len(la) >= _INTERIOR_MIN_POINTS:  # points in a grid cell wholly inside the outline need no test
+        res[ok] = _in_interior_cell(la[ok], lo[ok])
+        ok &= ~res
     if ok.any():
         pts = gpd.GeoSeries(gpd.points_from_xy(lo[ok], la[ok]), crs=CRS).to_crs(METRIC_CRS).values
         poly = _country_metric()

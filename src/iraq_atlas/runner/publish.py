@@ -12,9 +12,9 @@ from pathlib import Path
 
 from iraq_atlas import __version__
 from iraq_atlas.files import write_atomic
+from iraq_atlas.html import escape
 from iraq_atlas.runner.cache import library_fingerprint
 from iraq_atlas.runner.plan import OUTPUT_KINDS, Job, JobResult, RunOptions
-from iraq_atlas.html import escape
 
 
 def convert_job(job: Job, result: JobResult, work_dir: str | os.PathLike, no_input: bool) -> JobResult:

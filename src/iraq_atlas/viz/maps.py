@@ -32,8 +32,8 @@ from jinja2 import Template
 from iraq_atlas.analysis.bands import DEFAULT_BANDS_KM, outline_rings, rings
 from iraq_atlas.errors import OfflineAssetError
 from iraq_atlas.files import write_atomic
-from iraq_atlas.places.boundaries import Boundaries
 from iraq_atlas.html import escape
+from iraq_atlas.places.boundaries import Boundaries
 from iraq_atlas.vocab import CRS, DEFAULT_COLOR, EVENT_COLORS, KIND_COLORS
 
 if TYPE_CHECKING:
@@ -890,7 +890,7 @@ def incident_map(incidents: gpd.GeoDataFrame, boundaries: Boundaries | None = No
     counts incidents on a grid (cell size from the zoom unless given) and draws
     the cells as polygons; the time slider filters points by date.
     """
-    from iraq_atlas.incidents.load import casualties, density_grid
+    from iraq_atlas.incidents.aggregate import casualties, density_grid
     from iraq_atlas.vocab import EVENT_TYPES
 
     pts = incidents[incidents.geometry.notna() & ~incidents.geometry.is_empty].copy()

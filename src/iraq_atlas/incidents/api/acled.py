@@ -17,7 +17,7 @@ request, with no error (acledR #17, #41); an empty first page is therefore an
 error unless ``allow_empty`` says an empty window is expected.
 
 The table keeps the columns of an ACLED export
-(:data:`iraq_atlas.incidents.load.ACLED_COLUMNS`, in that order, then any other
+(:data:`iraq_atlas.incidents.sources.acled.ACLED_COLUMNS`, in that order, then any other
 column the API sent), every value as text, so the file written from it loads
 with :func:`iraq_atlas.incidents.load.read_acled`.
 """
@@ -55,7 +55,7 @@ def acled_columns() -> list[str]:
     >>> acled_columns()[:3]
     ['event_id_cnty', 'event_date', 'year']
     """
-    from iraq_atlas.incidents.load import ACLED_COLUMNS
+    from iraq_atlas.incidents.sources.acled import ACLED_COLUMNS
 
     return list(ACLED_COLUMNS)
 

@@ -83,7 +83,7 @@ def _text_options(cols: list[str], block_size: int | None = None):
     import pyarrow.csv as pacsv
 
     return (pacsv.ReadOptions(block_size=block_size or _BLOCK_SIZE),
-            pacsv.ConvertOptions(include_columns=cols, column_types={c: pa.string() for c in cols},
+            pacsv.ConvertOptions(include_columns=cols, column_types={c: pa.large_string() for c in cols},
                                  null_values=[], strings_can_be_null=False, quoted_strings_can_be_null=False))
 
 
@@ -97,13 +97,30 @@ def _arrow_to_text_frame(table) -> pd.DataFrame:
 def _strip_columns(table):
     """Each string column of an Arrow table stripped of surrounding white space, when it may need it."""
     import pyarrow as pa
+
+    return pa.table({c: _stripped(table.column(c)) for c in table.column_names})
+
+
+def _stripped(col):
+    """One Arrow string column stripped of surrounding white space, when it may need it."""
     import pyarrow.compute as pc
 
-    out = {}
-    for c in table.column_names:
-        col = table.column(c)
-        out[c] = pc.utf8_trim_whitespace(col) if _may_need_strip(col) else col
-    return pa.table(out)
+    return pc.utf8_trim_whitespace(col) if _may_need_strip(col) else col
+
+
+class _StrippedColumns:
+    """A read-only view of an Arrow batch whose columns come back stripped (each one once)."""
+
+    def __init__(self, batch):
+        self._batch, self._done = batch, {}
+        self.column_names = batch.schema.names
+
+    def column(self, name: str):
+        if name not in self._done:
+            self._done[name] = _stripped(self._batch.column(name))
+        return self._done[name]
+
+    __getitem__ = column
 
 
 def _read_text_arrow(path: Path, cols: list[str]) -> pd.DataFrame | None:
@@ -133,10 +150,8 @@ def _may_need_strip(col) -> bool:
     which can only make the answer more cautious); ASCII space and control bytes and any
     non-ASCII byte (Unicode spaces are multi-byte) count as space-like.
     """
-    from iraq_atlas.incidents.load import _offsets
-
     ends = []
-    for chunk in col.chunks:
+    for chunk in getattr(col, "chunks", [col]):
         if chunk.null_count:
             return True
         if len(chunk) == 0:
@@ -194,35 +209,37 @@ def stream_filtered(path: Path, required: list[str], used: list[str],
                 n = batch.num_rows
                 if n == 0:
                     continue
-                table = _strip_columns(pa.Table.from_batches([batch]))
-                rows = pa.array(np.arange(start + 1, start + n + 1, dtype=np.int64))
-                table = table.add_column(0, "_row", rows)
-                mask = keep(table)
-                ok = pc.sum(mask.cast(pa.int64())).as_py() or 0
+                # only the columns ``keep`` reads are stripped per block; the kept rows'
+                # other columns are stripped once, after the last block (fewer, larger calls)
+                mask = keep(_StrippedColumns(batch))
+                ok = mask.true_count if hasattr(mask, "true_count") else (pc.sum(mask).as_py() or 0)
+                table = pa.Table.from_batches([batch])
                 if ok == n:
-                    kept.append(table)
+                    kept.append((start, table))
                 else:
                     if ok:
-                        kept.append(table.filter(mask))
-                    others = [c for c in ("_row", id_column, country_column) if c in table.column_names]
-                    drop = table.select(others).filter(pc.invert(mask))
-                    out_rows.append(drop.column("_row"))
+                        idx = pa.array(np.flatnonzero(mask.to_numpy(zero_copy_only=False)) + start + 1)
+                        kept.append((idx, table.filter(mask)))
+                    drop = table.filter(pc.invert(mask))
+                    out_rows.append(pa.array(np.flatnonzero(~mask.to_numpy(zero_copy_only=False)) + start + 1))
                     out_ids.append(drop.column(id_column) if id_column in drop.column_names
-                                   else pa.chunked_array([pa.array([""] * drop.num_rows)]))
+                                   else pa.chunked_array([pa.array([""] * drop.num_rows, pa.large_string())]))
                     out_country.append(drop.column(country_column))
                 start += n
     except Exception:  # pyarrow.ArrowInvalid (a quoted line break, bad UTF-8…): the careful reader reports it
         return None
     record_read(path)
-    schema = pa.schema([("_row", pa.int64())] + [(c, pa.string()) for c in cols])
-    table = pa.concat_tables([t.cast(schema) for t in kept]) if kept else schema.empty_table()
-    frame = _arrow_to_text_frame(table)
-    frame["_row"] = frame["_row"].astype("int64")
+    schema = pa.schema([(c, pa.large_string()) for c in cols])
+    table = pa.concat_tables([t for _, t in kept]) if kept else schema.empty_table()
+    frame = _arrow_to_text_frame(_strip_columns(table))
+    rows = [np.arange(at + 1, at + t.num_rows + 1, dtype=np.int64) if isinstance(at, int)
+            else at.to_numpy() for at, t in kept]
+    frame.insert(0, "_row", np.concatenate(rows) if rows else np.empty(0, dtype=np.int64))
     if out_rows:
         others = pd.DataFrame({
-            "_row": pa.chunked_array([c for r in out_rows for c in r.chunks]).to_numpy(),
-            "event_id_cnty": _arrow_text(pa.chunked_array([c.cast(pa.string()) for r in out_ids for c in r.chunks])),
-            "country": _arrow_text(pa.chunked_array([c for r in out_country for c in r.chunks])),
+            "_row": np.concatenate([r.to_numpy() for r in out_rows]),
+            "event_id_cnty": _arrow_text(_stripped(pa.chunked_array([c for r in out_ids for c in r.chunks]))),
+            "country": _arrow_text(_stripped(pa.chunked_array([c for r in out_country for c in r.chunks]))),
         })
     else:
         others = pd.DataFrame({"_row": pd.Series(dtype="int64"), "event_id_cnty": pd.Series(dtype=str),
@@ -263,3 +280,30 @@ def country_excluded(others: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"_row": others["_row"].astype("int64"),
                          "event_id_cnty": ids if isinstance(ids.dtype, pd.StringDtype) else ids.astype(object),
                          "reason": reason})
+
+
+def constant_text(value: str, df: pd.DataFrame) -> pd.Series:
+    """A text column holding ``value`` on every row of ``df``, in pandas' string dtype.
+
+    Built from Arrow buffers, not from a million Python strings; equal to ``df[col] = value``.
+    """
+    try:
+        import pyarrow as pa
+
+        n = len(df)
+        data = value.encode("utf-8")
+        offsets = pa.py_buffer((np.arange(n + 1, dtype=np.int64) * len(data)).tobytes())
+        arr = pa.LargeStringArray.from_buffers(n, offsets, pa.py_buffer(data * n))
+        dtype = pd.StringDtype("pyarrow", na_value=np.nan)
+        return pd.Series(dtype.__from_arrow__(pa.chunked_array([arr], type=pa.large_string())), index=df.index)
+    except Exception:  # an older pandas or pyarrow: the plain way
+        return pd.Series(value, index=df.index, dtype=str)
+
+
+def _offsets(chunk) -> np.ndarray:
+    """The value offsets of one Arrow string chunk (string or large_string), as a NumPy view."""
+    import pyarrow as pa
+
+    wide = pa.types.is_large_string(chunk.type)
+    return np.frombuffer(chunk.buffers()[1], dtype=np.int64 if wide else np.int32, count=len(chunk) + 1,
+                         offset=chunk.offset * (8 if wide else 4))

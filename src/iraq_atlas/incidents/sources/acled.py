@@ -13,12 +13,15 @@ import numpy as np
 import pandas as pd
 
 from iraq_atlas.files import field_count_problems
+from iraq_atlas.incidents.schema import CURATED_COLUMNS
 from iraq_atlas.incidents.sources._common import (
     IRAQ_ACLED_ISO,
     IRAQ_NAMES,
     _read_export,
+    constant_text,
     country_excluded,
     empty_excluded,
+    no_problems,
     stream_filtered,
 )
 
@@ -52,7 +55,8 @@ def _iraq_batch(table):
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    mask = pc.is_in(pc.utf8_lower(table.column("country")), value_set=pa.array(sorted(IRAQ_NAMES)))
+    country = table.column("country")
+    mask = pc.is_in(pc.utf8_lower(country), value_set=pa.array(sorted(IRAQ_NAMES), type=country.type))
     if "iso" in table.column_names:
         mask = pc.or_(mask, pc.equal(table.column("iso"), IRAQ_ACLED_ISO))
     return mask.combine_chunks() if hasattr(mask, "combine_chunks") else mask
@@ -68,11 +72,10 @@ def read(path: Path, **options) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFram
     -------
     >>> frame, problems, excluded = read(Path("acled_middle_east.csv"))  # doctest: +SKIP
     """
-    from iraq_atlas.incidents import load
     from iraq_atlas.incidents.sources import no_options
 
     no_options(name, options)
-    used = load.CURATED_COLUMNS + ["country", "iso"]
+    used = CURATED_COLUMNS + ["country", "iso"]
     streamed = stream_filtered(path, REQUIRED, used, _iraq_batch)
     if streamed is not None:
         df, others = streamed
@@ -80,20 +83,23 @@ def read(path: Path, **options) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFram
     else:  # an unusual file: read it whole, the careful way, and let load_incidents exclude
         df = _read_export(path, REQUIRED, used=used)
         excluded = None
-    missing = [col for col in load.CURATED_COLUMNS if col not in df.columns]
+    missing = [col for col in CURATED_COLUMNS if col not in df.columns]
     if missing:  # one shared column of empty texts (columns are never modified in place)
-        empty = load._constant_text("", df)
+        empty = constant_text("", df)
         for col in missing:
             df[col] = empty
-    df["dataset"] = load._constant_text("acled", df)
+    df["dataset"] = constant_text("acled", df)
     if excluded is not None:
-        df["_country"] = load._constant_text("Iraq", df)
-        return df, field_count_problems(path), excluded
+        df["_country"] = constant_text("Iraq", df)
+        # no second pass for field counts: Arrow's parser refuses a row whose number of fields
+        # differs from the header's (a cut row, a stray comma), and stream_filtered then returns
+        # None, so such a file always takes the careful path below
+        return df, no_problems(), excluded
     country = df["country"].str.lower()
     iso_ok = df["iso"] == IRAQ_ACLED_ISO if "iso" in df.columns else False
     iraq = country.isin(IRAQ_NAMES) | iso_ok
     if iraq.all():
-        df["_country"] = load._constant_text("Iraq", df)
+        df["_country"] = constant_text("Iraq", df)
     else:
         df["_country"] = np.where(iraq, "Iraq", df["country"])
     return df, field_count_problems(path), empty_excluded()

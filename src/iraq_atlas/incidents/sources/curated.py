@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from iraq_atlas.files import field_count_problems
-from iraq_atlas.files import read_csv
+from iraq_atlas.files import field_count_problems, read_csv
+from iraq_atlas.incidents.schema import CURATED_COLUMNS
 
 name = "curated"
 description = "the project's own CSV format (geodata/incidents/incidents.csv): schema columns, a source URL per row"
@@ -33,11 +33,10 @@ def read(path: Path, **options) -> tuple[pd.DataFrame, pd.DataFrame]:
     -------
     >>> frame, problems = read(Path("geodata/incidents/incidents.csv"))  # doctest: +SKIP
     """
-    from iraq_atlas.incidents import load
     from iraq_atlas.incidents.sources import no_options
 
     no_options(name, options)
-    df = read_csv(path, required=load.CURATED_COLUMNS)
+    df = read_csv(path, required=CURATED_COLUMNS)
     df["dataset"] = "curated"
     df["_country"] = "Iraq"
     return df, field_count_problems(path)

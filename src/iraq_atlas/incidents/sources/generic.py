@@ -20,8 +20,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from iraq_atlas.files import field_count_problems
 from iraq_atlas.errors import ParameterError
+from iraq_atlas.files import field_count_problems
+from iraq_atlas.incidents.schema import CURATED_COLUMNS
 from iraq_atlas.incidents.sources._common import IRAQ_NAMES, _read_export, file_kind, no_problems
 
 name = "generic"
@@ -40,9 +41,8 @@ EXTRA_TARGETS = ("country",)  # read for the Iraq filter, not kept in the schema
 
 
 def _targets() -> list[str]:
-    from iraq_atlas.incidents import load
 
-    return list(load.CURATED_COLUMNS) + list(EXTRA_TARGETS)
+    return list(CURATED_COLUMNS) + list(EXTRA_TARGETS)
 
 
 def _canonical(target: str) -> str | None:
@@ -300,7 +300,6 @@ def frame_from_table(raw: pd.DataFrame, path: Path, *, columns: dict[str, str] |
     >>> frame, problems = frame_from_table(read_table("events.csv"), Path("events.csv"),
     ...                                    columns={"date": "Date"})  # doctest: +SKIP
     """
-    from iraq_atlas.incidents import load
     from iraq_atlas.vocab import VOCABULARY
 
     header = [c for c in raw.columns if c != "_row"]
@@ -316,7 +315,7 @@ def frame_from_table(raw: pd.DataFrame, path: Path, *, columns: dict[str, str] |
         raise ParameterError("columns: map latitude and longitude, or location (a place name), or place_id")
     n = len(raw)
     df = pd.DataFrame({"_row": raw["_row"].astype("int64").to_numpy()}, index=raw.index)
-    for col in load.CURATED_COLUMNS:
+    for col in CURATED_COLUMNS:
         df[col] = raw[mapping[col]].astype(str).str.strip() if col in mapping else ""
     notes: list[str] = []
     df["event_date"], date_notes = convert_dates(df["event_date"], "date", dayfirst)

@@ -1,8 +1,39 @@
 """UCDP Georeferenced Event Dataset (GED) CSV exports, mapped onto ACLED's columns and scales.
 
-See the module documentation of :mod:`iraq_atlas.incidents.load` for the
-mapping of ``where_prec``, ``date_prec`` and ``type_of_violence``. UCDP records
-no injuries: they stay unknown (never 0).
+UCDP records no injuries: they stay unknown (never 0).
+
+The UCDP GED → ACLED mapping (written down because the scales differ):
+
+===================  ==========================================  ==============
+UCDP ``where_prec``  meaning in UCDP                             geo_precision
+===================  ==========================================  ==============
+1                    exact location                              1
+2                    within about 25 km of a known point         2
+3                    only the district (2nd-order admin unit)    2
+4                    only the governorate (1st-order unit)       3
+5                    a linear feature or a region (border, road) 3
+6                    only the country                            rejected
+7                    international waters or airspace            rejected
+===================  ==========================================  ==============
+
+===================  ==========================================  ==============
+UCDP ``date_prec``   meaning in UCDP                             time_precision
+===================  ==========================================  ==============
+1                    exact day                                   1 (day)
+2                    within 2–6 days                             2 (week)
+3                    within a week                               2 (week)
+4                    within a month                              3 (month)
+5                    more than a month                           3 (month, the coarsest ACLED has)
+===================  ==========================================  ==============
+
+``event_date`` is UCDP's ``date_start``. ``type_of_violence`` 1 (state-based)
+and 2 (non-state) become Battles / Armed clash, 3 (one-sided) becomes Violence
+against civilians / Attack: UCDP does not say whether violence was remote, so
+this is the closest ACLED pair, not an equivalent. ``best``/``low``/``high``
+become ``fatalities``/``fatalities_low``/``fatalities_high``; ``side_a`` and
+``side_b`` the actors; ``where_description`` the location; ``adm_1``/``adm_2``
+admin1/admin2; ``source_office`` the source and ``source_headline`` the notes.
+Ids become ``UCDP-<id>``. Rows whose ``country`` is not Iraq are excluded.
 """
 
 from __future__ import annotations
@@ -57,11 +88,10 @@ def read(path: Path, **options) -> tuple[pd.DataFrame, pd.DataFrame]:
     -------
     >>> frame, problems = read(Path("GEDEvent_v25_1.csv"))  # doctest: +SKIP
     """
-    from iraq_atlas.incidents import load
     from iraq_atlas.incidents.sources import no_options
+    from iraq_atlas.incidents.validation import _flag
 
     no_options(name, options)
-    _flag = load._flag
     raw = _read_export(path, REQUIRED)
     if "country" not in raw.columns and "country_id" not in raw.columns:
         raise DataError([Problem(path.name, None, "country", "required column is missing (or country_id)")])
