@@ -70,8 +70,8 @@ class Linked:
 def types_compatible(a: str, b: str) -> bool:
     """Whether two ACLED event types could describe the same event.
 
-    Example
-    -------
+    Examples
+    --------
     >>> types_compatible("Explosions/Remote violence", "Battles"), types_compatible("Protests", "Battles")
     (True, False)
     """

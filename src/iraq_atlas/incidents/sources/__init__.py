@@ -52,8 +52,8 @@ _MODULES = ("curated", "acled", "ucdp", "generic", "geojson")
 def register(source: Source) -> Source:
     """Add a source to the registry (after the others; a source of the same name is replaced).
 
-    Example
-    -------
+    Examples
+    --------
     >>> import types
     >>> mine = types.SimpleNamespace(name="mine", description="my table", kinds=("csv",),
     ...                              sniff=lambda h: "my_id" in h, read=lambda p, **o: ...)
@@ -70,8 +70,8 @@ def register(source: Source) -> Source:
 def get_source(name: str) -> Source:
     """The registered source of this name; ParameterError listing the names otherwise.
 
-    Example
-    -------
+    Examples
+    --------
     >>> get_source("acled").name
     'acled'
     """
@@ -84,8 +84,8 @@ def get_source(name: str) -> Source:
 def formats() -> tuple[str, ...]:
     """The registered format names, in registry (detection) order.
 
-    Example
-    -------
+    Examples
+    --------
     >>> formats()[:3]
     ('curated', 'acled', 'ucdp')
     """
@@ -95,8 +95,8 @@ def formats() -> tuple[str, ...]:
 def describe() -> pd.DataFrame:
     """One row per registered source: name, file kinds, description (for docs and ``--help``).
 
-    Example
-    -------
+    Examples
+    --------
     >>> list(describe().columns)
     ['format', 'files', 'description']
     """
@@ -109,8 +109,8 @@ def read_header(path: str | os.PathLike) -> set[str]:
     """The column names a source's ``sniff`` sees: a CSV's or Parquet's columns, an Excel sheet's
     first row, a GeoJSON document's top-level keys.
 
-    Example
-    -------
+    Examples
+    --------
     >>> read_header("acled_export.csv")  # doctest: +SKIP
     {'event_id_cnty', 'event_date', ...}
     """
@@ -141,8 +141,8 @@ def detect_format(path: str | os.PathLike) -> str:
 
     DataError (a ValueError) naming the file when none does.
 
-    Example
-    -------
+    Examples
+    --------
     >>> detect_format("GEDEvent_v25_1.csv")  # doctest: +SKIP
     'ucdp'
     """

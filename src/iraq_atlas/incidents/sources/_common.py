@@ -32,8 +32,8 @@ KIND_BY_SUFFIX = {".parquet": "parquet", ".pq": "parquet", ".xlsx": "excel", ".x
 def file_kind(path: str | os.PathLike) -> str:
     """``csv``, ``parquet``, ``excel`` or ``geojson``, from the file name's ending.
 
-    Example
-    -------
+    Examples
+    --------
     >>> file_kind("events.xlsx")
     'excel'
     """
@@ -181,8 +181,8 @@ def stream_filtered(path: Path, required: list[str], used: list[str],
     Iraq rows plus the reader's few blocks of text, not the whole file. None when the header is
     unusual or Arrow cannot parse the file: the caller reads it the careful way.
 
-    Example
-    -------
+    Examples
+    --------
     >>> stream_filtered(path, ["country"], ["country"], lambda b: pc.equal(b["country"], "Iraq"))  # doctest: +SKIP
     """
     import pyarrow as pa

@@ -42,8 +42,8 @@ REQUIRED = ["event_id_cnty", "event_date", "event_type", "sub_event_type", "coun
 def sniff(header: set[str]) -> bool:
     """True for a header with ACLED's id, event type and country columns.
 
-    Example
-    -------
+    Examples
+    --------
     >>> sniff({"event_id_cnty", "event_type", "country", "iso"})
     True
     """
@@ -68,8 +68,8 @@ def read(path: Path, **options) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFram
     Returns ``(frame, problems, excluded)``; ``excluded`` lists each other-country
     row (``_row``, ``event_id_cnty``, ``reason``).
 
-    Example
-    -------
+    Examples
+    --------
     >>> frame, problems, excluded = read(Path("acled_middle_east.csv"))  # doctest: +SKIP
     """
     from iraq_atlas.incidents.sources import no_options

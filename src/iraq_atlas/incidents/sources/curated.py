@@ -18,8 +18,8 @@ require_source_url = True
 def sniff(header: set[str]) -> bool:
     """True for a header with the curated set's own columns.
 
-    Example
-    -------
+    Examples
+    --------
     >>> sniff({"event_id_cnty", "place_id", "source_url", "event_date"})
     True
     """
@@ -29,8 +29,8 @@ def sniff(header: set[str]) -> bool:
 def read(path: Path, **options) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The curated CSV as text rows in the schema (every column required).
 
-    Example
-    -------
+    Examples
+    --------
     >>> frame, problems = read(Path("geodata/incidents/incidents.csv"))  # doctest: +SKIP
     """
     from iraq_atlas.incidents.sources import no_options

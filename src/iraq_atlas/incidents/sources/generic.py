@@ -58,8 +58,8 @@ def _canonical(target: str) -> str | None:
 def default_mapping(header) -> dict[str, str]:
     """The mapping used when none is given: file columns named like schema columns or aliases.
 
-    Example
-    -------
+    Examples
+    --------
     >>> default_mapping(["Date", "Lat", "Lon", "Type"])
     {'event_date': 'Date', 'latitude': 'Lat', 'longitude': 'Lon', 'event_type': 'Type'}
     """
@@ -74,8 +74,8 @@ def default_mapping(header) -> dict[str, str]:
 def sniff(header: set[str]) -> bool:
     """True when the default mapping finds a date and a place (coordinates or a location name).
 
-    Example
-    -------
+    Examples
+    --------
     >>> sniff({"Date", "Lat", "Lon", "Type"})
     True
     """
@@ -86,8 +86,8 @@ def sniff(header: set[str]) -> bool:
 def resolve_mapping(columns: dict[str, str] | None, header: list[str]) -> dict[str, str]:
     """Schema column → file column, checked: an unknown schema name or file column is a ParameterError.
 
-    Example
-    -------
+    Examples
+    --------
     >>> resolve_mapping({"date": "Date"}, ["Date", "Lat"])
     {'event_date': 'Date'}
     """
@@ -114,8 +114,8 @@ def parse_event_types(event_types) -> dict[str, tuple[str, str | None]]:
     Values may be ``"Type"``, ``"Type|Sub type"`` or a pair; anything outside
     :data:`iraq_atlas.vocab.VOCABULARY` is a ParameterError naming it.
 
-    Example
-    -------
+    Examples
+    --------
     >>> parse_event_types({"Airstrike": "Explosions/Remote violence|Air/drone strike"})
     {'Airstrike': ('Explosions/Remote violence', 'Air/drone strike')}
     """
@@ -162,8 +162,8 @@ def read_table(path: str | os.PathLike) -> pd.DataFrame:
 
     Excel dates become ``YYYY-MM-DD``; whole numbers lose their ``.0``.
 
-    Example
-    -------
+    Examples
+    --------
     >>> read_table("events.xlsx").columns[0]  # doctest: +SKIP
     '_row'
     """
@@ -217,8 +217,8 @@ def convert_dates(text: pd.Series, column: str = "date", dayfirst: bool | None =
     ``dayfirst`` forces either). A cell in no known form, or not a calendar day,
     is left as written (validation rejects it, naming it).
 
-    Example
-    -------
+    Examples
+    --------
     >>> iso, notes = convert_dates(pd.Series(["25/12/2021", "01/02/2022"]))
     >>> list(iso), notes
     (['2021-12-25', '2022-02-01'], ['date: day-first DD/MM/YYYY in 2 rows'])
@@ -295,8 +295,8 @@ def frame_from_table(raw: pd.DataFrame, path: Path, *, columns: dict[str, str] |
     excluded); it is the same as ``columns={"country": ...}``. Rows without an
     id get ``<id_prefix>-<row>`` (the file name's stem by default).
 
-    Example
-    -------
+    Examples
+    --------
     >>> frame, problems = frame_from_table(read_table("events.csv"), Path("events.csv"),
     ...                                    columns={"date": "Date"})  # doctest: +SKIP
     """
@@ -356,8 +356,8 @@ def read(path: Path, *, columns: dict[str, str] | None = None, event_types=None,
          ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """A CSV, Parquet or Excel event table through a column mapping, as schema-shaped text rows.
 
-    Example
-    -------
+    Examples
+    --------
     >>> frame, problems = read(Path("events.xlsx"), columns={"date": "Date", "latitude": "Lat",
     ...                        "longitude": "Lon", "event_type": "Type"})  # doctest: +SKIP
     """

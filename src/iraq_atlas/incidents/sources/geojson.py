@@ -27,8 +27,8 @@ LON, LAT = "geometry_longitude", "geometry_latitude"
 def sniff(header: set[str]) -> bool:
     """True for a GeoJSON FeatureCollection (its header is its top-level keys).
 
-    Example
-    -------
+    Examples
+    --------
     >>> sniff({"type", "features"})
     True
     """
@@ -38,8 +38,8 @@ def sniff(header: set[str]) -> bool:
 def read_features(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Features as text rows (properties plus the Point's coordinates) and geometry problems.
 
-    Example
-    -------
+    Examples
+    --------
     >>> table, problems = read_features(Path("events.geojson"))  # doctest: +SKIP
     """
     from iraq_atlas.files import record_read
@@ -77,8 +77,8 @@ def read_features(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
 def read(path: Path, *, columns: dict[str, str] | None = None, **options) -> tuple[pd.DataFrame, pd.DataFrame]:
     """A GeoJSON point file as schema-shaped text rows (see :func:`generic.frame_from_table`).
 
-    Example
-    -------
+    Examples
+    --------
     >>> frame, problems = read(Path("events.geojson"), columns={"date": "when", "event_type": "kind"})  # doctest: +SKIP
     """
     table, geo_problems = read_features(path)

@@ -73,8 +73,8 @@ REQUIRED = ["id", "type_of_violence", "side_a", "side_b", "where_prec", "latitud
 def sniff(header: set[str]) -> bool:
     """True for a header with UCDP GED's violence type, location precision and best estimate.
 
-    Example
-    -------
+    Examples
+    --------
     >>> sniff({"id", "type_of_violence", "where_prec", "best"})
     True
     """
@@ -84,8 +84,8 @@ def sniff(header: set[str]) -> bool:
 def read(path: Path, **options) -> tuple[pd.DataFrame, pd.DataFrame]:
     """A UCDP GED export as text rows in the schema, with the rows' UCDP-specific problems.
 
-    Example
-    -------
+    Examples
+    --------
     >>> frame, problems = read(Path("GEDEvent_v25_1.csv"))  # doctest: +SKIP
     """
     from iraq_atlas.incidents.sources import no_options
