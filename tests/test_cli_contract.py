@@ -310,3 +310,72 @@ def test_incidents_diff_is_a_sub_command_of_incidents(tmp_path, capsys):
     with pytest.raises(SystemExit) as exc:
         main(["incidents diff", str(old), str(new)])  # one spelling only
     assert exc.value.code == 2
+
+
+# -- report: paths are the user's, checks run before any kernel ---------------------------------
+def _capture_jobs(monkeypatch, tmp_path):
+    from iraq_atlas.runner import report
+
+    seen = {}
+    monkeypatch.setattr(report, "run_report", lambda jobs, opts: seen.update(jobs=jobs) or (tmp_path, []))
+    return seen
+
+
+def test_relative_paths_are_read_from_the_working_directory_or_the_parameter_file(tmp_path, monkeypatch):
+    work, elsewhere = tmp_path / "work", tmp_path / "project"
+    (work / "data").mkdir(parents=True)
+    (elsewhere / "inputs").mkdir(parents=True)
+    (work / "data" / "acled.csv").write_text("x\n", encoding="utf-8")
+    (elsewhere / "inputs" / "ucdp.csv").write_text("x\n", encoding="utf-8")
+    (work / "a.txt").write_text("text", encoding="utf-8")
+    (work / "more").mkdir()
+    monkeypatch.chdir(work)
+    seen = _capture_jobs(monkeypatch, tmp_path)
+    assert main(["report", "--notebooks", "03", "-p", "incidents_path", "data/acled.csv", "--out", "out"]) == 0
+    assert seen["jobs"][0].params["incidents_path"] == str(work / "data" / "acled.csv")
+    params = elsewhere / "params.yaml"
+    params.write_text("incidents_path: inputs/ucdp.csv\n", encoding="utf-8")
+    assert main(["report", "--notebooks", "03", "--params", str(params), "--out", "out"]) == 0
+    assert seen["jobs"][0].params["incidents_path"] == str(elsewhere / "inputs" / "ucdp.csv")
+    # -p wins over the file, and is read from the working directory
+    assert main(["report", "--notebooks", "03", "--params", str(params), "-p", "incidents_path", "data/acled.csv",
+                 "--out", "out"]) == 0
+    assert seen["jobs"][0].params["incidents_path"] == str(work / "data" / "acled.csv")
+    assert main(["report", "--notebooks", "05", "-p", "text_paths", "a.txt, more", "--out", "out"]) == 0
+    assert seen["jobs"][0].params["text_paths"] == f"{work / 'a.txt'},{work / 'more'}"
+
+
+@pytest.mark.parametrize("argv,words", [
+    (["--notebooks", "03", "-p", "incidents_path", "data/missing.csv"],
+     "03_incidents.ipynb: parameter 'incidents_path' (-p): data/missing.csv not found (looked for "),
+    (["--notebooks", "03", "-p", "governorates", "Baghdad,Atlantis"],
+     "parameter 'governorates': unknown governorate(s) ['Atlantis']"),
+    (["--notebooks", "03", "-p", "event_types", "Protests,Picnics"],
+     "parameter 'event_types': unknown event type(s) ['Picnics'] (one of: Battles, "),
+    (["--notebooks", "03", "-p", "start_date", "2021-12-01", "-p", "end_date", "2021-11-01"],
+     "03_incidents.ipynb: start_date 2021-12-01 lies after end_date 2021-11-01"),
+    (["--notebooks", "04", "-p", "distance_bands_km", "0,5,1"],
+     "04_elections_vs_incidents.ipynb: parameter 'distance_bands_km': edges must start at 0 and increase"),
+])
+def test_values_a_notebook_would_refuse_are_refused_before_any_kernel(tmp_path, monkeypatch, capsys, no_kernels,
+                                                                      argv, words):
+    monkeypatch.chdir(tmp_path)
+    assert main(["report", *argv, "--out", str(tmp_path / "out"), "--quiet"]) == 2
+    assert words in _one_error_line(capsys)
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_console_shows_a_failed_notebooks_first_problem_in_full(tmp_path, monkeypatch, capsys):
+    from types import SimpleNamespace
+
+    from iraq_atlas.runner import report
+
+    error = ("DataError: 2 problem(s) in input:\n  acled.csv, row 7, column event_date: not a date: '2021-13-01'\n"
+             "  acled.csv, row 9, column latitude: not a number: 'north'")
+    failed = SimpleNamespace(slug="03_incidents", cached=False, status="failed", duration_s=1.5, error=error,
+                             stray=[])
+    monkeypatch.setattr(report, "run_report", lambda jobs, opts: (tmp_path, [failed]))
+    assert main(["report", "--notebooks", "03", "--out", str(tmp_path), "--quiet"]) == 1
+    out = capsys.readouterr().out
+    assert ("DataError: 2 problem(s) in input: acled.csv, row 7, column event_date: not a date: '2021-13-01'"
+            in out)

@@ -91,8 +91,14 @@ def cmd_params(args) -> int:
     return 0
 
 
-def _parse_overrides(pairs: list[list[str]] | None, params_file: str | None) -> dict:
+def _parse_overrides(pairs: list[list[str]] | None, params_file: str | None) -> tuple[dict, dict]:
+    """Values from ``--params FILE`` and ``-p NAME VALUE`` (the latter win), and where each came from.
+
+    The second mapping gives, per name, the folder a relative path is read from: the
+    parameter file's folder for its values, the current directory for ``-p``.
+    """
     values: dict = {}
+    bases: dict = {}
     if params_file:
         import yaml
 
@@ -112,9 +118,12 @@ def _parse_overrides(pairs: list[list[str]] | None, params_file: str | None) -> 
         if not isinstance(loaded, dict):
             raise ParameterError(f"{params_file}: expected a mapping of parameter names to values")
         values.update({str(k): v for k, v in loaded.items()})
+        folder = Path(params_file).resolve().parent
+        bases.update({str(k): (folder, str(params_file)) for k in loaded})
     for name, value in pairs or []:
         values[name] = value  # text: converted with the declared type, never guessed
-    return values
+        bases[name] = (Path.cwd(), "-p")
+    return values, bases
 
 
 def _jobs(value: int) -> int:
@@ -141,7 +150,7 @@ def cmd_report(args) -> int:
 
     root = project_root()
     jobs_at_once = _jobs(args.jobs)
-    overrides = _parse_overrides(args.parameter, args.params)
+    overrides, bases = _parse_overrides(args.parameter, args.params)
     sweep = None
     if args.sweep:
         name, _, values = args.sweep.partition("=")
@@ -150,7 +159,7 @@ def cmd_report(args) -> int:
         sweep = (name.strip(), [v.strip() for v in values.split(",") if v.strip()])
     notebooks = discover(Path(args.notebooks_dir) if args.notebooks_dir else default_notebooks_dir(),
                          args.notebooks.split(",") if args.notebooks else None)
-    jobs = plan(notebooks, overrides, sweep)  # validates everything before any kernel starts
+    jobs = plan(notebooks, overrides, sweep, bases)  # validates everything before any kernel starts
     opts = RunOptions(out=Path(args.out) if args.out else root / "reports", jobs=jobs_at_once,
                       force=args.force, no_input=args.no_input, executor=args.executor,
                       scheduler=args.scheduler, kernel_name=args.kernel, timeout=args.timeout,
@@ -166,10 +175,26 @@ def cmd_report(args) -> int:
     print(f"report: {run_dir / 'index.html'}")
     for r in results:
         print(f"  {r.slug:<44} {'reused' if r.cached else r.status:<7} {r.duration_s:6.1f}s"
-              + (f"  {r.error.splitlines()[0]}" if r.error else ""))
+              + (f"  {_first_problem(r.error)}" if r.error else ""))
         if r.stray:
             print(f"    not published (outside maps/ figures/ tables/): {', '.join(r.stray)}")
     return 1 if failed else 0
+
+
+def _first_problem(error: str) -> str:
+    r"""The error's first line, and when that only counts problems, the first problem in full.
+
+    >>> _first_problem("DataError: 2 problem(s) in input:\n  a.csv, row 3, column date: bad date\n  b")
+    'DataError: 2 problem(s) in input: a.csv, row 3, column date: bad date'
+    >>> _first_problem("KeyError: 'x'")
+    "KeyError: 'x'"
+    """
+    lines = [line for line in error.splitlines() if line.strip()]
+    if not lines:
+        return ""
+    if len(lines) > 1 and lines[0].rstrip().endswith(":"):
+        return f"{lines[0].rstrip()} {lines[1].strip()}"
+    return lines[0]
 
 
 def build_parser() -> argparse.ArgumentParser:

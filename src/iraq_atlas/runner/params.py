@@ -58,6 +58,11 @@ class Parameter:
     bounds: tuple | None = None     # (lowest, highest) allowed, both included, from "(between A and B)"
 
     @property
+    def is_path(self) -> bool:
+        """A text naming a file or folder: ``*_path`` (one) or ``*_paths`` (comma-separated)."""
+        return self.type == "str" and self.name.endswith(("_path", "_paths"))
+
+    @property
     def is_date(self) -> bool:
         """True for a ``date`` parameter, or a ``str`` one whose help names ``YYYY-MM-DD``."""
         return self.type == "date" or (self.type == "str" and "YYYY-MM-DD" in self.help)
@@ -201,10 +206,25 @@ def library_choices(name: str) -> tuple | None:
 
         return ("auto", *formats())
     if name == "milestone":
-        from iraq_atlas import load_milestones
-
-        return tuple(load_milestones()["milestone_id"])
+        return _milestone_ids()
     return None
+
+
+def _milestone_ids() -> tuple[str, ...]:
+    """Milestone ids of both tables in the order :func:`~iraq_atlas.analysis.timeline.load_milestones` sorts them.
+
+    Read with the csv module: listing the choices must not load pandas (``iraq-atlas
+    params`` and a warm report stay instant); the tables' checks run where they are loaded.
+    """
+    import csv
+
+    from iraq_atlas.files import data_path
+
+    rows = []
+    for origin, folder in (("political", "incidents"), ("elections", "elections")):
+        with open(data_path(folder, "milestones.csv"), encoding="utf-8-sig", newline="") as f:
+            rows += [(r.get("date", ""), origin, r.get("milestone_id", "")) for r in csv.DictReader(f)]
+    return tuple(mid for _, _, mid in sorted(rows, key=lambda r: (r[0], r[1])))
 
 
 def _narrow(name: str, typ: str, choices: tuple, where: str) -> tuple[str, tuple]:

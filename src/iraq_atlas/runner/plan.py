@@ -151,7 +151,8 @@ def discover(notebooks_dir: Path, select: Iterable[str] | None = None) -> list[P
     return nbs
 
 
-def plan(notebooks: list[Path], overrides: dict[str, Any], sweep: tuple[str, list[str]] | None = None) -> list[Job]:
+def plan(notebooks: list[Path], overrides: dict[str, Any], sweep: tuple[str, list[str]] | None = None,
+         bases: dict[str, tuple[Path, str]] | None = None) -> list[Job]:
     """Resolve and validate every job's parameters before anything runs.
 
     An override must be declared by at least one selected notebook; it applies to
@@ -166,6 +167,13 @@ def plan(notebooks: list[Path], overrides: dict[str, Any], sweep: tuple[str, lis
         Parameter values (text from the command line, or objects from YAML).
     sweep : (str, list), optional
         A parameter name and the values to run it with.
+    bases : dict, optional
+        For each overridden name, the folder its relative paths are read from
+        and where the value came from (``"-p"``, a parameter file): a path
+        parameter (``*_path``, ``*_paths``) given as a relative path is resolved
+        against that folder, the current directory for any other value, and must
+        exist. Kernels run in the notebooks' folder, so a path is never left
+        relative.
 
     Returns
     -------
@@ -175,7 +183,9 @@ def plan(notebooks: list[Path], overrides: dict[str, Any], sweep: tuple[str, lis
     Raises
     ------
     ParameterError
-        An unknown parameter, a value of the wrong type, or nothing to run.
+        An unknown parameter, a value of the wrong type, a path that does not
+        exist, a governorate or event type the library does not know, a period
+        that ends before it starts, or nothing to run.
     """
     if not notebooks:
         raise ParameterError("no notebooks selected: nothing to run")
@@ -195,11 +205,66 @@ def plan(notebooks: list[Path], overrides: dict[str, Any], sweep: tuple[str, lis
         if sweep and sweep[0] in spec.params:
             for value in sweep[1]:
                 params = resolve(spec, {**given, sweep[0]: value})
+                _check_given(spec, params, {*given, sweep[0]}, {**(bases or {}), sweep[0]: (Path.cwd(), "--sweep")})
                 slug = f"{nb.stem}__{_slug(sweep[0])}-{_slug(str(value))}"
                 jobs.append(Job(nb, params, slug, f"{sweep[0]} = {value}"))
         else:
-            jobs.append(Job(nb, resolve(spec, given), nb.stem))
+            params = resolve(spec, given)
+            _check_given(spec, params, set(given), bases or {})
+            jobs.append(Job(nb, params, nb.stem))
     return jobs
+
+
+def _check_given(spec: NotebookParams, params: dict[str, Any], given: set[str],
+                 bases: dict[str, tuple[Path, str]]) -> None:
+    """Checks a notebook would make on its first cells, made on the values the user gave, before any kernel.
+
+    Paths become absolute and must exist; ``governorates`` and ``event_types`` must be
+    known to the library; ``start_date`` may not lie after ``end_date``;
+    ``distance_bands_km`` must be valid edges. Values left at their defaults are the
+    notebook's own and are not re-checked here (a warm run imports nothing to check them).
+    """
+    where = spec.notebook
+    for name in sorted(given):
+        p, value = spec.params[name], params[name]
+        base, origin = bases.get(name, (Path.cwd(), "-p"))
+        if p.is_path and str(value).strip():
+            parts = [v.strip() for v in str(value).split(",")] if name.endswith("_paths") else [str(value).strip()]
+            resolved = []
+            for part in filter(None, parts):
+                path = Path(part).expanduser()
+                path = path if path.is_absolute() else base / path
+                if not path.exists():
+                    raise ParameterError(f"{where}: parameter {name!r} ({origin}): {part} not found "
+                                         f"(looked for {path})")
+                if not os.access(path, os.R_OK):
+                    raise ParameterError(f"{where}: parameter {name!r} ({origin}): {path} cannot be read")
+                resolved.append(str(path.resolve()))
+            params[name] = ",".join(resolved)
+        elif name == "governorates" and value:
+            from iraq_atlas.places.governorates import to_iso
+
+            unknown = [g for g in value if to_iso(g) is None]
+            if unknown:
+                raise ParameterError(f"{where}: parameter 'governorates': unknown governorate(s) {unknown} "
+                                     "(names, ISO 3166-2:IQ codes or OCHA p-codes)")
+        elif name == "event_types" and value:
+            from iraq_atlas.vocab import EVENT_TYPES
+
+            unknown = [t for t in value if t not in EVENT_TYPES]
+            if unknown:
+                raise ParameterError(f"{where}: parameter 'event_types': unknown event type(s) {unknown} "
+                                     f"(one of: {', '.join(EVENT_TYPES)})")
+        elif name == "distance_bands_km":
+            from iraq_atlas.analysis.bands import check_bands
+
+            try:
+                check_bands(value)
+            except ValueError as exc:
+                raise ParameterError(f"{where}: {exc}") from None
+    start, end = params.get("start_date"), params.get("end_date")
+    if {"start_date", "end_date"} & given and start and end and str(start) > str(end):
+        raise ParameterError(f"{where}: start_date {start} lies after end_date {end}")
 
 
 def _slug(text: str) -> str:
