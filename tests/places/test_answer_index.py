@@ -132,6 +132,19 @@ def test_names_the_index_does_not_hold_are_left_to_the_geocoder(index):
     assert lookup(["Bagh\ndad"], index) is None         # control characters
 
 
+def test_answers_the_full_geocoder_gave_are_remembered(geocoder, tmp_path):
+    path = write_index(geocoder, tmp_path / "i.json")
+    names = ["Baghdaxd", "Falluxjah", "Hit, Anbar", "Kadimiya", "Anbar province", "Qqqzzzx"]
+    assert lookup(names[:-1], load_index(path)) is None
+    answers = geocoder.geocode_names(names)[CLI_COLUMNS].astype(object).values.tolist()
+    assert answer_index.remember(answers, path) == path
+    index = load_index(path)
+    assert lookup(["Qqqzzzx"], index) is None  # unresolved: asked again next time
+    assert_same(geocoder, index, names[:-1])
+    assert [r[7] for r in lookup(names[:-1], index)] == ["fuzzy", "fuzzy", "matched", "fuzzy", "matched"]
+    assert answer_index.remember(answers, path) is None  # nothing new
+
+
 def test_a_stale_or_corrupt_file_is_not_loaded(geocoder, tmp_path, monkeypatch):
     path = write_index(geocoder, tmp_path / "i.json")
     assert load_index(path) is not None
@@ -184,11 +197,13 @@ def test_fast_and_full_path_print_the_same(built_cache, tmp_path, fmt):
     assert fast.count("capital_baghdad") == 2
 
 
-def test_a_fuzzy_name_goes_to_the_geocoder(built_cache):
+def test_a_fuzzy_name_goes_to_the_geocoder_once(built_cache):
     cache, _ = built_cache
     out, modules = run_cli(cache, "Baghdad", "Falluxjah", "--format", "csv")
     assert "pandas" in modules
     assert out.splitlines()[2].split(",")[7] == "fuzzy"
+    again, modules = run_cli(cache, "Baghdad", "Falluxjah", "--format", "csv")
+    assert modules == set() and again == out  # the full path remembered its answer
 
 
 def test_a_changed_gazetteer_file_makes_the_index_stale(tmp_path):

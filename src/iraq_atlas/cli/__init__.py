@@ -59,8 +59,12 @@ def cmd_geocode(args) -> int:
         online = OnlineGeocoder(cache_path=cache, domain=args.online_domain,
                                 scheme=args.online_scheme, min_delay_seconds=args.online_delay,
                                 deadline_seconds=args.online_deadline)
-    res = Geocoder(online=online).geocode_names(args.names)
-    _print_table(res[CLI_COLUMNS], args.format)
+    res = Geocoder(online=online).geocode_names(args.names)[CLI_COLUMNS]
+    _print_table(res, args.format)
+    if online is None:  # the next run answers these names from the index too
+        from iraq_atlas.places.answer_index import remember
+
+        remember(res.astype(object).values.tolist())
     return 0
 
 

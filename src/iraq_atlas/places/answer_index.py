@@ -37,6 +37,8 @@ if TYPE_CHECKING:
 FORMAT_VERSION = 1
 #: Name of the file in the cache folder.
 FILE_NAME = "geocode-index.json"
+#: At most this many answers of names the full geocoder resolved for the command line are kept.
+MAX_LEARNED = 5000
 #: The columns ``iraq-atlas geocode`` prints, in order.
 CLI_COLUMNS = ["query", "place_id", "name", "lat", "lon", "governorate_iso", "confidence", "status",
                "precision_m", "point_note"]
@@ -143,8 +145,6 @@ def write_index(geocoder: Geocoder, path: Path | None = None) -> Path | None:
     >>> load_index(p)["spellings"]["Baghdad"] == load_index(p)["keys"]["baghdad"]
     True
     """
-    from iraq_atlas.files import write_atomic
-
     path = index_path() if path is None else path
     fields = CLI_COLUMNS[1:]
     rows: list[list] = []
@@ -167,7 +167,13 @@ def write_index(geocoder: Geocoder, path: Path | None = None) -> Path | None:
     loose_keys = list(geocoder._pre_loose)
     loose = dict(zip(loose_keys, add(geocoder._frame([geocoder._pre_loose[k] for k in loose_keys]))))
     header = {"format": FORMAT_VERSION, "fingerprint": fingerprint()}
-    body = {"columns": fields, "rows": rows, "spellings": spellings, "keys": keys, "loose": loose}
+    body = {"columns": fields, "rows": rows, "spellings": spellings, "keys": keys, "loose": loose, "learned": {}}
+    return _write(path, header, body)
+
+
+def _write(path: Path, header: dict, body: dict) -> Path | None:
+    from iraq_atlas.files import write_atomic
+
     text = json.dumps(header) + "\n" + json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     try:
         return write_atomic(path, text)
@@ -205,7 +211,7 @@ def load_index(path: Path | None = None) -> dict | None:
             body = json.loads(fh.read())
         rows = body["rows"]
         if body["columns"] != CLI_COLUMNS[1:] or not all(
-                isinstance(body[k], dict) for k in ("spellings", "keys", "loose")) \
+                isinstance(body[k], dict) for k in ("spellings", "keys", "loose", "learned")) \
                 or not all(isinstance(r, list) and len(r) == len(CLI_COLUMNS) - 1 for r in rows):
             raise ValueError("not an answer index")
         return body
@@ -219,8 +225,9 @@ def load_index(path: Path | None = None) -> dict | None:
 def lookup(names: list[str], index: dict) -> list[list] | None:
     """Answer rows (:data:`CLI_COLUMNS`) for every name, or None if any name needs the full geocoder.
 
-    The order of look-ups is the geocoder's: the spelling as written, then its
-    normalised key, then its variant key. A name that may carry a hint, holds
+    The order of look-ups is the geocoder's: the spelling as written (or a name the
+    full geocoder answered before, see :func:`remember`), then its normalised key,
+    then its variant key. A name that may carry a hint, holds
     control characters, or is not in the index is not answered here.
 
     Parameters
@@ -241,11 +248,14 @@ def lookup(names: list[str], index: dict) -> list[list] | None:
     ['Baghdad', 'x']
     """
     rows, spellings, keys, loose = index["rows"], index["spellings"], index["keys"], index["loose"]
+    learned = index.get("learned", {})
     out = []
     for name in names:
         if not isinstance(name, str) or _UNUSUAL.search(name):
             return None
         at = spellings.get(name)
+        if at is None:
+            at = learned.get(name)
         if at is None:
             if MAY_HINT.search(name):
                 return None
@@ -261,6 +271,58 @@ def lookup(names: list[str], index: dict) -> list[list] | None:
             return None
         out.append([name, *rows[at]])
     return out
+
+
+def remember(answers: list[list], path: Path | None = None) -> Path | None:
+    """Add what the full geocoder answered for names the index lacked (fuzzy, hinted) to the index.
+
+    Only answers that name a place, a foreign place or an ambiguity are kept (an
+    unresolved name is asked again); the file keeps its fingerprint, so the answers go
+    when an input changes. At most :data:`MAX_LEARNED` are kept, the newest.
+
+    Parameters
+    ----------
+    answers : list of list
+        Rows of :data:`CLI_COLUMNS` from the full geocoder over the default gazetteer, without online look-ups.
+    path : pathlib.Path, optional
+        Default :func:`index_path`.
+
+    Returns
+    -------
+    pathlib.Path or None
+        The file rewritten, or None when nothing was added (or it cannot be written).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> remember([["Bagdat", "p1", "Baghdad", 33.3, 44.4, "IQ-BG", 0.8, "fuzzy", 5000.0, None]],
+    ...          pathlib.Path(tempfile.mkdtemp()) / "absent.json") is None
+    True
+    """
+    path = index_path() if path is None else path
+    index = load_index(path)
+    if index is None:
+        return None
+    rows, learned = index["rows"], index["learned"]
+    known = {tuple(r): i for i, r in enumerate(rows)}
+    status = CLI_COLUMNS.index("status")
+    added = False
+    for query, *fields in answers:
+        fields = [_plain(v) for v in fields]
+        if fields[status - 1] == "unresolved" or not isinstance(query, str) or _UNUSUAL.search(query) \
+                or query in index["spellings"] or query in learned:
+            continue
+        at = known.get(tuple(fields))
+        if at is None:
+            at = known[tuple(fields)] = len(rows)
+            rows.append(fields)
+        learned[query] = at
+        added = True
+    if not added:
+        return None
+    for old in list(learned)[: max(len(learned) - MAX_LEARNED, 0)]:
+        del learned[old]
+    return _write(path, {"format": FORMAT_VERSION, "fingerprint": fingerprint()}, index)
 
 
 def _table_floats(values: list) -> list[str] | None:
