@@ -73,7 +73,7 @@ def offline() -> bool:
 
 
 def cache_dir() -> Path:
-    """Folder for downloads and the online geocoder's answers."""
+    """Folder for downloads, the online geocoder's answers and the geocoder's answer index."""
     value = get(ENV_CACHE)
     return Path(value) if value else Path.home() / ".cache" / "iraq-atlas"
 

@@ -43,19 +43,28 @@ def _check_online_delay(args) -> None:
 
 def cmd_geocode(args) -> int:
     from iraq_atlas import settings
-    from iraq_atlas.places.geocoding import Geocoder, OnlineGeocoder
+    from iraq_atlas.places.answer_index import CLI_COLUMNS, fast_answer
 
     _check_online_delay(args)
+    if not args.online:  # names the answer index holds are answered without building the geocoder
+        text = fast_answer(args.names, args.format)
+        if text is not None:
+            sys.stdout.write(text)
+            return 0
+    from iraq_atlas.places.geocoding import Geocoder, OnlineGeocoder
+
     online = None
     if args.online:
         cache = args.online_cache or settings.cache_dir() / "nominatim.json"
         online = OnlineGeocoder(cache_path=cache, domain=args.online_domain,
                                 scheme=args.online_scheme, min_delay_seconds=args.online_delay,
                                 deadline_seconds=args.online_deadline)
-    res = Geocoder(online=online).geocode_names(args.names)
-    cols = ["query", "place_id", "name", "lat", "lon", "governorate_iso", "confidence", "status", "precision_m",
-            "point_note"]
-    _print_table(res[cols], args.format)
+    res = Geocoder(online=online).geocode_names(args.names)[CLI_COLUMNS]
+    _print_table(res, args.format)
+    if online is None:  # the next run answers these names from the index too
+        from iraq_atlas.places.answer_index import remember
+
+        remember(res.astype(object).values.tolist())
     return 0
 
 

@@ -28,6 +28,7 @@ import shapely
 from geopandas.array import from_shapely
 from rapidfuzz import fuzz, process
 
+from iraq_atlas.places.answer_index import MAY_HINT
 from iraq_atlas.places.gazetteer import _km, expand_aliases, foreign_names, gazetteer, in_iraq_bbox
 from iraq_atlas.places.names import lines_matching, loose_from_normalised, loose_key, normalise, normalise_many
 from iraq_atlas.vocab import CRS
@@ -64,7 +65,7 @@ _KIND_SUFFIX = [
     (re.compile(r"^(?:قضاء)\s+(.+)$"), "district"),
 ]
 # cheap test: only queries containing one of these can carry a hint (see parse_query)
-_MAY_HINT = re.compile(r"[,(،]|provin|govern|muhaf|distr|qada|qadha|kaza|nahi|محافظ|قضاء|ناحي", re.I)
+_MAY_HINT = MAY_HINT
 _MAY_HINT_LOWER = re.compile(_MAY_HINT.pattern)  # the same on lower-cased ASCII text
 #: the letters beyond ASCII that match a-z when case is ignored (İ ı ſ K; a test checks the list)
 _FOLDS_TO_LATIN = re.compile("[\u0130\u0131\u017f\u212a]")
@@ -145,6 +146,7 @@ class Geocoder:
     def __init__(self, places: gpd.GeoDataFrame | None = None, *, fuzzy_threshold: float = 85,
                  ambiguity_margin: float = 3, online: "OnlineGeocoder | None" = None,
                  foreign: pd.DataFrame | None = None):
+        default = places is None and foreign is None
         self.places = gazetteer() if places is None else places
         self.fuzzy_threshold = fuzzy_threshold
         self.ambiguity_margin = ambiguity_margin
@@ -214,6 +216,11 @@ class Geocoder:
         at = self._pre_pos.get_indexer(raw_comp)
         self._raw_pos = pd.Index(raw[at >= 0], dtype=object)
         self._raw_row = at[at >= 0]
+        if default:  # the default gazetteer: keep its answers on disk for the command line
+            from iraq_atlas.places import answer_index
+
+            if answer_index.load_index() is None:
+                answer_index.write_index(self)
 
     # -- choosing among candidates ----------------------------------------------------------
     def _choose(self, pids: list[str], iso: str | None = None, kind: str | None = None,

@@ -11,8 +11,6 @@ import re
 import unicodedata
 from functools import lru_cache
 
-import numpy as np
-
 _ARABIC_DIACRITICS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
 _ARABIC_MAP = str.maketrans({
     "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا",
@@ -80,6 +78,8 @@ def lines_matching(pattern: re.Pattern, text: str) -> set[int]:
     starts = [m.start() for m in pattern.finditer(text)]
     if not starts:
         return set()
+    import numpy as np  # here, not at the top: normalise() serves the command line without numpy
+
     codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
     breaks = np.flatnonzero(codes == 10)
     return set(np.searchsorted(breaks, starts, side="left").tolist())
@@ -136,6 +136,8 @@ def normalise_many(texts: list[str]) -> list[str]:
     joined = _SEP.join(texts)
     if n == 0 or joined.count(_SEP) != n - 1:
         return [normalise(t) for t in texts]
+    import numpy as np
+
     # the script of each name from its code points: ASCII, Arabic (any Arabic letter), other
     codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
     line = np.cumsum(codes == 10)
