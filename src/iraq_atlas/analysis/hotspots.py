@@ -803,6 +803,42 @@ def hotspot_analysis(incidents: pd.DataFrame, cell: str = "h3:5", step: str = "m
     :func:`local_gstar` (``n_jobs`` spreads permutation p-values over processes
     without changing them); ``trend_alpha`` is the level of the Mann-Kendall tests.
 
+    Parameters
+    ----------
+    incidents : GeoDataFrame
+        Accepted incidents (``event_date``, ``geometry``; optional
+        ``time_precision``, ``geo_precision``, ``fatalities``, ``admin1``).
+    cell : str
+        ``"h3:R"``, ``"adm1"``, ``"adm2"`` or ``"adm3"``.
+    step : str
+        ``"week"`` (Monday–Sunday), ``"month"`` or ``"quarter"``.
+    start, end : date-like, optional
+        First and last day covered (default: first and last incident).
+    neighbourhood : {"contiguity", "distance"}
+        H3 rings or queen contiguity of admin units, or a distance band.
+    order : int
+        Rings (H3) or contiguity steps (admin units) of the neighbourhood.
+    distance_km : float, optional
+        Radius of the distance band; needed with ``neighbourhood="distance"``.
+    time_window : int
+        Previous steps included in each neighbourhood (0: the current step only).
+    p_values : {"analytical", "permutation"}
+        Normal approximation, or ``permutations`` shuffles of the other cells' counts.
+    permutations : int
+        Number of shuffles for permutation p-values.
+    fdr : bool
+        Benjamini–Hochberg correction per step.
+    alpha : float
+        Significance level of the Gi* hot and cold flags.
+    trend_alpha : float
+        Significance level of the Mann-Kendall trend tests.
+    min_neighbourhood_events : int
+        Fewest incidents a neighbourhood needs for its cell-step to be a hot spot.
+    seed : int or None
+        Seed of the permutations; a fixed seed gives the same p-values on every run.
+    n_jobs : int
+        Processes running the permutations (-1: every core); the p-values do not change.
+
     Returns
     -------
     GeoDataFrame
@@ -818,9 +854,12 @@ def hotspot_analysis(incidents: pd.DataFrame, cell: str = "h3:5", step: str = "m
     Examples
     --------
     >>> from iraq_atlas.incidents import load_incidents
-    >>> cells, steps = hotspot_analysis(load_incidents().accepted, "adm1", "quarter")
-    >>> list(cells.columns[:9]) == RESULT_COLUMNS, len(steps) % 18
-    (True, 0)
+    >>> incidents = load_incidents().accepted
+    >>> cells, steps = hotspot_analysis(incidents, "adm1", "quarter")
+    >>> list(cells.columns[:9]) == RESULT_COLUMNS, len(cells), len(steps) == 18 * steps.step.nunique()
+    (True, 18, True)
+    >>> int(cells.events.sum()) == len(incidents), cells.sort_values("events").name.iloc[-1]
+    (True, 'Baghdad')
     """
     cube, grid = _build_cube(incidents, cell, step, start, end, None)
     pairs = neighbours(grid, neighbourhood, order=order, distance_km=distance_km)
@@ -833,6 +872,25 @@ def hotspot_analysis(incidents: pd.DataFrame, cell: str = "h3:5", step: str = "m
 def emerging_hotspots(incidents: pd.DataFrame, cell: str = "h3:5", step: str = "month", start=None, end=None,
                       **options) -> gpd.GeoDataFrame:
     """One row per cell: the first table of :func:`hotspot_analysis` (same parameters).
+
+    Parameters
+    ----------
+    incidents : GeoDataFrame
+        Accepted incidents (``event_date``, ``geometry``).
+    cell : str
+        ``"h3:R"``, ``"adm1"``, ``"adm2"`` or ``"adm3"``.
+    step : str
+        ``"week"``, ``"month"`` or ``"quarter"``.
+    start, end : date-like, optional
+        First and last day covered (default: first and last incident).
+    **options
+        The keyword parameters of :func:`hotspot_analysis`.
+
+    Returns
+    -------
+    GeoDataFrame
+        Per cell: :data:`RESULT_COLUMNS`, the extra columns and ``attrs`` of
+        :func:`hotspot_analysis`.
 
     Examples
     --------

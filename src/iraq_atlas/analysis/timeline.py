@@ -53,7 +53,42 @@ def _read_milestones(path: Path, origin: str, problems: list[Problem]) -> pd.Dat
 
 def load_milestones(political: str | os.PathLike | None = None,
                     elections: str | os.PathLike | None = None) -> pd.DataFrame:
-    """Political and election milestones in one table sorted by date (DataError listing every bad cell)."""
+    """Political and election milestones in one table sorted by date (DataError listing every bad cell).
+
+    Parameters
+    ----------
+    political : path-like, optional
+        Political milestones CSV (default: the shipped ``incidents/milestones.csv``).
+    elections : path-like, optional
+        Electoral calendar CSV (default: the shipped ``elections/milestones.csv``).
+
+    Returns
+    -------
+    DataFrame
+        ``date`` (datetime), ``milestone_id``, ``label``, ``kind``, ``source_url``
+        and ``origin`` (``"political"`` or ``"elections"``), sorted by date then origin.
+
+    Raises
+    ------
+    DataError
+        Naming file, row and column of every bad date, kind, label, id or missing source URL.
+
+    Examples
+    --------
+    >>> m = load_milestones()
+    >>> m[m.date == "2021-10-10"][["milestone_id", "kind", "origin"]].values.tolist()
+    [['ed_2021', 'election_day', 'elections'], ['election_day_2021', 'election_day', 'political']]
+    >>> import pathlib, tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     p = pathlib.Path(d) / "milestones.csv"
+    ...     _ = p.write_text("date,milestone_id,label,kind,source_url\\n"
+    ...                      "2021-13-01,x,A protest,protest,https://example.org/x\\n")
+    ...     try:
+    ...         load_milestones(political=p)
+    ...     except DataError as exc:
+    ...         print(exc.problems[0])
+    milestones.csv, row 1, column 'date': not a date (use YYYY-MM-DD)
+    """
     problems: list[Problem] = []
     parts = [_read_milestones(Path(political or data_path("incidents", "milestones.csv")), "political", problems),
              _read_milestones(Path(elections or data_path("elections", "milestones.csv")), "elections", problems)]

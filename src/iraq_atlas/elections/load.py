@@ -275,7 +275,35 @@ def _empty_turnout() -> pd.DataFrame:
 
 @dataclass
 class ElectionData:
-    """All the election tables, validated against each other."""
+    """All the election tables, validated against each other.
+
+    Made by :func:`load_elections`, which checks the tables against each other:
+    every governorate result names a list of the national results of the same
+    year (same bloc), and each governorate's rows add up to its seat total.
+
+    Parameters
+    ----------
+    national : DataFrame
+        Seats and votes per list and election year (:func:`load_national_results`).
+    governorate_seats : DataFrame
+        Seats, quotas and turnout per governorate and year (:func:`load_governorate_seats`).
+    governorate_results : DataFrame
+        Seats per list, governorate and year (:func:`load_governorate_results`).
+    milestones : DataFrame
+        The electoral calendar (:func:`load_milestones`).
+    national_turnout : DataFrame
+        National turnout per year and stage (:func:`load_national_turnout`).
+
+    Examples
+    --------
+    >>> data = load_elections()
+    >>> seats = data.governorate_seats.groupby("year").seats.sum()
+    >>> {int(year): int(total) for year, total in seats.items()}
+    {2018: 329, 2021: 329, 2025: 329}
+    >>> n = data.national.set_index(["year", "list_id"]).seats
+    >>> int(n[2018, "saairun"]), int(n[2021, "sadrist"])
+    (54, 73)
+    """
 
     national: pd.DataFrame
     governorate_seats: pd.DataFrame

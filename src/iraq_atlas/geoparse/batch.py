@@ -31,6 +31,16 @@ def expand_paths(paths: PathsLike) -> list[Path]:
 
     A string may hold several paths separated by commas.
 
+    Parameters
+    ----------
+    paths : str, path or iterable of them
+        Files and folders; a string may list several, separated by commas.
+
+    Returns
+    -------
+    list of Path
+        The files, in the order given; a folder's ``*.txt`` files sorted by name.
+
     Raises
     ------
     DataError
@@ -38,6 +48,12 @@ def expand_paths(paths: PathsLike) -> list[Path]:
 
     Examples
     --------
+    >>> import pathlib, tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     for name in ("b.txt", "a.txt", "notes.md"):
+    ...         _ = (pathlib.Path(d) / name).write_text("Clashes in Basra.", encoding="utf-8")
+    ...     [f.name for f in expand_paths(d)]
+    ['a.txt', 'b.txt']
     >>> expand_paths([])
     []
     """
@@ -70,6 +86,16 @@ def read_article(path: str | os.PathLike) -> str:
     holds NUL bytes or starts with a UTF-16 byte-order mark raises instead of
     being parsed as noise.
 
+    Parameters
+    ----------
+    path : str or path
+        The article file.
+
+    Returns
+    -------
+    str
+        The decoded text (a leading BOM removed).
+
     Raises
     ------
     DataError
@@ -77,10 +103,11 @@ def read_article(path: str | os.PathLike) -> str:
 
     Examples
     --------
-    >>> import tempfile, pathlib
-    >>> p = pathlib.Path(tempfile.mkdtemp()) / "a.txt"
-    >>> _ = p.write_text("Clashes in Basra.", encoding="utf-8")
-    >>> read_article(p)
+    >>> import pathlib, tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     p = pathlib.Path(d) / "a.txt"
+    ...     _ = p.write_bytes("\ufeffClashes in Basra.".encode("utf-8"))
+    ...     read_article(p)
     'Clashes in Basra.'
     """
     p = Path(path)
@@ -104,7 +131,30 @@ def read_article(path: str | os.PathLike) -> str:
 
 @dataclass
 class Batch:
-    """What parsing many files gives: one mentions table, one drafts table and the files that failed."""
+    """What parsing many files gives: one mentions table, one drafts table and the files that failed.
+
+    Parameters
+    ----------
+    mentions : DataFrame
+        Mentions of all files, ``file`` column first.
+    drafts : DataFrame
+        Draft incidents of all files, ``file`` column first.
+    problems : list of Problem
+        Files that could not be read, each named with the reason.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     _ = (pathlib.Path(d) / "a.txt").write_text("Clashes in Basra on Friday.", encoding="utf-8")
+    ...     b = parse_batch(d, "2021-11-07", progress=False)
+    >>> b.mentions.kind.tolist()
+    ['event', 'place', 'date']
+    >>> b.drafts[["location", "event_date"]].values.tolist()
+    [['Basra', '2021-11-05']]
+    >>> b.problems
+    []
+    """
 
     mentions: pd.DataFrame
     drafts: pd.DataFrame
@@ -128,6 +178,11 @@ def parse_batch(paths: PathsLike, published: date | datetime | str, *, drafts: b
         Also build draft incidents.
     progress : bool
         Show a tqdm bar (on stderr).
+
+    Returns
+    -------
+    Batch
+        The mentions and drafts tables (``file`` column first) and the unreadable files.
 
     Examples
     --------
@@ -165,6 +220,20 @@ def parse_batch(paths: PathsLike, published: date | datetime | str, *, drafts: b
 def parse_files(paths: PathsLike, published: date | datetime | str, *, progress: bool = False) -> pd.DataFrame:
     """Mentions of each file (a folder means its ``*.txt`` files); ``file`` column first.
 
+    Parameters
+    ----------
+    paths : str, path or iterable of them
+        Files or folders (a folder means its ``*.txt`` files).
+    published : date, datetime or str
+        Publication date used for every file.
+    progress : bool
+        Show a tqdm bar (on stderr).
+
+    Returns
+    -------
+    DataFrame
+        One row per mention: ``file`` then the columns of :func:`parse_text`.
+
     Raises
     ------
     DataError
@@ -172,8 +241,14 @@ def parse_files(paths: PathsLike, published: date | datetime | str, *, progress:
 
     Examples
     --------
-    >>> list(parse_files([], "2021-11-07").columns[:2])
-    ['file', 'source']
+    >>> import pathlib, tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     _ = (pathlib.Path(d) / "a.txt").write_text("Clashes in Basra on Friday.", encoding="utf-8")
+    ...     m = parse_files(d, "2021-11-07")
+    >>> (m.columns[0], m.kind.tolist(), m.text.tolist())
+    ('file', ['event', 'place', 'date'], ['Clashes', 'Basra', 'on Friday'])
+    >>> m[["place_id", "date_start"]].values.tolist()[1:]
+    [['capital_basra', ''], ['', '2021-11-05']]
     """
     b = parse_batch(paths, published, drafts=False, progress=progress)
     if b.problems:
@@ -187,10 +262,33 @@ def cli_table(paths: PathsLike, published: date | datetime | str) -> pd.DataFram
     Files that cannot be read are named on stderr and skipped; when none can be
     read, DataError names them all.
 
+    Parameters
+    ----------
+    paths : str, path or iterable of them
+        Files or folders (a folder means its ``*.txt`` files).
+    published : date, datetime or str
+        Publication date used for every file.
+
+    Returns
+    -------
+    DataFrame
+        The columns of ``CLI_COLUMNS``; ``lat``/``lon`` from the gazetteer for places.
+
+    Raises
+    ------
+    DataError
+        When none of the files can be read.
+
     Examples
     --------
-    >>> list(cli_table([], "2021-11-07").columns) == CLI_COLUMNS
+    >>> import pathlib, tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     _ = (pathlib.Path(d) / "a.txt").write_text("Clashes in Basra.", encoding="utf-8")
+    ...     t = cli_table(d, "2021-11-07")
+    >>> list(t.columns) == CLI_COLUMNS
     True
+    >>> t[t.kind == "place"][["text", "start", "end", "place_id", "lat", "lon"]].values.tolist()
+    [['Basra', 11, 16, 'capital_basra', 30.5, 47.817]]
     """
     b = parse_batch(paths, published, drafts=False, progress=False)
     if b.problems and b.mentions.file.nunique() == 0:

@@ -105,8 +105,21 @@ def casualty_mentions(text: str) -> list[dict]:
     ``casualty`` is "killed", "injured" or "count" (people counted with no verb
     nearby); ``qualifier`` is exact, at_least, approx or several.
 
+    Parameters
+    ----------
+    text : str
+        A clean text (English or Arabic).
+
+    Returns
+    -------
+    list of dict
+        One per figure: ``kind``, ``start``, ``end``, ``value``, ``qualifier``,
+        ``casualty``, ``confidence`` and ``rule``.
+
     Examples
     --------
+    >>> [(m["value"], m["qualifier"]) for m in casualty_mentions("At least 12 people were killed.")]
+    [(12, 'at_least')]
     >>> [(m["value"], m["casualty"]) for m in casualty_mentions("One protester was killed.")]
     [(1, 'killed')]
     >>> [(m["value"], m["casualty"]) for m in casualty_mentions("أسفر الهجوم عن مقتل 5 أشخاص")]

@@ -133,10 +133,24 @@ def sentence_spans(text: str) -> list[tuple[int, int, int]]:
     Paragraphs are separated by a blank line; sentences end at . ! ? ؟ before a
     capital, digit or Arabic letter (not after common abbreviations) or at a line break.
 
+    Parameters
+    ----------
+    text : str
+        The (clean) text.
+
+    Returns
+    -------
+    list of (int, int, int)
+        ``(start, end, paragraph)`` per sentence, in text order; a sentence's
+        span starts where the previous one ended.
+
     Examples
     --------
     >>> sentence_spans("One. Two.\\n\\nThree.")
     [(0, 4, 0), (4, 9, 0), (11, 17, 1)]
+    >>> t = "Gunmen attacked a checkpoint in Tikrit. Two soldiers were killed.\\n\\nThe army sent troops."
+    >>> [(t[a:b].strip(), para) for a, b, para in sentence_spans(t)]
+    [('Gunmen attacked a checkpoint in Tikrit.', 0), ('Two soldiers were killed.', 0), ('The army sent troops.', 1)]
     """
     spans: list[tuple[int, int, int]] = []
     para = 0

@@ -300,10 +300,26 @@ def date_mentions(text: str, published: date | datetime | str) -> list[dict]:
     the more specific rule (earlier in the list). "the next day", "hours after" resolve against
     the last day-precision date before them.
 
+    Parameters
+    ----------
+    text : str
+        A clean text (see :func:`clean_text`).
+    published : date, datetime or str
+        Publication date that relative dates ("yesterday", "on Friday") count from.
+
+    Returns
+    -------
+    list of dict
+        One per date: ``kind``, ``start``, ``end``, ``text``, ``date_start``,
+        ``date_end`` (ISO dates), ``precision``, ``confidence`` and ``rule``.
+
     Examples
     --------
     >>> [(m["text"], m["date_start"]) for m in date_mentions("It happened yesterday.", "2021-11-07")]
     [('yesterday', '2021-11-06')]
+    >>> t = "The attack came on 5 November 2021. The next day troops arrived."
+    >>> [(m["text"], m["date_start"], m["precision"]) for m in date_mentions(t, "2021-11-20")]
+    [('5 November 2021', '2021-11-05', 'day'), ('The next day', '2021-11-06', 'day')]
     """
     pub = as_published(published)
     names, rx = _combined()

@@ -362,6 +362,21 @@ def accept_drafts(drafts: pd.DataFrame, ids: Sequence[str], existing: pd.DataFra
     latitude/longitude/admin1/location/geo_precision come from the gazetteer.
     With ``existing`` incident rows, new ids continue their IRQIA numbering.
 
+    Parameters
+    ----------
+    drafts : DataFrame
+        Draft incidents, as from :func:`draft_incidents`.
+    ids : sequence of str
+        The ``event_id_cnty`` of the drafts to accept, in the order wanted.
+    existing : DataFrame, optional
+        Incident rows already kept; when given, the accepted rows get the next
+        ``IRQIA`` ids after the highest one there.
+
+    Returns
+    -------
+    DataFrame
+        One row per accepted id with the columns of ``INCIDENT_COLUMNS``.
+
     Raises
     ------
     KeyError
@@ -371,9 +386,13 @@ def accept_drafts(drafts: pd.DataFrame, ids: Sequence[str], existing: pd.DataFra
 
     Examples
     --------
-    >>> d = draft_incidents("Clashes in Basra on Friday.", "2021-11-07")
-    >>> accept_drafts(d, d.event_id_cnty[:1]).location.tolist()
-    ['Basra']
+    >>> d = draft_incidents("Clashes in Basra on Friday. Two people were killed.", "2021-11-07")
+    >>> a = accept_drafts(d, d.event_id_cnty[:1])
+    >>> a[["event_date", "location", "admin1", "fatalities"]].values.tolist()
+    [['2021-11-05', 'Basra', 'IQ-BA', 2]]
+    >>> old = pd.DataFrame({"event_id_cnty": ["IRQIA0091", "IRQIA0092"]})
+    >>> accept_drafts(d, d.event_id_cnty[:1], existing=old).event_id_cnty.tolist()
+    ['IRQIA0093']
     """
     ids = list(ids)
     known = set(drafts["event_id_cnty"])

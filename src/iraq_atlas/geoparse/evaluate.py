@@ -30,6 +30,16 @@ SCORE_COLUMNS = ["split", "kind", "labels", "predicted", "matched_labels", "matc
 def read_labels(path: str | os.PathLike) -> pd.DataFrame:
     """A labels CSV (kind,start,end,text,place_id,date_start,date_end,value[,lat,lon,…]) with int spans.
 
+    Parameters
+    ----------
+    path : str or path
+        The ``*.labels.csv`` file.
+
+    Returns
+    -------
+    DataFrame
+        One row per label; ``start`` and ``end`` as int, every other column as str.
+
     Raises
     ------
     DataError
@@ -37,11 +47,14 @@ def read_labels(path: str | os.PathLike) -> pd.DataFrame:
 
     Examples
     --------
-    >>> import tempfile, pathlib
-    >>> p = pathlib.Path(tempfile.mkdtemp()) / "x.labels.csv"
-    >>> _ = p.write_text("kind,start,end,text,place_id,date_start,date_end,value\\nplace,0,4,Hit,,,,\\n")
-    >>> read_labels(p).start.tolist()
-    [0]
+    >>> import pathlib, tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     p = pathlib.Path(d) / "x.labels.csv"
+    ...     _ = p.write_text("kind,start,end,text,place_id,date_start,date_end,value\\n"
+    ...                      "place,11,16,Basra,capital_basra,,,\\n")
+    ...     lab = read_labels(p)
+    >>> lab[["kind", "start", "end", "place_id"]].values.tolist()
+    [['place', 11, 16, 'capital_basra']]
     """
     from iraq_atlas.files import read_csv
 
@@ -74,11 +87,27 @@ def evaluate(predicted: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame:
     have a ``file`` column, the files agree); places must also agree on
     place_id, dates on date_start. Kinds are those present in the labels.
 
+    Parameters
+    ----------
+    predicted : DataFrame
+        Predicted mentions (``kind``, ``start``, ``end``, ``place_id``, ``date_start``
+        and optionally ``file``), as from :func:`parse_text`.
+    labels : DataFrame
+        Labelled mentions with the same columns, as from :func:`read_labels`.
+
+    Returns
+    -------
+    DataFrame
+        One row per kind: ``kind``, ``labels``, ``predicted``, ``matched_labels``,
+        ``matched_predictions``, ``precision``, ``recall``, ``f1`` (rounded to 3 places).
+
     Examples
     --------
-    >>> lab = pd.DataFrame([dict(kind="date", start=0, end=5, place_id="", date_start="2021-11-05")])
-    >>> evaluate(lab, lab).recall.tolist()
-    [1.0]
+    >>> lab = pd.DataFrame([dict(kind="place", start=11, end=16, place_id="capital_basra", date_start=""),
+    ...                     dict(kind="place", start=30, end=36, place_id="capital_mosul", date_start="")])
+    >>> pred = lab.assign(place_id=["capital_basra", "capital_baghdad"])
+    >>> evaluate(pred, lab)[["kind", "matched_labels", "precision", "recall", "f1"]].values.tolist()
+    [['place', 1, 0.5, 0.5, 0.5]]
     """
     rows = []
     kinds = [k for k in KINDS if k in set(labels["kind"])]
@@ -143,11 +172,37 @@ def corpus_predictions(folder: str | os.PathLike) -> tuple[pd.DataFrame, pd.Data
     ``folder`` holds ``index.csv`` (slug, split, published …) and ``<split>/<slug>.txt`` with
     ``<slug>.labels.csv``; a split folder (``.../test``) gives that split only.
 
+    Parameters
+    ----------
+    folder : str or path
+        The corpus folder (holding ``index.csv``) or one of its split folders.
+
+    Returns
+    -------
+    (DataFrame, DataFrame)
+        The parser's mentions and the labels, each with ``file`` (the slug),
+        ``split`` and ``language`` columns.
+
     Examples
     --------
-    >>> preds, labels = corpus_predictions("geodata/articles/eval/test")  # doctest: +SKIP
-    >>> sorted(labels.kind.unique())  # doctest: +SKIP
-    ['casualty', 'date', 'foreign', 'place', 'trap']
+    >>> import pathlib, tempfile
+    >>> text = "Clashes in Basra on Friday. Two people were killed. Tehran denied a role."
+    >>> labels = ("kind,start,end,text,place_id,date_start,date_end,value\\n"
+    ...           "place,11,16,Basra,capital_basra,,,\\n"
+    ...           "date,17,26,on Friday,,2021-11-05,2021-11-05,\\n"
+    ...           "casualty,28,50,Two people were killed,,,,2\\n"
+    ...           "foreign,52,58,Tehran,,,,\\n")
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     root = pathlib.Path(d)
+    ...     (root / "test").mkdir()
+    ...     _ = (root / "index.csv").write_text("slug,split,language,published\\na,test,en,2021-11-07\\n")
+    ...     _ = (root / "test" / "a.txt").write_text(text, encoding="utf-8")
+    ...     _ = (root / "test" / "a.labels.csv").write_text(labels, encoding="utf-8")
+    ...     preds, labs = corpus_predictions(root / "test")
+    >>> preds[["file", "kind", "text"]].values.tolist()[1:]
+    [['a', 'place', 'Basra'], ['a', 'date', 'on Friday'], ['a', 'casualty', 'Two people were killed'], ['a', 'foreign', 'Tehran']]
+    >>> labs[["file", "split", "kind"]].values.tolist()[0]
+    ['a', 'test', 'place']
     """
     folder = Path(folder)
     root, only = (folder, None) if (folder / "index.csv").is_file() else (folder.parent, folder.name)
@@ -187,12 +242,41 @@ def evaluate_corpus(folder: str | os.PathLike, *, by: str = "split") -> pd.DataF
 
     The misses are in ``result.attrs["misses"]`` (a DataFrame) for reading.
 
+    Parameters
+    ----------
+    folder : str or path
+        The corpus folder (holding ``index.csv``) or one of its split folders.
+    by : str
+        Column to group by: ``"split"`` or ``"language"``.
+
+    Returns
+    -------
+    DataFrame
+        One row per group and kind (place, trap, foreign, date, casualty) with
+        the columns ``by``, ``kind``, ``labels``, ``predicted``, ``matched_labels``,
+        ``matched_predictions``, ``precision``, ``recall``, ``errors``; misses in
+        ``attrs["misses"]``.
+
     Examples
     --------
-    >>> s = evaluate_corpus("geodata/articles/eval")  # doctest: +SKIP
-    >>> s[(s.split == "test") & (s.kind == "place")][["precision", "recall"]]  # doctest: +SKIP
-       precision  recall
-    5        1.0   0.525
+    >>> import pathlib, tempfile
+    >>> text = "Clashes in Basra on Friday. Two people were killed. Tehran denied a role."
+    >>> labels = ("kind,start,end,text,place_id,date_start,date_end,value\\n"
+    ...           "place,11,16,Basra,capital_basra,,,\\n"
+    ...           "date,17,26,on Friday,,2021-11-05,2021-11-05,\\n"
+    ...           "casualty,28,50,Two people were killed,,,,2\\n"
+    ...           "foreign,52,58,Tehran,,,,\\n")
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     root = pathlib.Path(d)
+    ...     (root / "test").mkdir()
+    ...     _ = (root / "index.csv").write_text("slug,split,language,published\\na,test,en,2021-11-07\\n")
+    ...     _ = (root / "test" / "a.txt").write_text(text, encoding="utf-8")
+    ...     _ = (root / "test" / "a.labels.csv").write_text(labels, encoding="utf-8")
+    ...     s = evaluate_corpus(d)
+    >>> s[["split", "kind", "labels", "matched_labels", "recall"]].dropna().values.tolist()
+    [['test', 'place', 1, 1, 1.0], ['test', 'foreign', 1, 1, 1.0], ['test', 'date', 1, 1, 1.0], ['test', 'casualty', 1, 1, 1.0]]
+    >>> s.loc[s.kind == "place", "precision"].tolist(), len(s.attrs["misses"])
+    ([1.0], 0)
     """
     preds, labels = corpus_predictions(folder)
     places = place_table()

@@ -29,10 +29,23 @@ def event_rules() -> list[tuple[str, str, str, re.Pattern]]:
 def event_mentions(text: str) -> list[dict]:
     """Event phrases of a clean text (one scan: the leftmost phrase, then the earlier rule, wins).
 
+    Parameters
+    ----------
+    text : str
+        A clean text.
+
+    Returns
+    -------
+    list of dict
+        One per phrase: ``kind``, ``start``, ``end``, ``event_type``,
+        ``sub_event_type`` (ACLED's names), ``confidence`` and ``rule``.
+
     Examples
     --------
     >>> [m["sub_event_type"] for m in event_mentions("A drone attack hit the base.")]
     ['Air/drone strike']
+    >>> [(m["start"], m["end"], m["event_type"]) for m in event_mentions("A drone attack hit the base; clashes followed.")]
+    [(2, 14, 'Explosions/Remote violence'), (29, 36, 'Battles')]
     """
     rules = event_rules()
     out = []

@@ -36,12 +36,27 @@ def highlight_html(text: str, mentions: pd.DataFrame) -> str:
 
     All text and titles are escaped. Overlapping mentions: the earlier (then longer) wins.
 
+    Parameters
+    ----------
+    text : str
+        The text the mentions' spans point into.
+    mentions : DataFrame
+        Mentions with ``kind``, ``start`` and ``end`` (and optionally
+        ``place_id``, ``date_start``/``date_end``, ``value``, ``sub_event_type``,
+        ``rule`` for the tooltip), as from :func:`parse_text`.
+
+    Returns
+    -------
+    str
+        A ``<style>`` block followed by a ``<div class="ia-geoparse">``.
+
     Examples
     --------
     >>> import pandas as pd
     >>> m = pd.DataFrame([dict(kind="place", start=3, end=10, place_id="capital_baghdad")])
-    >>> "<b>" in highlight_html("<b>Baghdad", m)
-    False
+    >>> html = highlight_html("<b>Baghdad", m)
+    >>> html[html.index("<div"):]
+    '<div class="ia-geoparse">&lt;b&gt;<mark class="ia-place" title="place · capital_baghdad">Baghdad</mark></div>'
     """
     spans = []
     if mentions is not None and len(mentions):

@@ -211,10 +211,20 @@ def _place_index() -> _PlaceIndex:
 def place_table() -> pd.DataFrame:
     """The gazetteer as the geoparser uses it, indexed by ``place_id`` (no geometry).
 
+    Returns
+    -------
+    DataFrame
+        One row per place, indexed by ``place_id``: ``name``, ``name_ar``,
+        ``aliases``, ``kind``, ``lat``, ``lon``, ``precision_m``, ``geo_precision``,
+        ``governorate_iso``, ``parent_id``, ``source_url`` and the other gazetteer columns.
+
     Examples
     --------
     >>> place_table().loc["capital_baghdad", "governorate_iso"]
     'IQ-BG'
+    >>> basra = place_table().loc["capital_basra"]
+    >>> basra["name"], float(basra.lat), float(basra.lon)
+    ('Basra', 30.5, 47.817)
     """
     return _place_index().places
 

@@ -58,6 +58,29 @@ class Boundaries:
 
     ``origin`` is ``"path"``, ``"env"``, ``"embedded"``, ``"cache"``, ``"download"`` or
     ``"tile-grid"`` (the latter only from :func:`tile_grid_boundaries`).
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+        The polygons (EPSG:4326) with the columns of :data:`LEVEL_COLUMNS` for ``level``.
+    level : {"ADM0", "ADM1", "ADM2", "ADM3"}
+        The administrative level.
+    origin : str
+        Where the polygons came from (see above).
+    source : str
+        File path or URL they were read from.
+    attribution : str
+        The credit line to show with them.
+    message : str
+        A note on how they were found (for example why a download was skipped).
+
+    Examples
+    --------
+    >>> b = load_boundaries("ADM1")
+    >>> b.level, b.origin, len(b.gdf), b.id_column, b.is_fallback
+    ('ADM1', 'embedded', 18, 'iso_3166_2', False)
+    >>> b.attribution
+    'Boundaries: OCHA, CSO, ITOS (COD-AB Iraq), CC BY-IGO'
     """
 
     gdf: gpd.GeoDataFrame

@@ -396,7 +396,34 @@ def outlines() -> gpd.GeoDataFrame:
 
 
 def place(place_id: str) -> pd.Series:
-    """One gazetteer row by id; KeyError naming the id if there is none."""
+    """One gazetteer row by id; KeyError naming the id if there is none.
+
+    Parameters
+    ----------
+    place_id : str
+        A gazetteer id such as ``"capital_basra"`` or ``"us_embassy_baghdad"``.
+
+    Returns
+    -------
+    pandas.Series
+        The row: ``name``, ``name_ar``, ``kind``, ``lat``, ``lon``, ``precision_m``,
+        ``governorate_iso``, ``source_url`` and the other gazetteer columns.
+
+    Raises
+    ------
+    KeyError
+        Naming the id when the gazetteer has no such place.
+
+    Examples
+    --------
+    >>> p = place("us_embassy_baghdad")
+    >>> p["name"], float(p.lat), float(p.lon), p.governorate_iso, p.parent_id
+    ('Embassy of the United States, Baghdad', 33.299, 44.396, 'IQ-BG', 'green_zone')
+    >>> place("atlantis")
+    Traceback (most recent call last):
+    ...
+    KeyError: "no place with id 'atlantis' in the gazetteer"
+    """
     g = gazetteer()
     hit = g[g.place_id == place_id]
     if hit.empty:

@@ -28,7 +28,25 @@ def outline(place_id: str = "green_zone"):
 
 
 def in_green_zone(lat, lon) -> np.ndarray | bool:
-    """True for points inside the Green Zone outline (boundary counts as inside)."""
+    """True for points inside the Green Zone outline (boundary counts as inside).
+
+    Parameters
+    ----------
+    lat, lon : float or array-like
+        WGS84 degrees.
+
+    Returns
+    -------
+    bool or numpy.ndarray of bool
+        A scalar for scalar input, else one value per point.
+
+    Examples
+    --------
+    >>> in_green_zone(33.299, 44.396)  # the US embassy
+    True
+    >>> in_green_zone([33.299, 33.333], [44.396, 44.383]).tolist()  # embassy, Baghdad's reference point
+    [True, False]
+    """
     poly = outline("green_zone")
     scalar = np.isscalar(lat)
     pts = shapely.points(np.atleast_1d(np.asarray(lon, float)), np.atleast_1d(np.asarray(lat, float)))
@@ -37,7 +55,34 @@ def in_green_zone(lat, lon) -> np.ndarray | bool:
 
 
 def distance_m(lat, lon, place_id: str) -> np.ndarray | float:
-    """Geodesic distance in metres from points to a gazetteer place's point."""
+    """Geodesic distance in metres from points to a gazetteer place's point.
+
+    Parameters
+    ----------
+    lat, lon : float or array-like
+        WGS84 degrees.
+    place_id : str
+        A gazetteer id (see :func:`place`).
+
+    Returns
+    -------
+    float or numpy.ndarray of float
+        Metres on the WGS84 ellipsoid; a scalar for scalar input.
+
+    Raises
+    ------
+    KeyError
+        When the gazetteer has no such id.
+    ValueError
+        When the place has no coordinates.
+
+    Examples
+    --------
+    >>> round(distance_m(30.5, 47.817, "capital_baghdad") / 1000)  # from Basra's point, km
+    452
+    >>> distance_m([33.299, 30.5], [44.396, 47.817], "capital_baghdad").round(-2).tolist()
+    [4000.0, 451800.0]
+    """
     p = place(place_id)
     if pd.isna(p.lat):
         raise ValueError(f"place {place_id!r} has no coordinates in the gazetteer")
@@ -60,6 +105,28 @@ def assign_governorate(gdf: gpd.GeoDataFrame, boundaries: Boundaries | None = No
     in an overlap of two polygons: the lowest ISO code of those touched is used), ``outside`` (no
     polygon covers it; governorate left empty), ``nearest_capital`` (no
     polygons loaded; nearest governorate capital), ``no_point`` (row has no geometry).
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+        Point rows (a missing CRS is taken as EPSG:4326).
+    boundaries : Boundaries, optional
+        ADM1 polygons; the embedded (or configured) ones by default.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        A copy with ``governorate_iso`` and ``governorate_method`` added.
+
+    Examples
+    --------
+    >>> from shapely.geometry import Point
+    >>> pts = gpd.GeoDataFrame({"name": ["Baghdad", "Basra", "Kuwait City", "unknown"]},
+    ...                        geometry=[Point(44.383, 33.333), Point(47.817, 30.5), Point(47.9774, 29.3759), None],
+    ...                        crs=4326)
+    >>> out = assign_governorate(pts)
+    >>> out.governorate_iso.tolist()[:2], out.governorate_method.tolist()
+    (['IQ-BG', 'IQ-BA'], ['polygon', 'polygon', 'outside', 'no_point'])
     """
     boundaries = boundaries or load_boundaries("ADM1")
     out = gdf.copy()
