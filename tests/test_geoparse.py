@@ -213,6 +213,18 @@ def test_casualty_lower_bounds(text, value, qualifier, what):
     assert (int(c.value), c.qualifier, c.casualty) == (value, qualifier, what)
 
 
+@pytest.mark.parametrize("text,expected", [
+    ("Three people were killed and 20 injured.", [(3, "exact", "killed"), (20, "exact", "injured")]),
+    ("At least 12 people were killed and dozens injured.", [(12, "at_least", "killed"), (24, "at_least", "injured")]),
+    ("Two were killed and five others wounded in the attack.", [(2, "exact", "killed"), (5, "exact", "injured")]),
+    ("Rockets fell on the base in 2020 and 2021 killed nobody.", []),
+])
+def test_both_figures_of_a_killed_and_injured_pair(text, expected):
+    m = gp.parse_text(text, "2021-11-07")
+    c = m[m.kind == "casualty"]
+    assert [(int(v), q, w) for v, q, w in zip(c.value, c.qualifier, c.casualty)] == expected
+
+
 def test_bare_count_of_guards():
     m = gp.parse_text("Seven guards stood at the gate.", "2021-11-07")
     c = one(m, kind="casualty")

@@ -41,6 +41,9 @@ def _vocab() -> dict:
         # "… and 12 were wounded"
         ("count_were_verb", r"\b(?:(?P<q>" + qual + r")\s+)?(?P<n>" + num + r")\s+(?:others\s+|more\s+)?(?:were|have\s+been|had\s+been)"
                             r"\s+(?:also\s+)?(?:seriously\s+|critically\s+|lightly\s+|badly\s+)?" + K + r"\b"),
+        # "… were killed and 20 injured", "… and dozens wounded": the second figure of a pair
+        ("and_count_verb", r"\band\s+(?:(?P<q>" + qual + r")\s+)?(?!(?:19|20)\d\d\b)(?P<n>" + num + r")\s+(?:others\s+|more\s+|people\s+)?"
+                           r"(?:were\s+|have\s+been\s+)?(?:also\s+)?(?:seriously\s+|critically\s+|lightly\s+)?" + K + r"\b"),
         # "the killing of numerous boys", "deaths of two"
         ("noun_of_count", r"\b(?P<v>killing|slaying|deaths?|murder)\s+of\s+(?:(?P<q>" + qual + r")\s+)?(?P<n>" + num + r")\b"),
         # "a man killed by", "a protester was shot dead"
@@ -122,6 +125,8 @@ def casualty_mentions(text: str) -> list[dict]:
     [(12, 'at_least')]
     >>> [(m["value"], m["casualty"]) for m in casualty_mentions("One protester was killed.")]
     [(1, 'killed')]
+    >>> [(m["value"], m["casualty"]) for m in casualty_mentions("Three people were killed and 20 injured.")]
+    [(3, 'killed'), (20, 'injured')]
     >>> [(m["value"], m["casualty"]) for m in casualty_mentions("أسفر الهجوم عن مقتل 5 أشخاص")]
     [(5, 'killed')]
     """
