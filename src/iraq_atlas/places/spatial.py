@@ -127,6 +127,9 @@ def assign_governorate(gdf: gpd.GeoDataFrame, boundaries: Boundaries | None = No
     >>> out = assign_governorate(pts)
     >>> out.governorate_iso.tolist()[:2], out.governorate_method.tolist()
     (['IQ-BG', 'IQ-BA'], ['polygon', 'polygon', 'outside', 'no_point'])
+    >>> blank = gpd.GeoDataFrame(geometry=gpd.points_from_xy([44.383, None], [33.333, None]), crs=4326)
+    >>> assign_governorate(blank).governorate_method.tolist()
+    ['polygon', 'no_point']
     """
     boundaries = boundaries or load_boundaries("ADM1")
     out = gdf.copy()
@@ -134,6 +137,10 @@ def assign_governorate(gdf: gpd.GeoDataFrame, boundaries: Boundaries | None = No
         out = out.set_crs(CRS)
     pts = out.geometry.to_crs(CRS).values
     has = ~(shapely.is_missing(pts) | shapely.is_empty(pts))
+    if has.any():  # gpd.points_from_xy makes POINT (NaN NaN) of a blank latitude or longitude
+        xy = shapely.get_coordinates(pts[has])
+        firsts = np.cumsum(np.r_[0, shapely.get_num_coordinates(pts[has])[:-1]])
+        has[np.flatnonzero(has)] = np.isfinite(xy[firsts]).all(axis=1) if len(xy) else False
     iso = np.full(len(out), None, dtype=object)
     method = np.where(has, "outside", "no_point").astype(object)
     idx = np.flatnonzero(has)
