@@ -36,6 +36,7 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab --ip=127.0.0.1 --port=$(LAB_PORT) --no-browser --notebook-dir=notebooks
 
 bench: $(STAMP)
+	$(BIN)/python -m pytest -q benchmarks/test_run.py   # the driver's own checks first
 	$(BIN)/python benchmarks/run.py
 
 clean:

@@ -44,6 +44,7 @@ from typing import Callable
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(ROOT / "tests"))  # synthetic inputs, shared with the tests
 
 TASKS = ("runner", "geocoder", "governorates", "acled", "maps", "startup", "hotspots", "geoparse")
 FULL = {"names": 100_000, "fuzzy_names": 20_000, "points": 1_000_000, "acled_rows": 1_000_000,
@@ -192,8 +193,8 @@ def _one_parameter_change(jobs) -> dict:
 
 # -- 2. geocoder --------------------------------------------------------------------
 def bench_geocoder(rep: Report, sizes: dict, repeat: int, work: Path) -> None:
-    import generator as gen
     import pandas as pd
+    import synthetic as gen
 
     from iraq_atlas.places.gazetteer import expand_aliases
     from iraq_atlas.places.geocoding import Geocoder
@@ -257,8 +258,8 @@ def bench_geocoder(rep: Report, sizes: dict, repeat: int, work: Path) -> None:
 
 # -- 3. governorate assignment ------------------------------------------------------
 def bench_governorates(rep: Report, sizes: dict, repeat: int, work: Path) -> None:
-    import generator as gen
     import geopandas as gpd
+    import synthetic as gen
 
     from iraq_atlas.places.spatial import assign_governorate
 
@@ -315,7 +316,7 @@ def _fresh_process(path: Path, which: str) -> tuple[float, float]:
 
 def acled_csv(work: Path, n: int) -> Path:
     """The synthetic ACLED file for n rows (made once per work folder and size)."""
-    import generator as gen
+    import synthetic as gen
 
     path = work / f"acled_{n}.csv"
     if not path.exists():
@@ -443,7 +444,7 @@ def render_ms(browser, path: Path, n_points: int, timeout_s: float) -> float | N
 
 def bench_maps(rep: Report, sizes: dict, repeat: int, work: Path, browser_path: str | None,
                naive_timeout: float = 90) -> None:
-    import generator as gen
+    import synthetic as gen
 
     from iraq_atlas.incidents.validation import validate
     from iraq_atlas.viz.maps import save_incident_map
@@ -647,8 +648,8 @@ def _cpu_timed(fn: Callable[[], object]) -> tuple[float, float, object]:
 
 
 def bench_geoparse(rep: Report, sizes: dict, repeat: int, work: Path) -> None:
-    import generator as gen
     import geoparse_scale
+    import synthetic as gen
 
     from iraq_atlas import geoparse as gp
 
@@ -696,7 +697,7 @@ def bench_geoparse(rep: Report, sizes: dict, repeat: int, work: Path) -> None:
     rep.note("geoparse", "The Iraq-wide gazetteer (every row of `gazetteer()`) is loaded; times are CPU seconds "
                          "of the benchmark's process (one core; the machine is shared, so wall time is shown "
                          "beside them), looked-up names are forgotten before each repeat. Articles come from "
-                         "`generator.news_articles`: paragraphs of the labelled English articles strung together "
+                         "`synthetic.news_articles`: paragraphs of the labelled English articles strung together "
                          "with every labelled Iraqi place replaced by a random gazetteer town, district or "
                          "governorate. The long text is `benchmarks/geoparse_scale.py`'s: the article fixtures "
                          "and the Arabic sample on one line, repeated.")
@@ -745,7 +746,7 @@ Each task runs in a fresh interpreter; each row times the library against the ob
 notebooks three times and would not fit the 10-minute budget more often); times are medians
 with the range in brackets. Ratio is ours ÷
 baseline unless the row says otherwise. Sizes: {", ".join(f"{k} {v:,}" for k, v in sizes.items())}.
-Data is synthetic (`benchmarks/generator.py`, seeded): see its docstring for the assumed
+Data is synthetic (`tests/synthetic.py`, seeded): see its docstring for the assumed
 governorate weights, event-type shares and name-noise mix.
 
 Machine: {environment()}.

@@ -1,6 +1,6 @@
 """Baghdad: the Green Zone, distances to it and to the Prime Minister's residence, distance bands.
 
-Rules (each one is tested in ``tests/test_merge.py``)
+Rules (each one is tested in ``tests/analysis/test_merge.py``)
 ------------------------------------------------------
 
 * Incidents whose governorate is Baghdad (IQ-BG) and whose location is more

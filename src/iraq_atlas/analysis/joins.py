@@ -5,7 +5,7 @@ electoral map and the electoral calendar? This module places validated incidents
 (:mod:`iraq_atlas.incidents`) in governorate and district polygons. Every incident
 is kept; doubtful ones carry flags instead of disappearing.
 
-Rules (each one is tested in ``tests/test_merge.py``)
+Rules (each one is tested in ``tests/analysis/test_merge.py``)
 ------------------------------------------------------
 
 Governorate of an incident (:func:`join_incidents`):

@@ -1,6 +1,6 @@
 """Dates and windows: Baghdad calendar days, the possible dates of an event, windows around milestones.
 
-Rules (each one is tested in ``tests/test_merge.py``)
+Rules (each one is tested in ``tests/analysis/test_merge.py``)
 ------------------------------------------------------
 
 * Dates are Asia/Baghdad calendar days. ``event_date`` in ACLED, UCDP and the

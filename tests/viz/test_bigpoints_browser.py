@@ -7,15 +7,12 @@ must display as text and nothing may be fetched from the network.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from browser import chromium, map_stats, open_offline  # noqa: F401
 from test_browser import H_IMG, H_LAYER, H_QUOTES, H_SCRIPT, JS_URL, SAFE_URL, _assert_clean, _assert_not_pwned
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
 pytestmark = pytest.mark.browser
 
@@ -29,7 +26,7 @@ TOTAL = "() => Array.from(IA.bigLayers[0].view.count).reduce((a, b) => a + b, 0)
 
 @pytest.fixture(scope="module")
 def events():
-    from maps_scale import synthetic_incidents
+    from synthetic import synthetic_incidents
 
     g = synthetic_incidents(N, seed=5)
     g.loc[HOSTILE_ROW, ["location", "notes", "actor1"]] = [H_IMG, H_SCRIPT, H_QUOTES]

@@ -397,7 +397,7 @@ def test_notebook_parameter_choices_come_from_the_library():
     from iraq_atlas.runner.params import read_params
     from iraq_atlas.runner.plan import plan
 
-    nbs = Path(__file__).resolve().parents[1] / "notebooks"
+    nbs = Path(__file__).resolve().parents[2] / "notebooks"
     for name in ("03_incidents.ipynb", "04_elections_vs_incidents.ipynb", "06_hotspots_and_trends.ipynb"):
         p = read_params(nbs / name).params["incidents_format"]
         assert p.choices == ("auto", "curated", "acled", "ucdp", "generic", "geojson") == ("auto", *formats())

@@ -3,17 +3,14 @@ same answers as the small-input path, every bad row still reported."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import synthetic as gen
 
 import iraq_atlas.incidents as incidents
 from iraq_atlas.incidents import schema, validation
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-import generator as gen  # noqa: E402
 
 N = 60_000  # above the side-thread and schema-sample thresholds
 

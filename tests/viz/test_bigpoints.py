@@ -78,3 +78,26 @@ def test_one_point_and_missing_dates():
     g = gpd.GeoDataFrame({"d": ["2021-11-07", None]}, geometry=[Point(44.4, 33.3), None], crs=4326)
     p = bigpoints.event_columns(g, ["d"], time_field="d")
     assert p["n"] == 1 and p["day0"] == "2021-11-07" and p["ndays"] == 1
+
+
+def test_compact_point_layer_keeps_every_property():
+    """Large point layers travel as columns; decoding them gives back the rows exactly."""
+    import geopandas as gpd
+
+    from iraq_atlas.viz.maps import point_columns
+
+    gdf = gpd.GeoDataFrame({"kind": ["a", "b", "a", "a"], "n": [1, 2, None, 4], "id": ["x1", "x2", "x3", "x4"],
+                            "same": ["s"] * 4},
+                           geometry=gpd.points_from_xy([44.1234567, 44.2, 44.3, 44.4], [33.1, 33.2, 33.3, 33.4]),
+                           crs="EPSG:4326")
+    cols = point_columns(gdf, ["kind", "n", "id", "same", "absent"])
+    assert cols["x"] == [44.123457, 44.2, 44.3, 44.4] and cols["y"] == [33.1, 33.2, 33.3, 33.4]
+    kind = cols["props"]["kind"]
+    assert kind["values"] == ["a", "b"] and kind["codes"] == [0, 1, 0, 0]
+    assert cols["props"]["id"] == {"list": ["x1", "x2", "x3", "x4"]}
+    assert cols["props"]["same"] == {"values": ["s"], "codes": None}
+    n = cols["props"]["n"]
+    decoded = [n["values"][c] for c in n["codes"]] if "codes" in n else n["list"]
+    assert decoded == [1.0, 2.0, None, 4.0]
+    assert "absent" not in cols["props"]
+    np.testing.assert_equal(len(cols["x"]), 4)

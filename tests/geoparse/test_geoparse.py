@@ -13,7 +13,7 @@ from iraq_atlas import geoparse as gp
 from iraq_atlas.errors import DataError
 from iraq_atlas.places.gazetteer import place
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 ARTICLES = ROOT / "tests" / "fixtures" / "articles"
 PUBLISHED = pd.read_csv(ARTICLES / "published.csv", dtype=str).set_index("file")["published"].to_dict()
 OWN = sorted(p.name for p in ARTICLES.glob("*.txt"))
@@ -337,7 +337,7 @@ def test_evaluation_floors_on_own_fixtures():
 def test_geoparse_cli_prints_the_documented_columns(capsys):
     from iraq_atlas.cli import main
 
-    art = Path(__file__).parent / "fixtures" / "articles" / "gate_clashes.txt"
+    art = Path(__file__).resolve().parents[1] / "fixtures" / "articles" / "gate_clashes.txt"
     assert main(["geoparse", str(art), "--published", "2021-11-05", "--format", "csv"]) == 0
     out = pd.read_csv(io.StringIO(capsys.readouterr().out))
     assert list(out.columns) == ["file", "kind", "text", "start", "end", "place_id", "lat", "lon",
