@@ -266,12 +266,15 @@ def test_longest_notebook_starts_first_on_rerun(suite, monkeypatch):
     assert order == ["02_beta", "01_alpha"]
 
 
-def test_progress_bars_over_the_run_and_over_cells_when_sequential(suite, capfd):
+def test_progress_bars_over_the_run_and_over_cells_when_sequential_and_verbose(suite, capfd):
     jobs = plan(discover(suite / "notebooks"), {})
     run_report(jobs, RunOptions(out=suite / "reports", jobs=1, progress=True))
     err = capfd.readouterr().err
     assert "notebooks: 100%" in err and "2/2" in err        # the run bar
-    assert err.count("Executing: 100%") >= 2                 # a cell bar per notebook
+    assert "Executing" not in err                            # and no other bar by default
+    run_report(jobs, RunOptions(out=suite / "reports", jobs=1, progress=True, force=True, verbose=True))
+    err = capfd.readouterr().err
+    assert err.count("Executing: 100%") >= 2                 # -v: a cell bar per notebook
 
 
 def test_first_run_orders_by_notebook_size_then_history(suite):
@@ -805,3 +808,52 @@ def test_run_ids_are_unique_within_a_second(suite):
     (out / f".run-{first}-abc").mkdir()          # a run being built
     second = publish.new_run_id(out)
     assert second != first
+
+
+# -- the console -----------------------------------------------------------------------
+NOISY = '''import sys, warnings
+from iraq_atlas.runner.report import output_folders
+import matplotlib.pyplot as plt
+out = output_folders(output_dir)
+print("kernel says hello on its stderr", file=sys.__stderr__, flush=True)
+fig, ax = plt.subplots(figsize=(2, 2)); ax.plot([0, 1], [0, 1])
+plt.show()  # an image without alternative text: nbconvert notes it
+'''
+
+
+def _console_lines(text: str) -> list[str]:
+    return [line.strip() for line in text.replace("\r", "\n").splitlines() if line.strip()]
+
+
+def test_console_holds_the_bar_and_the_summary_alone(suite, capfd):
+    """Kernel and converter log lines go into the run's log file (linked from the index), not
+    onto the console; the console shows the run's bar and the closing summary."""
+    from iraq_atlas.cli import main
+
+    _nb(suite / "notebooks" / "03_noisy.ipynb", 'output_dir: str = "o"  # out', NOISY)
+    code = main(["report", "--notebooks-dir", str(suite / "notebooks"), "--out", str(suite / "reports"),
+                 "--jobs", "1"])
+    assert code == 0
+    captured = capfd.readouterr()
+    err = _console_lines(captured.err)
+    assert err and all(line.startswith("notebooks:") for line in err), err
+    out = _console_lines(captured.out)
+    assert out[0].startswith("report: ") and len(out) == 4, out
+    assert all(line.split()[0] in {"01_alpha", "02_beta", "03_noisy"} for line in out[1:])
+    run = (suite / "reports" / "latest").resolve()
+    log_text = (run / "run.log").read_text()
+    assert "kernel says hello on its stderr" in log_text
+    assert "Kernel is running over TCP" in log_text
+    assert "Alternative text is missing" in log_text
+    assert 'href="run.log"' in (run / "index.html").read_text()
+
+
+def test_verbose_console_shows_the_kernel_lines_too(suite, capfd):
+    from iraq_atlas.cli import main
+
+    _nb(suite / "notebooks" / "03_noisy.ipynb", 'output_dir: str = "o"  # out', NOISY)
+    code = main(["-v", "report", "--notebooks-dir", str(suite / "notebooks"), "--out", str(suite / "reports"),
+                 "--jobs", "1", "--notebooks", "03"])
+    assert code == 0
+    err = capfd.readouterr().err
+    assert "kernel says hello on its stderr" in err

@@ -108,7 +108,8 @@ def cmd_report(args) -> int:
     opts = RunOptions(out=Path(args.out) if args.out else root / "reports", jobs=args.jobs,
                       force=args.force, no_input=args.no_input, executor=args.executor,
                       scheduler=args.scheduler, kernel_name=args.kernel, timeout=args.timeout,
-                      progress=not args.quiet, kernel_pool=args.kernel_pool)
+                      progress=not args.quiet, kernel_pool=args.kernel_pool,
+                      verbose=args.verbose)
     import signal
 
     previous = signal.signal(signal.SIGTERM, _on_sigterm)

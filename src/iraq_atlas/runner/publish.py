@@ -16,6 +16,8 @@ from iraq_atlas.runner.cache import library_fingerprint
 from iraq_atlas.runner.plan import OUTPUT_KINDS, Job, JobResult, RunOptions
 from iraq_atlas.html import escape
 
+RUN_LOG = "run.log"   # kernel and converter log lines of a run, linked from its index page
+
 
 def convert_job(job: Job, result: JobResult, work_dir: str | os.PathLike, no_input: bool) -> JobResult:
     """Write ``<slug>.html`` next to the executed notebook; a failed conversion fails the job.
@@ -221,7 +223,7 @@ figcaption{{font-size:.8em;color:#555;overflow-wrap:anywhere}} .meta{{color:#555
 </style></head><body>
 <h1>{escape(title)}</h1>
 <p class="meta">Run <code>{escape(manifest['run_id'])}</code> · started {escape(manifest['started'])} · finished {escape(manifest['finished'])} ·
-status <b id="run-status">{escape(status)}</b> · iraq-atlas {escape(manifest['iraq_atlas'])} · <a href="manifest.json">manifest.json</a></p>
+status <b id="run-status">{escape(status)}</b> · iraq-atlas {escape(manifest['iraq_atlas'])} · <a href="manifest.json">manifest.json</a> · <a href="{RUN_LOG}">{RUN_LOG}</a></p>
 {warning}<h2>Notebooks</h2>
 <table id="notebooks"><thead><tr><th>Notebook</th><th>Section</th><th>Status</th><th>Duration</th><th>Error</th><th>Parameters</th></tr></thead>
 <tbody>{''.join(rows)}</tbody></table>
