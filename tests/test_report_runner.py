@@ -857,3 +857,39 @@ def test_verbose_console_shows_the_kernel_lines_too(suite, capfd):
     assert code == 0
     err = capfd.readouterr().err
     assert "kernel says hello on its stderr" in err
+
+
+# -- the pages -------------------------------------------------------------------------
+WARNS = '''import warnings
+from iraq_atlas.runner.report import output_folders
+out = output_folders(output_dir)
+warnings.warn("the boundary download failed; the embedded boundaries are used", UserWarning)
+print("names:", ", ".join(names))
+'''
+
+
+def test_pages_show_the_run_parameters_and_warnings_as_notes(suite):
+    """A successful notebook's page holds no warning block, no echoed source line and no
+    temporary run folder; its parameters cell shows the run's values, Arabic as Arabic."""
+    _nb(suite / "notebooks" / "03_warns.ipynb",
+        'names: list[str] = ["Green Zone"]  # names\noutput_dir: str = "o"  # out', WARNS)
+    arabic = "المنطقة الخضراء"
+    jobs = plan(discover(suite / "notebooks", ["03"]), {"names": f"{arabic},Heet"})
+    run_dir, results = run_report(jobs, RunOptions(out=suite / "reports", jobs=1, progress=False))
+    assert _status(results) == {"03_warns": "ok"}
+    for page in (run_dir / "03_warns.html", run_dir / "notebooks" / "03_warns.ipynb"):
+        text = page.read_text(encoding="utf-8")
+        assert ".run-" not in text and "_work" not in text and str(suite / "reports") not in text
+        assert "\\u0627" not in text
+    nb = nbformat.read(run_dir / "notebooks" / "03_warns.ipynb", as_version=4)
+    outputs = json.dumps([c.get("outputs", []) for c in nb.cells])
+    assert "UserWarning" not in outputs and "stderr" not in outputs and "warnings.warn" not in outputs
+    injected = next(c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", []))
+    assert injected.source.splitlines() == [
+        "# Parameters of this run",
+        f'names = ["{arabic}", "Heet"]  # set for this run',
+        "# output_dir: this report's maps/, figures/ and tables/ folders"]
+    html = (run_dir / "03_warns.html").read_text(encoding="utf-8")
+    assert html.count('class="ia-note"') == 1 and 'data-mime-type="application/vnd.jupyter.stderr"' not in html
+    assert "Note: the boundary download failed; the embedded boundaries are used" in html
+    assert f"names: {arabic}, Heet" in html

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import platform
 import re
@@ -12,9 +13,9 @@ from pathlib import Path
 
 from iraq_atlas import __version__
 from iraq_atlas.files import write_atomic
+from iraq_atlas.html import escape
 from iraq_atlas.runner.cache import library_fingerprint
 from iraq_atlas.runner.plan import OUTPUT_KINDS, Job, JobResult, RunOptions
-from iraq_atlas.html import escape
 
 RUN_LOG = "run.log"   # kernel and converter log lines of a run, linked from its index page
 
@@ -22,13 +23,20 @@ RUN_LOG = "run.log"   # kernel and converter log lines of a run, linked from its
 def convert_job(job: Job, result: JobResult, work_dir: str | os.PathLike, no_input: bool) -> JobResult:
     """Write ``<slug>.html`` next to the executed notebook; a failed conversion fails the job.
 
-    The runner calls this in its own process as each execution finishes, so the workers
-    go straight on to the next notebook.
+    The executed notebook is tidied for readers first (:func:`tidy_notebook`): its parameters
+    cell shows the run's values, not the temporary folder it ran in, and library warnings
+    become one-line notes. The runner calls this in its own process as each execution
+    finishes, so the workers go straight on to the next notebook.
     """
+    import nbformat
+
     work = Path(work_dir)
     out_nb = work / f"{job.slug}.ipynb"
     if out_nb.exists():
         try:
+            nb = nbformat.read(out_nb, as_version=4)
+            if tidy_notebook(nb, job):
+                write_atomic(out_nb, nbformat.writes(nb))
             html = notebook_html(out_nb, no_input=no_input)
             write_atomic(work / f"{job.slug}.html", html)
         except Exception as exc:  # a broken notebook still gets its .ipynb
@@ -37,12 +45,183 @@ def convert_job(job: Job, result: JobResult, work_dir: str | os.PathLike, no_inp
     return result
 
 
+def _literal(value) -> str:
+    """Python source for a parameter value, text as it is written (Arabic stays Arabic)."""
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_literal(v) for v in value) + "]"
+    return repr(value)
+
+
+def parameters_source(job: Job) -> str:
+    """The injected parameters cell as a reader should see it: the run's values, no run folder.
+
+    Values that differ from the notebook's own defaults are marked; ``output_dir`` (a
+    temporary folder while the notebook ran) is replaced by a note on where its files went.
+
+    Parameters
+    ----------
+    job : Job
+        The job (its notebook and resolved parameters).
+
+    Returns
+    -------
+    str
+        Python source.
+
+    Examples
+    --------
+    >>> import tempfile, nbformat
+    >>> nb = nbformat.v4.new_notebook()
+    >>> cell = nbformat.v4.new_code_cell('names: list[str] = []  # names\\noutput_dir: str = "o"  # out')
+    >>> cell.metadata["tags"] = ["parameters"]
+    >>> nb.cells = [cell]
+    >>> path = Path(tempfile.mkdtemp()) / "01_x.ipynb"
+    >>> nbformat.write(nb, path)
+    >>> job = Job(path, {"names": ["المنطقة الخضراء"], "output_dir": "/tmp/.run-1/_work/01_x"}, "01_x")
+    >>> print(parameters_source(job))
+    # Parameters of this run
+    names = ["المنطقة الخضراء"]  # set for this run
+    # output_dir: this report's maps/, figures/ and tables/ folders
+    """
+    from iraq_atlas.runner.params import read_params
+
+    try:
+        defaults = {n: p.default for n, p in read_params(job.notebook).params.items()}
+    except Exception:  # the notebook changed since it ran: no marks
+        defaults = {}
+    lines = ["# Parameters of this run"]
+    for name, value in job.params.items():
+        if name == "output_dir":
+            continue
+        mark = "  # set for this run" if name in defaults and defaults[name] != value else ""
+        lines.append(f"{name} = {_literal(value)}{mark}")
+    if "output_dir" in job.params:
+        lines.append("# output_dir: this report's maps/, figures/ and tables/ folders")
+    return "\n".join(lines)
+
+
+_WARNING_LINE = re.compile(r"^(?P<where>\S.*?):(?P<line>\d+): (?P<kind>\w*Warning): (?P<message>.*)$")
+
+
+def warning_notes(text: str) -> tuple[list[str], str]:
+    """Split stderr text into the warnings it holds (as one-line notes) and the rest.
+
+    Python prints a warning as ``file:line: Category: message`` followed by the source
+    line that raised it, indented; a reader needs the message only.
+
+    Parameters
+    ----------
+    text : str
+        A cell's stderr.
+
+    Returns
+    -------
+    (list of str, str)
+        One note per distinct warning, and whatever stderr text was not a warning.
+
+    Examples
+    --------
+    >>> warning_notes("/x/boundaries.py:12: UserWarning: download failed; embedded boundaries used\\n"
+    ...               "  warnings.warn(msg)\\n")
+    (['download failed; embedded boundaries used'], '')
+    """
+    notes: list[str] = []
+    rest: list[str] = []
+    in_warning = False
+    for line in text.splitlines():
+        m = _WARNING_LINE.match(line)
+        if m:
+            message = m.group("message").strip()
+            if message and message not in notes:
+                notes.append(message)
+            in_warning = True
+        elif in_warning and (line.startswith((" ", "\t")) or not line.strip()):
+            continue  # the source line echoed under a warning
+        else:
+            in_warning = False
+            rest.append(line)
+    leftover = "\n".join(rest).strip()
+    return notes, (leftover + "\n" if leftover else "")
+
+
+NOTE_CLASS = "ia-note"
+
+
+def _note_output(message: str):
+    import nbformat
+
+    html = (f'<p class="{NOTE_CLASS}" style="margin:.2rem 0;padding:.25rem .6rem;border-left:3px solid #f9a825;'
+            f'background:#fffde7;color:#5d4037;font-size:.9em">Note: {escape(message)}</p>')
+    return nbformat.v4.new_output("display_data", data={"text/html": html, "text/plain": f"Note: {message}"})
+
+
+def tidy_notebook(nb, job: Job) -> bool:
+    """Make an executed notebook fit for readers, in place; True when anything changed.
+
+    * the cell papermill injected (tagged ``injected-parameters``) shows
+      :func:`parameters_source`, and papermill's record of the run in the notebook's
+      metadata names no temporary folder;
+    * warnings on a cell's stderr become one short note each (:func:`warning_notes`);
+      other stderr text stays as it is.
+
+    Parameters
+    ----------
+    nb : nbformat.NotebookNode
+        The executed notebook.
+    job : Job
+        Its job.
+
+    Returns
+    -------
+    bool
+        Whether the notebook was changed.
+    """
+    changed = False
+    record = nb.get("metadata", {}).get("papermill")
+    if record is not None:  # the temporary folder the notebook ran in is gone once the run is published
+        params = {k: v for k, v in (record.get("parameters") or {}).items() if k != "output_dir"}
+        if record.get("parameters") != params or record.get("output_path") != f"{job.slug}.ipynb":
+            record["parameters"], record["output_path"], changed = params, f"{job.slug}.ipynb", True
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+            source = parameters_source(job)
+            if cell.source != source:
+                cell.source, changed = source, True
+        outputs = []
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "stream" and out.get("name") == "stderr":
+                notes, rest = warning_notes(out.get("text", ""))
+                if notes:
+                    changed = True
+                    outputs.extend(_note_output(n) for n in notes)
+                    if rest:
+                        out["text"] = rest
+                        outputs.append(out)
+                    continue
+            outputs.append(out)
+        if "outputs" in cell:
+            cell.outputs = outputs
+    return changed
+
+
 _EXTERNAL_TAG = re.compile(r"<script[^>]+src=[\"']https?://[^\"']+[\"'][^>]*>\s*</script>|"
                            r"<link[^>]+href=[\"']https?://[^\"']+[\"'][^>]*>", re.I)
 
 
+# The --no-input edition is for readers: tables show their reader headers (see viz.tables).
+READER_STYLE = ("<style>html .ia-table .ia-code{display:none} html .ia-table .ia-reader{display:inline}</style>")
+
+
 def notebook_html(path: Path, *, no_input: bool = False) -> str:
-    """nbconvert HTML (lab template, images embedded) with no script or style fetched from the network."""
+    """nbconvert HTML (lab template, images embedded) with no script or style fetched from the network.
+
+    In the ``--no-input`` edition tables drawn by :func:`iraq_atlas.viz.tables.show_table`
+    show their reader headers.
+    """
     import nbformat
     from nbconvert import HTMLExporter
 
@@ -51,7 +230,10 @@ def notebook_html(path: Path, *, no_input: bool = False) -> str:
                             exclude_output_prompt=no_input, embed_images=True)
     body, _ = exporter.from_notebook_node(nb)
     # require.js and MathJax come from CDNs in the lab template; the suite needs neither.
-    return _EXTERNAL_TAG.sub("", body)
+    body = _EXTERNAL_TAG.sub("", body)
+    if no_input:
+        body = body.replace("</head>", READER_STYLE + "\n</head>", 1)
+    return body
 
 
 def collect(job: Job, res: JobResult, work: Path, run_dir: Path, sweep_prefix: bool) -> None:
