@@ -73,7 +73,7 @@ KIND_COLORS = {
 READER_WORDS = {
     "id": "ID", "iso": "ISO", "url": "URL", "pm": "PM", "acled": "ACLED", "ucdp": "UCDP", "gi": "Gi*",
     "h3": "H3", "adm1": "ADM1", "adm2": "ADM2", "adm3": "ADM3", "cnty": "country", "pcode": "P-code",
-    "3166": "3166", "2": "2", "lat": "latitude", "lon": "longitude", "pct": "%", "n": "number of",
+    "lat": "latitude", "lon": "longitude",
 }
 # A column name ending in one of these words carries that unit; the header shows it in brackets.
 READER_UNITS = {"km": "km", "m": "m", "s": "s", "pct": "%", "km2": "km²", "days": "days"}
