@@ -893,3 +893,33 @@ def test_pages_show_the_run_parameters_and_warnings_as_notes(suite):
     assert html.count('class="ia-note"') == 1 and 'data-mime-type="application/vnd.jupyter.stderr"' not in html
     assert "Note: the boundary download failed; the embedded boundaries are used" in html
     assert f"names: {arabic}, Heet" in html
+
+
+# -- figures with nothing to show --------------------------------------------------------
+FIGURES = '''from iraq_atlas.runner.report import output_folders
+from iraq_atlas.viz import charts
+import matplotlib.pyplot as plt
+out = output_folders(output_dir)
+fig, ax = plt.subplots(figsize=(2, 2)); ax.plot([0, 1], [0, 1])
+charts.save_figure(fig, out["figures"], "03_line")
+plt.show()
+empty, ax = plt.subplots(figsize=(2, 2)); ax.text(0.5, 0.5, "nothing to plot")
+charts.mark_empty(empty, "no incidents in the period")
+charts.save_figure(empty, out["figures"], "03_empty")
+plt.show()
+'''
+
+
+def test_a_figure_with_nothing_to_show_is_not_saved_nor_promoted(suite):
+    _nb(suite / "notebooks" / "03_figs.ipynb", 'output_dir: str = "o"  # out', FIGURES)
+    jobs = plan(discover(suite / "notebooks", ["03"]), {})
+    run_dir, results = run_report(jobs, RunOptions(out=suite / "reports", jobs=1, progress=False))
+    assert _status(results) == {"03_figs": "ok"}
+    assert sorted(results[0].outputs) == ["figures/03_line.png", "figures/03_line.svg"]
+    index = (run_dir / "index.html").read_text()
+    assert 'src="figures/03_line.png"' in index and "03_empty" not in index
+    page = (run_dir / "03_figs.html").read_text()
+    assert "Note: no figure: no incidents in the period" in page
+    from bs4 import BeautifulSoup
+
+    assert len(BeautifulSoup(page, "html.parser").select(".jp-RenderedImage img")) == 1  # nor shown

@@ -70,6 +70,5 @@ def test_long_tables_say_how_many_rows_they_hold():
 
 
 def test_show_table_prints_text_outside_a_notebook(capsys):
-    shown = show_table(pd.DataFrame({"governorate": ["Basra"], "seats": [25]}))
+    assert show_table(pd.DataFrame({"governorate": ["Basra"], "seats": [25]})) is None
     assert capsys.readouterr().out.split() == ["governorate", "seats", "Basra", "25"]
-    assert "<table" in shown._repr_html_()

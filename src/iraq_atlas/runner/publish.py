@@ -13,7 +13,7 @@ from pathlib import Path
 
 from iraq_atlas import __version__
 from iraq_atlas.files import write_atomic
-from iraq_atlas.html import escape
+from iraq_atlas.html import escape, note_html
 from iraq_atlas.runner.cache import library_fingerprint
 from iraq_atlas.runner.plan import OUTPUT_KINDS, Job, JobResult, RunOptions
 
@@ -146,15 +146,11 @@ def warning_notes(text: str) -> tuple[list[str], str]:
     return notes, (leftover + "\n" if leftover else "")
 
 
-NOTE_CLASS = "ia-note"
-
-
 def _note_output(message: str):
     import nbformat
 
-    html = (f'<p class="{NOTE_CLASS}" style="margin:.2rem 0;padding:.25rem .6rem;border-left:3px solid #f9a825;'
-            f'background:#fffde7;color:#5d4037;font-size:.9em">Note: {escape(message)}</p>')
-    return nbformat.v4.new_output("display_data", data={"text/html": html, "text/plain": f"Note: {message}"})
+    return nbformat.v4.new_output("display_data", data={"text/html": note_html(message),
+                                                         "text/plain": f"Note: {message}"})
 
 
 def tidy_notebook(nb, job: Job) -> bool:

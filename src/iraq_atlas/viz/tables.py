@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 import pandas as pd
 
-from iraq_atlas.html import escape
+from iraq_atlas.html import escape, note_html
 from iraq_atlas.vocab import READER_UNITS, READER_WORDS
 
 TABLE_CLASS = "ia-table"
@@ -222,8 +222,11 @@ class ReaderTable:
 
 def show_table(df: pd.DataFrame, *, links: Iterable[str] | None = None,
                headers: Mapping[str, str] | None = None, decimals: int = 2,
-               max_rows: int | None = 200, caption: str = "") -> ReaderTable:
+               max_rows: int | None = 200, caption: str = "") -> None:
     """Display a table for readers (see the module's notes); the one table helper of the notebooks.
+
+    In a notebook the table is displayed as :func:`table_html`; elsewhere its text is printed.
+    Nothing is returned, so a call ending a cell shows the table once.
 
     Parameters
     ----------
@@ -234,16 +237,13 @@ def show_table(df: pd.DataFrame, *, links: Iterable[str] | None = None,
 
     Returns
     -------
-    ReaderTable
-        What was displayed (its ``html`` and ``text``).
+    None
 
     Examples
     --------
-    >>> t = show_table(pd.DataFrame({"governorate": ["Baghdad"], "seats": [69]}))
+    >>> show_table(pd.DataFrame({"governorate": ["Baghdad"], "seats": [69]}))
     governorate  seats
         Baghdad     69
-    >>> "<th>" in t.html
-    True
     """
     html = table_html(df, links=links, headers=headers, decimals=decimals, max_rows=max_rows, caption=caption)
     part = df if max_rows is None else df.head(max_rows)
@@ -253,10 +253,48 @@ def show_table(df: pd.DataFrame, *, links: Iterable[str] | None = None,
         from IPython import get_ipython
         from IPython.display import display
     except ImportError:  # plain Python: the text
-        print(table.text)
-        return table
-    if get_ipython() is None:
+        get_ipython = None
+    if get_ipython is None or get_ipython() is None:
         print(table.text)
     else:
         display(table)
-    return table
+
+
+class _Note:
+    def __init__(self, text: str):
+        self.text = text
+
+    def _repr_html_(self) -> str:
+        return note_html(self.text)
+
+    def __repr__(self) -> str:
+        return f"Note: {self.text}"
+
+
+def show_note(text: str) -> None:
+    """Display one short, styled note line (in a notebook), or print it.
+
+    Parameters
+    ----------
+    text : str
+        The note.
+
+    Returns
+    -------
+    None
+
+    Examples
+    --------
+    >>> show_note("no dated mentions in the text: no timeline drawn")
+    Note: no dated mentions in the text: no timeline drawn
+    """
+    note = _Note(text)
+    try:
+        from IPython import get_ipython
+        from IPython.display import display
+    except ImportError:
+        get_ipython = None
+    if get_ipython is None or get_ipython() is None:
+        print(repr(note))
+    else:
+        display(note)
