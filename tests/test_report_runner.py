@@ -923,3 +923,43 @@ def test_a_figure_with_nothing_to_show_is_not_saved_nor_promoted(suite):
     from bs4 import BeautifulSoup
 
     assert len(BeautifulSoup(page, "html.parser").select(".jp-RenderedImage img")) == 1  # nor shown
+
+
+# -- the index ----------------------------------------------------------------------------
+def _boundary_folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "boundaries"
+    folder.mkdir()
+    (folder / "adm1.geojson").write_text('{"type": "FeatureCollection", "features": []}')
+    (folder / "metadata.json").write_text(json.dumps({"source": {
+        "name": "Test boundaries", "producer": "A survey office", "valid_on": "2019-06-03",
+        "licence": "CC BY-IGO", "url": "https://example.org/boundaries"}}))
+    return folder
+
+
+def test_index_says_what_was_run_failures_first_and_labels_sweeps(suite):
+    from bs4 import BeautifulSoup
+
+    bounds = _boundary_folder(suite)
+    _nb(suite / "notebooks" / "03_reads.ipynb", 'output_dir: str = "o"  # out',
+        f"from iraq_atlas.files import record_read\nrecord_read({str(bounds / 'adm1.geojson')!r})\n"
+        "raise RuntimeError('this one fails')")
+    run_dir, results = _run(suite, sweep=("label", ["x", "y"]))
+    soup = BeautifulSoup((run_dir / "index.html").read_text(), "html.parser")
+    rows = [[td.get_text() for td in tr.select("td")] for tr in soup.select("#notebooks tbody tr")]
+    assert [r[2] for r in rows] == ["failed", "ok", "ok", "ok", "ok"]        # failures first
+    assert rows[0][0].startswith("03_reads.ipynb")
+    assert [r[1] for r in rows[1:]] == ["label = x", "label = y", "label = x", "label = y"]
+    tables = [li.get_text() for li in soup.select("#tables li")]
+    assert "01_rows.csv (01_alpha.ipynb · label = x)" in tables and "01_rows.csv (01_alpha.ipynb · label = y)" in tables
+    boundary = soup.select_one("#boundaries li").get_text()
+    assert "adm1.geojson" in boundary and "Test boundaries, A survey office, valid on 2019-06-03, CC BY-IGO" in boundary
+    sources = {tr.select("td")[0].get_text(): tr.select("td")[1].get_text() for tr in soup.select("#sources tbody tr")}
+    assert sources == {suite.as_posix(): "1"}                             # data.csv, read by 01_alpha
+    versions = soup.select_one("#versions").get_text()
+    assert "pandas " in versions and "nbconvert " in versions and "Python " in versions
+    params = [tr.get_text(" ") for tr in soup.select("#parameters tbody tr")]
+    assert any("02_beta.ipynb · label = y" in p and 'label = "y"' in p for p in params)
+    search = json.loads(soup.select_one("#search-data").string)
+    assert {e["href"] for e in search} == {r.html for r in results}
+    alpha_x = next(e for e in search if e["href"] == "01_alpha__label-x.html")
+    assert alpha_x["title"] == "01_alpha" and alpha_x["section"] == "label = x"

@@ -332,6 +332,73 @@ def point_latest(out: Path, run_id: str) -> None:
     os.replace(tmp, link)
 
 
+_BOUNDARY_SUFFIXES = (".geojson", ".shp", ".gpkg", ".topojson")
+
+
+def _date_of(path: Path) -> str:
+    try:
+        return dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc).date().isoformat()
+    except OSError:
+        return ""
+
+
+def _shown_path(path: Path) -> str:
+    """A path as the index shows it: inside the project (or the package's data) relative to it."""
+    from iraq_atlas.runner.plan import project_root
+
+    for root in (project_root(), Path(__file__).resolve().parents[1]):
+        try:
+            return path.relative_to(root).as_posix()
+        except ValueError:
+            continue
+    return path.as_posix()
+
+
+def input_sources(inputs: dict[str, str]) -> tuple[list[dict], list[dict]]:
+    """The boundaries and the data folders a run read, for its index page and manifest.
+
+    Parameters
+    ----------
+    inputs : dict
+        Every input of the run (path → :func:`~iraq_atlas.runner.cache.input_state`).
+
+    Returns
+    -------
+    (list of dict, list of dict)
+        Boundary files (``path``, ``modified``, and from a ``metadata.json`` beside them the
+        ``source``, ``producer``, ``valid_on``, ``licence``, ``url``), and data folders
+        (``folder``, ``files``, ``modified``: the newest file's date, UTC).
+
+    Examples
+    --------
+    >>> input_sources({"/nowhere/x.csv": "absent"})
+    ([], [])
+    """
+    boundaries: list[dict] = []
+    folders: dict[Path, list[Path]] = {}
+    for name, state in sorted(inputs.items()):
+        path = Path(name)
+        if state == "absent" or state.startswith("dir:") or not path.is_file():
+            continue
+        if path.suffix.lower() in _BOUNDARY_SUFFIXES and "boundar" in path.as_posix().lower():
+            row = {"path": _shown_path(path), "modified": _date_of(path)}
+            meta = path.parent / "metadata.json"
+            if meta.is_file():
+                try:
+                    src = json.loads(meta.read_text(encoding="utf-8")).get("source", {})
+                except (OSError, ValueError):
+                    src = {}
+                row.update({k: src.get(k, "") for k in ("producer", "valid_on", "licence", "url")},
+                           source=src.get("name", ""))
+            boundaries.append(row)
+        else:
+            folders.setdefault(path.parent, []).append(path)
+    sources = [{"folder": _shown_path(folder), "files": len(files),
+                "modified": max((_date_of(f) for f in files), default="")}
+               for folder, files in sorted(folders.items())]
+    return boundaries, sources
+
+
 def build_manifest(run_id: str, started, finished, results: list[JobResult], opts: RunOptions) -> dict:
     """Everything needed to tell what a run was made from."""
     from importlib.metadata import PackageNotFoundError, version
@@ -346,6 +413,7 @@ def build_manifest(run_id: str, started, finished, results: list[JobResult], opt
     inputs: dict[str, str] = {}
     for r in results:
         inputs.update(r.inputs)
+    boundaries, sources = input_sources(inputs)
     return {
         "run_id": run_id, "title": opts.title,
         "started": started.isoformat(), "finished": finished.isoformat(),
@@ -354,16 +422,167 @@ def build_manifest(run_id: str, started, finished, results: list[JobResult], opt
         "executor": opts.executor, "jobs": opts.jobs, "no_input": opts.no_input,
         "kernel_pool": opts.kernel_pool,
         "stray_outputs": {r.slug: r.stray for r in results if r.stray},
-        "inputs": inputs,
+        "inputs": inputs, "boundaries": boundaries, "sources": sources,
         "notebooks": [asdict(r) for r in results],
         "status": "failed" if any(r.status != "ok" for r in results) else "ok",
     }
 
 
-def index_html(manifest: dict, results: list[JobResult], title: str) -> str:
-    """The landing page: run facts, parameters, notebooks with status, figures, maps, tables. No network."""
-    rows, figures, maps, tables = [], [], [], []
+def search_entries(run_dir: Path, results: list[JobResult], limit: int = 20000) -> list[dict]:
+    """What the index's search box searches: each page's title, link and text.
+
+    The text is the notebook's markdown and its plain-text outputs (``text/plain``, printed
+    text), at most ``limit`` characters a page.
+
+    Parameters
+    ----------
+    run_dir : Path
+        The run folder (holding ``notebooks/<slug>.ipynb``).
+    results : list of JobResult
+        The run's results.
+    limit : int
+        Characters kept per page.
+
+    Returns
+    -------
+    list of dict
+        ``{"title", "href", "section", "text"}`` per page with HTML.
+
+    Examples
+    --------
+    >>> search_entries(Path("."), [])
+    []
+    """
+    import nbformat
+
+    entries = []
     for r in results:
+        if not r.html:
+            continue
+        title, parts = r.notebook, []
+        nb_path = run_dir / r.ipynb if r.ipynb else None
+        if nb_path is not None and nb_path.is_file():
+            nb = nbformat.read(nb_path, as_version=4)
+            for cell in nb.cells:
+                if cell.cell_type == "markdown":
+                    text = cell.source
+                    if title == r.notebook:
+                        heading = next((ln.lstrip("#").strip() for ln in text.splitlines() if ln.startswith("#")), "")
+                        title = heading or title
+                    parts.append(text)
+                for out in cell.get("outputs", []):
+                    if out.get("output_type") == "stream" and out.get("name") == "stdout":
+                        parts.append(out.get("text", ""))
+                    elif "data" in out and "text/plain" in out["data"]:
+                        parts.append(out["data"]["text/plain"])
+        text = " ".join(" ".join(parts).split())[:limit]
+        entries.append({"title": title, "href": r.html, "section": r.section, "notebook": r.notebook,
+                        "text": text})
+    return entries
+
+
+def _json_for_script(data) -> str:
+    """JSON to sit inside ``<script type="application/json">``: no ``<``, ``>`` or ``&`` left to end it."""
+    return (json.dumps(data, ensure_ascii=False).replace("&", "\\u0026").replace("<", "\\u003c")
+            .replace(">", "\\u003e").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+# Plain JavaScript, no data inside: it reads the JSON index and inserts text with textContent only.
+SEARCH_SCRIPT = """
+(function () {
+  var data = JSON.parse(document.getElementById("search-data").textContent);
+  var box = document.getElementById("search"), list = document.getElementById("search-results");
+  var safeHref = /^[A-Za-z0-9_.-]+\\.html$/;
+  function show() {
+    var q = box.value.trim().toLowerCase();
+    while (list.firstChild) list.removeChild(list.firstChild);
+    if (!q) return;
+    data.forEach(function (p) {
+      var at = p.text.toLowerCase().indexOf(q);
+      var named = (p.title + " " + p.section + " " + p.notebook).toLowerCase().indexOf(q) >= 0;
+      if (at < 0 && !named) return;
+      var li = document.createElement("li"), a = document.createElement("a");
+      if (safeHref.test(p.href)) a.href = p.href;
+      a.textContent = p.title + (p.section ? " (" + p.section + ")" : "");
+      li.appendChild(a);
+      if (at >= 0) {
+        var s = document.createElement("small");
+        s.textContent = " \\u2026" + p.text.slice(Math.max(0, at - 60), at + q.length + 60) + "\\u2026";
+        li.appendChild(s);
+      }
+      list.appendChild(li);
+    });
+    if (!list.firstChild) {
+      var none = document.createElement("li");
+      none.textContent = "No page mentions \\u201c" + box.value.trim() + "\\u201d.";
+      list.appendChild(none);
+    }
+  }
+  box.addEventListener("input", show);
+  show();
+})();
+"""
+
+
+def _label(r: JobResult) -> str:
+    return f"{r.notebook} · {r.section}" if r.section else r.notebook
+
+
+def _facts_html(manifest: dict, results: list[JobResult]) -> str:
+    """The index's "What was run" section: boundaries, data sources, versions, parameters."""
+    parts = []
+    bounds = manifest.get("boundaries") or []
+    if bounds:
+        items = "".join(
+            f"<li><code>{escape(b['path'])}</code>"
+            + (f" — {escape(b.get('source'))}, {escape(b.get('producer'))}, valid on {escape(b.get('valid_on'))},"
+               f" {escape(b.get('licence'))}" if b.get("source") else "")
+            + f" <small>(file of {escape(b['modified'])})</small></li>" for b in bounds)
+        parts.append(f'<h3>Boundaries</h3><ul id="boundaries">{items}</ul>')
+    sources = manifest.get("sources") or []
+    if sources:
+        rows = "".join(f"<tr><td><code>{escape(s['folder'])}</code></td><td>{s['files']}</td>"
+                       f"<td>{escape(s['modified'])}</td></tr>" for s in sources)
+        parts.append('<h3>Data sources</h3><table id="sources"><thead><tr><th>Folder</th><th>Files read</th>'
+                     f"<th>Last modified</th></tr></thead><tbody>{rows}</tbody></table>")
+    pkgs = manifest.get("packages") or {}
+    if pkgs or manifest.get("python"):
+        items = [f"iraq-atlas {escape(manifest.get('iraq_atlas', ''))}", f"Python {escape(manifest.get('python', ''))}"]
+        items += [f"{escape(k)} {escape(v or 'not installed')}" for k, v in pkgs.items()]
+        parts.append(f'<h3>Versions</h3><p id="versions">{" · ".join(items)}</p>')
+    rows = []
+    for r in results:
+        shown = [f"<code>{escape(k)} = {escape(_literal(v))}</code>" for k, v in r.params.items() if k != "output_dir"]
+        rows.append(f"<tr><td>{escape(_label(r))}</td><td>{'<br>'.join(shown) or 'none'}</td></tr>")
+    if rows:
+        parts.append('<h3>Parameters</h3><table id="parameters"><thead><tr><th>Notebook</th><th>Parameters</th>'
+                     f"</tr></thead><tbody>{''.join(rows)}</tbody></table>")
+    return f'<h2>What was run</h2><div id="facts">{"".join(parts)}</div>' if parts else ""
+
+
+def index_html(manifest: dict, results: list[JobResult], title: str, search: list[dict] | None = None) -> str:
+    """The landing page: run facts, notebooks (failures first), figures, maps, tables, search. No network.
+
+    Parameters
+    ----------
+    manifest : dict
+        From :func:`build_manifest`.
+    results : list of JobResult
+        The run's results, in the jobs' order.
+    title : str
+        The page's title.
+    search : list of dict, optional
+        Pages for the search box (:func:`search_entries`); no search box without it.
+
+    Returns
+    -------
+    str
+        The HTML page; every text from data is escaped, the search index is JSON data read
+        by a fixed script.
+    """
+    rows, figures, maps, tables = [], [], [], []
+    failed_first = sorted(results, key=lambda r: r.status == "ok")  # stable: the jobs' order otherwise
+    for r in failed_first:
         status = "reused" if r.cached else r.status
         cls = {"ok": "ok", "reused": "ok", "failed": "failed"}[status]
         link = f'<a href="{escape(r.html)}">{escape(r.notebook)}</a>' if r.html else escape(r.notebook)
@@ -372,14 +591,17 @@ def index_html(manifest: dict, results: list[JobResult], title: str) -> str:
         rows.append(f"<tr class='{cls}'><td>{link}{nb_link}</td><td>{escape(r.section)}</td>"
                     f"<td class='status'>{escape(status)}</td><td>{r.duration_s:.1f} s</td>"
                     f"<td class='err'>{escape(r.error)}</td><td class='params'>{params}</td></tr>")
+    for r in results:
+        where = escape(_label(r))
         for o in r.outputs:
             if o.startswith("figures/") and o.endswith(".png"):
-                figures.append(f'<figure><a href="{escape(o)}"><img src="{escape(o)}" alt="{escape(o)}"></a>'
-                               f'<figcaption>{escape(Path(o).name)}</figcaption></figure>')
+                caption = escape(Path(o).name) + (f" <small>({escape(r.section)})</small>" if r.section else "")
+                figures.append(f'<figure><a href="{escape(o)}"><img src="{escape(o)}" alt="{escape(Path(o).stem)}"></a>'
+                               f'<figcaption>{caption}</figcaption></figure>')
             elif o.startswith("maps/") and o.endswith(".html") and "/assets/" not in o:
-                maps.append(f'<li><a href="{escape(o)}">{escape(Path(o).name)}</a> <small>({escape(r.notebook)})</small></li>')
+                maps.append(f'<li><a href="{escape(o)}">{escape(Path(o).name)}</a> <small>({where})</small></li>')
             elif o.startswith("tables/"):
-                tables.append(f'<li><a href="{escape(o)}">{escape(Path(o).name)}</a> <small>({escape(r.notebook)})</small></li>')
+                tables.append(f'<li><a href="{escape(o)}">{escape(Path(o).name)}</a> <small>({where})</small></li>')
     status = manifest["status"]
     stray = manifest.get("stray_outputs") or {}
     warning = ""
@@ -387,6 +609,12 @@ def index_html(manifest: dict, results: list[JobResult], title: str) -> str:
         items = "".join(f"<li>{escape(slug)}: {escape(', '.join(files))}</li>" for slug, files in stray.items())
         warning = (f'<div id="stray"><p><b>Not published:</b> files written outside maps/, figures/ and '
                    f'tables/ of the output folder:</p><ul>{items}</ul></div>')
+    search_box = ""
+    if search is not None:
+        search_box = ('<h2>Search</h2><p><input id="search" type="search" placeholder="Search the pages" '
+                      'aria-label="Search the pages" size="40"></p><ul id="search-results"></ul>'
+                      f'<script type="application/json" id="search-data">{_json_for_script(search)}</script>'
+                      f"<script>{SEARCH_SCRIPT}</script>")
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -398,17 +626,18 @@ td.err{{color:#b71c1c;font-family:monospace;font-size:.85em;max-width:320px;over
 td.params{{font-size:.8em;color:#555;max-width:300px;overflow-wrap:anywhere}}
 .figs{{display:flex;flex-wrap:wrap;gap:1rem}} figure{{margin:0;width:240px}} figure img{{width:240px;height:160px;object-fit:contain;border:1px solid #ddd}}
 figcaption{{font-size:.8em;color:#555;overflow-wrap:anywhere}} .meta{{color:#555}}
+#facts h3{{font-size:1em;margin:1rem 0 .3rem}} #versions{{font-size:.85em;color:#444}} #search-results small{{color:#555}}
 </style></head><body>
 <h1>{escape(title)}</h1>
 <p class="meta">Run <code>{escape(manifest['run_id'])}</code> · started {escape(manifest['started'])} · finished {escape(manifest['finished'])} ·
 status <b id="run-status">{escape(status)}</b> · iraq-atlas {escape(manifest['iraq_atlas'])} · <a href="manifest.json">manifest.json</a> · <a href="{RUN_LOG}">{RUN_LOG}</a></p>
-{warning}<h2>Notebooks</h2>
+{warning}{search_box}<h2>Notebooks</h2>
 <table id="notebooks"><thead><tr><th>Notebook</th><th>Section</th><th>Status</th><th>Duration</th><th>Error</th><th>Parameters</th></tr></thead>
 <tbody>{''.join(rows)}</tbody></table>
 <h2>Key figures</h2><div class="figs" id="figures">{''.join(figures) or '<p>No figures.</p>'}</div>
 <h2>Maps</h2><ul id="maps">{''.join(maps) or '<li>No maps.</li>'}</ul>
 <h2>Data tables</h2><ul id="tables">{''.join(tables) or '<li>No tables.</li>'}</ul>
+{_facts_html(manifest, results)}
 <p class="meta">Maps and pages work offline: every script and style is inside the files.</p>
 </body></html>
 """
-

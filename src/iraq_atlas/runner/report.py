@@ -135,7 +135,8 @@ def _run_staged(jobs: list[Job], opts: RunOptions, out: Path, run_id: str,
     finished = dt.datetime.now(dt.timezone.utc)
     manifest = publish.build_manifest(run_id, started, finished, ordered, opts)
     write_atomic(staging / "manifest.json", json.dumps(manifest, indent=1, default=str))
-    write_atomic(staging / "index.html", publish.index_html(manifest, ordered, opts.title))
+    search = publish.search_entries(staging, ordered)
+    write_atomic(staging / "index.html", publish.index_html(manifest, ordered, opts.title, search))
     run_dir = out / run_id
     os.replace(staging, run_dir)
     publish.point_latest(out, run_id)
