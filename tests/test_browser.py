@@ -499,6 +499,41 @@ def test_hostile_strings_display_as_text_in_index(chromium, tmp_path):
         op.close()
 
 
+def test_index_search_finds_pages_and_shows_hostile_text_as_text(chromium, tmp_path):
+    from iraq_atlas.runner.report import JobResult, index_html
+
+    res = [JobResult(slug="01_places", notebook="01_places.ipynb", section="", status="ok", html="01_places.html"),
+           JobResult(slug="02_x", notebook="02_x.ipynb", section="years = 2021", status="ok", html="02_x.html")]
+    search = [{"title": "Places", "href": "01_places.html", "section": "", "notebook": "01_places.ipynb",
+               "text": f"The Green Zone holds the embassy. {H_SCRIPT} {H_IMG}"},
+              {"title": "Elections", "href": "javascript:window.__pwned=9", "section": "years = 2021",
+               "notebook": "02_x.ipynb", "text": "Seats by governorate"}]
+    manifest = {"run_id": "r1", "started": "2021-11-07T00:00:00", "finished": "2021-11-07T00:01:00",
+                "status": "ok", "iraq_atlas": "0.1.0"}
+    path = tmp_path / "index.html"
+    path.write_text(index_html(manifest, res, "Report", search), encoding="utf-8")
+    op = open_offline(chromium, path, wait_for="#search")
+    try:
+        page = op.page
+        page.fill("#search", "green zone")
+        items = page.eval_on_selector_all("#search-results li", "lis => lis.map(li => li.textContent)")
+        assert len(items) == 1 and items[0].startswith("Places") and "Green Zone holds" in items[0]
+        assert page.get_attribute("#search-results a", "href") == "01_places.html"
+        page.fill("#search", "window.__pwned")
+        items = page.eval_on_selector_all("#search-results li", "lis => lis.map(li => li.textContent)")
+        assert len(items) == 1 and H_SCRIPT in items[0] and H_IMG in items[0]
+        page.fill("#search", "2021")
+        assert page.inner_text("#search-results a") == "Elections (years = 2021)"
+        assert page.get_attribute("#search-results a", "href") is None   # not a page of the report
+        page.fill("#search", "nowhere at all")
+        assert page.inner_text("#search-results") == "No page mentions \u201cnowhere at all\u201d."
+        assert page.evaluate("document.querySelectorAll('img').length") == 0
+        _assert_not_pwned(page)
+        _assert_clean(op)
+    finally:
+        op.close()
+
+
 def test_cli_incident_map_with_time_slider(chromium, tmp_path, geodata_dir):
     """`iraq-atlas map` on a user's ACLED export: one point per accepted row; the slider filters by date."""
     from test_incidents import ACLED_HEADER, _acled_row
