@@ -389,6 +389,40 @@ H_QUOTES = "double \" single ' backtick `${window.__pwned=3}`"
 H_BACKSLASH = "back\\slash \\\" \\u003c \\n \\` {{7*7}} {% raw %} {{ '<b>' }} end\\"
 JS_URL = "javascript:alert(1)"
 JS_URL_2 = " JavaScript:window.__pwned=4"
+def _visible_headers(page) -> list[str]:
+    return page.eval_on_selector_all("table.ia-table th", "ths => ths.map(th => th.innerText.trim())")
+
+
+def test_report_pages_read_cleanly_and_reader_headers_in_the_no_input_edition(chromium, offline_env, tmp_path):
+    """The code edition's tables show column names, the --no-input edition's reader headers;
+    neither page shows a warning, a traceback or a temporary path, and every image is drawn."""
+    from iraq_atlas.runner.report import RunOptions, discover, plan, run_report
+
+    jobs = plan(discover(NOTEBOOKS, ["01"]), {})
+    code, results = run_report(jobs, RunOptions(out=tmp_path / "r", jobs=1, progress=False))
+    assert [r.status for r in results] == ["ok"]
+    readers, results = run_report(jobs, RunOptions(out=tmp_path / "r", jobs=1, progress=False, no_input=True))
+    assert [r.status for r in results] == ["ok"] and results[0].cached   # the same run, converted again
+    seen = {}
+    for edition, folder in (("code", code), ("readers", readers)):
+        op = open_offline(chromium, folder / "01_places.html", wait_for="table.ia-table")
+        try:
+            page = op.page
+            headers = _visible_headers(page)
+            seen[edition] = headers
+            assert "" not in headers                        # no index column
+            text = page.inner_text("body")
+            for bad in ("Traceback", "Warning:", ".run-", "_work/"):
+                assert bad not in text, (edition, bad)
+            sizes = page.eval_on_selector_all(".jp-RenderedImage img", "imgs => imgs.map(i => i.naturalWidth)")
+            assert sizes and all(w > 100 for w in sizes)
+        finally:
+            op.close()
+    assert "km_to_pm_residence" in seen["code"] and "Km to PM residence" not in seen["code"]
+    assert "Km to PM residence" in seen["readers"] and "km_to_pm_residence" not in seen["readers"]
+    assert "Precision (m)" in seen["readers"]
+
+
 SAFE_URL = "https://example.org/report?a=1&b=<2>"
 H_LAYER = 'Layer <img src=x onerror="window.__pwned=5"> & `${window.__pwned=6}` {{7*7}} {%- raw %}'
 

@@ -31,8 +31,10 @@ def test_whole_numbers_and_dates_keep_their_types():
 
 
 def test_no_index_column_unless_the_index_means_something():
-    _, _, rows = _cells(table_html(pd.DataFrame({"a": [1, 2]}, index=[5, 9])))
-    assert rows == [["5", "1"], ["9", "2"]]                 # labels that mean something become a column
+    code, _, rows = _cells(table_html(pd.DataFrame({"a": [1, 2]}, index=[5, 9])))
+    assert code == ["a"] and rows == [["1"], ["2"]]          # row numbers left by a filter are not shown
+    code, _, rows = _cells(table_html(pd.DataFrame({"rows": [3, 1]}, index=["accepted", "rejected"])))
+    assert rows == [["accepted", "3"], ["rejected", "1"]]    # labels that mean something become a column
     code, _, rows = _cells(table_html(pd.DataFrame({"a": [1, 2]})))
     assert code == ["a"] and rows == [["1"], ["2"]]          # a plain range is not shown
     named = pd.DataFrame({"seats": [69]}, index=pd.Index(["Baghdad"], name="governorate"))

@@ -148,6 +148,22 @@ def _formatter(name: Any, series: pd.Series, decimals: int, links: set):
     return cell, False
 
 
+def _with_meaningful_index(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with its index as first column(s) when the index means something, else without it.
+
+    Row numbers (an unnamed index of integers, a filtered frame's leftover labels) mean
+    nothing to a reader; a named index, or labels such as "accepted", "rejected", do.
+    """
+    index = df.index
+    if all(name is None for name in index.names) and (
+            isinstance(index, pd.RangeIndex) or pd.api.types.is_integer_dtype(index)):
+        return df.reset_index(drop=True)
+    frame = df.reset_index()
+    if index.nlevels == 1 and index.name is None and "index" in frame.columns and "index" not in df.columns:
+        frame = frame.rename(columns={"index": ""})
+    return frame
+
+
 def table_html(df: pd.DataFrame, *, links: Iterable[str] | None = None,
                headers: Mapping[str, str] | None = None, decimals: int = 2,
                max_rows: int | None = 200, caption: str = "") -> str:
@@ -156,8 +172,8 @@ def table_html(df: pd.DataFrame, *, links: Iterable[str] | None = None,
     Parameters
     ----------
     df : pandas.DataFrame
-        The table. A named or labelled index becomes the first column; a plain
-        ``RangeIndex`` is not shown.
+        The table. A named index, or an index of labels, becomes the first column; row
+        numbers (an unnamed index of integers) are not shown.
     links : iterable of str, optional
         Columns holding web addresses (default: every column whose name ends in ``url``).
     headers : mapping, optional
@@ -180,11 +196,7 @@ def table_html(df: pd.DataFrame, *, links: Iterable[str] | None = None,
     >>> "2018</td>" in html and "2018.0" not in html and "71</td>" in html
     True
     """
-    frame = df
-    if not isinstance(frame.index, pd.RangeIndex) or frame.index.name is not None:
-        frame = frame.reset_index()
-        if "index" in frame.columns and df.index.name is None and "index" not in df.columns:
-            frame = frame.rename(columns={"index": ""})
+    frame = _with_meaningful_index(df)
     link_cols = set(links) if links is not None else {c for c in frame.columns if str(c).lower().endswith("url")}
     total = len(frame)
     shown = frame if max_rows is None else frame.head(max_rows)
@@ -247,7 +259,7 @@ def show_table(df: pd.DataFrame, *, links: Iterable[str] | None = None,
     """
     html = table_html(df, links=links, headers=headers, decimals=decimals, max_rows=max_rows, caption=caption)
     part = df if max_rows is None else df.head(max_rows)
-    shown = part.reset_index() if not isinstance(part.index, pd.RangeIndex) else part
+    shown = _with_meaningful_index(part)
     table = ReaderTable(html, shown.to_string(index=False))
     try:
         from IPython import get_ipython
