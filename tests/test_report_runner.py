@@ -963,3 +963,37 @@ def test_index_says_what_was_run_failures_first_and_labels_sweeps(suite):
     assert {e["href"] for e in search} == {r.html for r in results}
     alpha_x = next(e for e in search if e["href"] == "01_alpha__label-x.html")
     assert alpha_x["title"] == "01_alpha" and alpha_x["section"] == "label = x"
+
+
+# -- one PDF ------------------------------------------------------------------------------
+def test_pdf_holds_the_index_and_every_page(suite, capsys):
+    from iraq_atlas.cli import main
+
+    if publish.find_chromium() is None:
+        pytest.skip("no chromium on PATH")
+    code = main(["report", "--notebooks-dir", str(suite / "notebooks"), "--out", str(suite / "reports"),
+                 "--jobs", "1", "--quiet", "--pdf"])
+    assert code == 0
+    run = (suite / "reports" / "latest").resolve()
+    pdf = run / "report.pdf"
+    assert f"pdf: {pdf}" in capsys.readouterr().out
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF")
+    pages = data.count(b"/Type /Page") - data.count(b"/Type /Pages")
+    assert pages >= 3                       # the index, then a page per notebook, each starting a page
+    assert not [p.name for p in run.iterdir() if p.name.startswith(".pdf-")]
+
+
+def test_pdf_without_chromium_says_so_before_running_anything(suite, capsys, monkeypatch):
+    import shutil
+
+    from iraq_atlas.cli import main
+
+    monkeypatch.setattr(shutil, "which", lambda name, *a, **k: None)
+    code = main(["report", "--notebooks-dir", str(suite / "notebooks"), "--out", str(suite / "reports"),
+                 "--quiet", "--pdf"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "--pdf prints the report with headless Chromium, and none is installed" in err
+    assert "apt-get install chromium" in err
+    assert not (suite / "reports").exists()

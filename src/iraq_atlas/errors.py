@@ -58,3 +58,7 @@ class OfflineAssetError(IraqAtlasError, RuntimeError):
 
 class ServiceError(IraqAtlasError, RuntimeError):
     """A remote service (ACLED, UCDP, geoBoundaries, Nominatim) failed or refused the request."""
+
+
+class ToolMissingError(IraqAtlasError, RuntimeError):
+    """A program a command needs is not installed (Chromium for ``iraq-atlas report --pdf``)."""

@@ -473,7 +473,8 @@ def search_entries(run_dir: Path, results: list[JobResult], limit: int = 20000) 
                 for out in cell.get("outputs", []):
                     if out.get("output_type") == "stream" and out.get("name") == "stdout":
                         parts.append(out.get("text", ""))
-                    elif "data" in out and "text/plain" in out["data"]:
+                    elif "data" in out and "text/plain" in out["data"] and not any(
+                            kind.startswith("image/") for kind in out["data"]):  # not "<Figure size …>"
                         parts.append(out["data"]["text/plain"])
         text = " ".join(" ".join(parts).split())[:limit]
         entries.append({"title": title, "href": r.html, "section": r.section, "notebook": r.notebook,
@@ -641,3 +642,146 @@ status <b id="run-status">{escape(status)}</b> · iraq-atlas {escape(manifest['i
 <p class="meta">Maps and pages work offline: every script and style is inside the files.</p>
 </body></html>
 """
+
+
+# -- one PDF of the report ------------------------------------------------------------------
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+PDF_NAME = "report.pdf"
+
+
+def find_chromium() -> str | None:
+    """The Chromium (or Chrome) on ``PATH`` that ``--pdf`` prints with, or None.
+
+    Returns
+    -------
+    str or None
+        The program's path.
+
+    Examples
+    --------
+    >>> find_chromium() is None or Path(find_chromium()).name.startswith(("chromium", "google-chrome"))
+    True
+    """
+    for name in CHROMIUM_NAMES:
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def require_chromium() -> str:
+    """The Chromium ``--pdf`` needs; raises :class:`~iraq_atlas.errors.ToolMissingError` when absent.
+
+    Returns
+    -------
+    str
+        The program's path.
+
+    Raises
+    ------
+    ToolMissingError
+        With what to install.
+    """
+    from iraq_atlas.errors import ToolMissingError
+
+    exe = find_chromium()
+    if exe is None:
+        raise ToolMissingError("--pdf prints the report with headless Chromium, and none is installed "
+                               f"(looked for {', '.join(CHROMIUM_NAMES)} on PATH): install it "
+                               "(apt-get install chromium) or run without --pdf")
+    return exe
+
+
+def print_html(run_dir: Path, results: list[JobResult]) -> str:
+    """One document holding the index and every notebook page, each page starting a printed page.
+
+    Parameters
+    ----------
+    run_dir : Path
+        A finished run folder.
+    results : list of JobResult
+        Its results, in the jobs' order.
+
+    Returns
+    -------
+    str
+        HTML: the notebook pages' own styles once, then the index's content and each page's.
+    """
+    from bs4 import BeautifulSoup
+
+    index = BeautifulSoup((run_dir / "index.html").read_text(encoding="utf-8"), "html.parser")
+    for node in index.select("script, #search-results"):
+        node.decompose()
+    for node in index.select("h2"):
+        if node.get_text() == "Search":
+            node.decompose()
+    for node in index.select("input"):
+        node.decompose()
+    styles, bodies = [], []
+    for r in results:
+        if not r.html or not (run_dir / r.html).is_file():
+            continue
+        page = BeautifulSoup((run_dir / r.html).read_text(encoding="utf-8"), "html.parser")
+        if not styles:
+            styles = [str(s) for s in page.select("head style")]
+        main = page.select_one("main") or page.body
+        bodies.append(f'<section class="ia-print-page">{main.decode_contents() if main else ""}</section>')
+    index_style = "".join(str(s) for s in index.select("head style"))
+    return ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+            f"<title>{escape(index.title.get_text() if index.title else 'Report')}</title>"
+            + "".join(styles) + index_style
+            + "<style>.ia-print-page{break-before:page} body{max-width:none}</style></head><body>"
+            + f'<section class="ia-print-index">{index.body.decode_contents() if index.body else ""}</section>'
+            + "".join(bodies) + "</body></html>")
+
+
+def write_pdf(run_dir: Path, results: list[JobResult], chromium: str | None = None, timeout: int = 600) -> Path:
+    """Print the whole report (index, then every notebook page) into ``<run>/report.pdf``.
+
+    Parameters
+    ----------
+    run_dir : Path
+        A finished run folder.
+    results : list of JobResult
+        Its results.
+    chromium : str, optional
+        The program to print with (default: :func:`require_chromium`).
+    timeout : int
+        Seconds Chromium may take.
+
+    Returns
+    -------
+    Path
+        The PDF, written atomically (a failed print leaves none).
+
+    Raises
+    ------
+    ToolMissingError
+        When no Chromium is installed, or it did not write the PDF.
+    """
+    import subprocess
+    import tempfile
+
+    from iraq_atlas.errors import ToolMissingError
+
+    exe = chromium or require_chromium()
+    with tempfile.TemporaryDirectory(prefix=".pdf-", dir=run_dir) as tmp:
+        # beside the pages, so the index's relative links to figures/ resolve
+        source = run_dir / f"{Path(tmp).name}.html"
+        source.write_text(print_html(run_dir, results), encoding="utf-8")
+        target = Path(tmp) / PDF_NAME
+        cmd = [exe, "--headless", "--disable-gpu", "--disable-background-networking", "--no-first-run",
+               "--disable-component-update", "--no-pdf-header-footer", f"--user-data-dir={Path(tmp) / 'profile'}",
+               f"--print-to-pdf={target}", source.as_uri()]
+        if hasattr(os, "geteuid") and os.geteuid() == 0:
+            cmd.insert(1, "--no-sandbox")  # Chromium refuses to run as root with its sandbox
+        try:
+            done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        finally:
+            source.unlink()
+        if not target.is_file() or target.stat().st_size == 0:
+            raise ToolMissingError(f"{exe} did not print the report (exit {done.returncode}): "
+                                   f"{' '.join(done.stderr.split()[-40:])}")
+        os.chmod(target, umask_mode(directory=False))
+        os.replace(target, run_dir / PDF_NAME)
+    return run_dir / PDF_NAME
