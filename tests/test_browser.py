@@ -423,6 +423,44 @@ def test_report_pages_read_cleanly_and_reader_headers_in_the_no_input_edition(ch
     assert "Precision (m)" in seen["readers"]
 
 
+def test_notebook_maps_have_a_static_picture_shown_in_print(chromium, tmp_path):
+    """On screen the live map, in print its picture: the same points in the same colours."""
+    from iraq_atlas.places import gazetteer
+    from iraq_atlas.viz import maps
+    from iraq_atlas.vocab import KIND_COLORS
+
+    places = gazetteer.gazetteer()
+    embassies = places[(places.kind == "embassy") & places.lat.notna()]
+    m = maps.base_map(maps.BAGHDAD, 12, tiles=False, green_zone=False, boundaries=False)
+    maps.add_places(m, embassies)
+    page = tmp_path / "page.html"
+    page.write_text(f"<!DOCTYPE html><html><body>{maps.show(maps.finish(m))._repr_html_()}</body></html>",
+                    encoding="utf-8")
+    op = open_offline(chromium, page, wait_for="iframe.ia-map")
+    try:
+        visible = "el => getComputedStyle(el).display !== 'none'"
+        assert op.page.eval_on_selector("iframe.ia-map", visible)
+        assert not op.page.eval_on_selector("img.ia-map-print", visible)
+        op.page.emulate_media(media="print")
+        assert not op.page.eval_on_selector("iframe.ia-map", visible)
+        assert op.page.eval_on_selector("img.ia-map-print", visible)
+        png = op.page.query_selector("img.ia-map-print").screenshot()
+        spread, colours = image_stats(png)
+        assert spread > 2 and colours > 20                   # a drawn picture, not a blank box
+        _assert_clean(op)
+    finally:
+        op.close()
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    rgb = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=int)
+    embassy = np.array([int(KIND_COLORS["embassy"][i:i + 2], 16) for i in (1, 3, 5)])
+    near = int((np.abs(rgb - embassy).sum(axis=2) < 60).sum())
+    assert near > 20 * len(embassies) / 2                  # the embassy points, in their own colour
+
+
 SAFE_URL = "https://example.org/report?a=1&b=<2>"
 H_LAYER = 'Layer <img src=x onerror="window.__pwned=5"> & `${window.__pwned=6}` {{7*7}} {%- raw %}'
 

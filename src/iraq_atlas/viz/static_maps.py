@@ -1,0 +1,183 @@
+"""A static picture of an interactive map, for print: the same shown layers, colours and legends.
+
+:func:`static_map` draws what a map made with :mod:`iraq_atlas.viz.maps` shows when it opens
+(its visible GeoJSON layers with their own colours, its legends and attribution, the fitted
+view) with matplotlib. Notebook map displays carry it as an image shown only in print, so a
+printed page or a PDF of the report keeps its maps.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import math
+
+import geopandas as gpd
+import matplotlib.pyplot as plt
+from matplotlib.colors import to_rgba
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from shapely.geometry import shape
+
+from iraq_atlas.vocab import CRS, DEFAULT_COLOR
+
+#: shown only when printing: the live map on screen, the picture on paper
+PRINT_STYLE = ("<style>.ia-map-print{display:none;max-width:100%;height:auto;border:1px solid #ccc}"
+               "@media print{iframe.ia-map{display:none !important}.ia-map-print{display:block}}</style>")
+
+
+def _walk(element):
+    for child in getattr(element, "_children", {}).values():
+        yield child
+        yield from _walk(child)
+
+
+def _colour(value, default: str = DEFAULT_COLOR) -> str:
+    text = str(value) if value is not None else ""
+    try:
+        to_rgba(text)
+        return text
+    except ValueError:
+        return default
+
+
+def _column(props: dict, name: str, n: int) -> list:
+    col = props.get(name)
+    if col is None:
+        return [None] * n
+    if "list" in col:
+        return list(col["list"])
+    if col.get("codes") is None:
+        return [col["values"][0]] * n
+    return [col["values"][c] for c in col["codes"]]
+
+
+def _layer_frame(data: dict) -> gpd.GeoDataFrame:
+    """A shown layer's payload (GeoJSON or the compact point columns) as a frame with its styles."""
+    if data.get("type") == "IAColumns":
+        n = len(data["x"])
+        frame = gpd.GeoDataFrame({k: _column(data.get("props", {}), k, n) for k in ("_color", "_radius")},
+                                 geometry=gpd.points_from_xy(data["x"], data["y"]), crs=CRS)
+        return frame
+    rows, geoms = [], []
+    for f in data.get("features", []):
+        geoms.append(shape(f["geometry"]))
+        p = f.get("properties") or {}
+        rows.append({k: p.get(k) for k in ("_color", "_stroke", "_opacity", "_weight", "_radius")})
+    return gpd.GeoDataFrame(rows, geometry=geoms, crs=CRS) if geoms else gpd.GeoDataFrame(geometry=[], crs=CRS)
+
+
+def static_map(m, width: float = 8.0, height: float = 6.0):
+    """Draw a map's shown layers, legends and attribution with matplotlib.
+
+    Parameters
+    ----------
+    m : folium.Map
+        A map made with :func:`iraq_atlas.viz.maps.base_map` and its ``add_*`` helpers.
+    width, height : float
+        Figure size in inches.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One axes, in longitude and latitude.
+
+    Examples
+    --------
+    >>> from iraq_atlas.viz import maps
+    >>> from iraq_atlas.places import gazetteer
+    >>> m = maps.base_map(maps.BAGHDAD, 11, tiles=False, green_zone=False, boundaries=False)
+    >>> places = gazetteer.gazetteer()
+    >>> _ = maps.add_places(m, places[places.kind == "embassy"])
+    >>> fig = static_map(maps.finish(m))
+    >>> [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    ['embassy']
+    >>> plt.close(fig)
+    """
+    from iraq_atlas.viz import maps
+
+    fig, ax = plt.subplots(figsize=(width, height))
+    shown_bounds, all_bounds, legends, credits = [], [], [], []
+    for el in _walk(m):
+        if isinstance(el, maps.SafeGeoJson) and el.show:
+            frame = _layer_frame(el.payload["data"])
+            if frame.empty:
+                continue
+            (all_bounds if getattr(el, "base", False) else shown_bounds).append(frame.total_bounds)
+            all_bounds.append(frame.total_bounds)
+            kinds = frame.geom_type
+            areas = frame[kinds.isin(["Polygon", "MultiPolygon"])]
+            if len(areas):
+                face = [to_rgba(_colour(c, "#888888"), 0.35 if o is None else float(o))
+                        for c, o in zip(areas["_color"], areas["_opacity"])]
+                edge = [_colour(s if s is not None else c, "#333333") for s, c in zip(areas["_stroke"], areas["_color"])]
+                widths = [1.5 if w is None else float(w) for w in areas["_weight"]]
+                areas.plot(ax=ax, color=face, edgecolor=edge, linewidth=[w * 0.6 for w in widths])
+            lines = frame[kinds.isin(["LineString", "MultiLineString"])]
+            if len(lines):
+                lines.plot(ax=ax, color=[_colour(c, "#333333") for c in lines["_color"]], linewidth=1)
+            points = frame[kinds == "Point"]
+            if len(points):
+                radius = [6.0 if r is None else float(r) for r in points.get("_radius", [None] * len(points))]
+                ax.scatter(points.geometry.x, points.geometry.y, s=[(r * 0.9) ** 2 for r in radius],
+                           c=[_colour(c, "#333333") for c in points["_color"]], edgecolors="#333333",
+                           linewidths=0.4, alpha=0.8, zorder=3)
+        elif isinstance(el, maps._Legend):
+            legends.append(el.payload)
+        elif isinstance(el, maps._Attribution):
+            credits.append(html.unescape(el.payload))
+        elif isinstance(el, maps._FitBounds):
+            (s, w), (n, e) = el.payload["bounds"]
+            shown_bounds.insert(0, (w, s, e, n))
+    fit = [b for b in (shown_bounds or all_bounds)]
+    if fit:
+        west, south = min(b[0] for b in fit), min(b[1] for b in fit)
+        east, north = max(b[2] for b in fit), max(b[3] for b in fit)
+        pad_x, pad_y = max((east - west) * 0.05, 0.005), max((north - south) * 0.05, 0.005)
+        ax.set_xlim(west - pad_x, east + pad_x)
+        ax.set_ylim(south - pad_y, north + pad_y)
+        ax.set_aspect(1 / max(math.cos(math.radians((south + north) / 2)), 0.1))
+    first = None
+    for lg in legends:
+        circle = lg.get("shape") == "circle"
+        handles = [Line2D([], [], marker="o", linestyle="", markersize=7, markerfacecolor=_colour(c),
+                          markeredgecolor="#555555", label=label) if circle
+                   else Patch(facecolor=_colour(c), edgecolor="#555555", label=label) for label, c in lg["items"]]
+        legend = ax.legend(handles=handles, title=lg["title"], fontsize=7, title_fontsize=8, framealpha=0.9,
+                           loc="lower right" if first is None else "upper right")
+        if first is not None:
+            ax.add_artist(first)
+        first = legend
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for side in ax.spines.values():
+        side.set_color("#cccccc")
+    if credits:
+        fig.text(0.99, 0.01, " · ".join(credits), ha="right", va="bottom", fontsize=6.5, color="#555555")
+    fig.tight_layout()
+    return fig
+
+
+def print_image_html(m, alt: str = "Static map for print") -> str:
+    """An ``<img>`` of :func:`static_map` shown only in print, with the style that does so.
+
+    Parameters
+    ----------
+    m : folium.Map
+        The map.
+    alt : str
+        The image's alternative text.
+
+    Returns
+    -------
+    str
+        HTML.
+    """
+    fig = static_map(m)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110)
+    plt.close(fig)
+    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    return (f'{PRINT_STYLE}<img class="ia-map-print" alt="{html.escape(alt, quote=True)}" '
+            f'src="data:image/png;base64,{data}">')
