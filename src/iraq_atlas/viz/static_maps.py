@@ -68,6 +68,31 @@ def _layer_frame(data: dict) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(rows, geometry=geoms, crs=CRS) if geoms else gpd.GeoDataFrame(geometry=[], crs=CRS)
 
 
+def _unpack(col: dict):
+    import zlib
+
+    import numpy as np
+
+    raw = base64.b64decode(col["b64"])
+    return np.frombuffer(zlib.decompress(raw) if col.get("z") else raw, dtype=np.dtype(col["dtype"]).newbyteorder("<"))
+
+
+def _big_points(payload: dict) -> tuple:
+    """x, y, colours and radii of a large point layer (:mod:`iraq_atlas.viz.bigpoints`)."""
+    cols, scale = payload["cols"], payload["scale"]
+    x, y = _unpack(cols["lon"]) / scale, _unpack(cols["lat"]) / scale
+    palette = payload.get("palette") or [DEFAULT_COLOR]
+    if payload.get("colorByCat") and cols.get("cat") is not None:
+        colours = [palette[c] for c in _unpack(cols["cat"])]
+    elif cols.get("color") is not None:
+        colours = [palette[c] for c in _unpack(cols["color"])]
+    else:
+        colours = [palette[0]] * len(x)
+    radii = _unpack(cols["radius"]).astype(float) if cols.get("radius") is not None else \
+        [float(payload.get("radius", 6))] * len(x)
+    return x, y, [_colour(c) for c in colours], radii
+
+
 def static_map(m, width: float = 8.0, height: float = 6.0):
     """Draw a map's shown layers, legends and attribution with matplotlib.
 
@@ -95,10 +120,11 @@ def static_map(m, width: float = 8.0, height: float = 6.0):
     ['embassy']
     >>> plt.close(fig)
     """
-    from iraq_atlas.viz import maps
+    from iraq_atlas.viz import bigpoints, maps
 
     fig, ax = plt.subplots(figsize=(width, height))
     shown_bounds, all_bounds, legends, credits = [], [], [], []
+    fitted, max_zoom = None, 18
     for el in _walk(m):
         if isinstance(el, maps.SafeGeoJson) and el.show:
             frame = _layer_frame(el.payload["data"])
@@ -123,21 +149,41 @@ def static_map(m, width: float = 8.0, height: float = 6.0):
                 ax.scatter(points.geometry.x, points.geometry.y, s=[(r * 0.9) ** 2 for r in radius],
                            c=[_colour(c, "#333333") for c in points["_color"]], edgecolors="#333333",
                            linewidths=0.4, alpha=0.8, zorder=3)
+        elif isinstance(el, bigpoints.BigPointLayer):
+            x, y, colours, radii = _big_points(el.payload)
+            if len(x):
+                shown_bounds.append((float(x.min()), float(y.min()), float(x.max()), float(y.max())))
+                ax.scatter(x, y, s=[(r * 0.9) ** 2 for r in radii], c=colours, edgecolors="#333333",
+                           linewidths=0.3, alpha=0.7, zorder=3)
         elif isinstance(el, maps._Legend):
             legends.append(el.payload)
         elif isinstance(el, maps._Attribution):
             credits.append(html.unescape(el.payload))
         elif isinstance(el, maps._FitBounds):
             (s, w), (n, e) = el.payload["bounds"]
-            shown_bounds.insert(0, (w, s, e, n))
-    fit = [b for b in (shown_bounds or all_bounds)]
-    if fit:
-        west, south = min(b[0] for b in fit), min(b[1] for b in fit)
-        east, north = max(b[2] for b in fit), max(b[3] for b in fit)
-        pad_x, pad_y = max((east - west) * 0.05, 0.005), max((north - south) * 0.05, 0.005)
-        ax.set_xlim(west - pad_x, east + pad_x)
-        ax.set_ylim(south - pad_y, north + pad_y)
-        ax.set_aspect(1 / max(math.cos(math.radians((south + north) / 2)), 0.1))
+            fitted = (w, s, e, n)
+            max_zoom = int(el.payload.get("maxZoom", max_zoom))
+    if fitted is not None:
+        box = fitted
+    elif getattr(m, "location", None):  # the view the map opens with: its centre and zoom
+        lat, lon = m.location
+        half = 360 / 2 ** int(m.options.get("zoom", 10)) * 1.5
+        box = (lon - half, lat - half * 0.75, lon + half, lat + half * 0.75)
+    else:
+        fit = shown_bounds or all_bounds
+        box = (min(b[0] for b in fit), min(b[1] for b in fit), max(b[2] for b in fit),
+               max(b[3] for b in fit)) if fit else None
+    if box is not None:
+        west, south, east, north = box
+        # never closer than the live map may zoom (Leaflet's maxZoom, about 700 px of view)
+        least = 360 / 2 ** max_zoom * 2.7
+        cx, cy = (west + east) / 2, (south + north) / 2
+        half_x, half_y = max((east - west) * 0.55, least / 2), max((north - south) * 0.55, least / 2 * 0.75)
+        ax.set_xlim(cx - half_x, cx + half_x)
+        ax.set_ylim(cy - half_y, cy + half_y)
+        ax.set_aspect(1 / max(math.cos(math.radians(cy)), 0.1))
+    ax.set_xlabel("")
+    ax.set_ylabel("")
     first = None
     for lg in legends:
         circle = lg.get("shape") == "circle"
