@@ -173,6 +173,17 @@ def tidy_notebook(nb, job: Job) -> bool:
     -------
     bool
         Whether the notebook was changed.
+
+    Examples
+    --------
+    >>> import nbformat
+    >>> nb = nbformat.v4.new_notebook()
+    >>> cell = nbformat.v4.new_code_cell("x = 1")
+    >>> cell.outputs = [nbformat.v4.new_output("stream", name="stderr",
+    ...                                        text="/a.py:3: UserWarning: slow path\\n  warn()\\n")]
+    >>> nb.cells = [cell]
+    >>> tidy_notebook(nb, Job(Path("01_x.ipynb"), {}, "01_x")), nb.cells[0].outputs[0]["data"]["text/plain"]
+    (True, 'Note: slow path')
     """
     changed = False
     record = nb.get("metadata", {}).get("papermill")
@@ -580,6 +591,13 @@ def index_html(manifest: dict, results: list[JobResult], title: str, search: lis
     str
         The HTML page; every text from data is escaped, the search index is JSON data read
         by a fixed script.
+
+    Examples
+    --------
+    >>> manifest = {"run_id": "r1", "started": "s", "finished": "f", "status": "ok", "iraq_atlas": "0"}
+    >>> page = index_html(manifest, [JobResult("01_a", "01_a.ipynb", "", "ok", html="01_a.html")], "<Report>")
+    >>> "<title>&lt;Report&gt;</title>" in page and 'href="01_a.html"' in page
+    True
     """
     rows, figures, maps, tables = [], [], [], []
     failed_first = sorted(results, key=lambda r: r.status == "ok")  # stable: the jobs' order otherwise
@@ -681,6 +699,12 @@ def require_chromium() -> str:
     ------
     ToolMissingError
         With what to install.
+
+    Examples
+    --------
+    >>> import shutil
+    >>> shutil.which("chromium") is None or Path(require_chromium()).is_file()
+    True
     """
     from iraq_atlas.errors import ToolMissingError
 
@@ -706,6 +730,14 @@ def print_html(run_dir: Path, results: list[JobResult]) -> str:
     -------
     str
         HTML: the notebook pages' own styles once, then the index's content and each page's.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> run = Path(tempfile.mkdtemp())
+    >>> _ = (run / "index.html").write_text("<html><head><title>R</title></head><body><h1>R</h1></body></html>")
+    >>> "<h1>R</h1>" in print_html(run, [])
+    True
     """
     from bs4 import BeautifulSoup
 
@@ -758,6 +790,18 @@ def write_pdf(run_dir: Path, results: list[JobResult], chromium: str | None = No
     ------
     ToolMissingError
         When no Chromium is installed, or it did not write the PDF.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from iraq_atlas.errors import ToolMissingError
+    >>> run = Path(tempfile.mkdtemp())
+    >>> _ = (run / "index.html").write_text("<html><body>R</body></html>")
+    >>> try:
+    ...     write_pdf(run, [], chromium="/bin/false")
+    ... except ToolMissingError as exc:
+    ...     print(str(exc).split(":")[0])
+    /bin/false did not print the report (exit 1)
     """
     import subprocess
     import tempfile

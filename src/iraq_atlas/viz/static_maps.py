@@ -219,6 +219,13 @@ def print_image_html(m, alt: str = "Static map for print") -> str:
     -------
     str
         HTML.
+
+    Examples
+    --------
+    >>> from iraq_atlas.viz import maps
+    >>> m = maps.finish(maps.base_map(maps.IRAQ, 6, tiles=False, green_zone=False, boundaries=False))
+    >>> print_image_html(m).startswith("<style>.ia-map-print")
+    True
     """
     fig = static_map(m)
     buf = io.BytesIO()
