@@ -99,7 +99,7 @@ def static_map(m, width: float = 8.0, height: float = 6.0):
     Parameters
     ----------
     m : folium.Map
-        A map made with :func:`iraq_atlas.viz.maps.base_map` and its ``add_*`` helpers.
+        A map made with :func:`iraq_atlas.viz.maps.base_map` and its ``add_*`` functions.
     width, height : float
         Figure size in inches.
 

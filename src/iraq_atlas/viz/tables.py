@@ -235,7 +235,7 @@ class ReaderTable:
 def show_table(df: pd.DataFrame, *, links: Iterable[str] | None = None,
                headers: Mapping[str, str] | None = None, decimals: int = 2,
                max_rows: int | None = 200, caption: str = "") -> None:
-    """Display a table for readers (see the module's notes); the one table helper of the notebooks.
+    """Display a table for readers (see the module's notes); the one table function of the notebooks.
 
     In a notebook the table is displayed as :func:`table_html`; elsewhere its text is printed.
     Nothing is returned, so a call ending a cell shows the table once.
