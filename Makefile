@@ -5,6 +5,9 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 JOBS   ?= 2
 LAB_PORT ?= 8888
+# JupyterLab refuses to start as root unless told to: a container's root user gets --allow-root
+LAB_UID  ?= $(shell id -u)
+LAB_ROOT := $(if $(filter 0,$(LAB_UID)),--allow-root,)
 
 .PHONY: help venv report test lab bench clean
 
@@ -33,7 +36,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab --ip=127.0.0.1 --port=$(LAB_PORT) --no-browser --notebook-dir=notebooks
+	$(BIN)/jupyter lab --ip=127.0.0.1 --port=$(LAB_PORT) --no-browser --notebook-dir=notebooks $(LAB_ROOT)
 
 bench: $(STAMP)
 	$(BIN)/python -m pytest -q benchmarks/test_run.py   # the driver's own checks first

@@ -57,6 +57,45 @@ def test_notebooks_committed_clean_and_parameterised():
         assert all(not c.outputs and c.execution_count is None for c in code), f"{path.name} has outputs"
 
 
+def test_every_tracked_notebook_is_committed_without_outputs():
+    """Whatever git tracks (not only notebooks/): no outputs, no execution counts; the
+    pre-commit hook that keeps it so is nbstripout over notebooks/."""
+    import shutil
+
+    import nbformat
+
+    if shutil.which("git") is None or not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    tracked = subprocess.run(["git", "ls-files", "*.ipynb"], cwd=ROOT, capture_output=True, text=True,
+                             check=True).stdout.split()
+    assert len(tracked) >= 6
+    for name in tracked:
+        nb = nbformat.read(ROOT / name, as_version=4)
+        code = [c for c in nb.cells if c.cell_type == "code"]
+        assert all(not c.outputs for c in code), f"{name} has outputs"
+        assert all(c.execution_count is None for c in code), f"{name} has execution counts"
+    config = yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text())
+    hooks = {(r["repo"], h["id"]) for r in config["repos"] for h in r["hooks"]}
+    assert ("https://github.com/kynan/nbstripout", "nbstripout") in hooks
+
+
+def _lab_command(*overrides: str) -> str:
+    out = subprocess.run(["make", "-n", "lab", *overrides], cwd=ROOT, capture_output=True, text=True,
+                         check=True).stdout
+    return next(line for line in out.splitlines() if "jupyter lab" in line)
+
+
+def test_make_lab_allows_root_only_when_run_as_root():
+    import shutil
+
+    if shutil.which("make") is None:
+        pytest.skip("no make")
+    assert "--allow-root" in _lab_command("LAB_UID=0")
+    assert "--allow-root" not in _lab_command("LAB_UID=1000")
+    assert ("--allow-root" in _lab_command()) == (os.getuid() == 0)  # decided by `id -u`
+    assert "--notebook-dir=notebooks" in _lab_command()
+
+
 def test_plain_papermill_sees_every_declared_parameter():
     """`papermill -p NAME VALUE` must work without our runner: its own inspection reads each parameter."""
     import nbformat

@@ -62,3 +62,7 @@ class ServiceError(IraqAtlasError, RuntimeError):
 
 class OutputError(IraqAtlasError, OSError):
     """An output cannot be written: a read-only or full disk, or a file or folder in the way."""
+
+
+class ToolMissingError(IraqAtlasError, RuntimeError):
+    """A program a command needs is not installed (Chromium for ``iraq-atlas report --pdf``)."""

@@ -67,3 +67,13 @@ KIND_COLORS = {
     "base": "#37474f", "district": "#9e9d24", "city": "#283593", "building": "#795548",
     "gate": "#d84315", "governorate": "#757575",
 }
+
+# -- tables for readers ------------------------------------------------------------------
+# Words a reader header spells differently from its snake_case column name.
+READER_WORDS = {
+    "id": "ID", "iso": "ISO", "url": "URL", "pm": "PM", "acled": "ACLED", "ucdp": "UCDP", "gi": "Gi*",
+    "h3": "H3", "adm1": "ADM1", "adm2": "ADM2", "adm3": "ADM3", "cnty": "country", "pcode": "P-code",
+    "lat": "latitude", "lon": "longitude",
+}
+# A column name ending in one of these words carries that unit; the header shows it in brackets.
+READER_UNITS = {"km": "km", "m": "m", "s": "s", "pct": "%", "km2": "km²", "days": "days"}

@@ -553,11 +553,13 @@ def test_turnout_chart_never_draws_missing_as_zero(tmp_path):
 
 def test_turnout_chart_draws_national_bars_beside_the_governorates(data, tmp_path):
     national = elections.national_turnout_table(data)
-    fig = charts.turnout_chart(elections.turnout(data.governorate_seats), [2018, 2021], national=national)
+    published = elections.turnout(data.governorate_seats)
+    published.loc[(published["year"] == 2021) & (published["iso_3166_2"] == "IQ-BA"), "turnout_pct"] = 51.3
+    fig = charts.turnout_chart(published, [2018, 2021], national=national)
     assert len(fig.axes) == 3
     gov, nat = fig.axes[0], fig.axes[-1]
     assert gov.get_title() == "2018: 0 of 18 governorates published"
-    assert sum("not\npublished" in t.get_text() for a in fig.axes[:2] for t in a.texts) == 36
+    assert sum("not\npublished" in t.get_text() for a in fig.axes[:2] for t in a.texts) == 35
     bars = [p for p in nat.patches if (p.get_gid() or "").startswith("national-turnout-")]
     assert [p.get_gid() for p in bars] == ["national-turnout-2018", "national-turnout-2021"]
     assert [round(p.get_height(), 2) for p in bars] == [44.52, 44.0]
@@ -573,6 +575,21 @@ def test_turnout_chart_draws_national_bars_beside_the_governorates(data, tmp_pat
     plt.close(fig)
     plt.close(one)
     assert png.stat().st_size > 20_000
+
+
+def test_turnout_chart_without_governorate_figures_draws_the_national_bars_alone(data, tmp_path):
+    """36 "not published" tiles tell a reader nothing: only the national panel is drawn, and
+    with no national figure either the figure is empty and not saved."""
+    turnout = elections.turnout(data.governorate_seats)
+    assert turnout.loc[turnout["year"].isin([2018, 2021]), "turnout_pct"].isna().all()  # the curated data
+    national = elections.national_turnout_table(data)
+    fig = charts.turnout_chart(turnout, [2018, 2021], national=national)
+    assert len(fig.axes) == 1 and not any("not\npublished" in t.get_text() for t in fig.axes[0].texts)
+    assert charts.nothing_to_show(fig) == ""
+    plt.close(fig)
+    empty = charts.turnout_chart(turnout, [2018, 2021])
+    assert charts.nothing_to_show(empty).startswith("no turnout is published")
+    assert charts.save_figure(empty, tmp_path, "turnout") == [] and not list(tmp_path.iterdir())
 
 
 def test_interactive_seats_map_is_offline_and_coloured(data, tmp_path):

@@ -268,12 +268,15 @@ def test_longest_notebook_starts_first_on_rerun(suite, monkeypatch):
     assert order == ["02_beta", "01_alpha"]
 
 
-def test_progress_bars_over_the_run_and_over_cells_when_sequential(suite, capfd):
+def test_progress_bars_over_the_run_and_over_cells_when_sequential_and_verbose(suite, capfd):
     jobs = plan(discover(suite / "notebooks"), {})
     run_report(jobs, RunOptions(out=suite / "reports", jobs=1, progress=True))
     err = capfd.readouterr().err
     assert "notebooks: 100%" in err and "2/2" in err        # the run bar
-    assert err.count("Executing: 100%") >= 2                 # a cell bar per notebook
+    assert "Executing" not in err                            # and no other bar by default
+    run_report(jobs, RunOptions(out=suite / "reports", jobs=1, progress=True, force=True, verbose=True))
+    err = capfd.readouterr().err
+    assert err.count("Executing: 100%") >= 2                 # -v: a cell bar per notebook
 
 
 def test_first_run_orders_by_notebook_size_then_history(suite):
@@ -941,3 +944,192 @@ def test_hostile_text_outputs_stay_inert_in_a_browser(request, hostile_page):
         assert op.blocked == [] and op.errors == []
     finally:
         op.close()
+
+
+# -- the console -----------------------------------------------------------------------
+NOISY = '''import sys, warnings
+from iraq_atlas.runner.plan import output_folders
+import matplotlib.pyplot as plt
+out = output_folders(output_dir)
+print("kernel says hello on its stderr", file=sys.__stderr__, flush=True)
+fig, ax = plt.subplots(figsize=(2, 2)); ax.plot([0, 1], [0, 1])
+plt.show()  # an image without alternative text: nbconvert notes it
+'''
+
+
+def _console_lines(text: str) -> list[str]:
+    return [line.strip() for line in text.replace("\r", "\n").splitlines() if line.strip()]
+
+
+def test_console_holds_the_bar_and_the_summary_alone(suite, capfd):
+    """Kernel and converter log lines go into the run's log file (linked from the index), not
+    onto the console; the console shows the run's bar and the closing summary."""
+    from iraq_atlas.cli import main
+
+    _nb(suite / "notebooks" / "03_noisy.ipynb", 'output_dir: str = "o"  # out', NOISY)
+    code = main(["report", "--notebooks-dir", str(suite / "notebooks"), "--out", str(suite / "reports"),
+                 "--jobs", "1"])
+    assert code == 0
+    captured = capfd.readouterr()
+    err = _console_lines(captured.err)
+    assert err and all(line.startswith("notebooks:") for line in err), err
+    out = _console_lines(captured.out)
+    assert out[0].startswith("report: ") and len(out) == 4, out
+    assert all(line.split()[0] in {"01_alpha", "02_beta", "03_noisy"} for line in out[1:])
+    run = (suite / "reports" / "latest").resolve()
+    log_text = (run / "run.log").read_text()
+    assert "kernel says hello on its stderr" in log_text
+    assert "Kernel is running over TCP" in log_text
+    assert "Alternative text is missing" in log_text
+    assert 'href="run.log"' in (run / "index.html").read_text()
+
+
+def test_verbose_console_shows_the_kernel_lines_too(suite, capfd):
+    from iraq_atlas.cli import main
+
+    _nb(suite / "notebooks" / "03_noisy.ipynb", 'output_dir: str = "o"  # out', NOISY)
+    code = main(["-v", "report", "--notebooks-dir", str(suite / "notebooks"), "--out", str(suite / "reports"),
+                 "--jobs", "1", "--notebooks", "03"])
+    assert code == 0
+    err = capfd.readouterr().err
+    assert "kernel says hello on its stderr" in err
+
+
+# -- the pages -------------------------------------------------------------------------
+WARNS = '''import warnings
+from iraq_atlas.runner.plan import output_folders
+out = output_folders(output_dir)
+warnings.warn("the boundary download failed; the embedded boundaries are used", UserWarning)
+print("names:", ", ".join(names))
+'''
+
+
+def test_pages_show_the_run_parameters_and_warnings_as_notes(suite):
+    """A successful notebook's page holds no warning block, no echoed source line and no
+    temporary run folder; its parameters cell shows the run's values, Arabic as Arabic."""
+    _nb(suite / "notebooks" / "03_warns.ipynb",
+        'names: list[str] = ["Green Zone"]  # names\noutput_dir: str = "o"  # out', WARNS)
+    arabic = "المنطقة الخضراء"
+    jobs = plan(discover(suite / "notebooks", ["03"]), {"names": f"{arabic},Heet"})
+    run_dir, results = run_report(jobs, RunOptions(out=suite / "reports", jobs=1, progress=False))
+    assert _status(results) == {"03_warns": "ok"}
+    for page in (run_dir / "03_warns.html", run_dir / "notebooks" / "03_warns.ipynb"):
+        text = page.read_text(encoding="utf-8")
+        assert ".run-" not in text and "_work" not in text and str(suite / "reports") not in text
+        assert "\\u0627" not in text
+    nb = nbformat.read(run_dir / "notebooks" / "03_warns.ipynb", as_version=4)
+    outputs = json.dumps([c.get("outputs", []) for c in nb.cells])
+    assert "UserWarning" not in outputs and "stderr" not in outputs and "warnings.warn" not in outputs
+    injected = next(c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", []))
+    assert injected.source.splitlines() == [
+        "# Parameters of this run",
+        f'names = ["{arabic}", "Heet"]  # set for this run',
+        "# output_dir: this report's maps/, figures/ and tables/ folders"]
+    html = (run_dir / "03_warns.html").read_text(encoding="utf-8")
+    assert html.count('class="ia-note"') == 1 and 'data-mime-type="application/vnd.jupyter.stderr"' not in html
+    assert "Note: the boundary download failed; the embedded boundaries are used" in html
+    assert f"names: {arabic}, Heet" in html
+
+
+# -- figures with nothing to show --------------------------------------------------------
+FIGURES = '''from iraq_atlas.runner.plan import output_folders
+from iraq_atlas.viz import charts
+import matplotlib.pyplot as plt
+out = output_folders(output_dir)
+fig, ax = plt.subplots(figsize=(2, 2)); ax.plot([0, 1], [0, 1])
+charts.save_figure(fig, out["figures"], "03_line")
+plt.show()
+empty, ax = plt.subplots(figsize=(2, 2)); ax.text(0.5, 0.5, "nothing to plot")
+charts.mark_empty(empty, "no incidents in the period")
+charts.save_figure(empty, out["figures"], "03_empty")
+plt.show()
+'''
+
+
+def test_a_figure_with_nothing_to_show_is_not_saved_nor_promoted(suite):
+    _nb(suite / "notebooks" / "03_figs.ipynb", 'output_dir: str = "o"  # out', FIGURES)
+    jobs = plan(discover(suite / "notebooks", ["03"]), {})
+    run_dir, results = run_report(jobs, RunOptions(out=suite / "reports", jobs=1, progress=False))
+    assert _status(results) == {"03_figs": "ok"}
+    assert sorted(results[0].outputs) == ["figures/03_line.png", "figures/03_line.svg"]
+    index = (run_dir / "index.html").read_text()
+    assert 'src="figures/03_line.png"' in index and "03_empty" not in index
+    page = (run_dir / "03_figs.html").read_text()
+    assert "Note: no figure: no incidents in the period" in page
+    from bs4 import BeautifulSoup
+
+    assert len(BeautifulSoup(page, "html.parser").select(".jp-RenderedImage img")) == 1  # nor shown
+
+
+# -- the index ----------------------------------------------------------------------------
+def _boundary_folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "boundaries"
+    folder.mkdir()
+    (folder / "adm1.geojson").write_text('{"type": "FeatureCollection", "features": []}')
+    (folder / "metadata.json").write_text(json.dumps({"source": {
+        "name": "Test boundaries", "producer": "A survey office", "valid_on": "2019-06-03",
+        "licence": "CC BY-IGO", "url": "https://example.org/boundaries"}}))
+    return folder
+
+
+def test_index_says_what_was_run_failures_first_and_labels_sweeps(suite):
+    from bs4 import BeautifulSoup
+
+    bounds = _boundary_folder(suite)
+    _nb(suite / "notebooks" / "03_reads.ipynb", 'output_dir: str = "o"  # out',
+        f"from iraq_atlas.files import record_read\nrecord_read({str(bounds / 'adm1.geojson')!r})\n"
+        "raise RuntimeError('this one fails')")
+    run_dir, results = _run(suite, sweep=("label", ["x", "y"]))
+    soup = BeautifulSoup((run_dir / "index.html").read_text(), "html.parser")
+    rows = [[td.get_text() for td in tr.select("td")] for tr in soup.select("#notebooks tbody tr")]
+    assert [r[2] for r in rows] == ["failed", "ok", "ok", "ok", "ok"]        # failures first
+    assert rows[0][0].startswith("03_reads.ipynb")
+    assert [r[1] for r in rows[1:]] == ["label = x", "label = y", "label = x", "label = y"]
+    tables = [li.get_text() for li in soup.select("#tables li")]
+    assert "01_rows.csv (01_alpha.ipynb · label = x)" in tables and "01_rows.csv (01_alpha.ipynb · label = y)" in tables
+    boundary = soup.select_one("#boundaries li").get_text()
+    assert "adm1.geojson" in boundary and "Test boundaries, A survey office, valid on 2019-06-03, CC BY-IGO" in boundary
+    sources = {tr.select("td")[0].get_text(): tr.select("td")[1].get_text() for tr in soup.select("#sources tbody tr")}
+    assert sources == {suite.as_posix(): "1"}                             # data.csv, read by 01_alpha
+    versions = soup.select_one("#versions").get_text()
+    assert "pandas " in versions and "nbconvert " in versions and "Python " in versions
+    params = [tr.get_text(" ") for tr in soup.select("#parameters tbody tr")]
+    assert any("02_beta.ipynb · label = y" in p and 'label = "y"' in p for p in params)
+    search = json.loads(soup.select_one("#search-data").string)
+    assert {e["href"] for e in search} == {r.html for r in results}
+    alpha_x = next(e for e in search if e["href"] == "01_alpha__label-x.html")
+    assert alpha_x["title"] == "01_alpha" and alpha_x["section"] == "label = x"
+
+
+# -- one PDF ------------------------------------------------------------------------------
+def test_pdf_holds_the_index_and_every_page(suite, capsys):
+    from iraq_atlas.cli import main
+
+    if publish.find_chromium() is None:
+        pytest.skip("no chromium on PATH")
+    code = main(["report", "--notebooks-dir", str(suite / "notebooks"), "--out", str(suite / "reports"),
+                 "--jobs", "1", "--quiet", "--pdf"])
+    assert code == 0
+    run = (suite / "reports" / "latest").resolve()
+    pdf = run / "report.pdf"
+    assert f"pdf: {pdf}" in capsys.readouterr().out
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF")
+    pages = data.count(b"/Type /Page") - data.count(b"/Type /Pages")
+    assert pages >= 3                       # the index, then a page per notebook, each starting a page
+    assert not [p.name for p in run.iterdir() if p.name.startswith(".pdf-")]
+
+
+def test_pdf_without_chromium_says_so_before_running_anything(suite, capsys, monkeypatch):
+    import shutil
+
+    from iraq_atlas.cli import main
+
+    monkeypatch.setattr(shutil, "which", lambda name, *a, **k: None)
+    code = main(["report", "--notebooks-dir", str(suite / "notebooks"), "--out", str(suite / "reports"),
+                 "--quiet", "--pdf"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "--pdf prints the report with headless Chromium, and none is installed" in err
+    assert "apt-get install chromium" in err
+    assert not (suite / "reports").exists()

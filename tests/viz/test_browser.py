@@ -390,6 +390,78 @@ H_QUOTES = "double \" single ' backtick `${window.__pwned=3}`"
 H_BACKSLASH = "back\\slash \\\" \\u003c \\n \\` {{7*7}} {% raw %} {{ '<b>' }} end\\"
 JS_URL = "javascript:alert(1)"
 JS_URL_2 = " JavaScript:window.__pwned=4"
+def _visible_headers(page) -> list[str]:
+    return page.eval_on_selector_all("table.ia-table th", "ths => ths.map(th => th.innerText.trim())")
+
+
+def test_report_pages_read_cleanly_and_reader_headers_in_the_no_input_edition(chromium, offline_env, tmp_path):
+    """The code edition's tables show column names, the --no-input edition's reader headers;
+    neither page shows a warning, a traceback or a temporary path, and every image is drawn."""
+    from iraq_atlas.runner.report import RunOptions, discover, plan, run_report
+
+    jobs = plan(discover(NOTEBOOKS, ["01"]), {})
+    code, results = run_report(jobs, RunOptions(out=tmp_path / "r", jobs=1, progress=False))
+    assert [r.status for r in results] == ["ok"]
+    readers, results = run_report(jobs, RunOptions(out=tmp_path / "r", jobs=1, progress=False, no_input=True))
+    assert [r.status for r in results] == ["ok"] and results[0].cached   # the same run, converted again
+    seen = {}
+    for edition, folder in (("code", code), ("readers", readers)):
+        op = open_offline(chromium, folder / "01_places.html", wait_for="table.ia-table")
+        try:
+            page = op.page
+            headers = _visible_headers(page)
+            seen[edition] = headers
+            assert "" not in headers                        # no index column
+            text = page.inner_text("body")
+            for bad in ("Traceback", "Warning:", ".run-", "_work/"):
+                assert bad not in text, (edition, bad)
+            sizes = page.eval_on_selector_all(".jp-RenderedImage img", "imgs => imgs.map(i => i.naturalWidth)")
+            assert sizes and all(w > 100 for w in sizes)
+        finally:
+            op.close()
+    assert "km_to_pm_residence" in seen["code"] and "Km to PM residence" not in seen["code"]
+    assert "Km to PM residence" in seen["readers"] and "km_to_pm_residence" not in seen["readers"]
+    assert "Precision (m)" in seen["readers"]
+
+
+def test_notebook_maps_have_a_static_picture_shown_in_print(chromium, tmp_path):
+    """On screen the live map, in print its picture: the same points in the same colours."""
+    from iraq_atlas.places import gazetteer
+    from iraq_atlas.viz import maps
+    from iraq_atlas.vocab import KIND_COLORS
+
+    places = gazetteer.gazetteer()
+    embassies = places[(places.kind == "embassy") & places.lat.notna()]
+    m = maps.base_map(maps.BAGHDAD, 12, tiles=False, green_zone=False, boundaries=False)
+    maps.add_places(m, embassies)
+    page = tmp_path / "page.html"
+    page.write_text(f"<!DOCTYPE html><html><body>{maps.show(maps.finish(m))._repr_html_()}</body></html>",
+                    encoding="utf-8")
+    op = open_offline(chromium, page, wait_for="iframe.ia-map")
+    try:
+        visible = "el => getComputedStyle(el).display !== 'none'"
+        assert op.page.eval_on_selector("iframe.ia-map", visible)
+        assert not op.page.eval_on_selector("img.ia-map-print", visible)
+        op.page.emulate_media(media="print")
+        assert not op.page.eval_on_selector("iframe.ia-map", visible)
+        assert op.page.eval_on_selector("img.ia-map-print", visible)
+        png = op.page.query_selector("img.ia-map-print").screenshot()
+        spread, colours = image_stats(png)
+        assert spread > 2 and colours > 20                   # a drawn picture, not a blank box
+        _assert_clean(op)
+    finally:
+        op.close()
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    rgb = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=int)
+    embassy = np.array([int(KIND_COLORS["embassy"][i:i + 2], 16) for i in (1, 3, 5)])
+    near = int((np.abs(rgb - embassy).sum(axis=2) < 60).sum())
+    assert near > 20 * len(embassies) / 2                  # the embassy points, in their own colour
+
+
 SAFE_URL = "https://example.org/report?a=1&b=<2>"
 H_LAYER = 'Layer <img src=x onerror="window.__pwned=5"> & `${window.__pwned=6}` {{7*7}} {%- raw %}'
 
@@ -497,6 +569,41 @@ def test_hostile_strings_display_as_text_in_index(chromium, tmp_path):
         assert page.evaluate("document.querySelectorAll('img').length") == 0
         _assert_not_pwned(page)
         _assert_clean(op)  # the literal text is never fetched as an image
+    finally:
+        op.close()
+
+
+def test_index_search_finds_pages_and_shows_hostile_text_as_text(chromium, tmp_path):
+    from iraq_atlas.runner.report import JobResult, index_html
+
+    res = [JobResult(slug="01_places", notebook="01_places.ipynb", section="", status="ok", html="01_places.html"),
+           JobResult(slug="02_x", notebook="02_x.ipynb", section="years = 2021", status="ok", html="02_x.html")]
+    search = [{"title": "Places", "href": "01_places.html", "section": "", "notebook": "01_places.ipynb",
+               "text": f"The Green Zone holds the embassy. {H_SCRIPT} {H_IMG}"},
+              {"title": "Elections", "href": "javascript:window.__pwned=9", "section": "years = 2021",
+               "notebook": "02_x.ipynb", "text": "Seats by governorate"}]
+    manifest = {"run_id": "r1", "started": "2021-11-07T00:00:00", "finished": "2021-11-07T00:01:00",
+                "status": "ok", "iraq_atlas": "0.1.0"}
+    path = tmp_path / "index.html"
+    path.write_text(index_html(manifest, res, "Report", search), encoding="utf-8")
+    op = open_offline(chromium, path, wait_for="#search")
+    try:
+        page = op.page
+        page.fill("#search", "green zone")
+        items = page.eval_on_selector_all("#search-results li", "lis => lis.map(li => li.textContent)")
+        assert len(items) == 1 and items[0].startswith("Places") and "Green Zone holds" in items[0]
+        assert page.get_attribute("#search-results a", "href") == "01_places.html"
+        page.fill("#search", "window.__pwned")
+        items = page.eval_on_selector_all("#search-results li", "lis => lis.map(li => li.textContent)")
+        assert len(items) == 1 and H_SCRIPT in items[0] and H_IMG in items[0]
+        page.fill("#search", "2021")
+        assert page.inner_text("#search-results a") == "Elections (years = 2021)"
+        assert page.get_attribute("#search-results a", "href") is None   # not a page of the report
+        page.fill("#search", "nowhere at all")
+        assert page.inner_text("#search-results") == "No page mentions \u201cnowhere at all\u201d."
+        assert page.evaluate("document.querySelectorAll('img').length") == 0
+        _assert_not_pwned(page)
+        _assert_clean(op)
     finally:
         op.close()
 

@@ -172,7 +172,12 @@ def cmd_report(args) -> int:
     opts = RunOptions(out=Path(args.out) if args.out else root / "reports", jobs=jobs_at_once,
                       force=args.force, no_input=args.no_input, executor=args.executor,
                       scheduler=args.scheduler, kernel_name=args.kernel, timeout=args.timeout,
-                      progress=not args.quiet, kernel_pool=args.kernel_pool)
+                      progress=not args.quiet, kernel_pool=args.kernel_pool,
+                      verbose=args.verbose)
+    if args.pdf:  # before any notebook runs: say at once what is missing
+        from iraq_atlas.runner.publish import require_chromium
+
+        require_chromium()
     import signal
 
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
@@ -187,6 +192,10 @@ def cmd_report(args) -> int:
               + (f"  {_first_problem(r.error)}" if r.error else ""))
         if r.stray:
             print(f"    not published (outside maps/ figures/ tables/): {', '.join(r.stray)}")
+    if args.pdf:
+        from iraq_atlas.runner.publish import write_pdf
+
+        print(f"pdf: {write_pdf(run_dir, results)}")
     return 1 if failed else 0
 
 
@@ -239,6 +248,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--kernel", help="Jupyter kernel name (default: the notebook's own)")
     r.add_argument("--timeout", type=int, default=900, help="seconds per cell")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
+    r.add_argument("--pdf", action="store_true",
+                   help="also print the whole report into <run>/report.pdf with headless Chromium")
     r.add_argument("--kernel-pool", type=int, metavar="N",
                    help="kernels started ahead of their notebooks, booting while others run "
                         "(default: as many as --jobs; 0 starts each kernel when its notebook starts)")

@@ -18,6 +18,128 @@ from iraq_atlas.settings import ENV_TRACE, ENV_VARS
 
 log = logging.getLogger("iraq_atlas.runner.report")
 
+KERNEL_LOG = "_kernel.log"   # a job's kernel output (stdout, stderr), in its output folder
+
+
+# -- the console ------------------------------------------------------------------
+class _Silence(logging.Filter):
+    """Drops every record: set on console handlers while a run writes its log file."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return False
+
+
+def _console_handlers(logger: logging.Logger) -> list[logging.Handler]:
+    import sys
+
+    return [h for h in logger.handlers if type(h) is logging.StreamHandler
+            and getattr(h, "stream", None) in (sys.stderr, sys.stdout, sys.__stderr__, sys.__stdout__)]
+
+
+def capture_console(log_path: str | os.PathLike, verbose: bool = False):
+    """Send the run's log records and Python warnings to ``log_path``; the console only with ``verbose``.
+
+    Kernel and converter notices ("Kernel is running over TCP without encryption",
+    "Alternative text is missing …", warnings of the libraries a run drives) are kept in the
+    run's log file. Without ``verbose`` no handler writing to the console prints anything
+    meanwhile, so the console holds the progress bar and the command's summary alone.
+
+    Parameters
+    ----------
+    log_path : path
+        The run's log file (appended to).
+    verbose : bool
+        Also let the console handlers print, as ``iraq-atlas -v`` asks.
+
+    Returns
+    -------
+    contextlib.AbstractContextManager
+        Everything is restored on exit.
+
+    Examples
+    --------
+    >>> import logging, tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "run.log"
+    >>> with capture_console(path):
+    ...     logging.getLogger("traitlets").warning("Alternative text is missing on 1 image(s).")
+    >>> "Alternative text is missing" in path.read_text()
+    True
+    """
+    import contextlib
+
+    @contextlib.contextmanager
+    def captured():
+        root = logging.getLogger()
+        to_file = logging.FileHandler(log_path, encoding="utf-8")
+        to_file.setLevel(logging.INFO)
+        to_file.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        loggers = [root] + [lg for lg in list(logging.root.manager.loggerDict.values())
+                            if isinstance(lg, logging.Logger) and not lg.propagate and lg.handlers]
+        silence = _Silence()
+        silenced = [] if verbose else [h for lg in loggers for h in _console_handlers(lg)]
+        for h in silenced:
+            h.addFilter(silence)
+        for lg in loggers:
+            lg.addHandler(to_file)
+        level = root.level
+        root.setLevel(min(level or logging.WARNING, logging.INFO))
+        logging.captureWarnings(True)
+        try:
+            yield
+        finally:
+            logging.captureWarnings(False)
+            root.setLevel(level)
+            for lg in loggers:
+                lg.removeHandler(to_file)
+            for h in silenced:
+                h.removeFilter(silence)
+            to_file.close()
+
+    return captured()
+
+
+def take_kernel_log(work: str | os.PathLike, slug: str, log_path: str | os.PathLike, echo=None) -> str:
+    """Move a job's kernel output (:data:`KERNEL_LOG` in ``work``) to the end of the run's log file.
+
+    Parameters
+    ----------
+    work : path
+        The job's output folder.
+    slug : str
+        The job's name, written above its lines.
+    log_path : path
+        The run's log file.
+    echo : callable, optional
+        Called with the text too (``-v`` prints it).
+
+    Returns
+    -------
+    str
+        The kernel's output ('' when it printed nothing).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> work = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (work / KERNEL_LOG).write_text("[IPKernelApp] WARNING | Kernel is running over TCP\\n")
+    >>> take_kernel_log(work, "01_places", work / "run.log").startswith("[IPKernelApp]")
+    True
+    >>> (work / KERNEL_LOG).exists(), "-- kernel of 01_places --" in (work / "run.log").read_text()
+    (False, True)
+    """
+    src = Path(work) / KERNEL_LOG
+    try:
+        text = src.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+    src.unlink()
+    if text.strip():
+        with open(log_path, "a", encoding="utf-8") as fh:
+            fh.write(f"-- kernel of {slug} --\n{text.rstrip()}\n")
+        if echo is not None:
+            echo(text.rstrip())
+    return text
+
 
 # -- executing one job ------------------------------------------------------------
 def kernel_environment(trace: str | os.PathLike, environ: dict[str, str] | None = None,
@@ -109,7 +231,11 @@ class KernelPool:
         self.closed = False
 
     def start(self, job: Job):
-        """Start the kernel for ``job`` now and keep it until :meth:`take`."""
+        """Start the kernel for ``job`` now and keep it until :meth:`take`.
+
+        The kernel's own output (its log lines on stdout and stderr) goes to the job's
+        :data:`KERNEL_LOG`, never to the console.
+        """
         from jupyter_core.utils import run_sync
 
         work = self.work_root / job.slug
@@ -119,8 +245,10 @@ class KernelPool:
             if self.closed:
                 return None
             self._live.add(km)
-        run_sync(km.start_kernel)(env=kernel_environment(work / "_reads.txt", self.environ),
-                                  cwd=str(job.notebook.resolve().parent))
+        with open(work / KERNEL_LOG, "ab") as kernel_log:  # the kernel keeps its own copy of the descriptor
+            run_sync(km.start_kernel)(env=kernel_environment(work / "_reads.txt", self.environ),
+                                      cwd=str(job.notebook.resolve().parent),
+                                      stdout=kernel_log, stderr=kernel_log)
         with self._lock:
             if self.closed:  # closed while starting
                 self._live.discard(km)
@@ -164,7 +292,8 @@ class KernelPool:
             self._live.discard(km)
 
 
-def kernel_manager_class(env: dict[str, str], cwd: str | os.PathLike, base: type | None = None):
+def kernel_manager_class(env: dict[str, str], cwd: str | os.PathLike, base: type | None = None,
+                         log_file: str | os.PathLike | None = None):
     """A jupyter_client ``AsyncKernelManager`` subclass whose kernels start with ``env`` in ``cwd``.
 
     nbclient creates the manager and starts the kernel itself (``kernel_manager_class=``); this
@@ -179,6 +308,8 @@ def kernel_manager_class(env: dict[str, str], cwd: str | os.PathLike, base: type
         The kernel's working folder (the notebook's folder).
     base : type, optional
         The manager class to extend (default ``AsyncKernelManager``).
+    log_file : path, optional
+        File the kernel's stdout and stderr are appended to (default: inherited, the console).
 
     Returns
     -------
@@ -193,7 +324,10 @@ def kernel_manager_class(env: dict[str, str], cwd: str | os.PathLike, base: type
         async def start_kernel(self, **kw):  # type: ignore[override]
             kw["env"] = dict(fixed_env)
             kw["cwd"] = fixed_cwd
-            return await KernelManager._async_start_kernel(self, **kw)
+            if log_file is None:
+                return await KernelManager._async_start_kernel(self, **kw)
+            with open(log_file, "ab") as fh:  # the kernel keeps its own copy of the descriptor
+                return await KernelManager._async_start_kernel(self, **kw, stdout=fh, stderr=fh)
 
     return JobKernelManager
 
@@ -248,7 +382,8 @@ def execute_job(job: Job, work_dir: str, kernel_name: str | None, timeout: int,
     result = JobResult(job.slug, job.notebook.name, job.section, "ok", params=job.params)
     if km is None:
         kernel = {"kernel_manager_class": kernel_manager_class(kernel_environment(trace, environ, overlay),
-                                                               job.notebook.resolve().parent)}
+                                                               job.notebook.resolve().parent,
+                                                               log_file=work / KERNEL_LOG)}
     else:
         kernel = {"km": km}
     t0 = time.perf_counter()
@@ -289,7 +424,7 @@ def stray_outputs(work: str | os.PathLike, slug: str) -> list[str]:
         Paths relative to ``work``, sorted.
     """
     work = Path(work)
-    own = {f"{slug}.ipynb", f"{slug}.html", "_reads.txt"}
+    own = {f"{slug}.ipynb", f"{slug}.html", "_reads.txt", KERNEL_LOG}
     found = []
     for f in sorted(work.rglob("*")):
         rel = f.relative_to(work)
@@ -308,8 +443,9 @@ def execute_all(jobs: list[Job], work_root: Path, opts: RunOptions):
     """Yield (job, result) as executions finish, locally in processes or on a dask cluster."""
     if not jobs:
         return
-    # a per-notebook cell bar only when notebooks run one at a time: parallel bars would interleave
-    cell_bar = opts.progress and opts.jobs <= 1 and opts.executor == "local"
+    # a per-notebook cell bar only on request (-v) and when notebooks run one at a time:
+    # parallel bars would interleave, and by default the console holds the run's bar alone
+    cell_bar = opts.progress and opts.verbose and opts.jobs <= 1 and opts.executor == "local"
     if opts.executor == "dask":  # workers may be elsewhere: kernels are spawned there as usual
         yield from _execute_dask(jobs, work_root, opts, cell_bar)
         return

@@ -112,6 +112,7 @@ class RunOptions:
     progress: bool = True
     kernel_pool: int | None = None    # kernels started ahead of their notebooks (None: one per job slot)
     title: str = "Iraq Atlas report"
+    verbose: bool = False             # kernel and converter log lines on the console too (else only in run.log)
 
 
 

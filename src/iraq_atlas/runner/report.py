@@ -87,57 +87,67 @@ def run_report(jobs: list[Job], opts: RunOptions) -> tuple[Path, list[JobResult]
 
 
 def _run_locked(jobs: list[Job], opts: RunOptions, out: Path) -> tuple[Path, list[JobResult]]:
-    from tqdm import tqdm
-
     cache.cache_dir(out).mkdir(exist_ok=True)
     run_id = publish.new_run_id(out)
     staging = Path(tempfile.mkdtemp(dir=out, prefix=f".run-{run_id}-"))
     os.chmod(staging, publish.umask_mode())  # mkdtemp makes it private; the report is for readers
-    started = dt.datetime.now(dt.timezone.utc)
-    sweep_prefix = {j.slug: bool(j.section) for j in jobs}
-    results: dict[str, JobResult] = {}
     try:
-        to_run = []
-        for job in jobs:
-            hit = None if opts.force else cache.lookup(job, out)
-            if hit is not None:
-                res, entry = hit
-                cache.match_page(job, res, entry, out, opts.no_input)
-                results[job.slug] = res
-                log.info("%-40s reused (inputs unchanged)", job.slug)
-            else:
-                to_run.append(job)
-        # longest first: with a few workers this keeps one slow notebook from starting last
-        # and running alone (see cache.expected_order)
-        to_run = cache.expected_order(to_run, out)
-        bar = tqdm(total=len(jobs), desc="notebooks", unit="nb", disable=not opts.progress,
-                   initial=len(jobs) - len(to_run), file=sys.stderr)
-        work_root = staging / "_work"
-        for job, res in execute.execute_all(to_run, work_root, opts):
-            res = publish.convert_job(job, res, work_root / job.slug, opts.no_input)
-            results[job.slug] = res
-            bar.update(1)
-            bar.set_postfix_str(f"{job.slug} {res.status} {res.duration_s:.1f}s")
-            log.info("%-40s %s in %.1fs%s", job.slug, res.status, res.duration_s,
-                     f" — {res.error}" if res.error else "")
-            if res.status == "ok":
-                cache.store(job, res, work_root / job.slug, out, opts.no_input)
-        bar.close()
-        for job in jobs:
-            res = results[job.slug]
-            src = (cache.cache_dir(out) / job.slug / "files") if res.cached else work_root / job.slug
-            publish.collect(job, res, src, staging, sweep_prefix[job.slug])
-        shutil.rmtree(work_root, ignore_errors=True)
-        ordered = [results[j.slug] for j in jobs]
-        finished = dt.datetime.now(dt.timezone.utc)
-        manifest = publish.build_manifest(run_id, started, finished, ordered, opts)
-        write_atomic(staging / "manifest.json", json.dumps(manifest, indent=1, default=str))
-        write_atomic(staging / "index.html", publish.index_html(manifest, ordered, opts.title))
-        run_dir = out / run_id
-        os.replace(staging, run_dir)
-        publish.point_latest(out, run_id)
-        return run_dir, ordered
+        with execute.capture_console(staging / publish.RUN_LOG, opts.verbose):
+            return _run_staged(jobs, opts, out, run_id, staging)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+def _run_staged(jobs: list[Job], opts: RunOptions, out: Path, run_id: str,
+                staging: Path) -> tuple[Path, list[JobResult]]:
+    from tqdm import tqdm
+
+    run_log = staging / publish.RUN_LOG
+    started = dt.datetime.now(dt.timezone.utc)
+    sweep_prefix = {j.slug: bool(j.section) for j in jobs}
+    results: dict[str, JobResult] = {}
+    to_run = []
+    for job in jobs:
+        hit = None if opts.force else cache.lookup(job, out)
+        if hit is not None:
+            res, entry = hit
+            cache.match_page(job, res, entry, out, opts.no_input)
+            results[job.slug] = res
+            log.info("%-40s reused (inputs unchanged)", job.slug)
+        else:
+            to_run.append(job)
+    # longest first: with a few workers this keeps one slow notebook from starting last
+    # and running alone (see cache.expected_order)
+    to_run = cache.expected_order(to_run, out)
+    bar = tqdm(total=len(jobs), desc="notebooks", unit="nb", disable=not opts.progress,
+               initial=len(jobs) - len(to_run), file=sys.stderr)
+    work_root = staging / "_work"
+    echo = (lambda text: bar.write(text, file=sys.stderr)) if opts.verbose else None
+    for job, res in execute.execute_all(to_run, work_root, opts):
+        execute.take_kernel_log(work_root / job.slug, job.slug, run_log, echo)
+        res = publish.convert_job(job, res, work_root / job.slug, opts.no_input)
+        results[job.slug] = res
+        bar.update(1)
+        bar.set_postfix_str(f"{job.slug} {res.status} {res.duration_s:.1f}s")
+        log.info("%-40s %s in %.1fs%s", job.slug, res.status, res.duration_s,
+                 f" — {res.error}" if res.error else "")
+        if res.status == "ok":
+            cache.store(job, res, work_root / job.slug, out, opts.no_input)
+    bar.close()
+    for job in jobs:
+        res = results[job.slug]
+        src = (cache.cache_dir(out) / job.slug / "files") if res.cached else work_root / job.slug
+        publish.collect(job, res, src, staging, sweep_prefix[job.slug])
+    shutil.rmtree(work_root, ignore_errors=True)
+    ordered = [results[j.slug] for j in jobs]
+    finished = dt.datetime.now(dt.timezone.utc)
+    manifest = publish.build_manifest(run_id, started, finished, ordered, opts)
+    write_atomic(staging / "manifest.json", json.dumps(manifest, indent=1, default=str))
+    search = publish.search_entries(staging, ordered)
+    write_atomic(staging / "index.html", publish.index_html(manifest, ordered, opts.title, search))
+    run_dir = out / run_id
+    os.replace(staging, run_dir)
+    publish.point_latest(out, run_id)
+    return run_dir, ordered
 

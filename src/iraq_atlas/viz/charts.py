@@ -44,8 +44,89 @@ def places_overview(boundaries: Boundaries, places: gpd.GeoDataFrame):
 
 
 # -- elections ---------------------------------------------------------------------
+def mark_empty(fig, reason: str):
+    """Mark a figure that has nothing to show; :func:`save_figure` then writes no file.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure.
+    reason : str
+        Why there is nothing to show, for the one line the page shows instead.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        ``fig``.
+
+    Examples
+    --------
+    >>> fig = mark_empty(plt.figure(), "no incidents in the period")
+    >>> nothing_to_show(fig)
+    'no incidents in the period'
+    >>> plt.close(fig)
+    """
+    fig.nothing_to_show = str(reason)
+    return fig
+
+
+def nothing_to_show(fig) -> str:
+    """Why ``fig`` has nothing to show ('' when it has something; see :func:`mark_empty`).
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure.
+
+    Returns
+    -------
+    str
+        The reason, or ''.
+
+    Examples
+    --------
+    >>> fig = plt.figure()
+    >>> nothing_to_show(fig)
+    ''
+    >>> plt.close(fig)
+    """
+    return getattr(fig, "nothing_to_show", "") or ""
+
+
 def save_figure(fig, folder: str | os.PathLike, stem: str) -> list[Path]:
-    """Write a figure as PNG and SVG (``folder/stem.png``, ``folder/stem.svg``); returns both paths."""
+    """Write a figure as PNG and SVG (``folder/stem.png``, ``folder/stem.svg``); returns both paths.
+
+    A figure marked with :func:`mark_empty` is not written (a report never promotes an empty
+    chart): it is closed, one note line says why, and no path is returned.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure.
+    folder : path
+        Where to write.
+    stem : str
+        File name without suffix.
+
+    Returns
+    -------
+    list of Path
+        The files written (none for an empty figure).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> save_figure(mark_empty(plt.figure(), "no incidents in the period"), tempfile.mkdtemp(), "x")
+    Note: no figure: no incidents in the period
+    []
+    """
+    reason = nothing_to_show(fig)
+    if reason:
+        from iraq_atlas.viz.tables import show_note
+
+        plt.close(fig)
+        show_note(f"no figure: {reason}")
+        return []
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     paths = [folder / f"{stem}.png", folder / f"{stem}.svg"]
@@ -277,25 +358,29 @@ def turnout_chart(turnout: pd.DataFrame, years: list[int], national: pd.DataFram
     ``national`` (optional; year, stage, turnout_pct as from
     :func:`iraq_atlas.elections.aggregate.national_turnout_table`) adds a panel at the left with one
     bar per year, labelled with the percentage and whether it is the preliminary or final figure.
-    The governorate panels come first in ``fig.axes``, the national panel last.
+    The governorate panels come first in ``fig.axes``, the national panel last. When no
+    governorate's turnout is published for ``years`` there are no governorate panels (a grid of
+    "not published" tiles tells a reader nothing); with no national figures either, the
+    figure is marked empty (:func:`mark_empty`).
     """
     from iraq_atlas.places.governorates import TILE_GRID
 
-    widths = [4.6] * len(years)
+    chosen = turnout[turnout["year"].isin(years)]
+    published_any = bool(chosen["turnout_pct"].notna().any())
+    tile_years = list(years) if published_any or national is None else []
+    widths = [4.6] * len(tile_years)
     if national is not None:
         widths = [1.6 + 0.9 * len(years)] + widths
-    fig = plt.figure(figsize=(sum(widths), 5.8))
+    fig = plt.figure(figsize=(max(sum(widths), 4.6), 5.8))
     grid = fig.add_gridspec(1, len(widths), width_ratios=widths, wspace=0.25)
     first = 1 if national is not None else 0
-    axes = [fig.add_subplot(grid[0, first + i]) for i in range(len(years))]
+    axes = [fig.add_subplot(grid[0, first + i]) for i in range(len(tile_years))]
     cmap = matplotlib.colormaps["Purples"]
-    published_any = False
-    for ax, year in zip(axes, years):
+    for ax, year in zip(axes, tile_years):
         part = turnout[turnout["year"] == year].set_index("iso_3166_2")["turnout_pct"]
         for iso, (row, col) in TILE_GRID.items():
             value = part.get(iso)
             known = value is not None and pd.notna(value)
-            published_any |= known
             face = cmap(0.2 + 0.8 * float(value) / 100) if known else "#f5f5f5"
             ax.add_patch(Rectangle((col, -row - 1), 0.92, 0.92, facecolor=face, edgecolor="#90a4ae",
                                    hatch=None if known else "///", linewidth=0.6))
@@ -313,11 +398,13 @@ def turnout_chart(turnout: pd.DataFrame, years: list[int], national: pd.DataFram
                      "otherwise the preliminary one (lighter bar).")
     else:
         fig.suptitle("Turnout by governorate", fontsize=13)
-    if not published_any:
-        notes.append("Governorates: no turnout figures are in the curated data, so every tile reads "
-                     "'not published' (no zeros are plotted).")
+    if not published_any and national is not None:
+        fig.suptitle("National turnout", fontsize=13)
+        notes.append("No turnout by governorate is published for these years: only the national figures are drawn.")
     if notes:
         fig.text(0.5, 0.015, "\n".join(notes), ha="center", va="bottom", fontsize=8.5, color="#555")
+    if not published_any and (national is None or national.empty):
+        mark_empty(fig, "no turnout is published for these years, by governorate or nationally")
     return fig
 
 
@@ -416,6 +503,9 @@ def scatter_iran_change(summary: pd.DataFrame, years: tuple[int, ...] | None = N
                 fontsize=10, color="#455a64")
     what = "the change in Iran-aligned seats" if len(years) == 2 else f"Iran-aligned seats ({years[0]})"
     ax.set_title(f"Incidents and {what}, by governorate", fontsize=11)
+    if known.empty:
+        mark_empty(fig, f"no governorate has a published bloc breakdown for {both}, "
+                        "so there are no Iran-aligned seats to compare with incidents")
     note = CAUSALITY_CAPTION
     if missing:
         lacking = "both years" if len(years) == 2 else str(years[0])
@@ -481,4 +571,6 @@ def per_seat_map(summary: pd.DataFrame, boundaries: Boundaries, year: int):
     ax.set_axis_off()
     ax.text(0.99, 0.01, boundaries.attribution, transform=ax.transAxes, ha="right", va="bottom", fontsize=7,
             color="#555")
+    if not (np.isfinite(vals) & (vals > 0)).any():
+        mark_empty(fig, f"no governorate has incidents in the period and {year} seats to divide them by")
     return fig

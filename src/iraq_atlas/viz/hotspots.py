@@ -18,6 +18,7 @@ import pandas as pd
 
 from iraq_atlas.analysis.hotspots import CATEGORIES, cube_matrix
 from iraq_atlas.places.boundaries import Boundaries
+from iraq_atlas.viz.charts import mark_empty
 
 _HOT = {"new": "#fcbba1", "consecutive": "#fc9272", "intensifying": "#a50f15", "persistent": "#de2d26",
         "diminishing": "#fb6a4a", "sporadic": "#f7a072", "oscillating": "#c994c7", "historical": "#8c6d62"}
@@ -115,7 +116,7 @@ def trend_small_multiples(result: gpd.GeoDataFrame, gstar: pd.DataFrame, cells: 
         fig, ax = plt.subplots(figsize=(6, 2))
         ax.axis("off")
         ax.text(0.5, 0.5, "No cell has incidents in this period.", ha="center", va="center")
-        return fig
+        return mark_empty(fig, "no cell has incidents in this period")
     counts, index, steps = cube_matrix(gi, "events")
     z, _, _ = cube_matrix(gi, "gi_z")
     hot, _, _ = cube_matrix(gi, "hot")
@@ -171,7 +172,7 @@ def forest_plot(effects: pd.DataFrame, *, min_events: int = 1, caption: str | No
         ax.text(0.5, 0.6, "No incidents in either window: no rate ratio to show.", ha="center", va="center")
         ax.text(0.5, 0.15, "\n".join(textwrap.wrap(caption, 110)), ha="center", va="center", fontsize=7,
                 color="#555555")
-        return fig
+        return mark_empty(fig, "no incidents in either window of any milestone: no rate ratio to show")
     label = df["name"].astype(str) + (" · " + df["milestone_id"].astype(str)
                                       if df["milestone_id"].nunique() > 1 else "")
     df["label"] = label + "  (" + df["before"].astype(str) + " → " + df["after"].astype(str) + ")"

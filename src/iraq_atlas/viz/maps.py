@@ -814,16 +814,20 @@ def save_map(m: folium.Map, path: str | os.PathLike, *, assets_mode: str = "inli
 
 
 class MapView:
-    """Notebook display of a map as a self-contained ``<iframe srcdoc>`` (survives HTML export offline)."""
+    """Notebook display of a map as a self-contained ``<iframe srcdoc>`` (survives HTML export offline),
+    with a static picture of it shown in print (:mod:`iraq_atlas.viz.static_maps`)."""
 
     def __init__(self, m: folium.Map, height: int = 520):
         self.m, self.height = m, height
 
     def _repr_html_(self) -> str:
+        from iraq_atlas.viz.static_maps import print_image_html
+
         page, _ = to_html(self.m)
         return (f'<iframe class="ia-map" srcdoc="{html.escape(page, quote=True)}" '
                 f'style="width:100%;height:{self.height}px;border:1px solid #ccc" '
-                f'sandbox="allow-scripts allow-popups"></iframe>')
+                f'sandbox="allow-scripts allow-popups"></iframe>'
+                + print_image_html(self.m))  # the same layers as a picture, shown in print
 
 
 def show(m: folium.Map, height: int = 520) -> MapView:
