@@ -70,6 +70,17 @@ class Linked:
 def types_compatible(a: str, b: str) -> bool:
     """Whether two ACLED event types could describe the same event.
 
+    Equal types, two violent types, or two demonstration types are compatible.
+
+    Parameters
+    ----------
+    a, b : str
+        ACLED event types.
+
+    Returns
+    -------
+    bool
+
     Examples
     --------
     >>> types_compatible("Explosions/Remote violence", "Battles"), types_compatible("Protests", "Battles")

@@ -112,6 +112,18 @@ def diff_tables(old: pd.DataFrame | str | os.PathLike, new: pd.DataFrame | str |
                 id_column: str = "event_id_cnty") -> DiffResult:
     """:func:`diff_events` plus the columns that appeared or disappeared between the two tables.
 
+    Parameters
+    ----------
+    old, new : DataFrame or path
+        The earlier and the later download.
+    id_column : str
+        The event id (``event_id_cnty`` for ACLED, ``id`` for UCDP GED).
+
+    Returns
+    -------
+    DiffResult
+        The changes table (as :func:`diff_events`) and the added and removed columns.
+
     Examples
     --------
     >>> a = pd.DataFrame({"id": ["1"], "x": ["a"]})
