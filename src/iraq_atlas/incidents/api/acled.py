@@ -50,6 +50,11 @@ REFRESH_MARGIN = 300.0
 def acled_columns() -> list[str]:
     """The columns of an ACLED export, as the importer reads them.
 
+    Returns
+    -------
+    list of str
+        A new list, in the export's order.
+
     Examples
     --------
     >>> acled_columns()[:3]
@@ -252,6 +257,16 @@ def acled_frame(rows: list[dict]) -> pd.DataFrame:
 
     Duplicate ``event_id_cnty`` (pages shifting while ACLED edits) keep the last copy.
 
+    Parameters
+    ----------
+    rows : list of dict
+        The API's ``data`` records.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Text columns: the export's, then any others the records have.
+
     Examples
     --------
     >>> acled_frame([{"event_id_cnty": "IRQ1", "fatalities": 2}]).loc[0, "fatalities"]
@@ -284,10 +299,40 @@ def fetch_acled(country: str, start: str | date, end: str | date, *, email: str 
                 deadline_seconds: float = 900.0, **client_options) -> Snapshot:
     """Fetch ACLED events for one country and window (see :meth:`AcledClient.events`).
 
+    The dates are checked before the credentials are looked up.
+
+    Parameters
+    ----------
+    country : str
+        ACLED country name (``"Iraq"``).
+    start, end : str or datetime.date
+        YYYY-MM-DD, start ≤ end.
+    email, password : str, optional
+        The account; else the environment or the credentials file.
+    base_url : str, optional
+        The API's base URL; else ``$IRAQ_ATLAS_ACLED_URL`` or the public API.
+    allow_empty : bool
+        Return an empty table instead of raising when there are no events.
+    deadline_seconds : float
+        The whole fetch ends by then.
+    **client_options
+        Passed to :class:`AcledClient` (``page_size``, ``max_pages``, ``max_retries``,
+        ``backoff``, ``request_timeout``, ``session``).
+
+    Returns
+    -------
+    Snapshot
+        The table (ACLED export columns, text values), the query and the retrieval time.
+
     Examples
     --------
-    >>> # snap = fetch_acled("Iraq", "2024-01-01", "2024-03-31")
-    >>> # snap.frame.columns[:2].tolist()  → ['event_id_cnty', 'event_date']
+    With an account, ``fetch_acled("Iraq", "2024-01-01", "2024-03-31").frame`` holds
+    the quarter's events. A reversed window fails before any request:
+
+    >>> fetch_acled("Iraq", "2024-03-31", "2024-01-01")
+    Traceback (most recent call last):
+    ...
+    iraq_atlas.errors.ParameterError: start 2024-03-31 is after end 2024-01-01
     """
     parse_window(start, end)  # bad dates fail before credentials are looked up
     creds = acled_credentials(email, password)

@@ -63,6 +63,17 @@ class Deadline:
 def redact(text: str, secrets: Iterable[str | None]) -> str:
     """``text`` with every non-empty secret replaced by ``***``.
 
+    Parameters
+    ----------
+    text : str
+        A message that may quote a secret.
+    secrets : iterable of str or None
+        The secrets (None and empty ones are skipped).
+
+    Returns
+    -------
+    str
+
     Examples
     --------
     >>> redact("login failed for s3cret", ["s3cret", None])
@@ -76,6 +87,16 @@ def redact(text: str, secrets: Iterable[str | None]) -> str:
 
 def retry_after_seconds(value: str | None) -> float | None:
     """The wait a ``Retry-After`` header asks for: delta seconds or an HTTP date; None if absent or unreadable.
+
+    Parameters
+    ----------
+    value : str or None
+        The header's value.
+
+    Returns
+    -------
+    float or None
+        Seconds to wait.
 
     Examples
     --------

@@ -27,6 +27,10 @@ META_KEY = b"iraq_atlas.snapshot"
 def utc_now() -> str:
     """The current UTC time, ISO 8601 to the second with a ``Z``.
 
+    Returns
+    -------
+    str
+
     Examples
     --------
     >>> utc_now().endswith("Z")
@@ -69,6 +73,20 @@ def _as_text(df: pd.DataFrame) -> pd.DataFrame:
 def write_parquet_atomic(df: pd.DataFrame, path: str | os.PathLike, metadata: dict | None = None) -> Path:
     """Write ``df`` (text columns) as Parquet via a temporary file in the same folder and ``os.replace``.
 
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table.
+    path : path-like
+        The file to write.
+    metadata : dict, optional
+        Stored in the file's schema metadata.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
     Examples
     --------
     >>> import tempfile, pathlib
@@ -105,6 +123,15 @@ def write_snapshot(snapshot: Snapshot, out: str | os.PathLike, *, csv: str | os.
     When ``out`` is an existing folder (or ends with a path separator), the
     file is named after the source and retrieval time inside it.
 
+    Parameters
+    ----------
+    snapshot : Snapshot
+        The events and their provenance.
+    out : path-like
+        The file (``.parquet`` or ``.csv``) or folder.
+    csv : path-like, optional
+        Also write a CSV copy there.
+
     Returns
     -------
     pathlib.Path
@@ -138,6 +165,18 @@ def _write_csv(df: pd.DataFrame, path: Path) -> Path:
 
 def read_snapshot(path: str | os.PathLike) -> tuple[pd.DataFrame, dict]:
     """A snapshot or plain export (Parquet or CSV) as text columns, with its snapshot metadata ({} if none).
+
+    Parameters
+    ----------
+    path : path-like
+        A Parquet or CSV file.
+
+    Returns
+    -------
+    frame : pandas.DataFrame
+        Text columns.
+    metadata : dict
+        The snapshot's ``source``, ``query``, ``retrieved_at`` and ``rows``; {} for a plain export.
 
     Raises
     ------
