@@ -41,7 +41,18 @@ class DiffResult:
     columns_removed: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
-        """One line: how many events were added, deleted, changed."""
+        """One line: how many events were added, deleted, changed.
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> a = pd.DataFrame({"id": ["1", "2"], "x": ["a", "b"]})
+        >>> diff_tables(a, pd.DataFrame({"id": ["1", "3"], "x": ["c", "b"]}), "id").summary()
+        'added 1, deleted 1, changed 1 (1 field value(s))'
+        """
         t = self.table
         changed = t[t["change"] == "changed"]
         return (f"added {int((t['change'] == 'added').sum())}, deleted {int((t['change'] == 'deleted').sum())}, "

@@ -52,11 +52,31 @@ class Deadline:
         self._end = time.monotonic() + self.seconds
 
     def remaining(self) -> float:
-        """Seconds left (never negative)."""
+        """Seconds left (never negative).
+
+        Returns
+        -------
+        float
+
+        Examples
+        --------
+        >>> Deadline(0).remaining()
+        0.0
+        """
         return max(0.0, self._end - time.monotonic())
 
     def expired(self) -> bool:
-        """True once no time is left."""
+        """True once no time is left.
+
+        Returns
+        -------
+        bool
+
+        Examples
+        --------
+        >>> Deadline(0).expired(), Deadline(60).expired()
+        (True, False)
+        """
         return self.remaining() <= 0.0
 
 

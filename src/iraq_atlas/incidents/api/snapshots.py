@@ -56,12 +56,38 @@ class Snapshot:
     retrieved_at: str = field(default_factory=utc_now)
 
     def metadata(self) -> dict:
-        """The JSON-able description stored with the file."""
+        """The JSON-able description stored with the file.
+
+        Returns
+        -------
+        dict
+            ``source``, ``query``, ``retrieved_at`` and ``rows``.
+
+        Examples
+        --------
+        >>> Snapshot(pd.DataFrame({"id": ["1", "2"]}), "ucdp", {}, "2024-02-01T00:00:00Z").metadata()["rows"]
+        2
+        """
         return {"source": self.source, "query": self.query, "retrieved_at": self.retrieved_at,
                 "rows": int(len(self.frame))}
 
     def default_name(self, suffix: str = ".parquet") -> str:
-        """``<source>-<retrieved_at>.parquet``, safe on every file system."""
+        """``<source>-<retrieved_at>.parquet``, safe on every file system.
+
+        Parameters
+        ----------
+        suffix : str, default ".parquet"
+            The file name's ending.
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> Snapshot(pd.DataFrame(), "ucdp", {}, "2024-02-01T00:00:00Z").default_name(".csv")
+        'ucdp-2024-02-01T000000Z.csv'
+        """
         return f"{self.source}-{self.retrieved_at.replace(':', '')}{suffix}"
 
 

@@ -60,9 +60,49 @@ class Source(Protocol):
     description: str
     kinds: tuple[str, ...]
 
-    def sniff(self, header: set[str]) -> bool: ...
+    def sniff(self, header: set[str]) -> bool:
+        """Whether a file with these columns is of this format.
 
-    def read(self, path: Path, **options: Any) -> tuple[pd.DataFrame, pd.DataFrame]: ...
+        Parameters
+        ----------
+        header : set of str
+            The file's column names (see :func:`read_header`).
+
+        Returns
+        -------
+        bool
+
+        Examples
+        --------
+        >>> get_source("ucdp").sniff({"id", "type_of_violence", "where_prec", "best"})
+        True
+        """
+        ...
+
+    def read(self, path: Path, **options: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The file as schema-shaped text rows and a problems table.
+
+        Parameters
+        ----------
+        path : Path
+            The file.
+        **options
+            The format's reader options (none for most formats).
+
+        Returns
+        -------
+        tuple of pandas.DataFrame
+            ``(frame, problems)``, and for a reader that drops other countries'
+            rows while reading, those rows as a third table.
+
+        Examples
+        --------
+        >>> from iraq_atlas.files import data_path
+        >>> frame, problems = get_source("curated").read(data_path("incidents", "incidents.csv"))
+        >>> frame["dataset"].unique().tolist(), len(problems)
+        (['curated'], 0)
+        """
+        ...
 
 
 SOURCES: dict[str, Source] = {}
