@@ -135,6 +135,16 @@ class AcledClient:
     def token(self, deadline: Deadline) -> str:
         """A valid access token: the current one, a refreshed one, or a new one from e-mail and password.
 
+        Parameters
+        ----------
+        deadline : Deadline
+            The token request ends by then.
+
+        Returns
+        -------
+        str
+            The access token (kept for the next calls).
+
         Raises
         ------
         ServiceError
@@ -142,7 +152,16 @@ class AcledClient:
 
         Examples
         --------
-        >>> # AcledClient().token(Deadline(60))
+        Without network access (here ``$IRAQ_ATLAS_OFFLINE``, set for the example only),
+        nothing is sent and the error says so:
+
+        >>> from unittest import mock
+        >>> client = AcledClient(AcledCredentials("me@example.org", "s3cret"))
+        >>> with mock.patch.dict("os.environ", {"IRAQ_ATLAS_OFFLINE": "1"}):
+        ...     client.token(Deadline(60))
+        Traceback (most recent call last):
+        ...
+        iraq_atlas.errors.ServiceError: ACLED: IRAQ_ATLAS_OFFLINE is set: not contacting https://acleddata.com/oauth/token
         """
         if self._token and self._token.fresh():
             return self._token.access
@@ -223,7 +242,13 @@ class AcledClient:
 
         Examples
         --------
-        >>> # AcledClient().events("Iraq", "2024-01-01", "2024-01-31").frame
+        With an account, ``AcledClient().events("Iraq", "2024-01-01", "2024-01-31").frame``
+        holds January's events. A reversed window fails before any request:
+
+        >>> AcledClient(AcledCredentials("me@example.org", "s3cret")).events("Iraq", "2024-01-31", "2024-01-01")
+        Traceback (most recent call last):
+        ...
+        iraq_atlas.errors.ParameterError: start 2024-01-31 is after end 2024-01-01
         """
         from iraq_atlas.errors import ParameterError
 

@@ -205,7 +205,13 @@ class UcdpClient:
 
         Examples
         --------
-        >>> # UcdpClient().events("2024-01-01", "2024-03-31", candidate=True).frame
+        With a token, ``UcdpClient().events("2024-01-01", "2024-03-31", candidate=True).frame``
+        holds the quarter's events. A reversed window fails before any request:
+
+        >>> UcdpClient("my-token").events("2024-03-31", "2024-01-01")
+        Traceback (most recent call last):
+        ...
+        iraq_atlas.errors.ParameterError: start 2024-03-31 is after end 2024-01-01
         """
         first, last = parse_window(start, end)
         version = check_version(version or (candidate_version() if candidate else ged_version()), candidate)
