@@ -61,7 +61,19 @@ class Linked:
     pairs: pd.DataFrame
 
     def summary(self) -> str:
-        """One line: rows, sources, candidate pairs and linked rows."""
+        """One line: rows, sources, candidate pairs and linked rows.
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> Linked(pd.DataFrame({"origin": ["a", "b", "b"], "uid": ["a:1", "b:1", "b:2"],
+        ...                      "duplicate_of": [pd.NA, "a:1", pd.NA]}), pd.DataFrame(index=[0, 1])).summary()
+        '3 rows from 2 sources; 2 candidate pairs, 1 rows linked as duplicates (all rows kept)'
+        """
         linked = int(self.timeline["duplicate_of"].notna().sum())
         return (f"{len(self.timeline)} rows from {self.timeline['origin'].nunique()} sources; "
                 f"{len(self.pairs)} candidate pairs, {linked} rows linked as duplicates (all rows kept)")
@@ -69,6 +81,17 @@ class Linked:
 
 def types_compatible(a: str, b: str) -> bool:
     """Whether two ACLED event types could describe the same event.
+
+    Equal types, two violent types, or two demonstration types are compatible.
+
+    Parameters
+    ----------
+    a, b : str
+        ACLED event types.
+
+    Returns
+    -------
+    bool
 
     Examples
     --------

@@ -41,7 +41,18 @@ class DiffResult:
     columns_removed: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
-        """One line: how many events were added, deleted, changed."""
+        """One line: how many events were added, deleted, changed.
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> a = pd.DataFrame({"id": ["1", "2"], "x": ["a", "b"]})
+        >>> diff_tables(a, pd.DataFrame({"id": ["1", "3"], "x": ["c", "b"]}), "id").summary()
+        'added 1, deleted 1, changed 1 (1 field value(s))'
+        """
         t = self.table
         changed = t[t["change"] == "changed"]
         return (f"added {int((t['change'] == 'added').sum())}, deleted {int((t['change'] == 'deleted').sum())}, "
@@ -111,6 +122,18 @@ def diff_events(old: pd.DataFrame | str | os.PathLike, new: pd.DataFrame | str |
 def diff_tables(old: pd.DataFrame | str | os.PathLike, new: pd.DataFrame | str | os.PathLike,
                 id_column: str = "event_id_cnty") -> DiffResult:
     """:func:`diff_events` plus the columns that appeared or disappeared between the two tables.
+
+    Parameters
+    ----------
+    old, new : DataFrame or path
+        The earlier and the later download.
+    id_column : str
+        The event id (``event_id_cnty`` for ACLED, ``id`` for UCDP GED).
+
+    Returns
+    -------
+    DiffResult
+        The changes table (as :func:`diff_events`) and the added and removed columns.
 
     Examples
     --------

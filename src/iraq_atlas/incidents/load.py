@@ -141,11 +141,24 @@ def read_acled(path: str | os.PathLike, start=None, end=None, **kwargs) -> Incid
     Returns
     -------
     IncidentSet
+        The Iraq rows in the window, validated; other countries' rows in ``excluded``.
 
     Examples
     --------
-    >>> read_acled("2021-iraq.csv", "2021-01-01", "2021-12-31").summary()  # doctest: +SKIP
-    'accepted 5921, rejected 3'
+    A two-row export, one event in Iraq and one in Syria:
+
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "acled.csv").write_text(
+    ...     "event_id_cnty,event_date,event_type,sub_event_type,country,iso,admin1,location,"
+    ...     "latitude,longitude,fatalities\\n"
+    ...     "IRQ1,2021-03-07,Protests,Peaceful protest,Iraq,368,Baghdad,Baghdad,33.3152,44.3661,0\\n"
+    ...     "SYR1,2021-03-07,Protests,Peaceful protest,Syria,760,Damascus,Damascus,33.5138,36.2765,0\\n")
+    >>> s = read_acled(d / "acled.csv", "2021-01-01", "2021-12-31")
+    >>> s.summary()
+    'accepted 1, rejected 0 (and 1 outside the selection: other country or dates)'
+    >>> s.accepted["admin1"].tolist(), s.excluded["reason"].tolist()
+    (['IQ-BG'], ["country is 'Syria', not Iraq"])
     """
     return load_incidents(path, "acled", start, end, **kwargs)
 
@@ -165,11 +178,22 @@ def read_ucdp(path: str | os.PathLike, start=None, end=None, **kwargs) -> Incide
     Returns
     -------
     IncidentSet
+        The Iraq rows in the window in the project schema (ids ``UCDP-<id>``).
 
     Examples
     --------
-    >>> read_ucdp("GEDEvent_v25_1.csv").accepted.event_id_cnty.iloc[0]  # doctest: +SKIP
-    'UCDP-244657'
+    A one-row GED export (a state-based event placed exactly, dated to the day):
+
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "ged.csv").write_text(
+    ...     "id,type_of_violence,side_a,side_b,where_prec,where_description,adm_1,latitude,longitude,"
+    ...     "country,date_prec,date_start,best,low,high\\n"
+    ...     "244657,1,Government of Iraq,IS,1,Mosul town,Nineveh province,36.335,43.119,"
+    ...     "Iraq,1,2017-06-01,5,4,7\\n")
+    >>> row = read_ucdp(d / "ged.csv").accepted.iloc[0]
+    >>> row["event_id_cnty"], row["event_type"], row["admin1"], int(row["fatalities"])
+    ('UCDP-244657', 'Battles', 'IQ-NI', 5)
     """
     return load_incidents(path, "ucdp", start, end, **kwargs)
 
@@ -185,6 +209,7 @@ def load_curated(start=None, end=None) -> IncidentSet:
     Returns
     -------
     IncidentSet
+        The curated rows in the window (all of them accepted).
 
     Examples
     --------

@@ -74,6 +74,13 @@ class AcceptedSchema:
     functions; when no row fails, pandera itself runs on a sample (columns, dtypes,
     the schema's own checks). When any row fails, or a rule has no fast form,
     pandera runs on the whole table and reports as usual.
+
+    Examples
+    --------
+    >>> from iraq_atlas.incidents import load_curated
+    >>> accepted = load_curated().accepted
+    >>> AcceptedSchema().validate(accepted).equals(accepted)
+    True
     """
 
     SAMPLE = 10_000
@@ -89,7 +96,7 @@ class AcceptedSchema:
         Returns
         -------
         pandas.DataFrame
-            ``df`` itself.
+            ``df`` itself, or (when pandera ran on the whole table) pandera's validated copy, equal to it.
 
         Examples
         --------

@@ -76,7 +76,28 @@ class IncidentSet:
         return len(self.accepted) + len(self.rejected) + len(self.excluded)
 
     def summary(self) -> str:
-        """One line for logs: ``accepted N, rejected M`` plus what was outside the selection."""
+        """One line for logs: ``accepted N, rejected M`` plus what was outside the selection.
+
+        Returns
+        -------
+        str
+            The counts, then the reader's notes (if any).
+
+        Examples
+        --------
+        An ACLED export with one event in Iraq and one in Syria:
+
+        >>> import tempfile, pathlib
+        >>> from iraq_atlas.incidents import read_acled
+        >>> d = pathlib.Path(tempfile.mkdtemp())
+        >>> _ = (d / "acled.csv").write_text(
+        ...     "event_id_cnty,event_date,event_type,sub_event_type,country,admin1,location,"
+        ...     "latitude,longitude,fatalities\\n"
+        ...     "IRQ1,2021-03-07,Protests,Peaceful protest,Iraq,Baghdad,Baghdad,33.3152,44.3661,0\\n"
+        ...     "SYR1,2021-03-07,Protests,Peaceful protest,Syria,Damascus,Damascus,33.5138,36.2765,0\\n")
+        >>> read_acled(d / "acled.csv").summary()
+        'accepted 1, rejected 0 (and 1 outside the selection: other country or dates)'
+        """
         text = f"accepted {len(self.accepted)}, rejected {len(self.rejected)}"
         if len(self.excluded):
             text += f" (and {len(self.excluded)} outside the selection: other country or dates)"

@@ -61,6 +61,21 @@ def parse_day(text: str | date, name: str = "date") -> date:
 def parse_window(start: str | date, end: str | date) -> tuple[date, date]:
     """Both ends of a date window, checked: strict YYYY-MM-DD and start ≤ end.
 
+    Parameters
+    ----------
+    start, end : str or datetime.date
+        The first and last day (YYYY-MM-DD).
+
+    Returns
+    -------
+    tuple of datetime.date
+        ``(start, end)``.
+
+    Raises
+    ------
+    ParameterError
+        A malformed date, or start after end.
+
     Examples
     --------
     >>> parse_window("2024-01-01", "2024-01-31")

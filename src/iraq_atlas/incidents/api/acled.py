@@ -50,6 +50,11 @@ REFRESH_MARGIN = 300.0
 def acled_columns() -> list[str]:
     """The columns of an ACLED export, as the importer reads them.
 
+    Returns
+    -------
+    list of str
+        A new list, in the export's order.
+
     Examples
     --------
     >>> acled_columns()[:3]
@@ -130,6 +135,16 @@ class AcledClient:
     def token(self, deadline: Deadline) -> str:
         """A valid access token: the current one, a refreshed one, or a new one from e-mail and password.
 
+        Parameters
+        ----------
+        deadline : Deadline
+            The token request ends by then.
+
+        Returns
+        -------
+        str
+            The access token (kept for the next calls).
+
         Raises
         ------
         ServiceError
@@ -137,7 +152,16 @@ class AcledClient:
 
         Examples
         --------
-        >>> # AcledClient().token(Deadline(60))
+        Without network access (here ``$IRAQ_ATLAS_OFFLINE``, set for the example only),
+        nothing is sent and the error says so:
+
+        >>> from unittest import mock
+        >>> client = AcledClient(AcledCredentials("me@example.org", "s3cret"))
+        >>> with mock.patch.dict("os.environ", {"IRAQ_ATLAS_OFFLINE": "1"}):
+        ...     client.token(Deadline(60))
+        Traceback (most recent call last):
+        ...
+        iraq_atlas.errors.ServiceError: ACLED: IRAQ_ATLAS_OFFLINE is set: not contacting https://acleddata.com/oauth/token
         """
         if self._token and self._token.fresh():
             return self._token.access
@@ -218,7 +242,13 @@ class AcledClient:
 
         Examples
         --------
-        >>> # AcledClient().events("Iraq", "2024-01-01", "2024-01-31").frame
+        With an account, ``AcledClient().events("Iraq", "2024-01-01", "2024-01-31").frame``
+        holds January's events. A reversed window fails before any request:
+
+        >>> AcledClient(AcledCredentials("me@example.org", "s3cret")).events("Iraq", "2024-01-31", "2024-01-01")
+        Traceback (most recent call last):
+        ...
+        iraq_atlas.errors.ParameterError: start 2024-01-31 is after end 2024-01-01
         """
         from iraq_atlas.errors import ParameterError
 
@@ -252,6 +282,16 @@ def acled_frame(rows: list[dict]) -> pd.DataFrame:
 
     Duplicate ``event_id_cnty`` (pages shifting while ACLED edits) keep the last copy.
 
+    Parameters
+    ----------
+    rows : list of dict
+        The API's ``data`` records.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Text columns: the export's, then any others the records have.
+
     Examples
     --------
     >>> acled_frame([{"event_id_cnty": "IRQ1", "fatalities": 2}]).loc[0, "fatalities"]
@@ -284,10 +324,40 @@ def fetch_acled(country: str, start: str | date, end: str | date, *, email: str 
                 deadline_seconds: float = 900.0, **client_options) -> Snapshot:
     """Fetch ACLED events for one country and window (see :meth:`AcledClient.events`).
 
+    The dates are checked before the credentials are looked up.
+
+    Parameters
+    ----------
+    country : str
+        ACLED country name (``"Iraq"``).
+    start, end : str or datetime.date
+        YYYY-MM-DD, start ≤ end.
+    email, password : str, optional
+        The account; else the environment or the credentials file.
+    base_url : str, optional
+        The API's base URL; else ``$IRAQ_ATLAS_ACLED_URL`` or the public API.
+    allow_empty : bool
+        Return an empty table instead of raising when there are no events.
+    deadline_seconds : float
+        The whole fetch ends by then.
+    **client_options
+        Passed to :class:`AcledClient` (``page_size``, ``max_pages``, ``max_retries``,
+        ``backoff``, ``request_timeout``, ``session``).
+
+    Returns
+    -------
+    Snapshot
+        The table (ACLED export columns, text values), the query and the retrieval time.
+
     Examples
     --------
-    >>> # snap = fetch_acled("Iraq", "2024-01-01", "2024-03-31")
-    >>> # snap.frame.columns[:2].tolist()  → ['event_id_cnty', 'event_date']
+    With an account, ``fetch_acled("Iraq", "2024-01-01", "2024-03-31").frame`` holds
+    the quarter's events. A reversed window fails before any request:
+
+    >>> fetch_acled("Iraq", "2024-03-31", "2024-01-01")
+    Traceback (most recent call last):
+    ...
+    iraq_atlas.errors.ParameterError: start 2024-03-31 is after end 2024-01-01
     """
     parse_window(start, end)  # bad dates fail before credentials are looked up
     creds = acled_credentials(email, password)

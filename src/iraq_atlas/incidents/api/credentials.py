@@ -68,6 +68,11 @@ class AcledCredentials:
 def config_path() -> Path:
     """The credentials file: ``$IRAQ_ATLAS_CREDENTIALS`` or ``~/.config/iraq-atlas/credentials.toml``.
 
+    Returns
+    -------
+    pathlib.Path
+        The path (the file need not exist).
+
     Examples
     --------
     >>> config_path().name
@@ -79,6 +84,16 @@ def config_path() -> Path:
 
 def read_config(path: str | os.PathLike | None = None) -> dict:
     """The credentials file as a dict ({} when it does not exist); refused unless its mode is 0600 or stricter.
+
+    Parameters
+    ----------
+    path : path-like, optional
+        The file (default: :func:`config_path`).
+
+    Returns
+    -------
+    dict
+        The TOML tables.
 
     Raises
     ------
@@ -110,6 +125,17 @@ def acled_credentials(email: str | None = None, password: str | None = None, *,
                       path: str | os.PathLike | None = None) -> AcledCredentials:
     """ACLED e-mail and password: the arguments, else the environment, else the ``[acled]`` table of the file.
 
+    Parameters
+    ----------
+    email, password : str, optional
+        The account, when given directly.
+    path : path-like, optional
+        The credentials file (default: :func:`config_path`).
+
+    Returns
+    -------
+    AcledCredentials
+
     Raises
     ------
     ParameterError
@@ -135,6 +161,17 @@ def acled_credentials(email: str | None = None, password: str | None = None, *,
 def ucdp_token(token: str | None = None, *, path: str | os.PathLike | None = None) -> str:
     """The UCDP access token: the argument, else ``$IRAQ_ATLAS_UCDP_TOKEN``, else ``[ucdp] token`` of the file.
 
+    Parameters
+    ----------
+    token : str, optional
+        The token, when given directly.
+    path : path-like, optional
+        The credentials file (default: :func:`config_path`).
+
+    Returns
+    -------
+    str
+
     Raises
     ------
     ParameterError
@@ -156,6 +193,19 @@ def ucdp_token(token: str | None = None, *, path: str | os.PathLike | None = Non
 
 def base_url(argument: str | None, env_name: str, default: str) -> str:
     """A service's base URL: the argument, else the environment variable, else the default (no trailing /).
+
+    Parameters
+    ----------
+    argument : str or None
+        The URL given by the caller, if any.
+    env_name : str
+        The environment variable to look at next.
+    default : str
+        The public service's URL.
+
+    Returns
+    -------
+    str
 
     Examples
     --------

@@ -52,16 +52,47 @@ class Deadline:
         self._end = time.monotonic() + self.seconds
 
     def remaining(self) -> float:
-        """Seconds left (never negative)."""
+        """Seconds left (never negative).
+
+        Returns
+        -------
+        float
+
+        Examples
+        --------
+        >>> Deadline(0).remaining()
+        0.0
+        """
         return max(0.0, self._end - time.monotonic())
 
     def expired(self) -> bool:
-        """True once no time is left."""
+        """True once no time is left.
+
+        Returns
+        -------
+        bool
+
+        Examples
+        --------
+        >>> Deadline(0).expired(), Deadline(60).expired()
+        (True, False)
+        """
         return self.remaining() <= 0.0
 
 
 def redact(text: str, secrets: Iterable[str | None]) -> str:
     """``text`` with every non-empty secret replaced by ``***``.
+
+    Parameters
+    ----------
+    text : str
+        A message that may quote a secret.
+    secrets : iterable of str or None
+        The secrets (None and empty ones are skipped).
+
+    Returns
+    -------
+    str
 
     Examples
     --------
@@ -76,6 +107,16 @@ def redact(text: str, secrets: Iterable[str | None]) -> str:
 
 def retry_after_seconds(value: str | None) -> float | None:
     """The wait a ``Retry-After`` header asks for: delta seconds or an HTTP date; None if absent or unreadable.
+
+    Parameters
+    ----------
+    value : str or None
+        The header's value.
+
+    Returns
+    -------
+    float or None
+        Seconds to wait.
 
     Examples
     --------
@@ -150,7 +191,23 @@ class HttpClient:
             raise ValueError("max_retries must be ≥ 0")
 
     def fail(self, message: str) -> ServiceError:
-        """A ServiceError naming the service, with every secret replaced by ``***``."""
+        """A ServiceError naming the service, with every secret replaced by ``***``.
+
+        Parameters
+        ----------
+        message : str
+            What went wrong.
+
+        Returns
+        -------
+        ServiceError
+            To be raised by the caller.
+
+        Examples
+        --------
+        >>> HttpClient("ACLED", secrets=["s3cret"]).fail("login as me, s3cret, refused")
+        ServiceError('ACLED: login as me, ***, refused')
+        """
         return ServiceError(redact(f"{self.service}: {message}", self.secrets))
 
     def _sleep(self, seconds: float, deadline: Deadline, why: str) -> None:
@@ -167,6 +224,24 @@ class HttpClient:
 
         Any other status (200, 401, 404 …) is returned to the caller, who knows what it means.
 
+        Parameters
+        ----------
+        method : str
+            ``"GET"`` or ``"POST"``.
+        url : str
+            The address.
+        deadline : Deadline
+            Every attempt and wait ends by then.
+        params, data, headers : mapping, optional
+            The query string, the form body and extra headers.
+        retry_statuses : frozenset of int
+            The statuses retried (429 and 5xx by default).
+
+        Returns
+        -------
+        requests.Response
+            With its body read.
+
         Raises
         ------
         ServiceError
@@ -174,8 +249,16 @@ class HttpClient:
 
         Examples
         --------
+        Without network access (here ``$IRAQ_ATLAS_OFFLINE``, set for the example only),
+        nothing is sent and the error says so:
+
+        >>> from unittest import mock
         >>> client = HttpClient("ACLED")
-        >>> # client.request("GET", "https://acleddata.com/api/acled/read", deadline=Deadline(60))
+        >>> with mock.patch.dict("os.environ", {"IRAQ_ATLAS_OFFLINE": "1"}):
+        ...     client.request("GET", "https://acleddata.com/api/acled/read", deadline=Deadline(60))
+        Traceback (most recent call last):
+        ...
+        iraq_atlas.errors.ServiceError: ACLED: IRAQ_ATLAS_OFFLINE is set: not contacting https://acleddata.com/api/acled/read
         """
         where = _where(url)
         if settings.offline():
@@ -250,10 +333,32 @@ class HttpClient:
     def json(self, resp: requests.Response, what: str) -> Any:
         """The JSON body of a response; a ServiceError naming ``what`` when it is cut short or not JSON.
 
+        Parameters
+        ----------
+        resp : requests.Response
+            A response whose body has been read (see :meth:`request`).
+        what : str
+            What the answer was for, for the message.
+
+        Returns
+        -------
+        object
+            The decoded JSON.
+
         Examples
         --------
-        >>> client = HttpClient("UCDP")
-        >>> # client.json(response, "page 1 of GED events")
+        A response built by hand, as :meth:`request` returns it:
+
+        >>> resp = requests.Response()
+        >>> resp.status_code, resp.url = 200, "https://ucdpapi.pcr.uu.se/api/gedevents/25.1"
+        >>> resp._content = b'{"TotalCount": 0, "Result": []}'
+        >>> HttpClient("UCDP").json(resp, "page 1 of GED events")
+        {'TotalCount': 0, 'Result': []}
+        >>> resp._content = b'{"TotalCount": '
+        >>> HttpClient("UCDP").json(resp, "page 1 of GED events")
+        Traceback (most recent call last):
+        ...
+        iraq_atlas.errors.ServiceError: UCDP: page 1 of GED events: the answer from https://ucdpapi.pcr.uu.se/api/gedevents/25.1 is not valid JSON (15 bytes; cut short or not JSON: JSONDecodeError at position 15)
         """
         try:
             return json.loads(resp.content.decode(resp.encoding or "utf-8"))

@@ -27,6 +27,10 @@ META_KEY = b"iraq_atlas.snapshot"
 def utc_now() -> str:
     """The current UTC time, ISO 8601 to the second with a ``Z``.
 
+    Returns
+    -------
+    str
+
     Examples
     --------
     >>> utc_now().endswith("Z")
@@ -52,12 +56,38 @@ class Snapshot:
     retrieved_at: str = field(default_factory=utc_now)
 
     def metadata(self) -> dict:
-        """The JSON-able description stored with the file."""
+        """The JSON-able description stored with the file.
+
+        Returns
+        -------
+        dict
+            ``source``, ``query``, ``retrieved_at`` and ``rows``.
+
+        Examples
+        --------
+        >>> Snapshot(pd.DataFrame({"id": ["1", "2"]}), "ucdp", {}, "2024-02-01T00:00:00Z").metadata()["rows"]
+        2
+        """
         return {"source": self.source, "query": self.query, "retrieved_at": self.retrieved_at,
                 "rows": int(len(self.frame))}
 
     def default_name(self, suffix: str = ".parquet") -> str:
-        """``<source>-<retrieved_at>.parquet``, safe on every file system."""
+        """``<source>-<retrieved_at>.parquet``, safe on every file system.
+
+        Parameters
+        ----------
+        suffix : str, default ".parquet"
+            The file name's ending.
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> Snapshot(pd.DataFrame(), "ucdp", {}, "2024-02-01T00:00:00Z").default_name(".csv")
+        'ucdp-2024-02-01T000000Z.csv'
+        """
         return f"{self.source}-{self.retrieved_at.replace(':', '')}{suffix}"
 
 
@@ -68,6 +98,20 @@ def _as_text(df: pd.DataFrame) -> pd.DataFrame:
 
 def write_parquet_atomic(df: pd.DataFrame, path: str | os.PathLike, metadata: dict | None = None) -> Path:
     """Write ``df`` (text columns) as Parquet via a temporary file in the same folder and ``os.replace``.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table.
+    path : path-like
+        The file to write.
+    metadata : dict, optional
+        Stored in the file's schema metadata.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
 
     Examples
     --------
@@ -105,6 +149,15 @@ def write_snapshot(snapshot: Snapshot, out: str | os.PathLike, *, csv: str | os.
     When ``out`` is an existing folder (or ends with a path separator), the
     file is named after the source and retrieval time inside it.
 
+    Parameters
+    ----------
+    snapshot : Snapshot
+        The events and their provenance.
+    out : path-like
+        The file (``.parquet`` or ``.csv``) or folder.
+    csv : path-like, optional
+        Also write a CSV copy there.
+
     Returns
     -------
     pathlib.Path
@@ -138,6 +191,18 @@ def _write_csv(df: pd.DataFrame, path: Path) -> Path:
 
 def read_snapshot(path: str | os.PathLike) -> tuple[pd.DataFrame, dict]:
     """A snapshot or plain export (Parquet or CSV) as text columns, with its snapshot metadata ({} if none).
+
+    Parameters
+    ----------
+    path : path-like
+        A Parquet or CSV file.
+
+    Returns
+    -------
+    frame : pandas.DataFrame
+        Text columns.
+    metadata : dict
+        The snapshot's ``source``, ``query``, ``retrieved_at`` and ``rows``; {} for a plain export.
 
     Raises
     ------

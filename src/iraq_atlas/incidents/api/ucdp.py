@@ -47,6 +47,15 @@ MAX_PAGE_SIZE = 1000
 def ged_version(today: date | None = None) -> str:
     """The newest yearly GED release expected by ``today``: ``YY.1``, released each June.
 
+    Parameters
+    ----------
+    today : datetime.date, optional
+        The day asked about (default: today).
+
+    Returns
+    -------
+    str
+
     Examples
     --------
     >>> ged_version(date(2026, 12, 1)), ged_version(date(2026, 3, 1))
@@ -63,6 +72,15 @@ def candidate_version(today: date | None = None) -> str:
     A release comes out some days into the following month; pass ``version``
     explicitly when the one guessed here is not out yet.
 
+    Parameters
+    ----------
+    today : datetime.date, optional
+        The day asked about (default: today).
+
+    Returns
+    -------
+    str
+
     Examples
     --------
     >>> candidate_version(date(2026, 4, 20)), candidate_version(date(2026, 1, 5))
@@ -75,6 +93,18 @@ def candidate_version(today: date | None = None) -> str:
 
 def check_version(version: str, candidate: bool) -> str:
     """``YY.1``-style for GED, ``YY.0.M`` for the Candidate release; ParameterError otherwise.
+
+    Parameters
+    ----------
+    version : str
+        The release asked for.
+    candidate : bool
+        Whether it names a GED Candidate release.
+
+    Returns
+    -------
+    str
+        ``version``, as text.
 
     Examples
     --------
@@ -175,7 +205,13 @@ class UcdpClient:
 
         Examples
         --------
-        >>> # UcdpClient().events("2024-01-01", "2024-03-31", candidate=True).frame
+        With a token, ``UcdpClient().events("2024-01-01", "2024-03-31", candidate=True).frame``
+        holds the quarter's events. A reversed window fails before any request:
+
+        >>> UcdpClient("my-token").events("2024-03-31", "2024-01-01")
+        Traceback (most recent call last):
+        ...
+        iraq_atlas.errors.ParameterError: start 2024-03-31 is after end 2024-01-01
         """
         first, last = parse_window(start, end)
         version = check_version(version or (candidate_version() if candidate else ged_version()), candidate)
@@ -222,6 +258,16 @@ class UcdpClient:
 def ged_frame(rows: list[dict]) -> pd.DataFrame:
     """UCDP API records as a text table, the GED codebook columns first (missing ones empty).
 
+    Parameters
+    ----------
+    rows : list of dict
+        The API's ``Result`` records.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Text columns: the codebook's, then any others the records have.
+
     Examples
     --------
     >>> ged_frame([{"id": 5, "country_id": 645, "best": 3}]).loc[0, ["id", "best"]].tolist()
@@ -247,6 +293,16 @@ def _text(value) -> str:
 def base_url_of(argument: str | None) -> str:
     """The UCDP base URL: the argument, ``$IRAQ_ATLAS_UCDP_URL`` or the public API.
 
+    Parameters
+    ----------
+    argument : str or None
+        The URL given by the caller, if any.
+
+    Returns
+    -------
+    str
+        Without a trailing ``/``.
+
     Examples
     --------
     >>> base_url_of("http://127.0.0.1:8080/")
@@ -260,9 +316,42 @@ def fetch_ucdp(start: str | date, end: str | date, *, candidate: bool = False, v
                deadline_seconds: float = 900.0, **client_options) -> Snapshot:
     """Fetch UCDP events located in Iraq (see :meth:`UcdpClient.events`).
 
+    The dates and the version are checked before the token is looked up.
+
+    Parameters
+    ----------
+    start, end : str or datetime.date
+        YYYY-MM-DD, start ≤ end.
+    candidate : bool
+        The monthly GED Candidate release instead of the yearly GED.
+    version : str, optional
+        The release (see :func:`ged_version`, :func:`candidate_version`).
+    token : str, optional
+        The access token; else ``$IRAQ_ATLAS_UCDP_TOKEN`` or the credentials file.
+    base_url : str, optional
+        The API's base URL; else ``$IRAQ_ATLAS_UCDP_URL`` or the public API.
+    allow_empty : bool
+        Return an empty table instead of raising when there are no events.
+    deadline_seconds : float
+        The whole fetch ends by then.
+    **client_options
+        Passed to :class:`UcdpClient` (``page_size``, ``max_pages``, ``max_retries``,
+        ``backoff``, ``request_timeout``, ``session``).
+
+    Returns
+    -------
+    Snapshot
+        The table (GED columns, text values), the query and the retrieval time.
+
     Examples
     --------
-    >>> # snap = fetch_ucdp("2024-01-01", "2024-06-30", candidate=True, version="24.0.6")
+    With a token, ``fetch_ucdp("2024-01-01", "2024-06-30", candidate=True, version="24.0.6").frame``
+    holds the half year's events. A malformed version fails before any request:
+
+    >>> fetch_ucdp("2024-01-01", "2024-06-30", candidate=True, version="24.1")
+    Traceback (most recent call last):
+    ...
+    iraq_atlas.errors.ParameterError: UCDP GED Candidate version '24.1': expected YY.0.M (e.g. 26.0.3)
     """
     parse_window(start, end)
     if version is not None:

@@ -34,15 +34,75 @@ from iraq_atlas.incidents.sources._common import file_kind
 
 @runtime_checkable
 class Source(Protocol):
-    """What a source module provides (see the module documentation)."""
+    """What a source module provides (see the module documentation).
+
+    A structural type: any object with these attributes is a source, and
+    ``isinstance(obj, Source)`` checks that they are there.
+
+    Attributes
+    ----------
+    name : str
+        The format's name (``--format-in NAME``).
+    description : str
+        One line for the documentation and ``--help``.
+    kinds : tuple of str
+        The file kinds it reads (``csv``, ``parquet``, ``excel``, ``geojson``).
+
+    Examples
+    --------
+    >>> isinstance(get_source("ucdp"), Source), get_source("ucdp").kinds
+    (True, ('csv',))
+    >>> isinstance(object(), Source)
+    False
+    """
 
     name: str
     description: str
     kinds: tuple[str, ...]
 
-    def sniff(self, header: set[str]) -> bool: ...
+    def sniff(self, header: set[str]) -> bool:
+        """Whether a file with these columns is of this format.
 
-    def read(self, path: Path, **options: Any) -> tuple[pd.DataFrame, pd.DataFrame]: ...
+        Parameters
+        ----------
+        header : set of str
+            The file's column names (see :func:`read_header`).
+
+        Returns
+        -------
+        bool
+
+        Examples
+        --------
+        >>> get_source("ucdp").sniff({"id", "type_of_violence", "where_prec", "best"})
+        True
+        """
+        ...
+
+    def read(self, path: Path, **options: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The file as schema-shaped text rows and a problems table.
+
+        Parameters
+        ----------
+        path : Path
+            The file.
+        **options
+            The format's reader options (none for most formats).
+
+        Returns
+        -------
+        tuple of pandas.DataFrame
+            ``(frame, problems)``, and for a reader that drops other countries'
+            rows while reading, those rows as a third table.
+
+        Examples
+        --------
+        >>> from iraq_atlas.files import data_path
+        >>> frame, problems = get_source("curated").read(data_path("incidents", "incidents.csv"))
+        >>> frame["dataset"].unique().tolist(), len(problems)
+        (['curated'], 0)
+        """
+        ...
 
 
 SOURCES: dict[str, Source] = {}
@@ -52,13 +112,40 @@ _MODULES = ("curated", "acled", "ucdp", "generic", "geojson")
 def register(source: Source) -> Source:
     """Add a source to the registry (after the others; a source of the same name is replaced).
 
+    Parameters
+    ----------
+    source : Source
+        An object (usually a module) with ``name``, ``description``, ``sniff``
+        and ``read``, and optionally ``kinds`` (``("csv",)`` when absent).
+
+    Returns
+    -------
+    Source
+        ``source`` itself.
+
+    Raises
+    ------
+    TypeError
+        When ``source`` lacks one of the required attributes.
+
     Examples
     --------
-    >>> import types
+    A source for tables with a ``my_id`` column; it is registered last, so
+    :func:`detect_format` asks it after the built-in formats. Removing its
+    entry from :data:`SOURCES` unregisters it again:
+
+    >>> import tempfile, pathlib, types
     >>> mine = types.SimpleNamespace(name="mine", description="my table", kinds=("csv",),
     ...                              sniff=lambda h: "my_id" in h, read=lambda p, **o: ...)
-    >>> register(mine).name  # doctest: +SKIP
-    'mine'
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "mine.csv").write_text("my_id,when\\nA1,2021-03-07\\n")
+    >>> try:
+    ...     register(mine).name, formats()[-1], detect_format(d / "mine.csv")
+    ... finally:
+    ...     del SOURCES["mine"]
+    ('mine', 'mine', 'mine')
+    >>> "mine" in formats()
+    False
     """
     for attr in ("name", "description", "sniff", "read"):
         if not hasattr(source, attr):
@@ -70,10 +157,29 @@ def register(source: Source) -> Source:
 def get_source(name: str) -> Source:
     """The registered source of this name; ParameterError listing the names otherwise.
 
+    Parameters
+    ----------
+    name : str
+        A registered format name (see :func:`formats`).
+
+    Returns
+    -------
+    Source
+        The source (for the built-in formats, its module).
+
+    Raises
+    ------
+    ParameterError
+        When no source of that name is registered.
+
     Examples
     --------
     >>> get_source("acled").name
     'acled'
+    >>> get_source("xls")
+    Traceback (most recent call last):
+    ...
+    iraq_atlas.errors.ParameterError: format must be one of ('auto', 'curated', 'acled', 'ucdp', 'generic', 'geojson'), not 'xls'
     """
     try:
         return SOURCES[name]
@@ -83,6 +189,11 @@ def get_source(name: str) -> Source:
 
 def formats() -> tuple[str, ...]:
     """The registered format names, in registry (detection) order.
+
+    Returns
+    -------
+    tuple of str
+        One name per registered source.
 
     Examples
     --------
@@ -94,6 +205,11 @@ def formats() -> tuple[str, ...]:
 
 def describe() -> pd.DataFrame:
     """One row per registered source: name, file kinds, description (for docs and ``--help``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``format``, ``files`` (the kinds, comma-separated) and ``description``.
 
     Examples
     --------
@@ -109,10 +225,26 @@ def read_header(path: str | os.PathLike) -> set[str]:
     """The column names a source's ``sniff`` sees: a CSV's or Parquet's columns, an Excel sheet's
     first row, a GeoJSON document's top-level keys.
 
+    Parameters
+    ----------
+    path : path-like
+        The file; its kind (CSV, Parquet, Excel, GeoJSON) is told by the name's ending.
+
+    Returns
+    -------
+    set of str
+        The column names (for GeoJSON, the document's keys).
+
     Examples
     --------
-    >>> read_header("acled_export.csv")  # doctest: +SKIP
-    {'event_id_cnty', 'event_date', ...}
+    >>> import json, tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "events.csv").write_text("Date,Lat,Lon,Type\\n2021-03-07,33.3152,44.3661,Protests\\n")
+    >>> sorted(read_header(d / "events.csv"))
+    ['Date', 'Lat', 'Lon', 'Type']
+    >>> _ = (d / "events.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": []}))
+    >>> sorted(read_header(d / "events.geojson"))
+    ['features', 'type']
     """
     kind = file_kind(path)
     if kind == "parquet":
@@ -139,12 +271,37 @@ def read_header(path: str | os.PathLike) -> set[str]:
 def detect_format(path: str | os.PathLike) -> str:
     """The first registered source that reads this kind of file and recognises its header.
 
-    DataError (a ValueError) naming the file when none does.
+    Parameters
+    ----------
+    path : path-like
+        The file (CSV, Parquet, Excel or GeoJSON, told by the name's ending).
+
+    Returns
+    -------
+    str
+        The format's name.
+
+    Raises
+    ------
+    DataError
+        (a ValueError) naming the file, when no source recognises it.
 
     Examples
     --------
-    >>> detect_format("GEDEvent_v25_1.csv")  # doctest: +SKIP
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "ged.csv").write_text("id,type_of_violence,where_prec,best\\n244657,1,1,5\\n")
+    >>> detect_format(d / "ged.csv")
     'ucdp'
+    >>> _ = (d / "events.csv").write_text("Date,Lat,Lon,Type\\n2021-03-07,33.3152,44.3661,Protests\\n")
+    >>> detect_format(d / "events.csv")
+    'generic'
+    >>> _ = (d / "other.csv").write_text("my_id,when\\nA1,2021-03-07\\n")
+    >>> try:
+    ...     detect_format(d / "other.csv")
+    ... except DataError as exc:
+    ...     print(exc.problems[0].reason)
+    cannot tell the format from its columns; pass format 'curated', 'acled', 'ucdp', 'generic', 'geojson' (generic takes a column mapping)
     """
     kind = file_kind(path)
     header = read_header(path)
@@ -157,7 +314,34 @@ def detect_format(path: str | os.PathLike) -> str:
 
 
 def no_options(name: str, options: dict) -> None:
-    """ParameterError when a format that takes no options is given some."""
+    """ParameterError when a format that takes no options is given some.
+
+    Options whose value is None count as not given.
+
+    Parameters
+    ----------
+    name : str
+        The format's name, for the message.
+    options : dict
+        The options the reader was called with.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    ParameterError
+        Naming the options given.
+
+    Examples
+    --------
+    >>> no_options("acled", {"columns": None})
+    >>> no_options("acled", {"columns": {"date": "Date"}})
+    Traceback (most recent call last):
+    ...
+    iraq_atlas.errors.ParameterError: format 'acled' takes no options (columns); column mappings are for the generic and geojson formats
+    """
     given = {k: v for k, v in options.items() if v is not None}
     if given:
         raise ParameterError(f"format {name!r} takes no options ({', '.join(given)}); "

@@ -32,6 +32,15 @@ KIND_BY_SUFFIX = {".parquet": "parquet", ".pq": "parquet", ".xlsx": "excel", ".x
 def file_kind(path: str | os.PathLike) -> str:
     """``csv``, ``parquet``, ``excel`` or ``geojson``, from the file name's ending.
 
+    Parameters
+    ----------
+    path : path-like
+        The file (it need not exist); any ending not in ``KIND_BY_SUFFIX`` is CSV.
+
+    Returns
+    -------
+    str
+
     Examples
     --------
     >>> file_kind("events.xlsx")
@@ -41,13 +50,52 @@ def file_kind(path: str | os.PathLike) -> str:
 
 
 def no_problems() -> pd.DataFrame:
-    """An empty problems table (``_row``, ``column``, ``reason``)."""
+    """An empty problems table (``_row``, ``column``, ``reason``).
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
+    >>> no_problems().columns.tolist(), len(no_problems())
+    (['_row', 'column', 'reason'], 0)
+    """
     return pd.DataFrame({"_row": pd.Series(dtype="int64"), "column": pd.Series(dtype=str),
                          "reason": pd.Series(dtype=str)})
 
 
 def missing_columns(path: Path, required: list[str], have) -> None:
-    """DataError naming every required column the file lacks (nothing when all are there)."""
+    """DataError naming every required column the file lacks (nothing when all are there).
+
+    Parameters
+    ----------
+    path : Path
+        The file, for the message.
+    required : list of str
+        The columns it must have.
+    have : iterable of str
+        The columns it has.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    DataError
+        One problem per missing column.
+
+    Examples
+    --------
+    >>> missing_columns(Path("acled.csv"), ["country"], ["country", "notes"])
+    >>> try:
+    ...     missing_columns(Path("acled.csv"), ["country", "fatalities", "latitude"], ["country"])
+    ... except DataError as exc:
+    ...     print(*exc.problems, sep="\\n")
+    acled.csv, column 'fatalities': required column is missing
+    acled.csv, column 'latitude': required column is missing
+    """
     missing = [c for c in required if c not in set(have)]
     if missing:
         raise DataError([Problem(path.name, None, c, "required column is missing") for c in missing])
@@ -181,9 +229,40 @@ def stream_filtered(path: Path, required: list[str], used: list[str],
     Iraq rows plus the reader's few blocks of text, not the whole file. None when the header is
     unusual or Arrow cannot parse the file: the caller reads it the careful way.
 
+    Parameters
+    ----------
+    path : Path
+        The CSV.
+    required : list of str
+        Columns the file must have (without them, None: the careful reader names them).
+    used : list of str
+        The columns to read (besides ``required``); others are never parsed.
+    keep : callable
+        Batch → boolean Arrow array, True for the rows to keep.
+    country_column, id_column : str
+        The columns returned for the rows not kept.
+
+    Returns
+    -------
+    tuple of pandas.DataFrame, or None
+        ``(kept, others)``: the kept rows as text with ``_row``, and the other rows'
+        ``_row``, ``event_id_cnty`` and ``country``.
+
     Examples
     --------
-    >>> stream_filtered(path, ["country"], ["country"], lambda b: pc.equal(b["country"], "Iraq"))  # doctest: +SKIP
+    Cells are stripped before ``keep`` sees them (`` Iraq `` is kept):
+
+    >>> import tempfile, pathlib
+    >>> import pyarrow.compute as pc
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "acled.csv").write_text("event_id_cnty,country,notes\\nIRQ1,Iraq, a note \\n"
+    ...                                  "SYR1,Syria,\\nIRQ2, Iraq ,x\\n")
+    >>> kept, others = stream_filtered(d / "acled.csv", ["country"], ["event_id_cnty", "country", "notes"],
+    ...                                lambda b: pc.equal(b["country"], "Iraq"))
+    >>> kept.values.tolist()
+    [[1, 'IRQ1', 'Iraq', 'a note'], [3, 'IRQ2', 'Iraq', 'x']]
+    >>> others.values.tolist()
+    [[2, 'SYR1', 'Syria']]
     """
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -248,7 +327,17 @@ def stream_filtered(path: Path, required: list[str], used: list[str],
 
 
 def empty_excluded() -> pd.DataFrame:
-    """An empty ``excluded`` part of a read (``_row``, ``event_id_cnty``, ``reason``)."""
+    """An empty ``excluded`` part of a read (``_row``, ``event_id_cnty``, ``reason``).
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
+    >>> empty_excluded().columns.tolist(), len(empty_excluded())
+    (['_row', 'event_id_cnty', 'reason'], 0)
+    """
     return pd.DataFrame({"_row": pd.Series(dtype="int64"), "event_id_cnty": pd.Series(dtype=object),
                          "reason": pd.Series(dtype=object)})
 
@@ -264,6 +353,22 @@ def country_excluded(others: pd.DataFrame) -> pd.DataFrame:
     The reason is written once per distinct country and spread by Arrow, so a million
     other-country rows cost their row numbers and two text columns, not a million
     Python strings.
+
+    Parameters
+    ----------
+    others : pandas.DataFrame
+        ``_row``, ``event_id_cnty`` and ``country`` (as :func:`stream_filtered` returns them).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``_row``, ``event_id_cnty`` and ``reason``.
+
+    Examples
+    --------
+    >>> others = pd.DataFrame({"_row": [2, 5], "event_id_cnty": ["SYR1", "IRN1"], "country": ["Syria", "Iran"]})
+    >>> country_excluded(others).values.tolist()
+    [[2, 'SYR1', "country is 'Syria', not Iraq"], [5, 'IRN1', "country is 'Iran', not Iraq"]]
     """
     text = pd.StringDtype("pyarrow", na_value=np.nan)
     codes, uniq = pd.factorize(others["country"].astype(object), use_na_sentinel=False)
@@ -286,6 +391,22 @@ def constant_text(value: str, df: pd.DataFrame) -> pd.Series:
     """A text column holding ``value`` on every row of ``df``, in pandas' string dtype.
 
     Built from Arrow buffers, not from a million Python strings; equal to ``df[col] = value``.
+
+    Parameters
+    ----------
+    value : str
+        The text.
+    df : pandas.DataFrame
+        The frame whose index the column takes.
+
+    Returns
+    -------
+    pandas.Series
+
+    Examples
+    --------
+    >>> constant_text("acled", pd.DataFrame(index=[3, 7])).to_dict()
+    {3: 'acled', 7: 'acled'}
     """
     try:
         import pyarrow as pa

@@ -42,6 +42,15 @@ REQUIRED = ["event_id_cnty", "event_date", "event_type", "sub_event_type", "coun
 def sniff(header: set[str]) -> bool:
     """True for a header with ACLED's id, event type and country columns.
 
+    Parameters
+    ----------
+    header : set of str
+        The file's column names (see :func:`iraq_atlas.incidents.sources.read_header`).
+
+    Returns
+    -------
+    bool
+
     Examples
     --------
     >>> sniff({"event_id_cnty", "event_type", "country", "iso"})
@@ -65,12 +74,36 @@ def _iraq_batch(table):
 def read(path: Path, **options) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """An ACLED export as text rows in the schema, Iraq rows only, plus the other countries' rows.
 
-    Returns ``(frame, problems, excluded)``; ``excluded`` lists each other-country
-    row (``_row``, ``event_id_cnty``, ``reason``).
+    Parameters
+    ----------
+    path : Path
+        The export (any region).
+    **options
+        None are taken (a ParameterError names any given).
+
+    Returns
+    -------
+    frame : pandas.DataFrame
+        The Iraq rows as text in the schema's columns, with ``_row``, ``dataset`` and ``_country``.
+    problems : pandas.DataFrame
+        Rows the reader found broken (``_row``, ``column``, ``reason``).
+    excluded : pandas.DataFrame
+        Each other-country row (``_row``, ``event_id_cnty``, ``reason``).
 
     Examples
     --------
-    >>> frame, problems, excluded = read(Path("acled_middle_east.csv"))  # doctest: +SKIP
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "acled.csv").write_text(
+    ...     "event_id_cnty,event_date,event_type,sub_event_type,country,iso,admin1,location,"
+    ...     "latitude,longitude,fatalities\\n"
+    ...     "IRQ1,2021-03-07,Protests,Peaceful protest,Iraq,368,Baghdad,Baghdad,33.3152,44.3661,0\\n"
+    ...     "SYR1,2021-03-07,Protests,Peaceful protest,Syria,760,Damascus,Damascus,33.5138,36.2765,0\\n")
+    >>> frame, problems, excluded = read(d / "acled.csv")
+    >>> frame[["_row", "event_id_cnty", "dataset", "_country"]].values.tolist(), len(problems)
+    ([[1, 'IRQ1', 'acled', 'Iraq']], 0)
+    >>> excluded.values.tolist()
+    [[2, 'SYR1', "country is 'Syria', not Iraq"]]
     """
     from iraq_atlas.incidents.sources import no_options
 

@@ -18,6 +18,15 @@ require_source_url = True
 def sniff(header: set[str]) -> bool:
     """True for a header with the curated set's own columns.
 
+    Parameters
+    ----------
+    header : set of str
+        The file's column names (see :func:`iraq_atlas.incidents.sources.read_header`).
+
+    Returns
+    -------
+    bool
+
     Examples
     --------
     >>> sniff({"event_id_cnty", "place_id", "source_url", "event_date"})
@@ -29,9 +38,28 @@ def sniff(header: set[str]) -> bool:
 def read(path: Path, **options) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The curated CSV as text rows in the schema (every column required).
 
+    Parameters
+    ----------
+    path : Path
+        A CSV in the curated format.
+    **options
+        None are taken (a ParameterError names any given).
+
+    Returns
+    -------
+    frame : pandas.DataFrame
+        Every row as text, with ``_row``, ``dataset`` and ``_country``.
+    problems : pandas.DataFrame
+        Rows with too few or too many fields (``_row``, ``column``, ``reason``).
+
     Examples
     --------
-    >>> frame, problems = read(Path("geodata/incidents/incidents.csv"))  # doctest: +SKIP
+    The shipped set:
+
+    >>> from iraq_atlas.files import data_path
+    >>> frame, problems = read(data_path("incidents", "incidents.csv"))
+    >>> frame[["_row", "event_id_cnty", "dataset"]].head(1).values.tolist(), len(problems)
+    ([[1, 'IRQIA0001', 'curated']], 0)
     """
     from iraq_atlas.incidents.sources import no_options
 

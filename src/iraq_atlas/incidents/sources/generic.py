@@ -58,6 +58,18 @@ def _canonical(target: str) -> str | None:
 def default_mapping(header) -> dict[str, str]:
     """The mapping used when none is given: file columns named like schema columns or aliases.
 
+    The first file column for each schema column wins.
+
+    Parameters
+    ----------
+    header : iterable of str
+        The file's column names, in file order.
+
+    Returns
+    -------
+    dict
+        Schema column → file column.
+
     Examples
     --------
     >>> default_mapping(["Date", "Lat", "Lon", "Type"])
@@ -74,6 +86,15 @@ def default_mapping(header) -> dict[str, str]:
 def sniff(header: set[str]) -> bool:
     """True when the default mapping finds a date and a place (coordinates or a location name).
 
+    Parameters
+    ----------
+    header : set of str
+        The file's column names.
+
+    Returns
+    -------
+    bool
+
     Examples
     --------
     >>> sniff({"Date", "Lat", "Lon", "Type"})
@@ -85,6 +106,19 @@ def sniff(header: set[str]) -> bool:
 
 def resolve_mapping(columns: dict[str, str] | None, header: list[str]) -> dict[str, str]:
     """Schema column → file column, checked: an unknown schema name or file column is a ParameterError.
+
+    Parameters
+    ----------
+    columns : dict or None
+        Schema column (or alias such as ``date``, ``lat``) → file column; None for
+        :func:`default_mapping`.
+    header : list of str
+        The file's column names.
+
+    Returns
+    -------
+    dict
+        Schema column (canonical name) → file column.
 
     Examples
     --------
@@ -113,6 +147,16 @@ def parse_event_types(event_types) -> dict[str, tuple[str, str | None]]:
 
     Values may be ``"Type"``, ``"Type|Sub type"`` or a pair; anything outside
     :data:`iraq_atlas.vocab.VOCABULARY` is a ParameterError naming it.
+
+    Parameters
+    ----------
+    event_types : dict or None
+        The file's own type value → ACLED event type (and sub-type).
+
+    Returns
+    -------
+    dict
+        Raw value → ``(event_type, sub_event_type or None)``.
 
     Examples
     --------
@@ -162,10 +206,25 @@ def read_table(path: str | os.PathLike) -> pd.DataFrame:
 
     Excel dates become ``YYYY-MM-DD``; whole numbers lose their ``.0``.
 
+    Parameters
+    ----------
+    path : path-like
+        A ``.csv``, ``.parquet`` or ``.xlsx`` file.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``_row`` (1-based data row) and the file's columns, as text.
+
     Examples
     --------
-    >>> read_table("events.xlsx").columns[0]  # doctest: +SKIP
-    '_row'
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> pd.DataFrame({"Date": [pd.Timestamp("2021-03-07")], "Lat": [33.3152], "Lon": [44.3661],
+    ...               "Type": ["Airstrike"], "Killed": [2.0]}).to_excel(d / "events.xlsx", index=False)
+    >>> table = read_table(d / "events.xlsx")
+    >>> list(table.columns), table.values.tolist()
+    (['_row', 'Date', 'Lat', 'Lon', 'Type', 'Killed'], [[1, '2021-03-07', '33.3152', '44.3661', 'Airstrike', '2']])
     """
     path = Path(path)
     kind = file_kind(path)
@@ -216,6 +275,22 @@ def convert_dates(text: pd.Series, column: str = "date", dayfirst: bool | None =
     (a first number above 12 proves day-first, a second one above 12 month-first;
     ``dayfirst`` forces either). A cell in no known form, or not a calendar day,
     is left as written (validation rejects it, naming it).
+
+    Parameters
+    ----------
+    text : pandas.Series
+        The dates as written.
+    column : str, default "date"
+        The column's name, for the notes.
+    dayfirst : bool, optional
+        Force day-first (True) or month-first (False) numeric dates.
+
+    Returns
+    -------
+    dates : pandas.Series
+        ``YYYY-MM-DD`` text (empty cells stay empty).
+    notes : list of str
+        One line per form found, with its number of rows.
 
     Examples
     --------
@@ -295,10 +370,45 @@ def frame_from_table(raw: pd.DataFrame, path: Path, *, columns: dict[str, str] |
     excluded); it is the same as ``columns={"country": ...}``. Rows without an
     id get ``<id_prefix>-<row>`` (the file name's stem by default).
 
+    Parameters
+    ----------
+    raw : pandas.DataFrame
+        The table as text, with ``_row`` (see :func:`read_table`).
+    path : Path
+        The file it came from (its stem gives the default id prefix).
+    columns : dict, optional
+        Schema column → file column (see :func:`resolve_mapping`); the default mapping when omitted.
+    event_types : dict, optional
+        The file's type values → ACLED's (see :func:`parse_event_types`).
+    dayfirst : bool, optional
+        Force the order of numeric dates (see :func:`convert_dates`).
+    id_prefix : str, optional
+        Prefix of the ids given to rows without one.
+    dataset : str, default "generic"
+        The ``dataset`` column's value.
+    country : str, optional
+        A file column holding the country.
+
+    Returns
+    -------
+    frame : pandas.DataFrame
+        Schema-shaped text rows with ``_row``, ``dataset`` and ``_country``; ``frame.attrs["notes"]``
+        says which date forms and type mappings were found.
+    problems : pandas.DataFrame
+        Rows with too few or too many fields (``_row``, ``column``, ``reason``).
+
     Examples
     --------
-    >>> frame, problems = frame_from_table(read_table("events.csv"), Path("events.csv"),
-    ...                                    columns={"date": "Date"})  # doctest: +SKIP
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "events.csv").write_text("Date,Lat,Lon,Type\\n2021-03-07,33.3152,44.3661,Airstrike\\n")
+    >>> frame, problems = frame_from_table(read_table(d / "events.csv"), d / "events.csv",
+    ...                                    columns={"date": "Date", "lat": "Lat", "lon": "Lon", "type": "Type"},
+    ...                                    event_types={"Airstrike": "Explosions/Remote violence|Air/drone strike"})
+    >>> frame[["event_id_cnty", "event_date", "event_type", "sub_event_type"]].values.tolist()
+    [['events-1', '2021-03-07', 'Explosions/Remote violence', 'Air/drone strike']]
+    >>> frame.attrs["notes"], len(problems)
+    (['date: ISO YYYY-MM-DD in 1 rows', 'event_type: 1 rows mapped onto ACLED types'], 0)
     """
     from iraq_atlas.vocab import VOCABULARY
 
@@ -356,10 +466,36 @@ def read(path: Path, *, columns: dict[str, str] | None = None, event_types=None,
          ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """A CSV, Parquet or Excel event table through a column mapping, as schema-shaped text rows.
 
+    :func:`read_table` then :func:`frame_from_table`.
+
+    Parameters
+    ----------
+    path : Path
+        A ``.csv``, ``.parquet`` or ``.xlsx`` file.
+    columns, event_types, dayfirst, id_prefix, dataset, country
+        As for :func:`frame_from_table`.
+
+    Returns
+    -------
+    frame : pandas.DataFrame
+        Schema-shaped text rows (see :func:`frame_from_table`).
+    problems : pandas.DataFrame
+        Rows with too few or too many fields (``_row``, ``column``, ``reason``).
+
     Examples
     --------
-    >>> frame, problems = read(Path("events.xlsx"), columns={"date": "Date", "latitude": "Lat",
-    ...                        "longitude": "Lon", "event_type": "Type"})  # doctest: +SKIP
+    A table with place names instead of coordinates and day-first dates:
+
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "events.csv").write_text("Date,Place,Type\\n07/03/2021,Baghdad,Protests\\n"
+    ...                                   "25/03/2021,Basra,protests\\n")
+    >>> frame, problems = read(d / "events.csv", columns={"date": "Date", "location": "Place", "type": "Type"},
+    ...                        id_prefix="EV")
+    >>> frame[["event_id_cnty", "event_date", "event_type", "location"]].values.tolist()
+    [['EV-1', '2021-03-07', 'Protests', 'Baghdad'], ['EV-2', '2021-03-25', 'Protests', 'Basra']]
+    >>> frame.attrs["notes"]
+    ['date: day-first DD/MM/YYYY in 2 rows']
     """
     raw = read_table(path)
     return frame_from_table(raw, path, columns=columns, event_types=event_types, dayfirst=dayfirst,

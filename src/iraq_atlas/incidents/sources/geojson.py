@@ -27,6 +27,15 @@ LON, LAT = "geometry_longitude", "geometry_latitude"
 def sniff(header: set[str]) -> bool:
     """True for a GeoJSON FeatureCollection (its header is its top-level keys).
 
+    Parameters
+    ----------
+    header : set of str
+        The document's top-level keys (see :func:`iraq_atlas.incidents.sources.read_header`).
+
+    Returns
+    -------
+    bool
+
     Examples
     --------
     >>> sniff({"type", "features"})
@@ -38,9 +47,41 @@ def sniff(header: set[str]) -> bool:
 def read_features(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Features as text rows (properties plus the Point's coordinates) and geometry problems.
 
+    Parameters
+    ----------
+    path : Path
+        A GeoJSON FeatureCollection.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        ``_row``, each property as text, and the Point's ``geometry_longitude`` and
+        ``geometry_latitude`` (empty without a Point).
+    problems : pandas.DataFrame
+        Each feature without a Point geometry (``_row``, ``column``, ``reason``).
+
+    Raises
+    ------
+    DataError
+        When the file is not a GeoJSON FeatureCollection.
+
     Examples
     --------
-    >>> table, problems = read_features(Path("events.geojson"))  # doctest: +SKIP
+    Two features, the second without a geometry:
+
+    >>> import json, tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> point = {"type": "Point", "coordinates": [44.3661, 33.3152]}
+    >>> _ = (d / "events.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": [
+    ...     {"type": "Feature", "geometry": point, "properties": {"when": "2021-03-07", "kind": "Protests"}},
+    ...     {"type": "Feature", "geometry": None, "properties": {"when": "2021-03-08", "kind": "Protests"}}]}))
+    >>> table, problems = read_features(d / "events.geojson")
+    >>> list(table.columns)
+    ['_row', 'when', 'kind', 'geometry_longitude', 'geometry_latitude']
+    >>> table.values.tolist()
+    [[1, '2021-03-07', 'Protests', '44.3661', '33.3152'], [2, '2021-03-08', 'Protests', '', '']]
+    >>> problems.values.tolist()
+    [[2, 'geometry', 'no geometry']]
     """
     from iraq_atlas.files import record_read
     from iraq_atlas.incidents.sources._common import no_problems
@@ -77,9 +118,37 @@ def read_features(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
 def read(path: Path, *, columns: dict[str, str] | None = None, **options) -> tuple[pd.DataFrame, pd.DataFrame]:
     """A GeoJSON point file as schema-shaped text rows (see :func:`generic.frame_from_table`).
 
+    Parameters
+    ----------
+    path : Path
+        A GeoJSON FeatureCollection of Point features.
+    columns : dict, optional
+        Schema column → property name; the Point gives ``longitude`` and
+        ``latitude`` unless mapped here. The default mapping when omitted.
+    **options
+        ``event_types``, ``dayfirst``, ``id_prefix``, ``dataset``, ``country``, as
+        for :func:`generic.frame_from_table`.
+
+    Returns
+    -------
+    frame : pandas.DataFrame
+        Schema-shaped text rows with ``_row``, ``dataset`` and ``_country``.
+    problems : pandas.DataFrame
+        Broken rows, and features without a Point that nothing else places.
+
     Examples
     --------
-    >>> frame, problems = read(Path("events.geojson"), columns={"date": "when", "event_type": "kind"})  # doctest: +SKIP
+    >>> import json, tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> point = {"type": "Point", "coordinates": [44.3661, 33.3152]}
+    >>> _ = (d / "events.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": [
+    ...     {"type": "Feature", "geometry": point, "properties": {"when": "2021-03-07", "kind": "Protests"}},
+    ...     {"type": "Feature", "geometry": None, "properties": {"when": "2021-03-08", "kind": "Protests"}}]}))
+    >>> frame, problems = read(d / "events.geojson", columns={"date": "when", "event_type": "kind"})
+    >>> frame[["event_id_cnty", "event_date", "latitude", "longitude", "dataset"]].values.tolist()
+    [['events-1', '2021-03-07', '33.3152', '44.3661', 'geojson'], ['events-2', '2021-03-08', '', '', 'geojson']]
+    >>> problems.values.tolist()
+    [[2, 'geometry', 'no geometry']]
     """
     table, geo_problems = read_features(path)
     header = [c for c in table.columns if c not in ("_row", LON, LAT)]

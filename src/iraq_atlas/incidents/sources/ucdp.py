@@ -73,6 +73,15 @@ REQUIRED = ["id", "type_of_violence", "side_a", "side_b", "where_prec", "latitud
 def sniff(header: set[str]) -> bool:
     """True for a header with UCDP GED's violence type, location precision and best estimate.
 
+    Parameters
+    ----------
+    header : set of str
+        The file's column names (see :func:`iraq_atlas.incidents.sources.read_header`).
+
+    Returns
+    -------
+    bool
+
     Examples
     --------
     >>> sniff({"id", "type_of_violence", "where_prec", "best"})
@@ -84,9 +93,43 @@ def sniff(header: set[str]) -> bool:
 def read(path: Path, **options) -> tuple[pd.DataFrame, pd.DataFrame]:
     """A UCDP GED export as text rows in the schema, with the rows' UCDP-specific problems.
 
+    Parameters
+    ----------
+    path : Path
+        The GED or GED Candidate CSV.
+    **options
+        None are taken (a ParameterError names any given).
+
+    Returns
+    -------
+    frame : pandas.DataFrame
+        Every row as text in the schema's columns (mapped as in the tables above),
+        with ``_row``, ``dataset`` and ``_country``.
+    problems : pandas.DataFrame
+        Unknown codes and too coarse locations (``_row``, ``column``, ``reason``).
+
+    Raises
+    ------
+    DataError
+        When a required column is missing.
+
     Examples
     --------
-    >>> frame, problems = read(Path("GEDEvent_v25_1.csv"))  # doctest: +SKIP
+    A located battle, and a one-sided event known only to the country:
+
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "ged.csv").write_text(
+    ...     "id,type_of_violence,side_a,side_b,where_prec,where_description,adm_1,latitude,longitude,"
+    ...     "country,date_prec,date_start,best,low,high\\n"
+    ...     "244657,1,Government of Iraq,IS,1,Mosul town,Nineveh province,36.335,43.119,"
+    ...     "Iraq,1,2017-06-01,5,4,7\\n"
+    ...     "244658,3,IS,Civilians,6,Iraq,,33.0,44.0,Iraq,4,2017-06-02,2,2,2\\n")
+    >>> frame, problems = read(d / "ged.csv")
+    >>> frame[["event_id_cnty", "event_type", "sub_event_type", "time_precision"]].values.tolist()
+    [['UCDP-244657', 'Battles', 'Armed clash', '1'], ['UCDP-244658', 'Violence against civilians', 'Attack', '3']]
+    >>> problems[["_row", "column"]].values.tolist()
+    [[2, 'where_prec']]
     """
     from iraq_atlas.incidents.sources import no_options
     from iraq_atlas.incidents.validation import _flag
