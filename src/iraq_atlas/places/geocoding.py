@@ -570,7 +570,30 @@ class Geocoder:
 
 
 def geocode(names: Iterable[str], **kwargs) -> gpd.GeoDataFrame:
-    """Convenience: geocode a list of names with a default offline :class:`Geocoder`."""
+    """Geocode a list of names with a default offline :class:`Geocoder`.
+
+    Parameters
+    ----------
+    names : iterable of str
+        Place names as news text spells them, in English or Arabic.
+    **kwargs
+        Passed to :class:`Geocoder` (for example ``places`` or ``fuzzy_threshold``).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row per name, in order: ``query``, ``status`` (matched, fuzzy, ambiguous,
+        foreign, unresolved), ``place_id``, ``name``, ``lat``, ``lon``,
+        ``governorate_iso``, precision and source columns, and the point.
+
+    Examples
+    --------
+    >>> r = geocode(["Falluja", "الفلوجة", "Tehran"])
+    >>> r[["status", "governorate_iso"]].fillna("").values.tolist()
+    [['matched', 'IQ-AN'], ['matched', 'IQ-AN'], ['foreign', '']]
+    >>> r.loc[0, "place_id"] == r.loc[1, "place_id"]
+    True
+    """
     return Geocoder(**kwargs).geocode_names(names)
 
 
