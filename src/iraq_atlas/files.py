@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import gc
+import io
 import os
 import tempfile
 from contextlib import contextmanager
@@ -149,8 +150,10 @@ def check_csv_file(path: str | os.PathLike) -> Path:
     """Refuse, with one clear reason, a file that cannot be a CSV table.
 
     Checks what the first bytes show: missing, a folder, empty (0 bytes), an Excel
-    workbook (.xlsx is a zip archive, .xls an OLE file), or text that is not UTF-8
-    (named with the encoding it looks like).
+    workbook (.xlsx is a zip archive, .xls an OLE file), text that is not UTF-8
+    (named with the encoding it looks like), or a header naming one column twice
+    (readers would rename or drop a copy, and which one holds the data cannot be
+    guessed).
 
     Parameters
     ----------
@@ -192,6 +195,14 @@ def check_csv_file(path: str | os.PathLike) -> Path:
     except UnicodeDecodeError as exc:
         if exc.start < len(head) - 4:  # not just a character cut by the 64 KB read
             raise refuse(_not_utf8(path, exc)) from None
+    header = next(csv.reader(io.StringIO(head.decode("utf-8-sig", errors="replace"))), [])
+    seen: dict[str, list[int]] = {}
+    for i, name in enumerate(header, 1):
+        seen.setdefault(name.strip(), []).append(i)
+    twice = [(n, at) for n, at in seen.items() if len(at) > 1 and n]
+    if twice:
+        raise DataError([Problem(path.name, None, n, f"the header names this column {len(at)} times (columns "
+                                 f"{', '.join(map(str, at))}): rename or remove the copies") for n, at in twice])
     return path
 
 

@@ -373,3 +373,19 @@ def test_docs_list_every_format():
     text = (Path(__file__).resolve().parents[2] / "docs" / "incidents.md").read_text(encoding="utf-8")
     for name in sources.FORMATS:
         assert f"| `{name}` |" in text, name
+
+
+@pytest.mark.parametrize("fmt,header", [("acled", "event_id_cnty,event_date,notes,notes"),
+                                        ("curated", "event_id_cnty,event_date,fatalities,fatalities,source_url")])
+def test_a_header_naming_a_column_twice_is_refused(tmp_path, fmt, header):
+    from iraq_atlas.errors import DataError
+    from iraq_atlas.incidents import load_incidents
+
+    path = tmp_path / "twice.csv"
+    path.write_text(header + "\n" + ",".join(["x"] * len(header.split(","))) + "\n", encoding="utf-8")
+    with pytest.raises(DataError) as err:
+        load_incidents(path, fmt)
+    (problem,) = err.value.problems
+    twice = header.split(",")[-2] if fmt == "acled" else "fatalities"
+    assert (problem.file, problem.row, problem.column) == ("twice.csv", None, twice)  # the header, not a data row
+    assert "names this column 2 times" in problem.reason
