@@ -389,3 +389,16 @@ def test_a_header_naming_a_column_twice_is_refused(tmp_path, fmt, header):
     twice = header.split(",")[-2] if fmt == "acled" else "fatalities"
     assert (problem.file, problem.row, problem.column) == ("twice.csv", None, twice)  # the header, not a data row
     assert "names this column 2 times" in problem.reason
+
+
+def test_ucdp_precision_codes_stay_whole_numbers_beside_a_bad_code(tmp_path):
+    from iraq_atlas.incidents.sources import ucdp
+
+    head = ("id,type_of_violence,side_a,side_b,where_prec,where_description,adm_1,latitude,longitude,country,"
+            "date_prec,date_start,best,low,high\n")
+    rows = ["1,1,A,B,1,x,Baghdad governorate,33.3,44.4,Iraq,1,2021-11-07,1,1,1",
+            "2,1,A,B,6,x,Baghdad governorate,33.3,44.4,Iraq,9,2021-11-07,1,1,1"]
+    path = tmp_path / "ged.csv"
+    path.write_text(head + "\n".join(rows) + "\n", encoding="utf-8")
+    frame = ucdp.read(path)[0]
+    assert frame["geo_precision"].iloc[0] == "1" and frame["time_precision"].iloc[0] == "1"

@@ -144,14 +144,14 @@ def read(path: Path, **options) -> tuple[pd.DataFrame, pd.DataFrame]:
         "_row": raw["_row"],
         "event_id_cnty": np.where(raw["id"] != "", "UCDP-" + raw["id"], ""),
         "event_date": raw["date_start"].str.slice(0, 10),
-        "time_precision": raw["date_prec"].map(UCDP_DATE_PREC).astype("object").where(
+        "time_precision": raw["date_prec"].map({k: str(v) for k, v in UCDP_DATE_PREC.items()}).where(
             raw["date_prec"].isin(UCDP_DATE_PREC.keys()), raw["date_prec"]),
         "event_type": violence.map(lambda v: v[0] if isinstance(v, tuple) else ""),
         "sub_event_type": violence.map(lambda v: v[1] if isinstance(v, tuple) else ""),
         "actor1": raw["side_a"], "assoc_actor_1": "", "actor2": raw["side_b"],
         "admin1": get("adm_1"), "admin2": get("adm_2"), "location": get("where_description"),
         "latitude": raw["latitude"], "longitude": raw["longitude"],
-        "geo_precision": raw["where_prec"].map(UCDP_WHERE_PREC).astype("object").where(
+        "geo_precision": raw["where_prec"].map({k: str(v) for k, v in UCDP_WHERE_PREC.items()}).where(
             raw["where_prec"].isin(UCDP_WHERE_PREC.keys()), ""),
         "source": get("source_office"), "notes": get("source_headline"),
         "fatalities": raw["best"], "fatalities_low": raw["low"], "fatalities_high": raw["high"],
