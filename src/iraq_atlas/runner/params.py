@@ -190,7 +190,7 @@ def library_choices(name: str) -> tuple | None:
     Returns
     -------
     tuple of str or None
-        ``incidents_format``: ``auto`` and the registered incident formats, in
+        ``incidents_format``: ``auto`` and the built-in incident formats, in
         registry order; ``milestone``: every milestone id of the political and
         election milestone tables, by date.
 
@@ -202,9 +202,9 @@ def library_choices(name: str) -> tuple | None:
     (True, None)
     """
     if name == "incidents_format":
-        from iraq_atlas.incidents.sources import formats
+        from iraq_atlas.incidents.sources import FORMATS  # the built-in formats, read without loading them
 
-        return ("auto", *formats())
+        return ("auto", *FORMATS)
     if name == "milestone":
         return _milestone_ids()
     return None

@@ -24,12 +24,12 @@ from __future__ import annotations
 import importlib
 import os
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from iraq_atlas.errors import DataError, ParameterError, Problem
-from iraq_atlas.incidents.sources._common import file_kind
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @runtime_checkable
@@ -105,8 +105,47 @@ class Source(Protocol):
         ...
 
 
-SOURCES: dict[str, Source] = {}
 _MODULES = ("curated", "acled", "ucdp", "generic", "geojson")
+
+
+class _Registry(dict):
+    """Name → source, the built-in modules first; they are imported on first use.
+
+    Listing the choices of a parameter or an option (:data:`FORMATS`) then needs no
+    pandas, which keeps ``iraq-atlas params`` and a warm report instant.
+    """
+
+    _loaded = False
+
+    def _load(self) -> None:
+        if not self._loaded:
+            self._loaded = True
+            mine = dict(self)
+            dict.clear(self)
+            for mod in _MODULES:
+                src = importlib.import_module(f"{__name__}.{mod}")
+                if src.name != mod:
+                    raise RuntimeError(f"source module {mod!r} names itself {src.name!r}")
+                dict.__setitem__(self, src.name, src)
+            dict.update(self, mine)
+
+    def _loading(name):  # noqa: N805 - a helper that wraps the dict's methods
+        method = getattr(dict, name)
+
+        def wrapped(self, *args, **kwargs):
+            self._load()
+            return method(self, *args, **kwargs)
+
+        wrapped.__name__ = name
+        return wrapped
+
+    for _name in ("__getitem__", "__setitem__", "__delitem__", "__contains__", "__iter__", "__len__", "__repr__",
+                  "keys", "values", "items", "get", "pop", "copy"):
+        locals()[_name] = _loading(_name)
+    del _name, _loading
+
+
+SOURCES: dict[str, Source] = _Registry()
 
 
 def register(source: Source) -> Source:
@@ -216,6 +255,8 @@ def describe() -> pd.DataFrame:
     >>> list(describe().columns)
     ['format', 'files', 'description']
     """
+    import pandas as pd
+
     return pd.DataFrame({"format": list(SOURCES), "files": [", ".join(getattr(s, "kinds", ("csv",)))
                                                           for s in SOURCES.values()],
                          "description": [s.description for s in SOURCES.values()]})
@@ -246,6 +287,8 @@ def read_header(path: str | os.PathLike) -> set[str]:
     >>> sorted(read_header(d / "events.geojson"))
     ['features', 'type']
     """
+    from iraq_atlas.incidents.sources._common import file_kind
+
     kind = file_kind(path)
     if kind == "parquet":
         import pyarrow.parquet as pq
@@ -265,6 +308,8 @@ def read_header(path: str | os.PathLike) -> set[str]:
 
         doc = json.loads(Path(path).read_text(encoding="utf-8"))
         return set(doc) if isinstance(doc, dict) else set()
+    import pandas as pd
+
     return set(pd.read_csv(path, nrows=0, dtype=str).columns)
 
 
@@ -303,6 +348,8 @@ def detect_format(path: str | os.PathLike) -> str:
     ...     print(exc.problems[0].reason)
     cannot tell the format from its columns; pass format 'curated', 'acled', 'ucdp', 'generic', 'geojson' (generic takes a column mapping)
     """
+    from iraq_atlas.incidents.sources._common import file_kind
+
     kind = file_kind(path)
     header = read_header(path)
     for src in SOURCES.values():
@@ -348,10 +395,8 @@ def no_options(name: str, options: dict) -> None:
                              "column mappings are for the generic and geojson formats")
 
 
-for _mod in _MODULES:
-    register(importlib.import_module(f"{__name__}.{_mod}"))
-
-FORMATS: tuple[str, ...] = formats()
+#: The built-in formats, in registry order (each source module's ``name`` is its module's name).
+FORMATS: tuple[str, ...] = _MODULES
 
 __all__ = ["Source", "SOURCES", "FORMATS", "register", "get_source", "formats", "describe", "read_header",
            "detect_format", "no_options"]
