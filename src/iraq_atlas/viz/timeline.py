@@ -24,14 +24,8 @@ def timeline_chart(incidents: pd.DataFrame, milestones: pd.DataFrame, start, end
         bottom = bottom + counts[etype]
     top = max(int(bottom.max()) if len(bottom) else 0, 1)
     ax.set_ylim(0, top * 1.9 + 1)
-    lines = lines_for_chart(select_window(milestones, start, end))
-    for i, m in enumerate(lines.itertuples()):
-        color, style = LINE_STYLES.get(m.kind, ("#333333", "-"))
-        ax.axvline(m.date, color=color, linestyle=style, linewidth=1.4, zorder=3)
-        ax.text(m.date, ax.get_ylim()[1] * (0.98 - 0.07 * (i % 4)), " " + _short(m.label), rotation=0,
-                fontsize=7.5, va="top", ha="left", color=color, zorder=4,
-                bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none", "pad": 1})
     ax.set_xlim(start, end + pd.Timedelta(days=1))
+    ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=3, maxticks=8))  # ticks thinned to what fits
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b\n%Y"))
     ax.set_ylabel(f"incidents per {FREQUENCIES[freq]}")
     ax.yaxis.get_major_locator().set_params(integer=True)
@@ -40,7 +34,86 @@ def timeline_chart(incidents: pd.DataFrame, milestones: pd.DataFrame, start, end
         ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=8, frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
+    lines = lines_for_chart(select_window(milestones, start, end))
+    for m in lines.itertuples():
+        color, style = LINE_STYLES.get(m.kind, ("#333333", "-"))
+        ax.axvline(m.date, color=color, linestyle=style, linewidth=1.4, zorder=3)
+    place_labels(ax, [(m.date, " " + _short(m.label) + " ", LINE_STYLES.get(m.kind, ("#333333", "-"))[0])
+                      for m in lines.itertuples()], bars_top=top)
     return fig
+
+
+def place_labels(ax, labels: list[tuple], bars_top: float, fontsize: float = 7.5) -> list:
+    """Milestone labels in rows from the top of the axes, none overlapping another.
+
+    Each label starts at its line and runs right, or ends at its line and runs left
+    when it would leave the axes; it takes the highest row where it overlaps no label
+    placed before it (labels are taken by date). When the rows reach down to the bars,
+    the y axis grows so that every row stays above them.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        Axes whose limits and position are final.
+    labels : list of (x, text, color)
+        ``x`` in data coordinates (a date on a date axis).
+    bars_top : float
+        The highest bar, in data units: labels stay above it.
+    fontsize : float
+        Label size in points.
+
+    Returns
+    -------
+    list of matplotlib.text.Text
+        The labels, each with gid ``"milestone-label"``.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> fig, ax = plt.subplots(figsize=(4, 3))
+    >>> _ = ax.set_xlim(0, 10); _ = ax.set_ylim(0, 10)
+    >>> texts = place_labels(ax, [(1, "first label", "k"), (1.5, "second label", "k")], bars_top=2)
+    >>> a, b = (t.get_window_extent() for t in texts)
+    >>> bool(a.overlaps(b)), bool(texts[0].get_position()[1] > texts[1].get_position()[1])
+    (False, True)
+    >>> plt.close(fig)
+    """
+    fig = ax.figure
+    renderer = fig.canvas.get_renderer()
+    box = ax.get_window_extent(renderer)
+    texts, rows = [], []   # rows: the display x-intervals taken in each row
+    placed = []
+    for x, text, color in sorted(labels, key=lambda lab: mdates.date2num(lab[0]) if not isinstance(lab[0], (int, float))
+                                 else lab[0]):
+        t = ax.text(x, 0, text, fontsize=fontsize, va="top", ha="left", color=color, zorder=4, gid="milestone-label",
+                    bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "none", "pad": 1})
+        width, height = (lambda e: (e.width, e.height))(t.get_window_extent(renderer))
+        x_disp = ax.transData.transform((mdates.date2num(x) if not isinstance(x, (int, float)) else x, 0))[0]
+        if x_disp + width > box.x1 and x_disp - width >= box.x0:
+            t.set_ha("right")
+            lo, hi = x_disp - width, x_disp
+        else:
+            lo, hi = x_disp, x_disp + width
+        row = next((i for i, taken in enumerate(rows) if all(hi + 2 < a or lo - 2 > b for a, b in taken)), len(rows))
+        if row == len(rows):
+            rows.append([])
+        rows[row].append((lo, hi))
+        texts.append(t)
+        placed.append((t, row))
+        step = height * 1.15
+    if not texts:
+        return texts
+    need = len(rows) * step + 4                      # display pixels the rows take below the top
+    ymin, ymax = ax.get_ylim()
+    px_per_unit = box.height / (ymax - ymin)
+    if bars_top * px_per_unit > box.height - need:  # rows would reach the bars: make the axis taller
+        ymax = ymin + bars_top * box.height / max(box.height - need, box.height * 0.2)
+        ax.set_ylim(ymin, ymax)
+        px_per_unit = box.height / (ymax - ymin)
+    for t, row in placed:
+        t.set_y(ymax - (2 + row * step) / px_per_unit)
+    return texts
 
 
 def _short(text: str, limit: int = 60) -> str:
