@@ -346,3 +346,10 @@ def test_geoparse_cli_prints_the_documented_columns(capsys):
     text = art.read_text(encoding="utf-8")
     for r in out.itertuples():
         assert text[r.start:r.end] == r.text
+
+
+@pytest.mark.parametrize("text", ["The strike killed Qassem Soleimani at the airport road.",
+                                  "Soleimani had arrived from Damascus.", "اغتيال قاسم سليماني قرب المطار"])
+def test_soleimani_the_general_is_never_sulaimani_the_city(text):
+    m = gp.parse_text(text, "2020-01-03")
+    assert "capital_sulaymaniyah" not in set(m["place_id"].dropna())

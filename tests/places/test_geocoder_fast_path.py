@@ -63,7 +63,7 @@ def ref_loose(key: str) -> str:
         return key.replace(" ", "")
     key = re.sub(r"\b(?:tal|tel|tell|tall|til)\b", "tal", key)
     key = re.sub(r"\b(?:tel|til|tell|tall)(?=[a-z]{3})", "tal", key)
-    key = key.replace("ou", "u").replace("oo", "u").replace("ee", "i")
+    key = key.replace("ou", "u").replace("oo", "u").replace("o", "u").replace("ee", "i")
     key = re.sub(r"([a-z])\1+", r"\1", key)
     key = re.sub(r"(?:iyyah|iyya|iyah|iyeh|iya|ia|(?<=[^aeiou ])yah|(?<=[^aeiou ])ya)\b", "iya", key)
     key = re.sub(r"(?<=[^aeiou ])(?:ah|eh)\b", "a", key)

@@ -303,3 +303,11 @@ def test_in_iraq_many_points_agree_with_the_polygon_test(monkeypatch):
     # a million-point call takes the grid path for Baghdad and still rejects Kuwait City
     many = spatial.in_iraq(np.r_[np.full(6_000, 33.3152), 29.3759], np.r_[np.full(6_000, 44.3661), 47.9774])
     assert many[:-1].all() and not many[-1]
+
+
+@pytest.mark.parametrize("query", ["Tuz Khurmatu", "Tuz Khormato", "Tuz Khurmato", "Touz Khormatu", "Tooz Khurmatu"])
+def test_tuz_khurmatu_spellings_find_the_town_not_its_sub_district(geocoder, query):
+    # the town (GeoNames 90026) ranks above the OCHA sub-district "Markaz Tooz Khurmato" of the same name
+    r = geocoder.geocode_names([query]).iloc[0]
+    assert r.status == "matched" and r.place_id == "gn_90026", (query, r.place_id, r.status)
+    assert r.governorate_iso == "IQ-SD" and r.precision_m <= 5000

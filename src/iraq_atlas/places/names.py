@@ -185,7 +185,7 @@ VARIANT_RULES: dict[str, tuple[str, tuple[str, str]]] = {
     "final_iya": ("final -iya, -iyah, -iyya, -ia (and -ya after a consonant) are one ending",
                   ("Diwaniyah", "Diwaniya")),
     "final_ah": ("final -ah/-eh after a consonant is -a", ("Fallujah", "Falluja")),
-    "ou": ("ou and oo are u", ("Mahmoudiya", "Mahmudiya")),
+    "ou": ("ou, oo and o are u (Arabic writes no o)", ("Khormato", "Khurmatu")),
     "ee": ("ee is i", ("Heet", "Hit")),
     "double": ("doubled letters count once", ("Qayyarah", "Qayarah")),
     "ei": ("ei, ey and ay are ai", ("Beiji", "Baiji")),
@@ -215,7 +215,7 @@ def loose_from_normalised(key: str) -> str:
         return key.replace(" ", "")
     if "t" in key:
         key = _W_TAL.sub("tal", key)
-    key = key.replace("ou", "u").replace("oo", "u").replace("ee", "i")
+    key = key.replace("ou", "u").replace("oo", "u").replace("o", "u").replace("ee", "i")
     key = _DOUBLE.sub(r"\1", key)
     key = _W_FINAL_AH.sub("a", _W_FINAL_IYA.sub("iya", key))
     return key.replace("ei", "ai").replace("ey", "ai").replace("ay", "ai").replace(" ", "")
