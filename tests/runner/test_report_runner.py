@@ -886,7 +886,7 @@ def hostile_page(tmp_path_factory) -> Path:
     """The published page of a notebook run whose incident notes and actors are hostile strings."""
     import csv
 
-    from iraq_atlas.incidents.load import ACLED_COLUMNS
+    from iraq_atlas.incidents.sources.acled import ACLED_COLUMNS
 
     tmp_path = tmp_path_factory.mktemp("hostile")
     row = dict.fromkeys(ACLED_COLUMNS, "")

@@ -397,7 +397,8 @@ def _visible_headers(page) -> list[str]:
 def test_report_pages_read_cleanly_and_reader_headers_in_the_no_input_edition(chromium, offline_env, tmp_path):
     """The code edition's tables show column names, the --no-input edition's reader headers;
     neither page shows a warning, a traceback or a temporary path, and every image is drawn."""
-    from iraq_atlas.runner.report import RunOptions, discover, plan, run_report
+    from iraq_atlas.runner.plan import RunOptions, discover, plan
+    from iraq_atlas.runner.report import run_report
 
     jobs = plan(discover(NOTEBOOKS, ["01"]), {})
     code, results = run_report(jobs, RunOptions(out=tmp_path / "r", jobs=1, progress=False))
@@ -574,7 +575,8 @@ def test_hostile_strings_display_as_text_in_index(chromium, tmp_path):
 
 
 def test_index_search_finds_pages_and_shows_hostile_text_as_text(chromium, tmp_path):
-    from iraq_atlas.runner.report import JobResult, index_html
+    from iraq_atlas.runner.plan import JobResult
+    from iraq_atlas.runner.publish import index_html
 
     res = [JobResult(slug="01_places", notebook="01_places.ipynb", section="", status="ok", html="01_places.html"),
            JobResult(slug="02_x", notebook="02_x.ipynb", section="years = 2021", status="ok", html="02_x.html")]

@@ -464,7 +464,8 @@ def search_entries(run_dir: Path, results: list[JobResult], limit: int = 20000) 
     >>> search_entries(Path("."), [])
     []
     """
-    import nbformat
+    def joined(value) -> str:  # a notebook's JSON keeps text as one string or as a list of lines
+        return "".join(value) if isinstance(value, list) else str(value or "")
 
     entries = []
     for r in results:
@@ -473,20 +474,21 @@ def search_entries(run_dir: Path, results: list[JobResult], limit: int = 20000) 
         title, parts = r.notebook, []
         nb_path = run_dir / r.ipynb if r.ipynb else None
         if nb_path is not None and nb_path.is_file():
-            nb = nbformat.read(nb_path, as_version=4)
-            for cell in nb.cells:
-                if cell.cell_type == "markdown":
-                    text = cell.source
+            # the JSON as written (a warm run publishes from the cache without Jupyter's libraries)
+            nb = json.loads(nb_path.read_text(encoding="utf-8"))
+            for cell in nb.get("cells", []):
+                if cell.get("cell_type") == "markdown":
+                    text = joined(cell.get("source"))
                     if title == r.notebook:
                         heading = next((ln.lstrip("#").strip() for ln in text.splitlines() if ln.startswith("#")), "")
                         title = heading or title
                     parts.append(text)
                 for out in cell.get("outputs", []):
                     if out.get("output_type") == "stream" and out.get("name") == "stdout":
-                        parts.append(out.get("text", ""))
+                        parts.append(joined(out.get("text")))
                     elif "data" in out and "text/plain" in out["data"] and not any(
                             kind.startswith("image/") for kind in out["data"]):  # not "<Figure size …>"
-                        parts.append(out["data"]["text/plain"])
+                        parts.append(joined(out["data"]["text/plain"]))
         text = " ".join(" ".join(parts).split())[:limit]
         entries.append({"title": title, "href": r.html, "section": r.section, "notebook": r.notebook,
                         "text": text})
