@@ -409,6 +409,21 @@ def turnout_chart(turnout: pd.DataFrame, years: list[int], national: pd.DataFram
 
 
 # -- charts ------------------------------------------------------------------------------
+def _undated(label: str, date, limit: int = 90) -> str:
+    """A milestone label without its own leading date (the key prints the date once), cut at ``limit``.
+
+    >>> _undated("7 Nov 2021: air/drone strike, Green Zone", pd.Timestamp("2021-11-07"))
+    'air/drone strike, Green Zone'
+    >>> _undated("Election day", pd.Timestamp("2021-10-10"))
+    'Election day'
+    """
+    for prefix in (f"{date.day} {date:%b %Y}: ", f"{date:%d %b %Y}: "):
+        if label.startswith(prefix):
+            label = label[len(prefix):]
+            break
+    return label if len(label) <= limit else label[: limit - 1] + "…"
+
+
 def small_multiples(joined: pd.DataFrame, milestones: pd.DataFrame, start, end, *,
                     governorates: Sequence[str] | None = None, freq: str = "W"):
     """Incident counts per period, one panel per governorate (with incidents, or those chosen), milestone lines."""
@@ -438,8 +453,7 @@ def small_multiples(joined: pd.DataFrame, milestones: pd.DataFrame, start, end, 
     for ax in list(axes.flat)[len(codes):]:
         ax.set_axis_off()
     axes.flat[0].set_xlim(start, end + pd.Timedelta(days=1))
-    key = "\n".join(f"{m.date:%d %b %Y}: {m.label if len(m.label) <= 90 else m.label[:89] + '…'}"
-                    for m in lines.itertuples())
+    key = "\n".join(f"{m.date:%d %b %Y}: {_undated(m.label, m.date)}" for m in lines.itertuples())
     fig.suptitle(f"Incidents per {'day' if freq == 'D' else 'week' if freq == 'W' else 'month'} by governorate, "
                  f"{start:%d %b %Y} – {end:%d %b %Y}", fontsize=11)
     bottom = 0.0
