@@ -588,3 +588,52 @@ def per_seat_map(summary: pd.DataFrame, boundaries: Boundaries, year: int):
     if not (np.isfinite(vals) & (vals > 0)).any():
         mark_empty(fig, f"no governorate has incidents in the period and {year} seats to divide them by")
     return fig
+
+
+def mention_timeline(mentions: pd.DataFrame, published):
+    """The dated mentions of parsed texts as bars over the days they resolve to, with the publication day.
+
+    Parameters
+    ----------
+    mentions : pandas.DataFrame
+        Geoparser mentions (``kind``, ``text``, ``date_start``, ``date_end``, ``file``); rows of
+        other kinds are ignored.
+    published : date-like
+        The publication day, drawn as a dashed line.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Marked empty (:func:`mark_empty`) when no mention is dated. Date ticks are thinned
+        to what fits (at most six) and labelled concisely, so they never overlap.
+
+    Examples
+    --------
+    >>> m = pd.DataFrame({"kind": ["date", "place"], "text": ["Sunday", "Baghdad"], "file": ["a.txt", "a.txt"],
+    ...                   "date_start": ["2021-11-07", None], "date_end": ["2021-11-07", None]})
+    >>> fig = mention_timeline(m, "2021-11-08")
+    >>> [t.get_text() for t in fig.axes[0].get_yticklabels()], nothing_to_show(fig)
+    (['Sunday (a)'], '')
+    >>> nothing_to_show(mention_timeline(m[m.kind == "place"], "2021-11-08"))
+    'the texts have no dated mentions: no timeline to draw'
+    >>> plt.close("all")
+    """
+    dates = mentions[mentions["kind"] == "date"].copy()
+    fig, ax = plt.subplots(figsize=(9, 0.4 * max(len(dates), 3) + 1))
+    if len(dates):
+        dates["d0"] = pd.to_datetime(dates["date_start"])
+        dates["d1"] = pd.to_datetime(dates["date_end"]) + pd.Timedelta(days=1)
+        dates = dates.sort_values("d0", kind="stable").reset_index(drop=True)
+        ax.barh(dates.index, (dates["d1"] - dates["d0"]).dt.days, left=dates["d0"], height=0.5, color="#f9a825")
+        ax.set_yticks(dates.index, [f"{t} ({Path(str(f)).stem})" for t, f in zip(dates["text"], dates["file"])])
+        ax.axvline(pd.Timestamp(published), color="#555", linestyle="--", label="published")
+        locator = mdates.AutoDateLocator(minticks=2, maxticks=6)
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+        ax.invert_yaxis()
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)  # beside the bars, never on one
+    else:
+        mark_empty(fig, "the texts have no dated mentions: no timeline to draw")
+    ax.set_title("Dated mentions (bars span the resolved range)")
+    fig.tight_layout()
+    return fig
