@@ -547,8 +547,8 @@ def bench_startup(rep: Report, repeat: int, work: Path) -> None:
                         f"target. The warm report re-publishes all {len(manifest['notebooks'])} notebooks from the "
                         f"cache ({reused} reused in the last run; the cold run that filled the cache took {cold:.0f} s) "
                         "without importing pandas or any Jupyter package. Building the parser imports no data or "
-                        "notebook library; `params` reads the notebook's JSON directly; `geocode` needs pandas, "
-                        "geopandas and the gazetteer, built from its tables in every new process.")
+                        "notebook library; `params` reads the notebook's JSON directly; `geocode` answers from the "
+                        "geocoder's answer index (places.answer_index) when it holds every name, without pandas.")
 
 
 # -- 7. emerging hot spots --------------------------------------------------------------------

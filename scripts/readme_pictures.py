@@ -20,8 +20,8 @@ OUT = ROOT / "docs" / "img"
 PICTURES = {
     "01_baghdad.png": ("map", "maps/01_baghdad.html"),
     "02_hemicycle_2025.png": ("figure", "figures/02_hemicycle_2025.png"),
-    "02_seat_change.png": ("figure", "figures/02_seat_change_by_bloc.png"),
-    "02_seats_by_governorate_2025.png": ("figure", "figures/02_seats_by_governorate_2025.png"),
+    "02_seat_change.png": ("figure", "figures/02_seat_change_2021_2025.png"),
+    "02_seats_by_governorate_2025.png": ("figure", "figures/02_seats_map_2025.png"),
     "03_timeline.png": ("figure", "figures/03_timeline.png"),
     "03_incidents_iraq.png": ("map", "maps/03_incidents_iraq.html"),
     "06_hotspot_categories.png": ("map", "maps/06_hotspot_categories.html"),

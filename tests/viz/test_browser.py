@@ -690,3 +690,45 @@ def test_large_point_layer_keeps_every_point_and_stays_inert(chromium, hostile_p
         _assert_clean(op)
     finally:
         op.close()
+
+
+@pytest.fixture(scope="module")
+def default_report(offline_env, tmp_path_factory):
+    """The default report: every shipped notebook with its defaults, the embedded boundaries, offline."""
+    from iraq_atlas.runner.plan import RunOptions, discover, plan
+    from iraq_atlas.runner.report import run_report
+
+    run_dir, results = run_report(plan(discover(NOTEBOOKS), {}),
+                                  RunOptions(out=tmp_path_factory.mktemp("default") / "r", jobs=2, progress=False))
+    assert [r.status for r in results] == ["ok"] * len(results), [(r.slug, r.error) for r in results]
+    return run_dir, results
+
+
+FIGURES = """() => Array.from(document.querySelectorAll('img')).filter(i => !i.classList.contains('ia-map-print'))
+  .map(i => [i.naturalWidth, i.naturalHeight])"""
+PRINT_PICTURES = "() => Array.from(document.querySelectorAll('img.ia-map-print')).map(i => i.naturalWidth)"
+
+
+def test_every_page_of_the_default_report_reads_cleanly(chromium, default_report):
+    """Each page of the default report: no warning or traceback, no temporary path, every figure drawn,
+    every map with its print picture, tables without an index column; nothing fetched from a network."""
+    run_dir, results = default_report
+    assert len(results) >= 6
+    for r in results:
+        op = open_offline(chromium, run_dir / r.html, wait_for="body")
+        try:
+            page = op.page
+            text = page.inner_text("body")
+            for bad in ("Traceback", "Warning:", "UserWarning", "FutureWarning", ".run-", "_work/"):
+                assert bad not in text, (r.slug, bad)
+            headers = page.eval_on_selector_all("table.ia-table th", "ths => ths.map(th => th.innerText.trim())")
+            assert "" not in headers, r.slug
+            figures = page.evaluate(FIGURES)
+            assert all(w > 50 and h > 50 for w, h in figures), (r.slug, figures)
+            maps = page.eval_on_selector_all("iframe.ia-map", "fs => fs.length")
+            assert figures or maps, r.slug
+            prints = page.evaluate(PRINT_PICTURES)
+            assert len(prints) == maps and all(w > 100 for w in prints), (r.slug, maps, prints)
+            assert op.blocked == [], (r.slug, op.blocked[:3])
+        finally:
+            op.close()
