@@ -799,10 +799,6 @@ def hotspot_analysis(incidents: pd.DataFrame, cell: str = "h3:5", step: str = "m
                      n_jobs: int = 1) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     """Cube, Gi*, trends and categories in one call: (one row per cell, one row per cell-step).
 
-    Parameters are those of :func:`space_time_cube`, :func:`neighbours` and
-    :func:`local_gstar` (``n_jobs`` spreads permutation p-values over processes
-    without changing them); ``trend_alpha`` is the level of the Mann-Kendall tests.
-
     Parameters
     ----------
     incidents : GeoDataFrame

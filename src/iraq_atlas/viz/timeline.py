@@ -79,17 +79,18 @@ def place_labels(ax, labels: list[tuple], bars_top: float, fontsize: float = 7.5
     (False, True)
     >>> plt.close(fig)
     """
-    fig = ax.figure
-    renderer = fig.canvas.get_renderer()
+    renderer = ax.figure.canvas.get_renderer()
     box = ax.get_window_extent(renderer)
-    texts, rows = [], []   # rows: the display x-intervals taken in each row
-    placed = []
-    for x, text, color in sorted(labels, key=lambda lab: mdates.date2num(lab[0]) if not isinstance(lab[0], (int, float))
-                                 else lab[0]):
+
+    def as_number(x) -> float:
+        return x if isinstance(x, (int, float)) else mdates.date2num(x)
+
+    placed, rows = [], []   # rows: the display x-intervals taken in each row
+    for x, text, color in sorted(labels, key=lambda lab: as_number(lab[0])):
         t = ax.text(x, 0, text, fontsize=fontsize, va="top", ha="left", color=color, zorder=4, gid="milestone-label",
                     bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "none", "pad": 1})
-        width, height = (lambda e: (e.width, e.height))(t.get_window_extent(renderer))
-        x_disp = ax.transData.transform((mdates.date2num(x) if not isinstance(x, (int, float)) else x, 0))[0]
+        width = t.get_window_extent(renderer).width
+        x_disp = ax.transData.transform((as_number(x), 0))[0]
         if x_disp + width > box.x1 and x_disp - width >= box.x0:
             t.set_ha("right")
             lo, hi = x_disp - width, x_disp
@@ -99,11 +100,11 @@ def place_labels(ax, labels: list[tuple], bars_top: float, fontsize: float = 7.5
         if row == len(rows):
             rows.append([])
         rows[row].append((lo, hi))
-        texts.append(t)
         placed.append((t, row))
-        step = height * 1.15
+    texts = [t for t, _ in placed]
     if not texts:
         return texts
+    step = texts[0].get_window_extent(renderer).height * 1.15  # one size for every label
     need = len(rows) * step + 4                      # display pixels the rows take below the top
     ymin, ymax = ax.get_ylim()
     px_per_unit = box.height / (ymax - ymin)
