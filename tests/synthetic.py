@@ -487,3 +487,25 @@ def synthetic_incidents(n: int, seed: int = 0):
                  + ", report " + pd.Series(rng.integers(1, 10**6, n)).astype(str) + ".",
     })
     return gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(np.round(lon, 4), np.round(lat, 4)), crs="EPSG:4326")
+
+
+# -- one hand-made ACLED row, for tests that write small exports ------------------------------
+#: ACLED's export columns, written out (not imported from the library) so a change on either side shows.
+ACLED_HEADER = ["event_id_cnty", "event_date", "year", "time_precision", "disorder_type", "event_type",
+                "sub_event_type", "actor1", "assoc_actor_1", "inter1", "actor2", "assoc_actor_2", "inter2",
+                "interaction", "civilian_targeting", "iso", "region", "country", "admin1", "admin2", "admin3",
+                "location", "latitude", "longitude", "geo_precision", "source", "source_scale", "notes",
+                "fatalities", "tags", "timestamp"]
+
+
+def acled_row(**kw) -> dict:
+    """One ACLED export row for Baghdad, 7 Nov 2021, a drone strike; ``kw`` overrides any field."""
+    base = dict.fromkeys(ACLED_HEADER, "")
+    base.update(year="2021", time_precision="1", disorder_type="Political violence", iso="368",
+                region="Middle East", country="Iraq", admin1="Baghdad", location="Baghdad",
+                latitude="33.3333", longitude="44.3833", geo_precision="1", source="Test source",
+                source_scale="National", notes="test", fatalities="0", timestamp="1700000000",
+                event_type="Explosions/Remote violence", sub_event_type="Air/drone strike",
+                actor1="Unidentified Armed Group (Iraq)", event_date="2021-11-07")
+    base.update(kw)
+    return base

@@ -16,12 +16,9 @@ from iraq_atlas.files import data_path
 from iraq_atlas.incidents import validation
 from iraq_atlas.places.spatial import in_green_zone
 from iraq_atlas.vocab import EVENT_COLORS
+from synthetic import ACLED_HEADER
+from synthetic import acled_row as _acled_row
 
-ACLED_HEADER = ["event_id_cnty", "event_date", "year", "time_precision", "disorder_type", "event_type",
-                "sub_event_type", "actor1", "assoc_actor_1", "inter1", "actor2", "assoc_actor_2", "inter2",
-                "interaction", "civilian_targeting", "iso", "region", "country", "admin1", "admin2", "admin3",
-                "location", "latitude", "longitude", "geo_precision", "source", "source_scale", "notes",
-                "fatalities", "tags", "timestamp"]
 UCDP_HEADER = ["id", "relid", "year", "active_year", "code_status", "type_of_violence", "conflict_dset_id",
                "conflict_new_id", "conflict_name", "dyad_dset_id", "dyad_new_id", "dyad_name", "side_a_dset_id",
                "side_a_new_id", "side_a", "side_b_dset_id", "side_b_new_id", "side_b", "number_of_sources",
@@ -31,18 +28,6 @@ UCDP_HEADER = ["id", "relid", "year", "active_year", "code_status", "type_of_vio
                "date_start", "date_end", "deaths_a", "deaths_b", "deaths_civilians", "deaths_unknown", "best",
                "high", "low", "gwnoa", "gwnob"]
 HOSTILE = "<img src=x onerror=alert(1)> `tick` </script>"
-
-
-def _acled_row(**kw) -> dict:
-    base = dict.fromkeys(ACLED_HEADER, "")
-    base.update(year="2021", time_precision="1", disorder_type="Political violence", iso="368",
-                region="Middle East", country="Iraq", admin1="Baghdad", location="Baghdad",
-                latitude="33.3333", longitude="44.3833", geo_precision="1", source="Test source",
-                source_scale="National", notes="test", fatalities="0", timestamp="1700000000",
-                event_type="Explosions/Remote violence", sub_event_type="Air/drone strike",
-                actor1="Unidentified Armed Group (Iraq)", event_date="2021-11-07")
-    base.update(kw)
-    return base
 
 
 # Row numbers are 1-based data rows (line 2 of the file is row 1).

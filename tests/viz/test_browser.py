@@ -612,7 +612,8 @@ def test_index_search_finds_pages_and_shows_hostile_text_as_text(chromium, tmp_p
 
 def test_cli_incident_map_with_time_slider(chromium, tmp_path, geodata_dir):
     """`iraq-atlas map` on a user's ACLED export: one point per accepted row; the slider filters by date."""
-    from test_incidents import ACLED_HEADER, _acled_row
+    from synthetic import ACLED_HEADER
+    from synthetic import acled_row as _acled_row
 
     from iraq_atlas.cli import main
 

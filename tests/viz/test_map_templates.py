@@ -145,7 +145,8 @@ ACLED_TEXT = ["actor1", "assoc_actor_1", "actor2", "assoc_actor_2", "admin2", "a
 
 
 def test_cli_map_of_a_hostile_acled_export(canary, tmp_path, capsys):
-    from test_incidents import ACLED_HEADER, _acled_row
+    from synthetic import ACLED_HEADER
+    from synthetic import acled_row as _acled_row
 
     hostile = _templates(canary)
     rows = [_acled_row(event_id_cnty=f"IRQ{i}",
