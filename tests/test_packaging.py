@@ -249,3 +249,15 @@ def test_help_and_params_commands_import_nothing_heavy():
     assert _loaded_after(help_run) == []
     for nb in ("01", "02", "03", "04", "05", "06"):  # choices from the source registry and the milestone tables
         assert _loaded_after(f"from iraq_atlas.cli import main\nmain(['params', '{nb}', '--format', 'json'])") == [], nb
+
+
+def test_a_permutation_worker_imports_only_numpy_and_scipy():
+    """A worker process of `permutation_p` imports its module alone: no pandas, geopandas or plotting library."""
+    assert _loaded_after("import iraq_atlas.analysis.permutations") == ["numpy"]
+
+
+def test_the_analysis_package_still_offers_its_names():
+    code = ("import iraq_atlas.analysis as a\nfrom iraq_atlas.analysis import baghdad_focus, window_counts\n"
+            "assert set(a.__all__) <= set(dir(a))\nprint(a.DEFAULT_BANDS_KM)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().startswith("(")

@@ -602,6 +602,115 @@ def test_interactive_seats_map_is_offline_and_coloured(data, tmp_path):
     assert page.count('"_color": "#e0e0e0"') >= 16
 
 
+# -- the register of sources: every row's source reports the row's election ----------------------
+#: election days, written out here so that the test does not rest on the package's cycle rule
+ELECTION_DAYS = {2018: "2018-05-12", 2021: "2021-10-10", 2025: "2025-11-11"}
+
+
+def _rows(file: str) -> list[dict]:
+    with open(ELECTIONS / file, encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def _row_election(file: str, row: dict) -> int:
+    if "year" in row:
+        return int(row["year"])
+    # a milestone: the election named by its id, or (for a later session or government) the one before
+    named = int(row["milestone_id"].rsplit("_", 1)[1])
+    return max(y for y in ELECTION_DAYS if y <= named)
+
+
+def test_every_cited_source_is_registered_and_reports_the_row_election():
+    register = {r["url"]: r for r in _rows("sources.csv")}
+    cited = set()
+    for file in ("national_results.csv", "governorate_seats.csv", "governorate_results.csv",
+                 "national_turnout.csv", "milestones.csv"):
+        for n, row in enumerate(_rows(file), start=1):
+            url = row["source_url"]
+            cited.add(url)
+            assert url in register, (file, n, url)
+            assert register[url]["election"] in ("", str(_row_election(file, row))), (file, n, url)
+    assert set(register) == cited  # nothing registered that no row cites
+    for url, r in register.items():  # a date is known or left empty, never guessed; the evidence is named
+        assert r["publisher"] and r["date_evidence"], url
+
+
+def test_no_2018_or_2021_seat_row_cites_a_2025_article():
+    """Every earlier seat row now cites a source of its own year (these rows cited 2025 articles before)."""
+    register = {r["url"]: r for r in _rows("sources.csv")}
+    seats = {(r["year"], r["iso_3166_2"]): r for r in _rows("governorate_seats.csv")}
+    for key in [("2018", "IQ-NI"), ("2018", "IQ-AR"), ("2018", "IQ-WA"), ("2021", "IQ-AN"), ("2021", "IQ-BB"),
+                ("2021", "IQ-DI"), ("2021", "IQ-KA"), ("2021", "IQ-NA"), ("2021", "IQ-QA"), ("2021", "IQ-SD"),
+                ("2021", "IQ-WA"), ("2021", "IQ-BA"), ("2021", "IQ-BG"), ("2021", "IQ-DQ"), ("2021", "IQ-MA"),
+                ("2021", "IQ-MU")]:
+        source = register[seats[key]["source_url"]]
+        assert source["election"] == key[0], key
+        # published before the vote or in the months after it (or, for one reprint, not dated at all)
+        assert source["published"][:4] in ({"2018"} if key[0] == "2018" else {"2020", "2021", "2022"}) \
+            or (key == ("2021", "IQ-SD") and source["published"] == ""), key
+    assert not any("2025" in r["source_url"] for r in seats.values() if r["year"] != "2025")
+
+
+@pytest.mark.parametrize("year", [2018, 2021, 2025])
+def test_seat_map_popups_cite_sources_about_the_mapped_election(data, year):
+    register = {r["url"]: r for r in _rows("sources.csv")}
+    page, _ = maps.to_html(maps.seats_folium_map(data.governorate_seats, year, load_boundaries("ADM1")))
+    layers = [block["data"]["features"] for block in maps.page_data(page).values()
+              if isinstance(block, dict) and "data" in block]
+    urls = [f["properties"]["source_url"] for features in layers for f in features
+            if "seats" in f["properties"]]
+    assert len(urls) == 18  # one popup per governorate, each with its source
+    assert {register[u]["election"] for u in urls} == {str(year)}
+
+
+def _with_seat_source(tmp_path: Path, row: int, url: str) -> Path:
+    return _broken(tmp_path, "governorate_seats.csv", _set(row, "source_url", url))
+
+
+def test_a_row_citing_an_article_about_another_election_is_refused(tmp_path):
+    # data row 19 is 2021 Anbar; the 2025 final-results article is registered as reporting 2025
+    folder = _with_seat_source(
+        tmp_path, 19, "https://www.shafaq.com/en/Iraq/IHEC-publishes-final-results-of-Iraq-s-2025-parliamentary-elections")
+    with pytest.raises(DataError) as err:
+        elections.load_elections(folder)
+    msg = str(err.value)
+    assert "governorate_seats.csv, row 19, column 'source_url'" in msg
+    assert "reports the 2025 election (sources.csv), but the row is about 2021" in msg
+
+
+def test_an_unregistered_source_is_refused_and_a_folder_without_register_is_not_checked(tmp_path):
+    folder = _with_seat_source(tmp_path, 3, "https://example.org/iraq-seats")
+    with pytest.raises(DataError, match=r"row 3, column 'source_url': source not in the register sources.csv"):
+        elections.load_elections(folder)
+    (folder / "sources.csv").unlink()  # a user's own folder with no register: loads, and says it has none
+    data = elections.load_elections(folder)
+    assert data.sources is None and len(data.governorate_seats) == 54
+
+
+@pytest.mark.parametrize("column,value,words", [
+    ("published", "9 Oct 2021", "not a date (YYYY, YYYY-MM or YYYY-MM-DD): '9 Oct 2021'"),
+    ("published", "2021-13", "not a date"),
+    ("election", "2019", "election 2019 is not one of"),
+    ("url", "www.example.org", "http(s) URL"),
+    ("date_evidence", "", "missing"),
+])
+def test_a_broken_register_row_is_refused(tmp_path, column, value, words):
+    folder = _broken(tmp_path, "sources.csv", _set(2, column, value))
+    with pytest.raises(DataError) as err:
+        elections.load_elections(folder)
+    assert f"sources.csv, row 2, column '{column}'" in str(err.value) and words in str(err.value), str(err.value)
+
+
+def test_a_general_source_may_support_any_row(tmp_path):
+    def general(df):
+        df.loc[df["url"] == "http://archive.ipu.org/parline-e/reports/2151_B.htm", "election"] = ""
+        return df
+    folder = _broken(tmp_path, "sources.csv", general)
+    shutil.copy(_with_seat_source(tmp_path / "b", 19, "http://archive.ipu.org/parline-e/reports/2151_B.htm")
+                / "governorate_seats.csv", folder / "governorate_seats.csv")
+    assert len(elections.load_elections(folder).governorate_seats) == 54
+
+
 # -- notebook -----------------------------------------------------------------------------------------
 def _check_run(out: Path, years=(2018, 2021, 2025)) -> None:
     stems = [f"02_hemicycle_{y}" for y in years] + [f"02_seats_map_{y}" for y in years] + ["02_turnout"] \

@@ -4,45 +4,36 @@
 milestones, ``summaries`` sets them beside the seats of each governorate, ``bands`` measures
 Baghdad incidents against the Green Zone and the Prime Minister's residence; ``timeline``,
 ``hotspots`` and ``effects`` are imported as modules.
+
+The names below are imported from their modules on first use, so that importing one
+module of the package (a worker process that imports only ``permutations``, say)
+does not import geopandas and the rest.
 """
 
-from iraq_atlas.analysis.bands import (
-    BAGHDAD_ISO,
-    DEFAULT_BANDS_KM,
-    baghdad_focus,
-    band_labels,
-    band_table,
-    check_bands,
-    distance_band,
-    green_zone_table,
-    outline_rings,
-    rings,
-)
-from iraq_atlas.analysis.joins import FLAG_NAMES, join_incidents, load_districts
-from iraq_atlas.analysis.summaries import (
-    CAUSALITY_CAPTION,
-    bloc_seats,
-    change_years,
-    event_type_column,
-    governorate_summary,
-    incident_table,
-    summary_table,
-    write_tables,
-)
-from iraq_atlas.analysis.windows import (
-    baghdad_day,
-    find_milestone,
-    milestone_windows,
-    possible_dates,
-    window_counts,
-    window_membership,
-)
+from importlib import import_module
 
-__all__ = [
-    "FLAG_NAMES", "join_incidents", "load_districts",
-    "baghdad_day", "possible_dates", "find_milestone", "milestone_windows", "window_membership", "window_counts",
-    "CAUSALITY_CAPTION", "event_type_column", "change_years", "bloc_seats", "governorate_summary",
-    "summary_table", "incident_table", "write_tables",
-    "BAGHDAD_ISO", "DEFAULT_BANDS_KM", "check_bands", "band_labels", "distance_band", "baghdad_focus",
-    "green_zone_table", "band_table", "rings", "outline_rings",
-]
+_MODULES = {
+    "bands": ("BAGHDAD_ISO", "DEFAULT_BANDS_KM", "baghdad_focus", "band_labels", "band_table", "check_bands",
+              "distance_band", "green_zone_table", "outline_rings", "rings"),
+    "joins": ("FLAG_NAMES", "join_incidents", "load_districts"),
+    "summaries": ("CAUSALITY_CAPTION", "bloc_seats", "change_years", "event_type_column", "governorate_summary",
+                  "incident_table", "summary_table", "write_tables"),
+    "windows": ("baghdad_day", "find_milestone", "milestone_windows", "possible_dates", "window_counts",
+                "window_membership"),
+}
+_API = {name: module for module, names in _MODULES.items() for name in names}
+
+__all__ = list(_API)
+
+
+def __getattr__(name: str):
+    module = _API.get(name)
+    if module is None:
+        raise AttributeError(f"module 'iraq_atlas.analysis' has no attribute {name!r}")
+    value = getattr(import_module(f"iraq_atlas.analysis.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(__all__) | set(globals()))

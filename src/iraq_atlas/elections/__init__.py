@@ -29,6 +29,7 @@ from iraq_atlas.elections.load import (
     load_milestones,
     load_national_results,
     load_national_turnout,
+    load_sources,
     load_table,
 )
 from iraq_atlas.elections.params import (
@@ -41,6 +42,7 @@ from iraq_atlas.elections.params import (
 )
 from iraq_atlas.elections.schema import (
     BLOCS,
+    CITING,
     MILESTONE_KINDS,
     TABLES,
     TOTAL_SEATS,
@@ -51,10 +53,10 @@ from iraq_atlas.elections.schema import (
 from iraq_atlas.elections.seats import sainte_lague
 
 __all__ = [
-    "YEARS", "TOTAL_SEATS", "BLOCS", "MILESTONE_KINDS", "TURNOUT_STAGES", "TABLES", "TABLE_COLUMNS",
+    "YEARS", "TOTAL_SEATS", "BLOCS", "MILESTONE_KINDS", "TURNOUT_STAGES", "TABLES", "CITING", "TABLE_COLUMNS",
     "NATIONAL_TURNOUT_COLUMNS", "table_schema", "sainte_lague",
     "load_table", "load_national_results", "load_governorate_seats", "load_governorate_results", "load_milestones",
-    "load_national_turnout", "ElectionData", "load_elections",
+    "load_national_turnout", "load_sources", "ElectionData", "load_elections",
     "seats_by_list", "seats_by_bloc", "seats_by_governorate", "governorate_blocs", "breakdown_coverage", "turnout",
     "national_turnout_table", "change_by_bloc", "list_successors", "change_by_list", "seats_table",
     "bloc_change_table",

@@ -38,7 +38,11 @@ TABLES: dict[str, str] = {"national_results": "national_results.csv",
                           "governorate_seats": "governorate_seats.csv",
                           "governorate_results": "governorate_results.csv",
                           "national_turnout": "national_turnout.csv",
-                          "milestones": "milestones.csv"}
+                          "milestones": "milestones.csv",
+                          "sources": "sources.csv"}
+#: the tables whose rows cite a source of the register (``sources.csv``)
+CITING: tuple[str, ...] = ("national_results", "governorate_seats", "governorate_results", "national_turnout",
+                           "milestones")
 
 Rule = Callable[["pd.DataFrame", str, dict], list[Problem]]
 
@@ -115,6 +119,36 @@ def _breakdown_adds_up(df: pd.DataFrame, file: str, context: dict) -> list[Probl
     return problems
 
 
+def _source_reports_the_row_year(df: pd.DataFrame, file: str, context: dict) -> list[Problem]:
+    """Each row's source is in the register and reports the election the row belongs to.
+
+    A row belongs to the election of its ``year`` (a milestone: to the cycle of its
+    date, :func:`~iraq_atlas.elections.params.cycle_of`). A source registered with
+    no election (a general page) may support any row. Checked when the register is
+    given as ``sources`` (the curated tables are always checked against theirs).
+    """
+    sources = context.get("sources")
+    if sources is None:
+        return []
+    import pandas as pd
+
+    from iraq_atlas.elections.params import cycle_of
+
+    reports = {r.url: (None if pd.isna(r.election) else int(r.election)) for r in sources.itertuples()}
+    register = TABLES["sources"]
+    problems = []
+    for r in df.rename(columns={"_row": "row_no"}).itertuples():
+        year = int(r.year) if "year" in df.columns else cycle_of(r.date)
+        if r.source_url not in reports:
+            problems.append(Problem(file, int(r.row_no), "source_url",
+                                    f"source not in the register {register}: {r.source_url}"))
+        elif reports[r.source_url] not in (None, year):
+            problems.append(Problem(file, int(r.row_no), "source_url",
+                                    f"the source reports the {reports[r.source_url]} election ({register}), "
+                                    f"but the row is about {year}: {r.source_url}"))
+    return problems
+
+
 # -- the schemas ------------------------------------------------------------------------
 def _columns(pa) -> dict[str, Callable[..., Any]]:
     """Column makers shared by the tables (each returns a fresh pandera Column)."""
@@ -145,6 +179,11 @@ def _columns(pa) -> dict[str, Callable[..., Any]]:
         "url": lambda: text(True, pa.Check.str_matches(r"^https?://",
                                                       error="source must be an http(s) URL, not {value!r}")),
         "date": lambda: pa.Column("datetime64[ns]"),
+        "partial_date": lambda: text(False, pa.Check.str_matches(
+            r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$",
+            error="not a date (YYYY, YYYY-MM or YYYY-MM-DD): {value!r}")),
+        "election": lambda: pa.Column("Int64", pa.Check.isin(years, error=f"election {{value}} is not one of {years}"),
+                                      nullable=True),
     }
 
 
@@ -156,7 +195,8 @@ def table_schema(table: str) -> pa.DataFrameSchema:
     ----------
     table : str
         One of :data:`TABLES` (``national_results``, ``governorate_seats``,
-        ``governorate_results``, ``national_turnout``, ``milestones``).
+        ``governorate_results``, ``national_turnout``, ``milestones``, and the
+        register of their sources, ``sources``).
 
     Returns
     -------
@@ -204,10 +244,16 @@ def table_schema(table: str) -> pa.DataFrameSchema:
             {"date": c["date"](), "milestone_id": text(True), "label": text(True), "kind": choice(MILESTONE_KINDS),
              "source_url": c["url"]()},
             ["milestone_id"], (), ()),
+        "sources": (
+            {"url": c["url"](), "publisher": text(True), "published": c["partial_date"](),
+             "election": c["election"](), "date_evidence": text(True)},
+            ["url"], (), ()),
     }
     columns, keys, rules, context = specs[table]
+    if table in CITING:
+        rules = (*rules, _source_reports_the_row_year)
     return pa.DataFrameSchema(columns, unique=keys, report_duplicates="exclude_first", strict=False,
                               name=table, metadata={"file": TABLES[table], "rules": rules, "context": context})
 
 
-__all__ = ["YEARS", "TOTAL_SEATS", "BLOCS", "MILESTONE_KINDS", "TURNOUT_STAGES", "TABLES", "table_schema"]
+__all__ = ["YEARS", "TOTAL_SEATS", "BLOCS", "MILESTONE_KINDS", "TURNOUT_STAGES", "TABLES", "CITING", "table_schema"]
