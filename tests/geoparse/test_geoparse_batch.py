@@ -114,3 +114,35 @@ def test_a_town_named_like_a_word_needs_a_preposition():
     finally:
         use_gazetteer(None)
     assert "test_hit" not in set(gp.parse_text("Fighting in Hit.", "2021-11-07").place_id)
+
+
+def test_file_labels_are_paths_below_the_shared_folder(tmp_path):
+    (tmp_path / "news" / "2021").mkdir(parents=True)
+    a, b = tmp_path / "news" / "a.txt", tmp_path / "news" / "2021" / "b.txt"
+    assert gp.file_labels([a, b]) == {str(a): "a.txt", str(b): "2021/b.txt"}
+    assert gp.file_labels([b]) == {str(b): "b.txt"}
+    assert gp.file_labels([]) == {}
+
+
+def test_notebook_names_articles_without_the_folders_they_lie_in(tmp_path):
+    """Notebook 05's page and tables say which article a mention comes from, not where it lay on disk."""
+    import json
+
+    from conftest import run_notebook
+
+    folder = tmp_path / "inbox" / "articles"
+    (folder / "nov").mkdir(parents=True)
+    (folder / "gate.txt").write_text("Protesters clashed with police at a gate of Baghdad's Green Zone on Friday.",
+                                     encoding="utf-8")
+    (folder / "nov" / "basra.txt").write_text("A rocket hit a base near Basra on Sunday, killing two soldiers.",
+                                              encoding="utf-8")
+    out = tmp_path / "out"
+    nb = run_notebook("05_article_geoparse.ipynb", out, text_paths=f"{folder / 'gate.txt'},{folder / 'nov'}",
+                      published="2021-11-07")
+    mentions = pd.read_csv(out / "tables" / "05_mentions.csv")
+    assert set(mentions["file"]) == {"gate.txt", "nov/basra.txt"}
+    drafts = pd.read_csv(out / "tables" / "05_draft_incidents.csv")
+    assert set(drafts["source"]) <= {"gate.txt", "nov/basra.txt"} and len(drafts) >= 1
+    shown = json.dumps([c.get("outputs", []) for c in json.loads(Path(nb).read_text())["cells"]])
+    assert "Articles: gate.txt, nov/basra.txt" in shown
+    assert str(tmp_path) not in shown

@@ -19,7 +19,7 @@ from iraq_atlas.geoparse.drafts import DRAFT_COLUMNS, draft_frame, draft_records
 from iraq_atlas.geoparse.mentions import MENTION_COLUMNS, mention_frame, mention_records
 from iraq_atlas.geoparse.places import place_table
 
-__all__ = ["CLI_COLUMNS", "Batch", "expand_paths", "read_article", "parse_files", "parse_batch", "cli_table"]
+__all__ = ["CLI_COLUMNS", "Batch", "expand_paths", "file_labels", "read_article", "parse_files", "parse_batch", "cli_table"]
 
 CLI_COLUMNS = ["file", "kind", "text", "start", "end", "place_id", "lat", "lon",
                "date_start", "date_end", "confidence"]
@@ -74,6 +74,38 @@ def expand_paths(paths: PathsLike) -> list[Path]:
     if problems:
         raise DataError(problems)
     return files
+
+
+def file_labels(paths: Iterable[str | os.PathLike]) -> dict[str, str]:
+    """Short names for article files, as a page shows them: each path relative to the folder holding them all.
+
+    A report page says which article a mention comes from without printing where
+    the files lie on the machine that ran it: one file is its name, several are
+    their paths below the deepest folder they share.
+
+    Parameters
+    ----------
+    paths : iterable of path-like
+        The files (as :func:`expand_paths` gives them).
+
+    Returns
+    -------
+    dict
+        ``str(path)`` → its label.
+
+    Examples
+    --------
+    >>> file_labels(["/data/news/a.txt", "/data/news/2021/b.txt"])
+    {'/data/news/a.txt': 'a.txt', '/data/news/2021/b.txt': '2021/b.txt'}
+    >>> file_labels(["/data/news/a.txt"])
+    {'/data/news/a.txt': 'a.txt'}
+    """
+    files = [Path(p) for p in paths]
+    if not files:
+        return {}
+    absolute = [p.absolute() for p in files]
+    root = Path(os.path.commonpath([p.parent for p in absolute]))
+    return {str(p): a.relative_to(root).as_posix() for p, a in zip(files, absolute)}
 
 
 _MAX_BAD_SHARE = 0.001  # undecodable bytes tolerated (replaced) in an otherwise UTF-8 text
