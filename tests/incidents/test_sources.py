@@ -259,12 +259,14 @@ def _acled_row(i: int, country: str) -> dict:
     return row
 
 
-def test_region_export_is_filtered_to_iraq_while_streaming(tmp_path, monkeypatch):
+@pytest.mark.parametrize("whole_max", [0, 10**9], ids=["streamed", "parsed-whole"])
+def test_region_export_is_filtered_to_iraq_while_streaming(tmp_path, monkeypatch, whole_max):
     countries = ["Syria", "Iraq", "Lebanon", "Jordan", "Iran"]
     rows = [_acled_row(i, countries[i % 5]) for i in range(20_000)]
     rows[7] = {**_acled_row(7, "Iraq"), "country": " iraq "}  # any case, any spaces
     path = _write_csv(tmp_path / "middle_east.csv", acled.ACLED_COLUMNS, rows)
     monkeypatch.setattr(_common, "_STREAM_BLOCK_SIZE", 64 << 10)  # many blocks from a small file
+    monkeypatch.setattr(_common, "_WHOLE_READ_MAX", whole_max)  # block by block, or all blocks at once
     blocks = []
     real = _common.stream_filtered
 
