@@ -23,9 +23,6 @@ _BLOCK_SIZE = 8 << 20  # parsed in 8 MB blocks, in parallel (1 MB, the default, 
 # Streaming reads take 1 MB blocks: Arrow's streaming reader reads ahead, and with 8 MB blocks
 # its buffer grew with the file (270 MB held for a 350 MB file, 37 MB with 1 MB blocks).
 _STREAM_BLOCK_SIZE = 1 << 20
-# A file this small is parsed whole by Arrow's multi-threaded reader instead: the text of rows
-# later left out then never exceeds the 300 MB a filtered read may hold beyond its kept rows.
-_WHOLE_READ_MAX = 300_000_000
 
 # File kinds a source can read, told apart by the file name's ending (anything else is CSV).
 KIND_BY_SUFFIX = {".parquet": "parquet", ".pq": "parquet", ".xlsx": "excel", ".xlsm": "excel",
@@ -224,39 +221,16 @@ def _may_need_strip(col) -> bool:
     return bool((edge >= 94).any())
 
 
-def _text_batches(path: Path, cols: list[str]):
-    """The file's ``cols`` as Arrow text record batches of about ``_STREAM_BLOCK_SIZE`` bytes each.
-
-    Up to ``_WHOLE_READ_MAX`` bytes the file is parsed in one call, its blocks in parallel;
-    a larger file streams, one block after another, so memory holds one block at a time.
-    A header other than ``cols`` raises ``ValueError``.
-    """
-    import pyarrow.csv as pacsv
-
-    read_opts, convert_opts = _text_options(cols, _STREAM_BLOCK_SIZE)
-    if os.path.getsize(path) <= _WHOLE_READ_MAX:
-        table = pacsv.read_csv(path, read_options=read_opts, convert_options=convert_opts)
-        if table.column_names != cols:
-            raise ValueError("unexpected columns")
-        yield from table.to_batches()
-        return
-    with pacsv.open_csv(path, read_options=read_opts, convert_options=convert_opts) as reader:
-        if reader.schema.names != cols:
-            raise ValueError("unexpected columns")
-        yield from reader
-
-
 def stream_filtered(path: Path, required: list[str], used: list[str],
                     keep: Callable, country_column: str = "country",
                     id_column: str = "event_id_cnty") -> tuple[pd.DataFrame, pd.DataFrame] | None:
-    """Read a CSV in blocks (:func:`_text_batches`), keeping only the rows ``keep`` accepts; one pass.
+    """Read a CSV in blocks, keeping only the rows ``keep`` accepts; one pass, bounded memory.
 
     ``keep(batch)`` gets one stripped Arrow record batch and returns a boolean
     Arrow array. Kept rows come back as a text frame with ``_row`` (as
     :func:`_read_export` would give them); every other row is returned as
     ``(_row, event_id_cnty, country)`` only, so a whole-region export costs the
-    Iraq rows plus the reader's few blocks of text (at most 300 MB of it for a file parsed
-    whole), not the whole file. None when the header is
+    Iraq rows plus the reader's few blocks of text, not the whole file. None when the header is
     unusual or Arrow cannot parse the file: the caller reads it the careful way.
 
     Parameters
@@ -296,6 +270,7 @@ def stream_filtered(path: Path, required: list[str], used: list[str],
     """
     import pyarrow as pa
     import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
 
     try:
         header = list(pd.read_csv(path, nrows=0, dtype=str).columns)
@@ -306,31 +281,38 @@ def stream_filtered(path: Path, required: list[str], used: list[str],
         return None
     if any(c not in cols for c in required):
         return None  # the careful reader names the missing columns
+    read_opts, convert_opts = _text_options(cols, _STREAM_BLOCK_SIZE)
     kept, out_rows, out_ids, out_country = [], [], [], []
     start = 0
     try:
-        for batch in _text_batches(path, cols):
-            n = batch.num_rows
-            if n == 0:
-                continue
-            # only the columns ``keep`` reads are stripped per block; the kept rows'
-            # other columns are stripped once, after the last block (fewer, larger calls)
-            mask = keep(_StrippedColumns(batch))
-            ok = mask.true_count if hasattr(mask, "true_count") else (pc.sum(mask).as_py() or 0)
-            table = pa.Table.from_batches([batch])
-            if ok == n:
-                kept.append((start, table))
-            else:
-                if ok:
-                    idx = pa.array(np.flatnonzero(mask.to_numpy(zero_copy_only=False)) + start + 1)
-                    kept.append((idx, table.filter(mask)))
-                drop = table.filter(pc.invert(mask))
-                out_rows.append(pa.array(np.flatnonzero(~mask.to_numpy(zero_copy_only=False)) + start + 1))
-                out_ids.append(drop.column(id_column) if id_column in drop.column_names
-                               else pa.chunked_array([pa.array([""] * drop.num_rows, pa.large_string())]))
-                out_country.append(drop.column(country_column))
-            start += n
-    except Exception:  # pyarrow.ArrowInvalid (a quoted line break, bad UTF-8…): the careful reader reports it
+        # blocks are cut only between rows: Arrow cuts a block at a line break where no quote is
+        # open (cut inside a quoted value, a block could lose a row or make one of its second line)
+        with pacsv.open_csv(path, read_options=read_opts, convert_options=convert_opts,
+                            parse_options=pacsv.ParseOptions(newlines_in_values=True)) as reader:
+            if reader.schema.names != cols:
+                return None
+            for batch in reader:
+                n = batch.num_rows
+                if n == 0:
+                    continue
+                # only the columns ``keep`` reads are stripped per block; the kept rows'
+                # other columns are stripped once, after the last block (fewer, larger calls)
+                mask = keep(_StrippedColumns(batch))
+                ok = mask.true_count if hasattr(mask, "true_count") else (pc.sum(mask).as_py() or 0)
+                table = pa.Table.from_batches([batch])
+                if ok == n:
+                    kept.append((start, table))
+                else:
+                    if ok:
+                        idx = pa.array(np.flatnonzero(mask.to_numpy(zero_copy_only=False)) + start + 1)
+                        kept.append((idx, table.filter(mask)))
+                    drop = table.filter(pc.invert(mask))
+                    out_rows.append(pa.array(np.flatnonzero(~mask.to_numpy(zero_copy_only=False)) + start + 1))
+                    out_ids.append(drop.column(id_column) if id_column in drop.column_names
+                                   else pa.chunked_array([pa.array([""] * drop.num_rows, pa.large_string())]))
+                    out_country.append(drop.column(country_column))
+                start += n
+    except Exception:  # pyarrow.ArrowInvalid (a short row, bad UTF-8…): the careful reader reports it
         return None
     record_read(path)
     schema = pa.schema([(c, pa.large_string()) for c in cols])
