@@ -352,9 +352,11 @@ def bench_acled(rep: Report, sizes: dict, repeat: int, work: Path) -> None:
             f"{base_s:.3g} s pandas.read_csv", ours_s / base_s, "(context)", None,
             "the process's first million-row load also pays for fresh memory pages and lazy imports")
     rep.note("acled", f"Outcome: {outcome[0]}. pandas.read_csv infers types and checks nothing; read_acled "
-                      "streams the file in 1 MB blocks through Arrow's strict parser (a row with the wrong "
-                      "number of fields fails the parse and sends the file to the careful reader, so field "
-                      "counts need no second pass), keeps the Iraq rows as Arrow text, strips it, parses "
+                      "streams the file in 1 MB blocks through Arrow's strict parser (blocks cut only "
+                      "between rows, quoted line breaks allowed; a row with the wrong number of fields fails "
+                      "the parse and sends the file to the careful reader, so field counts need no second "
+                      "pass), keeps the Iraq rows as Arrow text (a block whose country cells all read "
+                      "exactly 'Iraq' is kept without case folding), strips it, parses "
                       "dates, numbers and coordinates, checks the ACLED vocabulary, Iraq's bounding box and "
                       "its border (points in 0.05° grid cells wholly inside the outline are accepted without "
                       "the polygon test; the rest take it), maps admin1 to ISO codes, builds a million shapely "

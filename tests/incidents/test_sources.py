@@ -294,6 +294,33 @@ def test_region_export_is_filtered_to_iraq_while_streaming(tmp_path, monkeypatch
                                   pd.DataFrame(s.accepted.drop(columns="geometry")))
 
 
+@pytest.mark.parametrize("column", ["timestamp", "notes"])
+def test_a_quoted_line_break_where_a_block_ends_keeps_its_row_whole(tmp_path, monkeypatch, column):
+    # a value whose second line has as many fields as a row; cut at its line break, it once read
+    # as a row of its own ("timestamp", the last column: row 19 of 18) or lost its row's end
+    rows = [_acled_row(i, "Iraq") for i in range(18)]
+    for row in rows:
+        row[column] = "first line\n" + "," * (len(acled.ACLED_COLUMNS) - 1) + "x" * 300
+    rows[9]["fatalities"] = "many"  # row numbers still count rows, not lines
+    path = _write_csv(tmp_path / "breaks.csv", acled.ACLED_COLUMNS, rows)
+    real, calls = _common.stream_filtered, []
+    monkeypatch.setattr(acled, "stream_filtered", lambda *a, **k: calls.append(real(*a, **k)) or calls[-1])
+    outcomes = set()
+    for block in range(3000, 9000, 97):  # blocks cut at every kind of place in the rows
+        monkeypatch.setattr(_common, "_STREAM_BLOCK_SIZE", block)
+        s = incidents.load_incidents(path, "acled")
+        outcomes.add((len(s.accepted), len(s.excluded), tuple(s.rejected.row), tuple(s.accepted.event_id_cnty)))
+    assert all(c is not None for c in calls)  # every read streamed
+    assert outcomes == {(17, 0, (10,), tuple(f"IRA{i}" for i in range(18) if i != 9))}
+    if column == "notes":
+        assert s.accepted["notes"].iloc[0] == rows[0]["notes"]
+    monkeypatch.setattr(acled, "stream_filtered", lambda *a, **k: None)
+    careful = incidents.load_incidents(path, "acled")  # the careful reader agrees
+    pd.testing.assert_frame_equal(pd.DataFrame(careful.accepted.drop(columns="geometry")),
+                                  pd.DataFrame(s.accepted.drop(columns="geometry")))
+    pd.testing.assert_frame_equal(careful.rejected, s.rejected, check_dtype=False)
+
+
 def test_region_export_with_a_date_window_counts_both_exclusions(tmp_path):
     rows = [_acled_row(i, "Iraq" if i % 2 else "Syria") for i in range(10)]
     rows[1]["event_date"] = "2020-01-01"

@@ -206,7 +206,8 @@ def _numbers(raw: pd.Series) -> pd.Series:
 
         arr = pa.array(raw.to_numpy(dtype=object), type=pa.string()) if raw.dtype == object \
             else pa.array(raw.array)
-        arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
+        if empty.any():  # empty cells become nulls (NaN); a full column is cast as it is
+            arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
         num = pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False)
         return pd.Series(num, index=raw.index)
     except Exception:  # ArrowInvalid: some cell is not a number

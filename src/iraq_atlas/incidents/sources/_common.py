@@ -170,6 +170,10 @@ class _StrippedColumns:
 
     __getitem__ = column
 
+    def unstripped(self, name: str):
+        """The column as read (a cell equal to a space-free text is equal to it stripped too)."""
+        return self._batch.column(name)
+
 
 def _read_text_arrow(path: Path, cols: list[str]) -> pd.DataFrame | None:
     """``pd.read_csv(dtype=str, keep_default_na=False, engine="pyarrow", usecols=cols)`` plus
@@ -281,7 +285,10 @@ def stream_filtered(path: Path, required: list[str], used: list[str],
     kept, out_rows, out_ids, out_country = [], [], [], []
     start = 0
     try:
-        with pacsv.open_csv(path, read_options=read_opts, convert_options=convert_opts) as reader:
+        # blocks are cut only between rows: Arrow cuts a block at a line break where no quote is
+        # open (cut inside a quoted value, a block could lose a row or make one of its second line)
+        with pacsv.open_csv(path, read_options=read_opts, convert_options=convert_opts,
+                            parse_options=pacsv.ParseOptions(newlines_in_values=True)) as reader:
             if reader.schema.names != cols:
                 return None
             for batch in reader:
@@ -305,7 +312,7 @@ def stream_filtered(path: Path, required: list[str], used: list[str],
                                    else pa.chunked_array([pa.array([""] * drop.num_rows, pa.large_string())]))
                     out_country.append(drop.column(country_column))
                 start += n
-    except Exception:  # pyarrow.ArrowInvalid (a quoted line break, bad UTF-8…): the careful reader reports it
+    except Exception:  # pyarrow.ArrowInvalid (a short row, bad UTF-8…): the careful reader reports it
         return None
     record_read(path)
     schema = pa.schema([(c, pa.large_string()) for c in cols])

@@ -64,6 +64,10 @@ def _iraq_batch(table):
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    # a block of exactly "Iraq" everywhere (a whole-Iraq export) needs no case folding or strip
+    exact = pc.equal(table.unstripped("country"), "Iraq")
+    if exact.true_count == len(exact):
+        return exact
     country = table.column("country")
     mask = pc.is_in(pc.utf8_lower(country), value_set=pa.array(sorted(IRAQ_NAMES), type=country.type))
     if "iso" in table.column_names:
