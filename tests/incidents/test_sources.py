@@ -429,3 +429,21 @@ def test_ucdp_precision_codes_stay_whole_numbers_beside_a_bad_code(tmp_path):
     path.write_text(head + "\n".join(rows) + "\n", encoding="utf-8")
     frame = ucdp.read(path)[0]
     assert frame["geo_precision"].iloc[0] == "1" and frame["time_precision"].iloc[0] == "1"
+
+
+@pytest.mark.parametrize("column", ["timestamp", "notes"])
+def test_a_quoted_line_break_keeps_its_row_whole_in_the_parallel_reader(tmp_path, monkeypatch, column):
+    """The whole-file reader (used when a file is not streamed: other formats, unusual files) cuts its
+    blocks between rows too, whatever the block size, so no row is lost or made up."""
+    rows = [_acled_row(i, "Iraq") for i in range(18)]
+    for row in rows:
+        row[column] = "first line\n" + "," * (len(acled.ACLED_COLUMNS) - 1) + "x" * 300
+    path = _write_csv(tmp_path / "breaks.csv", acled.ACLED_COLUMNS, rows)
+    with open(path, encoding="utf-8", newline="") as f:  # what the file holds, read by the csv module
+        expected = [r[column] for r in csv.DictReader(f)]
+    monkeypatch.setattr(acled, "stream_filtered", lambda *a, **k: None)
+    for block in range(3000, 9000, 97):
+        monkeypatch.setattr(_common, "_BLOCK_SIZE", block)
+        df = _common._read_export(path, ["event_id_cnty"])
+        assert df["_row"].tolist() == list(range(1, 19)), block
+        assert df[column].tolist() == [v.strip() for v in expected], block

@@ -104,8 +104,9 @@ def missing_columns(path: Path, required: list[str], have) -> None:
 def _read_export(path: Path, required: list[str], used: list[str] | None = None) -> pd.DataFrame:
     """:func:`read_csv` for large exports: Arrow's multi-threaded parser first (~10× faster).
 
-    Anything Arrow will not parse as is (a quoted line break, a short row, bad UTF-8)
-    goes through :func:`read_csv`, whose errors name the file and row. The result is
+    Anything Arrow will not parse as is (a short or long row, bad UTF-8) goes through
+    :func:`read_csv`, whose errors name the file and row; quoted line breaks are read
+    by Arrow as part of their value. The result is
     the same: text columns, stripped, with ``_row``. With ``used``, only those
     columns are read (an export's other columns never reach the schema anyway).
     """
@@ -113,12 +114,9 @@ def _read_export(path: Path, required: list[str], used: list[str] | None = None)
         header = list(pd.read_csv(path, nrows=0, dtype=str).columns)
         cols = header if used is None else [c for c in header if c in set(used) | set(required)]
         df = _read_text_arrow(path, cols)
-        if df is None:
-            df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[], encoding="utf-8",
-                             engine="pyarrow", usecols=cols)
-            for c in df.columns:  # one column at a time: never two copies of the table in memory
-                df[c] = df[c].str.strip()
     except Exception:  # pyarrow.ArrowInvalid and friends: let the careful reader report it
+        return read_csv(path, required=required)
+    if df is None:  # an unusual header: the careful reader says what is wrong with it
         return read_csv(path, required=required)
     record_read(path)
     missing_columns(path, required, df.columns)
@@ -189,7 +187,10 @@ def _read_text_arrow(path: Path, cols: list[str]) -> pd.DataFrame | None:
     if len(set(cols)) != len(cols) or not cols:
         return None
     read_opts, convert_opts = _text_options(cols)
-    table = pacsv.read_csv(path, read_options=read_opts, convert_options=convert_opts)
+    # a quoted line break is part of its value: blocks are cut only between rows (without this,
+    # a block cut inside such a value loses a row and makes up another, with no error)
+    table = pacsv.read_csv(path, read_options=read_opts, convert_options=convert_opts,
+                           parse_options=pacsv.ParseOptions(newlines_in_values=True))
     if table.column_names != cols:
         return None
     return _arrow_to_text_frame(_strip_columns(table))
