@@ -35,6 +35,9 @@ def category_map(result: gpd.GeoDataFrame, boundaries: Boundaries | None = None,
                  show_quiet_cells: bool = True) -> folium.Map:
     """Offline folium map of the cells coloured by category (one layer of patterns, one of quiet cells).
 
+    The legend lists all seventeen categories in the order of
+    :data:`iraq_atlas.analysis.hotspots.CATEGORIES`, whether or not a cell has them.
+
     Parameters
     ----------
     result : GeoDataFrame
@@ -52,7 +55,7 @@ def category_map(result: gpd.GeoDataFrame, boundaries: Boundaries | None = None,
     >>> type(m).__name__
     'Map'
     """
-    from iraq_atlas.viz.maps import SafeGeoJson, base_map, features, finish
+    from iraq_atlas.viz.maps import SafeGeoJson, add_legend, base_map, features, finish
 
     m = base_map(boundaries=boundaries)
     cells = result.copy()
@@ -75,6 +78,7 @@ def category_map(result: gpd.GeoDataFrame, boundaries: Boundaries | None = None,
         quiet = cells[(cells["category"] == "no pattern detected") & (cells["events"] > 0)]
         SafeGeoJson(features(quiet, props), name="Cells with incidents, no pattern", popup=popup,
                     title="category", tooltip="name", show=False).add_to(m)
+    add_legend(m, "Emerging hot-spot category", [(c, CATEGORY_COLORS[c]) for c in CATEGORIES], shape="square")
     return finish(m)
 
 
