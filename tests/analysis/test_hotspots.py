@@ -137,12 +137,15 @@ def test_categories_by_hand():
         "new cold spot": (_row([], [9]), 0.0, 1.0),
         "consecutive cold spot": (_row([], [8, 9]), 0.0, 1.0),
         "intensifying cold spot": (_row([], range(10)), -3.0, 0.001),     # colder and colder: z falls
+        "persistent cold spot": (_row([], range(1, 10)), -0.5, 0.6),      # 9/10 = 90 % cold, no trend
         "diminishing cold spot": (_row([], range(10)), 3.0, 0.001),
+        "sporadic cold spot": (_row([], [2, 5, 9]), 0.0, 1.0),            # on and off, never hot
         "oscillating cold spot": (_row([3], [6, 9]), 0.0, 1.0),
         "historical cold spot": (_row([], range(9)), 0.0, 1.0),
         "no pattern detected": (_row([3]), 0.0, 1.0),                    # hot once, long ago
     }
     names = list(cases)
+    assert len(names) == 17
     hot = np.array([cases[n][0][0] for n in names])
     cold = np.array([cases[n][0][1] for n in names])
     tz = np.array([cases[n][1] for n in names])
@@ -155,6 +158,19 @@ def test_categories_by_hand():
     # a run of 2 at the end after an earlier hot step is not consecutive
     h, c = _row([1, 8, 9])
     assert hs.classify_series(h[None], c[None], np.zeros(1), np.ones(1))[0] == "sporadic hot spot"
+    # cold spots: a falling z that is not significant (p 0.2) keeps a 90 % cold spot persistent,
+    # a significant fall makes it intensifying
+    h, c = _row([], range(10))
+    assert hs.classify_series(h[None], c[None], np.array([-3.0]), np.array([0.2]))[0] == "persistent cold spot"
+    assert hs.classify_series(h[None], c[None], np.array([-3.0]), np.array([0.01]))[0] == "intensifying cold spot"
+    # 8 of 10 cold including the last, never hot: not 90 %, so sporadic; one earlier hot step: oscillating
+    h, c = _row([], [0, 1, 2, 3, 5, 6, 7, 9])
+    assert hs.classify_series(h[None], c[None], np.zeros(1), np.ones(1))[0] == "sporadic cold spot"
+    h, c = _row([4], [0, 1, 2, 3, 5, 6, 7, 9])
+    assert hs.classify_series(h[None], c[None], np.zeros(1), np.ones(1))[0] == "oscillating cold spot"
+    # a run of 2 cold steps at the end after an earlier cold step is not consecutive
+    h, c = _row([], [1, 8, 9])
+    assert hs.classify_series(h[None], c[None], np.zeros(1), np.ones(1))[0] == "sporadic cold spot"
     assert t == 10
 
 
