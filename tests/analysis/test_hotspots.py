@@ -512,6 +512,37 @@ def test_cli_bad_jobs_exit_with_status_2(capsys):
         assert "--jobs" in capsys.readouterr().err
 
 
+EFFECTS_HEADER = ("milestone_id,milestone_date,group,name,governorate_iso,window_days,before,after,imprecise,"
+                  "rate_ratio,ci_low,ci_high,p_value,method,dispersion_p,placebo_p,placebo_dates,verdict")
+
+
+def test_cli_effects_csv_on_the_curated_set(capsys):
+    # The curated set has one Baghdad incident in the 14 days from election day 2021-10-10 and none in
+    # the 14 days before. Exact interval, 1 of 1 after: Clopper-Pearson lower bound of the share 0.025,
+    # ratio 0.025 / 0.975 = 0.0256, upper bound infinite; two-sided binomial test of 1 of 1 at 1/2: p = 1.
+    # Dispersion: after-window daily counts thirteen 0 and one 1, mean 1/14, Pearson statistic
+    # 13·(1/14)² · 14 + (13/14)² · 14 = 13 on 14 + 14 − 2 = 26 degrees of freedom, p = 0.984.
+    rc, out = _run_cli(["effects", "--milestone", "ed_2021", "--window-days", "14", "--by", "adm1",
+                        "--placebo", "0", "--format", "csv"], capsys)
+    assert rc == 0
+    lines = out.strip().splitlines()
+    assert lines[0] == EFFECTS_HEADER
+    assert len(lines) == 1 + 18
+    baghdad = [ln for ln in lines if ",IQ-BG,Baghdad," in ln]
+    assert baghdad == ["ed_2021,2021-10-10,IQ-BG,Baghdad,IQ-BG,14,0,1,0,inf,0.0256,inf,1.0,"
+                       "exact conditional (Poisson),0.984,,0,no detectable change"]
+    # Iraq as a whole, 30 days: 1 before, 4 after. p = 2·P(X ≥ 4 | 5, 1/2) = 2·6/32 = 0.375; upper bound of
+    # the share 0.975^(1/5) = 0.994949, ratio 0.994949 / 0.005051 = 196.99.
+    rc, out = _run_cli(["effects", "--milestone", "ed_2021", "--window-days", "30", "--by", "all",
+                        "--placebo", "0"], capsys)
+    head, row = out.strip().splitlines()
+    fields = dict(zip(head.split(","), row.split(",")))
+    assert (fields["group"], fields["before"], fields["after"], fields["rate_ratio"], fields["p_value"]) == \
+        ("IQ", "1", "4", "4.0", "0.375")
+    assert float(fields["ci_high"]) == pytest.approx(196.99, abs=0.01)
+    assert fields["method"] == "exact conditional (Poisson)" and fields["verdict"] == "no detectable change"
+
+
 def test_cli_bad_arguments_raise_parameter_error(capsys):
     for argv in (["hotspots", "--cell", "h3:42"], ["hotspots", "--step", "fortnight"],
                  ["hotspots", "--jobs", "0"], ["hotspots", "--jobs", "-3"], ["hotspots", "--seed", "-1"],
