@@ -120,6 +120,34 @@ def test_few_events_give_no_detectable_change():
     assert row["method"].startswith("exact")
 
 
+def test_over_dispersed_counts_switch_to_negative_binomial():
+    # milestone 1 June, 14-day windows 18-31 May and 1-14 June. All 10 incidents before fall on 20 May,
+    # all 12 after on 5 June: a spike of k on one of N days has Pearson statistic k(N - 1), so
+    # 10·13 + 12·13 = 286 on 26 degrees of freedom, far beyond Poisson variation.
+    spiky = _incidents(["2021-05-20"] * 10 + ["2021-06-05"] * 12)
+    row = ef.milestone_effects(spiky, _milestones(), "m1", 14, by="all", placebo=0).iloc[0]
+    assert (row["before"], row["after"]) == (10, 12)
+    assert row["method"] == "negative binomial (over-dispersed)"
+    assert row["dispersion_p"] < 1e-10
+    assert row["rate_ratio"] == pytest.approx(1.2)                 # 12 / 10, equal windows
+    # the same spike with an empty after window has no ratio to model: the exact interval stays
+    one_sided = ef.milestone_effects(_incidents(["2021-05-20"] * 10), _milestones(), "m1", 14, by="all",
+                                     placebo=0).iloc[0]
+    assert one_sided["dispersion_p"] < 1e-10 and one_sided["method"] == "exact conditional (Poisson)"
+
+
+def test_poisson_like_counts_keep_the_exact_interval():
+    # one incident every other day in both windows: daily 0/1 with k ones of N days gives a Pearson
+    # statistic of N - k, so 7 + 7 = 14 on 26 degrees of freedom, below its expectation: no over-dispersion.
+    before = [f"2021-05-{d}" for d in range(18, 32, 2)]
+    after = [f"2021-06-{d:02d}" for d in range(1, 15, 2)]
+    row = ef.milestone_effects(_incidents(before + after), _milestones(), "m1", 14, by="all", placebo=0).iloc[0]
+    assert (row["before"], row["after"]) == (7, 7)
+    assert row["method"] == "exact conditional (Poisson)"
+    assert row["dispersion_p"] > 0.5
+    assert row["rate_ratio"] == 1.0
+
+
 def test_window_edges_follow_merge_rules():
     # before = 18–31 May, after = 1–14 June: 31 May is before, 1 June and 14 June after, 15 June neither
     inc = _incidents(["2021-05-17", "2021-05-18", "2021-05-31", "2021-06-01", "2021-06-14", "2021-06-15"])
