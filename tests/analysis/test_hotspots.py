@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import io
 import math
 
 import geopandas as gpd
@@ -510,6 +511,37 @@ def test_cli_bad_jobs_exit_with_status_2(capsys):
     for jobs in ("0", "-2", "all"):
         assert main(["hotspots", "--cell", "adm1", "--permutations", "10", "--jobs", jobs]) == 2
         assert "--jobs" in capsys.readouterr().err
+
+
+def test_cli_hotspots_reads_a_generic_table_with_a_column_mapping(tmp_path, capsys):
+    from iraq_atlas.cli import main
+
+    # own column names and type values; three incidents in Baghdad, two in Basra, one in Syria (excluded), one without a date (rejected)
+    path = tmp_path / "own.csv"
+    path.write_text("Datum,Breite,Laenge,Art,Land\n"
+                    "2021-01-05,33.31,44.36,Gefecht,Iraq\n2021-01-20,33.30,44.40,Gefecht,Iraq\n"
+                    "2021-02-03,33.33,44.38,Gefecht,Iraq\n2021-02-10,30.51,47.81,Gefecht,Iraq\n"
+                    "2021-03-15,30.53,47.79,Gefecht,Iraq\n2021-02-11,36.20,37.16,Gefecht,Syria\n"
+                    ",33.31,44.36,Gefecht,Iraq\n", encoding="utf-8")
+    argv = ["hotspots", "--source", str(path), "--format-in", "generic",
+            "--columns", "event_date=Datum,latitude=Breite,longitude=Laenge,event_type=Art,country=Land",
+            "--event-types", "Gefecht=Battles|Armed clash",
+            "--cell", "adm1", "--step", "month", "--start", "2021-01-01", "--end", "2021-03-31"]
+    assert main(argv) == 0
+    out, err = capsys.readouterr()
+    assert "accepted 5, rejected 1, excluded 1" in err
+    table = pd.read_csv(io.StringIO(out), dtype={"cell": str})
+    assert len(table) == 18
+    events = table.set_index("governorate_iso")["events"]
+    assert (events["IQ-BG"], events["IQ-BA"]) == (3, 2)
+    assert events.drop(["IQ-BG", "IQ-BA"]).eq(0).all()
+    # --format-in takes every format of the source registry; --columns without it reads the table as generic
+    assert main(argv[:3] + argv[5:]) == 0
+    assert "accepted 5, rejected 1, excluded 1" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as stop:
+        main(["hotspots", "--source", str(path), "--format-in", "nosuch", "--cell", "adm1"])
+    assert stop.value.code == 2
+    assert "'generic', 'geojson'" in capsys.readouterr().err
 
 
 EFFECTS_HEADER = ("milestone_id,milestone_date,group,name,governorate_iso,window_days,before,after,imprecise,"

@@ -55,10 +55,12 @@ def files(tmp_path) -> dict[str, Path]:
 
 
 def _loaders(f) -> list[list[str]]:
-    """The three commands that load incidents, each with what it needs besides the bad part."""
+    """The commands that load incidents, each with what it needs besides the bad part."""
     return [["incidents", "--source", str(f["good"])],
             ["map", "--source", str(f["good"]), "--out", str(f["dir"] / "map.html")],
-            ["merge", "--source", str(f["good"])]]
+            ["merge", "--source", str(f["good"])],
+            ["hotspots", "--source", str(f["good"]), "--cell", "adm1", "--step", "month"],
+            ["effects", "--source", str(f["good"]), "--milestone", "ed_2021", "--placebo", "0"]]
 
 
 BAD_DATES = [["--start", "07/11/2021"], ["--start", "2021"], ["--end", "now"], ["--start", "2021-02-30"],

@@ -233,7 +233,8 @@ def assign_cells(incidents: pd.DataFrame, cell: str, grid: gpd.GeoDataFrame | No
     dropped = np.where(ok, "", "no location").astype(object)
     coarse = np.zeros(n, bool)
     if "geo_precision" in incidents.columns:
-        coarse = (pd.to_numeric(incidents["geo_precision"], errors="coerce") == 3).to_numpy()
+        # an unstated precision (a user's table without that column) is not "governorate only"
+        coarse = (pd.to_numeric(incidents["geo_precision"], errors="coerce") == 3).to_numpy(bool, na_value=False)
     out_cell = np.full(n, "", dtype=object)
     if spec.kind == "adm1" and "admin1" in incidents.columns:
         pass  # governorate-only rows keep their stated governorate (below)

@@ -29,30 +29,28 @@ def _print_table(df: pd.DataFrame, fmt: str) -> None:
 
 
 def _source_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--source", metavar="FILE", help="ACLED / UCDP GED export or curated-format CSV (default: curated set)")
-    p.add_argument("--format-in", default="auto", help="input format: auto, curated, acled or ucdp")
-    p.add_argument("--start", metavar="YYYY-MM-DD", help="first day kept")
-    p.add_argument("--end", metavar="YYYY-MM-DD", help="last day kept")
+    from iraq_atlas.cli.commands import add_source_args
+
+    add_source_args(p)
     p.add_argument("--format", default="csv", help="output: csv, json or table")
 
 
 def _check_format(args) -> None:
     if args.format not in ("csv", "json", "table"):
         raise ParameterError(f"--format: {args.format!r} is not one of csv, json, table")
-    if args.format_in not in ("auto", "curated", "acled", "ucdp"):
-        raise ParameterError(f"--format-in: {args.format_in!r} is not one of auto, curated, acled, ucdp")
 
 
 def _load(args):
-    from iraq_atlas.incidents.load import load_incidents
+    """The accepted incidents of ``--source``; ``accepted N, rejected M, excluded K`` on stderr."""
+    from iraq_atlas.cli.commands import load_mapped_source, report_counts
 
     try:
-        loaded = load_incidents(args.source, args.format_in, args.start, args.end)
+        loaded = load_mapped_source(args)
     except ValueError as exc:
         if isinstance(exc, ParameterError) or exc.__class__.__name__ == "DataError":
             raise
         raise ParameterError(str(exc)) from None
-    print(loaded.summary(), file=sys.stderr)
+    report_counts(loaded)
     return loaded.accepted
 
 

@@ -85,6 +85,18 @@ def _incident_sources_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--source", metavar="FILE", action="append",
                    help="ACLED / UCDP GED export, curated-format CSV, or your own table (CSV, Parquet, .xlsx, "
                         "GeoJSON); repeat for several (default: curated set)")
+    _reader_args(p)
+    p.add_argument("--start", metavar="YYYY-MM-DD", help="first day kept")
+    p.add_argument("--end", metavar="YYYY-MM-DD", help="last day kept")
+    p.add_argument("--dedupe", action="store_true",
+                   help="with two or more --source: one timeline, rows of the same event linked (none dropped)")
+    p.add_argument("--distance-km", type=float, default=10.0, help="--dedupe: largest distance (default 10)")
+    p.add_argument("--days", type=int, default=1, help="--dedupe: largest date difference (default 1)")
+    p.add_argument("--pairs", metavar="FILE", help="--dedupe: write the candidate pairs for review here")
+
+
+def _reader_args(p: argparse.ArgumentParser) -> None:
+    """How a source is read: its format (from the source registry, checked lazily) and column mappings."""
     p.add_argument("--format-in", choices=_input_formats, default="auto", metavar="FORMAT",
                    help="input format, one of %(choices)s (default: guessed from the columns)")
     p.add_argument("--columns", metavar="MAP",
@@ -94,13 +106,60 @@ def _incident_sources_args(p: argparse.ArgumentParser) -> None:
                    help="generic/geojson: your type values onto ACLED's, e.g. 'Airstrike=Explosions/Remote "
                         "violence|Air/drone strike', or a YAML/JSON file")
     p.add_argument("--month-first", action="store_true", help="generic: read numeric dates as MM/DD/YYYY")
+
+
+def add_source_args(p: argparse.ArgumentParser) -> None:
+    """One ``--source``, read as the incidents command reads it (format, mappings), and the date window.
+
+    Parameters
+    ----------
+    p : argparse.ArgumentParser
+        The sub-command's parser.
+
+    Returns
+    -------
+    None
+
+    Examples
+    --------
+    >>> p = argparse.ArgumentParser()
+    >>> add_source_args(p)
+    >>> args = p.parse_args(["--format-in", "generic", "--columns", "date=Date"])
+    >>> args.format_in, args.columns, args.source
+    ('generic', 'date=Date', None)
+    """
+    p.add_argument("--source", metavar="FILE",
+                   help="ACLED / UCDP GED export, curated-format CSV, or your own table (CSV, Parquet, .xlsx, "
+                        "GeoJSON) read with --columns (default: curated set)")
+    _reader_args(p)
     p.add_argument("--start", metavar="YYYY-MM-DD", help="first day kept")
     p.add_argument("--end", metavar="YYYY-MM-DD", help="last day kept")
-    p.add_argument("--dedupe", action="store_true",
-                   help="with two or more --source: one timeline, rows of the same event linked (none dropped)")
-    p.add_argument("--distance-km", type=float, default=10.0, help="--dedupe: largest distance (default 10)")
-    p.add_argument("--days", type=int, default=1, help="--dedupe: largest date difference (default 1)")
-    p.add_argument("--pairs", metavar="FILE", help="--dedupe: write the candidate pairs for review here")
+
+
+def load_mapped_source(args):
+    """Load the ``--source`` of :func:`add_source_args` for the checked ``--start``/``--end`` window.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        ``source``, ``format_in``, ``columns``, ``event_types``, ``month_first``, ``start``, ``end``.
+
+    Returns
+    -------
+    iraq_atlas.incidents.validation.IncidentSet
+
+    Examples
+    --------
+    >>> p = argparse.ArgumentParser()
+    >>> add_source_args(p)
+    >>> len(load_mapped_source(p.parse_args(["--start", "2021-10-01", "--end", "2021-10-31"])).accepted) > 0
+    True
+    """
+    from iraq_atlas.incidents.load import load_incidents
+
+    start, end = _window(args)
+    options = _source_options(args)
+    return load_incidents(args.source, _format_of(args.source, args.format_in, options), start, end, **options)
 
 
 def _mapping_arg(value: str | None, what: str) -> dict | None:
