@@ -62,7 +62,7 @@ def _vocab() -> dict:
         ("ar_count_then_noun", r"(?<!\w)(?P<n>" + ar_num + r")\s+(?:[\u0621-\u064a]+\s+){0,2}?" + AK + r"(?!\w)"),
     ]
     names = [r for r, _ in rules]
-    combined = _rules.combine([(r, p, re.IGNORECASE) for r, p in rules])
+    combined = _rules.RuleSet([(r, p, re.IGNORECASE) for r, p in rules])
     return dict(names=names, combined=combined, trigger=_rules.trigger(v["triggers"]), words=words, vague=v["vague"], at_least=v["qualifiers"]["at_least"],
                 kill=kill, hurt=hurt, ar_kill=ar_kill, ar_hurt=ar_hurt, ar_words=ar["number_words"])
 
@@ -132,8 +132,8 @@ def casualty_mentions(text: str) -> list[dict]:
     """
     out: list[dict] = []
     v = _vocab()
-    for m in _rules.windowed(v["combined"], v["trigger"], text, back=200, fwd=80):
-        i, g = _rules.which(m)
+    for i, m in _rules.windowed(v["combined"], v["trigger"], text, back=200, fwd=80):
+        g = m.groupdict()
         rule = v["names"][i]
         qual, num, verb = g.get("q"), g.get("n") or "one", g.get("v") or ""
         value, base = _number(num)

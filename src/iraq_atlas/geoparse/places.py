@@ -474,15 +474,16 @@ def _phrase_regex(phrase: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _word_rules() -> dict[str, re.Pattern]:
+def _word_rules() -> dict[str, re.Pattern | _rules.RuleSet]:
     r = _rules.load("names")
     speaker = "|".join(_phrase_regex(p) for p in sorted(r["speaker_names"], key=len, reverse=True))
     verbs = _rules.alternation(r["speaker_verbs"])
     return dict(
-        trap_suffix=re.compile(r"\b(?:the\s+)?(?:[A-Z][\w'-]*\s+){1,4}?"
-                               + _rules.alternation(r["trap_suffixes"], escape=True) + r"\b"),
+        trap_suffix=_rules.RuleSet([("trap_suffix", r"\b(?:the\s+)?(?:[A-Z][\w'-]*\s+){1,4}?"
+                                     + _rules.alternation(r["trap_suffixes"], escape=True) + r"\b", 0)]),
         # "The U.S. Embassy (in Baghdad) condemns …" / "تدين سفارة الولايات المتحدة"
-        speaker=re.compile(r"(?:" + speaker + r")(?=(?:\s+in\s+Baghdad)?\s+" + verbs + r"\b)", re.IGNORECASE),
+        speaker=_rules.RuleSet([("speaker", r"(?:" + speaker + r")(?=(?:\s+in\s+Baghdad)?\s+" + verbs + r"\b)",
+                                 re.IGNORECASE)]),
         speaker_ar=re.compile(r"(?<=" + r"[\u0600-\u06ff]\s)(?:" + speaker + ")"),
         speaker_ar_verb=re.compile(_rules.alternation([v for v in r["speaker_verbs"] if is_arabic(v)]) + r"\s+$"),
     )
@@ -493,7 +494,7 @@ def _trap_spans(text: str) -> list[dict]:
     rules = _word_rules()
     out = []
     for key in ("trap_suffix", "speaker"):
-        for m in _rules.windowed(rules[key], _TRAP_TRIGGER, text, back=80, fwd=60):
+        for _, m in _rules.windowed(rules[key], _TRAP_TRIGGER, text, back=80, fwd=60):
             out.append(dict(kind="trap", start=m.start(), end=m.end(), place_id="", confidence=1.0,
                             rule=f"trap:{key}"))
     if _is_arabic_text(text):
@@ -519,15 +520,15 @@ def _context_rules() -> list[tuple[str, re.Pattern, str, float]]:
 
 
 @lru_cache(maxsize=1)
-def _context_combined() -> re.Pattern:
-    return _rules.combine([(rule, p.pattern, p.flags & re.IGNORECASE) for _, p, rule, _ in _context_rules()])
+def _context_combined() -> _rules.RuleSet:
+    return _rules.RuleSet([(rule, p.pattern, p.flags & re.IGNORECASE) for _, p, rule, _ in _context_rules()])
 
 
 def _context_places(text: str) -> list[dict]:
     rules = _context_rules()
     out = []
-    for m in _rules.windowed(_context_combined(), _CONTEXT_TRIGGER, text, back=80, fwd=80):
-        pid, _, rule, conf = rules[_rules.which(m)[0]]
+    for i, m in _rules.windowed(_context_combined(), _CONTEXT_TRIGGER, text, back=80, fwd=80):
+        pid, _, rule, conf = rules[i]
         out.append(dict(kind="place", start=m.start(), end=m.end(), place_id=pid, confidence=conf, rule=rule))
     return out
 
@@ -557,11 +558,10 @@ _POSSESSIVE = re.compile(r"[A-Z][a-z]+['’]s\s+(?=[A-Z])")
 
 
 class _Sub:
-    """Group 1 (``name``) of one rule inside the combined pattern regex."""
+    """Group 1 (the name) of a pattern rule's match, with the name's start movable."""
 
-    def __init__(self, m: re.Match, g: dict):
-        self._m, self._name = m, g["name"]
-        self._s = m.start(f"r{m.lastgroup[1:]}_name")
+    def __init__(self, m: re.Match):
+        self._m, self._name, self._s = m, m.group(1), m.start(1)
 
     def cut(self, n: int) -> None:
         """Drop the first ``n`` characters of the name."""
@@ -579,9 +579,8 @@ class _Sub:
 
 
 @lru_cache(maxsize=1)
-def _patterns_combined() -> re.Pattern:
-    return _rules.combine([(r[0], r[1].pattern.replace("(" + _NAME + ")", "(?P<name>" + _NAME + ")", 1)
-                           .replace("(" + _AR_WORD + ")", "(?P<name>" + _AR_WORD + ")", 1), 0) for r in _PATTERNS])
+def _patterns_combined() -> _rules.RuleSet:
+    return _rules.RuleSet([(r[0], r[1].pattern, 0) for r in _PATTERNS])
 
 
 # the context, pattern and trap rules only run near one of these words (see _rules.windowed)
@@ -598,11 +597,10 @@ _TRAP_TRIGGER = _rules.trigger(["provincial", "Operations", "Military", "Interna
 def _pattern_places(text: str) -> list[dict]:
     """Names in context phrases: "the city of X", "X province", "north of X", "the X refinery"."""
     out = []
-    for m in _rules.windowed(_patterns_combined(), _PATTERN_TRIGGER, text, back=60, fwd=60):
-        k, g = _rules.which(m)
+    for k, m in _rules.windowed(_patterns_combined(), _PATTERN_TRIGGER, text, back=60, fwd=60):
         rule, _, kinds, span, conf = _PATTERNS[k]
-        name = g["name"]
-        m = _Sub(m, g)
+        name = m.group(1)
+        m = _Sub(m)
         lead = _POSSESSIVE.match(name)  # "in Iraq's Qaim district": the name is Qaim
         if lead:
             name = name[lead.end():]
