@@ -38,6 +38,7 @@ def alternation(words: list[str], *, escape: bool = False) -> str:
 
 
 _NAMED = re.compile(r"\(\?P<([A-Za-z_]\w*)>")
+_BACKREF = re.compile(r"\\[1-9]|\(\?P=|\(\?\(")
 
 
 class RuleSet:
@@ -63,7 +64,7 @@ class RuleSet:
         self.patterns = [re.compile(pattern, flags) for _, pattern, flags in rules]
         bodies = []
         for name, pattern, flags in rules:
-            if "(?P=" in pattern:
+            if _BACKREF.search(pattern):
                 raise ValueError(f"rule {name}: a back-reference cannot be scanned with other rules")
             scope = "(?i:" if flags & re.IGNORECASE else "(?-i:"
             bodies.append(scope + _NAMED.sub("(?:", pattern) + ")")
