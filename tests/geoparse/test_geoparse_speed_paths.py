@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from iraq_atlas.geoparse import _rules, places
+from iraq_atlas.geoparse import _rules, clean, places
 from iraq_atlas.places.gazetteer import expand_aliases, gazetteer
 
 EVAL = Path(__file__).resolve().parents[2] / "geodata" / "articles" / "eval"
@@ -207,3 +207,37 @@ def test_start_gate_bounds_where_rules_begin():
     for backref in (r"(a)\1", r"(?P<x>a)(?P=x)"):  # group numbers and names change when rules are joined
         with pytest.raises(ValueError, match="back-reference"):
             _rules.RuleSet([("x", backref, 0)])
+
+
+# --------------------------------------------------------------------------- cleaning
+_PLAIN_GLUED = re.compile(r"(?<=[a-z\d)\"'][.!?])(?=[A-Z\"])|(?<=[a-z\d)][.!?][\"'])(?=[A-Za-z])|(?<=[a-z],)(?=[A-Za-z])")
+_PLAIN_CAMEL = re.compile(r"(?<=[a-z]{3})(?=(?:The|A|An|In|On|At|After|Before|Iraqi|Iran)\s)")
+
+
+def _plain_clean(text: str) -> clean.CleanText:
+    """Every cleaning rule as a plain substitution on the whole text, one after the other."""
+    s = text.translate(clean._QUOTES)
+    offsets = list(range(len(s) + 1))
+    for rx, repl in ((clean._BOILER_LINE, ""), (clean._BOILER_INLINE, " "), (clean._GLUED_YEAR, " "),
+                     (_PLAIN_GLUED, " "), (_PLAIN_CAMEL, ". "), (clean._HARAKAT, "")):
+        s, offsets = clean._sub(s, offsets, rx, repl)
+    return clean.CleanText(s, offsets)
+
+
+_CLEAN_PARTS = ["damage", "The", "drone", "A", "In", "Iraqi", "Before", "2019", "in", "since", "x", "1", ")", ".", "!",
+                "?", ",", "'", '"', "’", "“", "”", "«", "\u00a0", "٣", "۵", "،", "Story continues below", "ad",
+                "READ MORE", "Read more:", "Skip Advertisement", "Advertisement", "advertisement", "Share", "Tweet",
+                "عمّان", "ـ", "بغداد", "\n", " ", "  "]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_CLEAN_PARTS), max_size=30).map("".join))
+def test_clean_text_is_the_plain_substitutions(text):
+    assert clean.clean_text(text) == _plain_clean(text)
+
+
+def test_clean_text_is_the_plain_substitutions_on_real_text():
+    texts = [p.read_text(encoding="utf-8") for p in sorted(EVAL.rglob("*.txt"))]
+    texts += [p.read_text(encoding="utf-8") for p in sorted((EVAL.parents[2] / "tests" / "fixtures" / "articles").glob("*.txt"))]
+    for text in texts:
+        assert clean.clean_text(text) == _plain_clean(text)
