@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from iraq_atlas.geoparse import _rules, clean, places
@@ -241,3 +241,26 @@ def test_clean_text_is_the_plain_substitutions_on_real_text():
     texts += [p.read_text(encoding="utf-8") for p in sorted((EVAL.parents[2] / "tests" / "fixtures" / "articles").glob("*.txt"))]
     for text in texts:
         assert clean.clean_text(text) == _plain_clean(text)
+
+
+# --------------------------------------------------------------------------- word alternations grouped by first letter
+_ALT_WORDS = ["kill", "killed", "Killing", "kills", "dead", "Death", "deaths?", "died", "lost\\s+their\\s+lives",
+              "police", "Police", "Policemen", "police(?:\\s+officers)?", "a", "an", "abc", "Abc", "Abcde", "abcd", "İd", "ſtay", "stay",
+              "قتل", "قتلى", "مقتل", "لقي مصرعه"]
+_ALT_TEXT = ["kill", "KILLED", "killing", "Death", "deaths", "died", "lost their lives", "police", "Police officers",
+             "abcd", "ABCDE", "abc", "an", "a", "id", "İd", "stay", "ſtay", "قتل", "قتلى", "مقتل", "لقي مصرعه"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(words=st.lists(st.sampled_from(_ALT_WORDS), min_size=1, max_size=10),
+       text=st.lists(st.tuples(st.sampled_from(_ALT_TEXT), st.sampled_from(["", " ", ", ", "x"])), max_size=12)
+       .map(lambda parts: "".join(w + j for w, j in parts)),
+       ignorecase=st.booleans())
+@example(words=["Abcde", "abcd", "Abc"], text="abcd", ignorecase=True)  # "a" and "A" words are one group
+@example(words=["Policemen", "police(?:\\s+officers)?", "Police"], text="Police officers", ignorecase=True)
+def test_grouped_alternation_matches_what_the_plain_one_matches(words, text, ignorecase):
+    flags = re.IGNORECASE if ignorecase else 0
+    for tail in ("", r"\b", r"\s+\w", r"(?=s)"):  # what follows the words makes the engine try them in order
+        plain = re.compile("(" + _rules.alternation(words) + ")" + tail, flags)
+        grouped = re.compile("(" + _rules.alternation(words, ignorecase=ignorecase) + ")" + tail, flags)
+        assert [m.span(1) for m in grouped.finditer(text)] == [m.span(1) for m in plain.finditer(text)]

@@ -29,12 +29,35 @@ def load(name: str) -> Any:
         return yaml.safe_load(fh)
 
 
-def alternation(words: list[str], *, escape: bool = False) -> str:
-    """``(?:w1|w2|…)`` with the longest alternatives first so the regex prefers them."""
+def alternation(words: list[str], *, escape: bool = False, ignorecase: bool | None = None) -> str:
+    """``(?:w1|w2|…)`` with the longest alternatives first so the regex prefers them.
+
+    With ``ignorecase`` (how the regex around it is matched), the words are grouped by
+    their first letter, ``(?:k(?:illed|ills)|d(?:ead|ied))``: the same matches, but the
+    regex engine enters one group instead of every word (words with different first
+    letters never match at the same place, and each group keeps its words' order). Words
+    that do not all begin with a plain letter are left as they are.
+
+    Examples
+    --------
+    >>> alternation(["kills", "killed", "dead"])
+    '(?:killed|kills|dead)'
+    >>> alternation(["kills", "killed", "dead", "Fatalities"], ignorecase=True)
+    '(?:f(?:atalities)|k(?:illed|ills)|d(?:ead))'
+    """
     items = sorted({str(w) for w in words}, key=len, reverse=True)
     if escape:
         items = [re.escape(w).replace(r"\ ", r"\s+") for w in items]
-    return "(?:" + "|".join(items) + ")"
+    if ignorecase is None or not all(_GROUPABLE.match(w) and "|" not in w for w in items):
+        return "(?:" + "|".join(items) + ")"
+    groups: dict[str, list[str]] = {}
+    for w in items:
+        groups.setdefault(w[0].lower() if ignorecase else w[0], []).append(w[1:])
+    return "(?:" + "|".join(head + "(?:" + "|".join(rests) + ")" for head, rests in groups.items()) + ")"
+
+
+# a plain first letter (ASCII or Arabic, never quantified): the one a group of words can start with
+_GROUPABLE = re.compile(r"[A-Za-z\u0621-\u064a](?![?*+{])")
 
 
 _NAMED = re.compile(r"\(\?P<([A-Za-z_]\w*)>")

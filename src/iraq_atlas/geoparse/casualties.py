@@ -9,7 +9,7 @@ digits (the cleaner maps them one to one).
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from iraq_atlas.geoparse import _rules
 
@@ -19,7 +19,7 @@ __all__ = ["casualty_mentions"]
 @lru_cache(maxsize=1)
 def _vocab() -> dict:
     v = _rules.load("casualties")
-    alt = _rules.alternation
+    alt = partial(_rules.alternation, ignorecase=True)  # every rule here is matched ignoring case
     words = dict(v["number_words"])
     num = r"(?:\d[\d,]*|" + alt([re.escape(w).replace(r"\ ", r"\s+") for w in list(words) + list(v["vague"])
                                  if w not in ("a", "an")]) + ")"
