@@ -6,6 +6,8 @@ from datetime import date, datetime
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+from pandas.arrays import ArrowStringArray
 
 from iraq_atlas.geoparse.casualties import casualty_mentions
 from iraq_atlas.geoparse.clean import CleanText, clean_text, sentence_of
@@ -144,6 +146,8 @@ def mention_frame(records: list[dict], columns: list[str] = MENTION_COLUMNS) -> 
     (0, 18)
     """
     data = {}
+    text = pd.Series(["a"]).dtype  # the dtype pandas gives text (str stored by pyarrow since pandas 3)
+    arrow_text = isinstance(text, pd.StringDtype) and text.storage == "pyarrow"
     for col in columns:
         vals = [r[col] for r in records]
         if col in ("start", "end", "sentence", "paragraph"):
@@ -152,6 +156,10 @@ def mention_frame(records: list[dict], columns: list[str] = MENTION_COLUMNS) -> 
             data[col] = np.array(vals, dtype=np.float64)
         elif col == "value":
             data[col] = pd.array(vals, dtype="Int64")
-        else:  # pandas makes its text dtype of an object array of str (the fastest way in)
-            data[col] = np.array(vals, dtype=object) if vals else pd.array(vals, dtype="str")
+        elif not vals:
+            data[col] = pd.array(vals, dtype="str")
+        elif arrow_text:  # built from a pyarrow array at once, not converted from Python objects by pandas
+            data[col] = ArrowStringArray(pa.array(vals, type=pa.large_string()), dtype=text)
+        else:  # pandas makes its text dtype of an object array of str
+            data[col] = np.array(vals, dtype=object)
     return pd.DataFrame(data, columns=columns, copy=False)
