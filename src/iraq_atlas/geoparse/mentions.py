@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -123,6 +124,12 @@ def mention_records(text: str, pub: date, source: str, ct: CleanText) -> list[di
     return rows
 
 
+@lru_cache(maxsize=1)
+def _text_dtype():
+    """The dtype pandas gives text (str stored by pyarrow since pandas 3)."""
+    return pd.Series(["a"]).dtype
+
+
 def mention_frame(records: list[dict], columns: list[str] = MENTION_COLUMNS) -> pd.DataFrame:
     """The table of :func:`mention_records` (of one text or many joined), built once.
 
@@ -146,7 +153,7 @@ def mention_frame(records: list[dict], columns: list[str] = MENTION_COLUMNS) -> 
     (0, 18)
     """
     data = {}
-    text = pd.Series(["a"]).dtype  # the dtype pandas gives text (str stored by pyarrow since pandas 3)
+    text = _text_dtype()
     arrow_text = isinstance(text, pd.StringDtype) and text.storage == "pyarrow"
     for col in columns:
         vals = [r[col] for r in records]

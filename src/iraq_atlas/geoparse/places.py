@@ -90,19 +90,19 @@ def _tokens(text: str) -> list[_Token]:
     brk = _BREAK.search
     for m in _TOKEN.finditer(text):
         raw = m.group()
-        start = m.start()
+        start, end = m.span()
         gap = text[prev_end:start]
         if gap == " ":
             joined = bool(out)
         else:
             if (raw == "s" or raw == "S") and gap in ("'", "’"):  # possessive: Baghdad's
-                prev_end = m.end()
+                prev_end = end
                 continue
             joined = bool(out) and len(gap) <= 3 and not brk(gap)
             if len(last_raw) == 1 and (gap.strip() == "." or gap.endswith(". ")):
                 joined = True  # U.S. Embassy
-        append(_Token(normalise(raw), start, m.end(), raw, joined))
-        prev_end = m.end()
+        append(_Token(normalise(raw), start, end, raw, joined))
+        prev_end = end
         last_raw = raw
     return out
 
