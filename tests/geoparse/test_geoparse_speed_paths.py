@@ -264,3 +264,17 @@ def test_grouped_alternation_matches_what_the_plain_one_matches(words, text, ign
         plain = re.compile("(" + _rules.alternation(words) + ")" + tail, flags)
         grouped = re.compile("(" + _rules.alternation(words, ignorecase=ignorecase) + ")" + tail, flags)
         assert [m.span(1) for m in grouped.finditer(text)] == [m.span(1) for m in plain.finditer(text)]
+
+
+# --------------------------------------------------------------------------- spans
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 60), st.integers(0, 12)), max_size=40))
+def test_spans_answer_what_a_list_of_the_stored_intervals_answers(queries):
+    spans, stored = places.Spans(), []
+    for s, n in queries:
+        e = s + n
+        want = any(a <= s < b for a, b in stored) if n == 0 else any(a < e and s < b for a, b in stored)
+        assert spans.overlaps(s, e) == want
+        if n and not want:
+            spans.add(s, e)
+            stored.append((s, e))

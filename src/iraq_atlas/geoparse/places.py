@@ -15,7 +15,7 @@ and returns plain dicts with ``kind``, ``start``, ``end``, ``place_id``,
 from __future__ import annotations
 
 import re
-from bisect import bisect_right, insort
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import NamedTuple
@@ -36,23 +36,26 @@ _ARABIC_PREFIXES = ("وبال", "وب", "ول", "وال", "بال", "لل", "ف�
 
 # --------------------------------------------------------------------------- spans
 class Spans:
-    """A set of NON-overlapping [start, end) intervals with O(log n) overlap tests."""
+    """A set of NON-overlapping, non-empty [start, end) intervals: one byte per position says if one covers it.
+
+    Storing and testing an interval costs its length (mentions are short), however many are
+    stored, and whatever the order they come in.
+    """
 
     def __init__(self) -> None:
-        self.starts: list[int] = []
-        self.ends: dict[int, int] = {}
+        self._covered = bytearray()
 
     def overlaps(self, s: int, e: int) -> bool:
-        """True when [s, e) overlaps a stored interval."""
-        i = bisect_right(self.starts, s)
-        if i > 0 and self.ends[self.starts[i - 1]] > s:
-            return True
-        return i < len(self.starts) and self.starts[i] < e
+        """True when [s, e) overlaps a stored interval (an empty one when a stored interval holds s)."""
+        if e <= s:
+            return s < len(self._covered) and self._covered[s] == 1
+        return self._covered.find(1, s, e) >= 0
 
     def add(self, s: int, e: int) -> None:
         """Store [s, e) (the caller checked it does not overlap)."""
-        insort(self.starts, s)
-        self.ends[s] = e
+        if e > len(self._covered):
+            self._covered.extend(bytes(e - len(self._covered)))
+        self._covered[s:e] = b"\x01" * (e - s)
 
 
 def non_overlapping(cands: list[dict]) -> list[dict]:
