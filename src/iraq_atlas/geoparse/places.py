@@ -351,6 +351,12 @@ def _is_ar(raw: str) -> bool:
     return "\u0600" <= raw[0] <= "\u06ff"
 
 
+@lru_cache(maxsize=50_000)
+def _loose_word(key: str) -> str:
+    """``loose_from_normalised`` of one token's key (the same words recur in every text)."""
+    return loose_from_normalised(key)
+
+
 def _gazetteer_places(text: str) -> list[dict]:
     """Longest-match phrase lookup of gazetteer names/aliases (and trap/foreign word lists) over the tokens."""
     idx = _place_index()
@@ -369,7 +375,7 @@ def _gazetteer_places(text: str) -> list[dict]:
             continue  # proper nouns only
         heads = _arabic_variants(first.key, raw0) if arabic else (first.key,)
         heads = [h for h in heads if h in firsts]
-        loose0 = "" if arabic else loose_from_normalised(first.key)
+        loose0 = "" if arabic else _loose_word(first.key)
         if not heads and loose0 not in loose_firsts:
             i += 1
             continue
@@ -403,7 +409,7 @@ def _gazetteer_places(text: str) -> list[dict]:
         if not hit and loose0 in loose_firsts:
             lks = [loose0]  # loose key of the first 1, 2, … tokens, while it starts some loose key
             while len(lks) < top and lks[-1] in loose_prefixes:
-                lks.append(lks[-1] + loose_from_normalised(toks[i + len(lks)].key))
+                lks.append(lks[-1] + _loose_word(toks[i + len(lks)].key))
             for n in range(len(lks), 0, -1):
                 slot = loose.get(lks[n - 1])
                 if slot and not any(sp.isupper() and len(sp) <= 5 for _, sp in slot.values()):
