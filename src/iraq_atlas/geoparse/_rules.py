@@ -71,7 +71,8 @@ class RuleSet:
     The scan is one alternation of the rules without their groups, behind a *start gate*:
     a zero-width test of the first character (and, for rules that begin with ``\\b`` or
     ``(?<!\\w)``, of the one before it) that every match must pass (see :func:`start_gate`).
-    Most positions fail the gate at once instead of entering every rule. At a position
+    Most positions fail the gate at once instead of entering every rule, and each rule has
+    its own gate inside the alternation. At a position
     the scan matches, the first rule that matches there alone is the one that matched,
     with its own groups.
 
@@ -90,7 +91,8 @@ class RuleSet:
             if _BACKREF.search(pattern):
                 raise ValueError(f"rule {name}: a back-reference cannot be scanned with other rules")
             scope = "(?i:" if flags & re.IGNORECASE else "(?-i:"
-            bodies.append(scope + _NAMED.sub("(?:", pattern) + ")")
+            # each rule behind its own gate too: a rule that cannot start here is left after one test
+            bodies.append(start_gate([(pattern, flags)]) + scope + _NAMED.sub("(?:", pattern) + ")")
         self.gate = start_gate([(pattern, flags) for _, pattern, flags in rules])
         self.scan = re.compile(self.gate + "(?:" + "|".join(bodies) + ")")
 
