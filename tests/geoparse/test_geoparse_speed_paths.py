@@ -278,3 +278,19 @@ def test_spans_answer_what_a_list_of_the_stored_intervals_answers(queries):
         if n and not want:
             spans.add(s, e)
             stored.append((s, e))
+
+
+def test_parsing_leaves_the_cycle_collector_as_it_was():
+    import gc
+
+    from iraq_atlas import geoparse as gp
+
+    assert gc.isenabled()
+    assert len(gp.parse_text("Clashes in Basra on Friday.", "2021-11-07")) == 3
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        gp.parse_text("Clashes in Basra on Friday.", "2021-11-07")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

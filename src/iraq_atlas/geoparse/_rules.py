@@ -72,9 +72,8 @@ class RuleSet:
     a zero-width test of the first character (and, for rules that begin with ``\\b`` or
     ``(?<!\\w)``, of the one before it) that every match must pass (see :func:`start_gate`).
     Most positions fail the gate at once instead of entering every rule, and each rule has
-    its own gate inside the alternation. At a position
-    the scan matches, the first rule that matches there alone is the one that matched,
-    with its own groups.
+    its own gate inside the alternation. Where the scan matches, the first rule that
+    matches there alone is the one that matched, with its own groups.
 
     Examples
     --------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+from contextlib import contextmanager
 from datetime import date, datetime
 from functools import lru_cache
 
@@ -94,6 +96,29 @@ def mention_records(text: str, pub: date, source: str, ct: CleanText) -> list[di
     >>> [(r["kind"], r["text"]) for r in mention_records(t, date(2021, 11, 7), "", clean_text(t))]
     [('event', 'Clashes'), ('place', 'Basra')]
     """
+    with _no_cycle_collection():
+        return _records(text, pub, source, ct)
+
+
+@contextmanager
+def _no_cycle_collection():
+    """Pause Python's cycle collector while a text is parsed.
+
+    Parsing makes many small objects (tokens, matches, mentions) and no reference cycles:
+    reference counting frees them all, and the collector, run every few hundred new
+    objects, would only walk them again and again (a sixth of the parse time). It runs
+    again afterwards if it ran before.
+    """
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
+
+
+def _records(text: str, pub: date, source: str, ct: CleanText) -> list[dict]:
     sents = ct.sentences
     starts = [a for a, _, _ in sents]
     base = dict.fromkeys(MENTION_COLUMNS, "")
