@@ -22,6 +22,7 @@ pytestmark = pytest.mark.browser
 
 PLACES_CSV = ROOT / "geodata" / "places" / "places.csv"
 GOVERNORATES_CSV = ROOT / "geodata" / "places" / "governorates.csv"
+GOVERNORATE_SEATS_CSV = ROOT / "geodata" / "elections" / "governorate_seats.csv"
 EMBEDDED = ROOT / "geodata" / "boundaries"
 ADM1_FILE = "irq_admbnda_adm1_cso_20190603.geojson"
 IRAQ_GOVERNORATES = 18          # Iraq has 18 governorates (ISO 3166-2:IQ)
@@ -797,3 +798,39 @@ def test_every_page_of_the_default_report_reads_cleanly(chromium, default_report
             assert op.blocked == [], (r.slug, op.blocked[:3])
         finally:
             op.close()
+
+
+SEATS_CAPTION = "Seats by governorate and election"
+SEATS_TABLE = """(caption) => { const t = Array.from(document.querySelectorAll('table.ia-table'))
+  .find(t => t.caption && t.caption.innerText.trim() === caption);
+  if (!t) return null;
+  const cells = row => Array.from(row.cells).map(c => c.innerText.trim());
+  const head = span => Array.from(t.tHead.rows[0].cells).map(c => c.querySelector(span).textContent.trim());
+  return {code: head('.ia-code'), reader: head('.ia-reader'), body: Array.from(t.tBodies[0].rows).map(cells)}; }"""
+
+
+def test_default_report_compares_seats_in_a_governorate_by_election_pivot(chromium, default_report):
+    """Notebook 02's seat table reads across the elections: one row per governorate, one column per
+    election year (the defaults 2018, 2021, 2025), no index column, whole numbers as in
+    governorate_seats.csv."""
+    run_dir, _ = default_report
+    op = open_offline(chromium, run_dir / "02_elections.html", wait_for="table.ia-table")
+    try:
+        table = op.page.evaluate(SEATS_TABLE, SEATS_CAPTION)
+        _assert_clean(op)
+    finally:
+        op.close()
+    assert table is not None, f"no table captioned {SEATS_CAPTION!r}"
+    assert table["code"] == ["name", "2018", "2021", "2025"]              # the code edition's headers
+    assert table["reader"] == ["Governorate", "2018", "2021", "2025"]     # the --no-input edition's
+    with open(GOVERNORATES_CSV, encoding="utf-8", newline="") as fh:
+        names = {r["iso_3166_2"]: r["name_en"] for r in csv.DictReader(fh)}
+    with open(GOVERNORATE_SEATS_CSV, encoding="utf-8", newline="") as fh:
+        expected = {}
+        for r in csv.DictReader(fh):
+            expected.setdefault(names[r["iso_3166_2"]], {})[r["year"]] = r["seats"]
+    rows = {row[0]: dict(zip(["2018", "2021", "2025"], row[1:])) for row in table["body"]}
+    assert len(table["body"]) == len(rows) == IRAQ_GOVERNORATES
+    assert rows == expected
+    assert rows["Baghdad"]["2018"] == "71"         # read by hand from governorate_seats.csv
+    assert rows["Ninawa"]["2025"] == "34"          # (the same allocation in all three elections)
