@@ -15,6 +15,7 @@ from pathlib import Path
 
 from iraq_atlas.cli.choices import LazyChoices
 from iraq_atlas.errors import ParameterError
+from iraq_atlas.vocab import TIME_ZONE
 
 # read from the election tables and the source registry when a value is checked, not when the parser is built
 _election_years = LazyChoices(lambda: importlib.import_module("iraq_atlas.elections.schema").YEARS)
@@ -413,7 +414,7 @@ def _register_geoparse(sub: argparse._SubParsersAction, print_table) -> None:
     """``iraq-atlas geoparse FILE ... --published YYYY-MM-DD``: places, dates, casualties in article text."""
     g = sub.add_parser("geoparse", help="find places, dates, casualty figures and events in news text")
     g.add_argument("files", nargs="+", metavar="FILE", help="text files or folders of .txt files")
-    g.add_argument("--published", required=True, metavar="YYYY-MM-DD", help="publication date (Asia/Baghdad)")
+    g.add_argument("--published", required=True, metavar="YYYY-MM-DD", help=f"publication date ({TIME_ZONE})")
     g.add_argument("--format", choices=["csv", "json", "table"], default="csv")
 
     def run(args) -> int:
