@@ -44,7 +44,6 @@ def _register_elections(sub: argparse._SubParsersAction, print_table) -> None:
 
     def run(args) -> int:
         from iraq_atlas.elections.aggregate import bloc_change_table, seats_table
-        from iraq_atlas.errors import IraqAtlasError, ParameterError
 
         if args.years:
             if args.by != "bloc" or args.governorate:
@@ -55,18 +54,13 @@ def _register_elections(sub: argparse._SubParsersAction, print_table) -> None:
                 raise ParameterError(f"--years: not a comma-separated list of years: {args.years!r}") from None
             try:
                 table = bloc_change_table(years)
-            except ValueError as exc:
+            except ParameterError as exc:
                 raise ParameterError(f"--years: {exc}") from None
             print_table(table, args.format)
             return 0
         if args.governorate and args.by != "list":
             raise ParameterError("--governorate works with --by list")
-        try:
-            table = seats_table(args.year, args.by, governorate=args.governorate)
-        except IraqAtlasError:
-            raise
-        except ValueError as exc:
-            raise ParameterError(str(exc)) from None
+        table = seats_table(args.year, args.by, governorate=args.governorate)
         print_table(table, args.format)
         return 0
 
