@@ -46,12 +46,7 @@ def _check_format(args) -> None:
 def _load(args):
     from iraq_atlas.incidents.load import load_incidents
 
-    try:
-        loaded = load_incidents(args.source, args.format_in, args.start, args.end)
-    except ValueError as exc:
-        if isinstance(exc, ParameterError) or exc.__class__.__name__ == "DataError":
-            raise
-        raise ParameterError(str(exc)) from None
+    loaded = load_incidents(args.source, args.format_in, args.start, args.end)
     print(loaded.summary(), file=sys.stderr)
     return loaded.accepted
 

@@ -15,10 +15,11 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from iraq_atlas.geoparse import _rules
+from iraq_atlas.vocab import TIME_ZONE
 
 __all__ = ["TZ", "as_published", "date_mentions"]
 
-TZ = ZoneInfo("Asia/Baghdad")
+TZ = ZoneInfo(TIME_ZONE)
 _YEAR = r"(?:19[5-9]\d|20[0-4]\d)"
 _DAYN = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
 _SEASONS = {"spring": (3, 5), "summer": (6, 8), "autumn": (9, 11), "fall": (9, 11), "winter": (12, 2)}
