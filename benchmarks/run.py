@@ -659,7 +659,7 @@ def _geoparse_cold() -> None:
     from iraq_atlas.geoparse import places
     from iraq_atlas.places.names import normalise
 
-    for fn in (places._geocode_one, places._lookup_cached, places._choose_cached, normalise):
+    for fn in (places._geocode_one, places._lookup_cached, places._choose_cached, places._loose_word, normalise):
         fn.cache_clear()
 
 

@@ -8,6 +8,7 @@ test can assert that a page needs nothing from the network and runs cleanly.
 
 from __future__ import annotations
 
+import base64
 import io
 import os
 import shutil
@@ -263,3 +264,33 @@ def image_stats(png: bytes) -> tuple[float, int]:
     flat = img.reshape(-1, 3)
     colours = np.unique(flat[:, 0] << 16 | flat[:, 1] << 8 | flat[:, 2]).size
     return float(img.std()), int(colours)
+
+
+def ink_share(png: bytes, *, lighter_than: int = 200) -> float:
+    """Share of a PNG's pixels drawn in ink: any RGB channel below ``lighter_than`` (white paper is 255)."""
+    from PIL import Image
+
+    img = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
+    return float((img.min(axis=2) < lighter_than).mean())
+
+
+# Each <img> of a page drawn at its natural size on a white canvas (what a reader sees on a white page)
+# and read back as a PNG data URL; a canvas the browser will not read back is reported, not skipped.
+_DRAW_IMAGES = """(selector) => Array.from(document.querySelectorAll(selector)).map(img => {
+  const c = document.createElement('canvas');
+  c.width = img.naturalWidth; c.height = img.naturalHeight;
+  const ctx = c.getContext('2d');
+  ctx.fillStyle = '#ffffff'; ctx.fillRect(0, 0, c.width, c.height);
+  ctx.drawImage(img, 0, 0);
+  try { return {src: img.src.slice(0, 80), png: c.toDataURL('image/png')}; }
+  catch (e) { return {src: img.src.slice(0, 80), error: String(e)}; }
+})"""
+
+
+def drawn_images(frame, selector: str = "img") -> list[tuple[str, bytes]]:
+    """(start of the src, PNG bytes) of every image matching ``selector``, as the browser decoded it."""
+    out = []
+    for rec in frame.evaluate(_DRAW_IMAGES, selector):
+        assert "error" not in rec, f"cannot read back the image {rec['src']}: {rec['error']}"
+        out.append((rec["src"], base64.b64decode(rec["png"].split(",", 1)[1])))
+    return out

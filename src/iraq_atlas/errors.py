@@ -64,5 +64,9 @@ class OutputError(IraqAtlasError, OSError):
     """An output cannot be written: a read-only or full disk, or a file or folder in the way."""
 
 
+class RunLocked(IraqAtlasError, RuntimeError):
+    """Another report run is writing into the same report folder."""
+
+
 class ToolMissingError(IraqAtlasError, RuntimeError):
     """A program a command needs is not installed (Chromium for ``iraq-atlas report --pdf``)."""

@@ -381,3 +381,39 @@ def test_the_console_shows_a_failed_notebooks_first_problem_in_full(tmp_path, mo
     out = capsys.readouterr().out
     assert ("DataError: 2 problem(s) in input: acled.csv, row 7, column event_date: not a date: '2021-13-01'"
             in out)
+
+
+# -- the library's own errors are user errors; any other ValueError is a bug -----------------------
+@pytest.mark.parametrize("argv,words", [
+    (["elections", "--year", "2025", "--by", "list", "--governorate", "Atlantis"],
+     "iraq-atlas: error: parameter 'governorates': unknown governorate 'Atlantis'"),
+    (["elections", "--years", "2018", "--by", "bloc"], "iraq-atlas: error: --years: give at least two election years"),
+    (["hotspots", "--cell", "adm1", "--start", "2021-12-01", "--end", "2021-01-01"],
+     "iraq-atlas: error: --start 2021-12-01 is after --end 2021-01-01"),
+    (["hotspots", "--cell", "adm1", "--start", "the first of May"],
+     "iraq-atlas: error: --start: not a date 'the first of May': use YYYY-MM-DD"),
+    (["effects", "--milestone", "no_such_milestone"],
+     "iraq-atlas: error: parameter 'milestone': unknown milestone_id 'no_such_milestone'"),
+])
+def test_a_bad_value_the_library_refuses_exits_2(argv, words, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()       # effects says what it loaded before it fails
+    assert err[-1].startswith(words) and not [e for e in err[:-1] if "error" in e or "Traceback" in e], err
+
+
+@pytest.mark.parametrize("module,name,argv", [
+    ("iraq_atlas.elections.aggregate", "seats_table", ["elections", "--year", "2025", "--by", "list"]),
+    ("iraq_atlas.elections.aggregate", "bloc_change_table", ["elections", "--years", "2018,2021", "--by", "bloc"]),
+    ("iraq_atlas.incidents.load", "load_incidents", ["hotspots", "--cell", "adm1"]),
+    ("iraq_atlas.incidents.load", "load_incidents", ["effects", "--milestone", "ed_2025"]),
+    ("iraq_atlas.analysis.windows", "milestone_windows", ["effects", "--milestone", "ed_2025"]),
+])
+def test_a_plain_value_error_is_a_bug_and_keeps_its_traceback(module, name, argv, monkeypatch):
+    import importlib
+
+    def broken(*args, **kwargs):
+        raise ValueError("a bug, not a user's mistake")
+
+    monkeypatch.setattr(importlib.import_module(module), name, broken)
+    with pytest.raises(ValueError, match="a bug, not a user's mistake"):
+        main(argv)

@@ -6,10 +6,11 @@ import dataclasses
 import re
 from pathlib import Path
 
-from hypothesis import given, settings
+import pytest
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from iraq_atlas.geoparse import _rules, places
+from iraq_atlas.geoparse import _rules, clean, places
 from iraq_atlas.places.gazetteer import expand_aliases, gazetteer
 
 EVAL = Path(__file__).resolve().parents[2] / "geodata" / "articles" / "eval"
@@ -126,3 +127,170 @@ def test_gazetteer_matcher_prunes_nothing_on_real_text():
             places._place_index = original
         assert fast == slow, txt.name
         assert fast or txt.name.startswith("embassy_sadr")  # the texts name places: the check is not vacuous
+
+
+# --------------------------------------------------------------------------- rule sets behind a start gate
+def _rule_sets() -> dict[str, _rules.RuleSet]:
+    from iraq_atlas.geoparse import casualties, dates, events
+
+    words = places._word_rules()
+    return {"dates": dates._combined(), "casualties": casualties._vocab()["combined"], "events": events._combined(),
+            "patterns": places._patterns_combined(), "context": places._context_combined(),
+            "trap_suffix": words["trap_suffix"], "speaker": words["speaker"]}
+
+
+def _alternation_matches(rs: _rules.RuleSet, text: str) -> list[tuple]:
+    """(span, rule, named groups) of each match of the plain alternation of the rules, one named group per rule."""
+    parts = []
+    for i, rx in enumerate(rs.patterns):
+        body = re.sub(r"\(\?P<(\w+)>", lambda m: f"(?P<r{i}_{m.group(1)}>", rx.pattern)
+        parts.append(f"(?P<r{i}>" + ("(?i:" if rx.flags & re.IGNORECASE else "(?-i:") + body + "))")
+    out = []
+    for m in re.compile("|".join(parts)).finditer(text):
+        i = int(m.lastgroup[1:])
+        groups = {k.split("_", 1)[1]: v for k, v in m.groupdict().items() if k.startswith(f"r{i}_")}
+        out.append((m.span(), i, groups))
+    return out
+
+
+def _gated_matches(rs: _rules.RuleSet, text: str) -> list[tuple]:
+    return [(m.span(), i, m.groupdict()) for i, m in rs.finditer(text)]
+
+
+_TRICKY = _rules.RuleSet([
+    ("after_in", r"(?<=\bin\s)(?P<m>May|June)\b", 0),  # a lookbehind first: not a word start
+    ("optional_head", r"(?:x\s+)?(?P<n>\d+)\s*km", re.IGNORECASE),  # the first character is in an optional group
+    ("no_digit_before", r"(?<!\d)(?P<d>[12]\d|3[01])\s+(?:of\s+)?May", 0),
+    ("arabic_clitic", r"(?<![\w])[وبل]?(?:مدينة|قضاء)\s+(?P<name>[\u0621-\u064a]{2,})", 0),
+    ("scoped_case", r"\b(?i:the)\s+(?-i:K)\w*", 0),
+    ("word", r"\bkm\b", re.IGNORECASE),
+])
+_TRICKY_WORDS = ["in May", "in June", "May", "x 5 km", "X5KM", "12km", "3", "31 of May", "a31 May", "1", "مدينة",
+                 "بمدينة", "قضاء", "الموصل", "the K2", "THE Kx", "the k", "km", "KM", "ـ", "x", "in", "١٢"]
+_TEXT_WORDS = sorted({str(w) for ws in _rules.load("calendar")["months"].values() for w in ws}
+                     | {str(w) for ws in _rules.load("calendar")["weekdays"].values() for w in ws}
+                     | set(_rules.load("casualties")["triggers"]) | set(_rules.load("casualties")["number_words"])
+                     | {w for r in _rules.load("events") for w in r["triggers"]}
+                     | {"the", "city", "of", "province", "Anbar", "Baghdad", "Green", "Zone", "home", "Prime",
+                        "Minister", "people", "were", "killed", "and", "injured", "at least", "2021", "12", "3rd",
+                        "last", "next", "week", "ago", "U.S.", "Embassy", "condemns", "Operations", "Command",
+                        "north", "refinery", "مقتل", "أشخاص", "في", "محافظة", "نينوى"})
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(_TEXT_WORDS + _TRICKY_WORDS), st.sampled_from(["", " ", "  ", ", ", ".", "-", "\n", "'s "])),
+                max_size=25).map(lambda parts: "".join(w + j for w, j in parts)))
+def test_gated_rule_sets_match_what_the_plain_alternation_matches(text):
+    for name, rs in {**_rule_sets(), "tricky": _TRICKY}.items():
+        assert _gated_matches(rs, text) == _alternation_matches(rs, text), name
+
+
+def test_gated_rule_sets_on_real_text():
+    texts = [p.read_text(encoding="utf-8") for p in sorted(EVAL.rglob("*.txt"))]
+    assert len(texts) >= 25
+    for name, rs in _rule_sets().items():
+        assert rs.gate, name  # every rule kind has a gate: the fast path is the one checked
+        found = 0
+        for text in texts:
+            got = _gated_matches(rs, text)
+            assert got == _alternation_matches(rs, text), name
+            found += len(got)
+        assert found, name
+
+
+def test_start_gate_bounds_where_rules_begin():
+    assert _rules.start_gate([(r"\bkilled", 0)]) == r"(?:(?<!\w)(?=[k]))"
+    assert _rules.start_gate([(r"(?<=\bin\s)May", 0)]) == r"(?:(?=[M]))"  # a lookbehind is no word start
+    assert _rules.start_gate([(r"\b(?:a|an)?\s*dead", re.IGNORECASE)]) == r"(?:(?<!\w)(?=(?i:[ad]))|(?=(?i:[\s])))"
+    for no_gate in (r"x?", r"\b", r"(?=k)", r".dead", r"[^a]dead"):  # empty matches, any first character
+        assert _rules.start_gate([(no_gate, 0), (r"\bkilled", 0)]) == ""
+    for backref in (r"(a)\1", r"(?P<x>a)(?P=x)"):  # group numbers and names change when rules are joined
+        with pytest.raises(ValueError, match="back-reference"):
+            _rules.RuleSet([("x", backref, 0)])
+
+
+# --------------------------------------------------------------------------- cleaning
+_PLAIN_GLUED = re.compile(r"(?<=[a-z\d)\"'][.!?])(?=[A-Z\"])|(?<=[a-z\d)][.!?][\"'])(?=[A-Za-z])|(?<=[a-z],)(?=[A-Za-z])")
+_PLAIN_CAMEL = re.compile(r"(?<=[a-z]{3})(?=(?:The|A|An|In|On|At|After|Before|Iraqi|Iran)\s)")
+
+
+def _plain_clean(text: str) -> clean.CleanText:
+    """Every cleaning rule as a plain substitution on the whole text, one after the other."""
+    s = text.translate(clean._QUOTES)
+    offsets = list(range(len(s) + 1))
+    for rx, repl in ((clean._BOILER_LINE, ""), (clean._BOILER_INLINE, " "), (clean._GLUED_YEAR, " "),
+                     (_PLAIN_GLUED, " "), (_PLAIN_CAMEL, ". "), (clean._HARAKAT, "")):
+        s, offsets = clean._sub(s, offsets, rx, repl)
+    return clean.CleanText(s, offsets)
+
+
+_CLEAN_PARTS = ["damage", "The", "drone", "A", "In", "Iraqi", "Before", "2019", "in", "since", "x", "1", ")", ".", "!",
+                "?", ",", "'", '"', "’", "“", "”", "«", "\u00a0", "٣", "۵", "،", "Story continues below", "ad",
+                "READ MORE", "Read more:", "Skip Advertisement", "Advertisement", "advertisement", "Share", "Tweet",
+                "عمّان", "ـ", "بغداد", "\n", " ", "  "]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_CLEAN_PARTS), max_size=30).map("".join))
+def test_clean_text_is_the_plain_substitutions(text):
+    assert clean.clean_text(text) == _plain_clean(text)
+
+
+def test_clean_text_is_the_plain_substitutions_on_real_text():
+    texts = [p.read_text(encoding="utf-8") for p in sorted(EVAL.rglob("*.txt"))]
+    texts += [p.read_text(encoding="utf-8") for p in sorted((EVAL.parents[2] / "tests" / "fixtures" / "articles").glob("*.txt"))]
+    for text in texts:
+        assert clean.clean_text(text) == _plain_clean(text)
+
+
+# --------------------------------------------------------------------------- word alternations grouped by first letter
+_ALT_WORDS = ["kill", "killed", "Killing", "kills", "dead", "Death", "deaths?", "died", "lost\\s+their\\s+lives",
+              "police", "Police", "Policemen", "police(?:\\s+officers)?", "a", "an", "abc", "Abc", "Abcde", "abcd", "İd", "ſtay", "stay",
+              "قتل", "قتلى", "مقتل", "لقي مصرعه"]
+_ALT_TEXT = ["kill", "KILLED", "killing", "Death", "deaths", "died", "lost their lives", "police", "Police officers",
+             "abcd", "ABCDE", "abc", "an", "a", "id", "İd", "stay", "ſtay", "قتل", "قتلى", "مقتل", "لقي مصرعه"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(words=st.lists(st.sampled_from(_ALT_WORDS), min_size=1, max_size=10),
+       text=st.lists(st.tuples(st.sampled_from(_ALT_TEXT), st.sampled_from(["", " ", ", ", "x"])), max_size=12)
+       .map(lambda parts: "".join(w + j for w, j in parts)),
+       ignorecase=st.booleans())
+@example(words=["Abcde", "abcd", "Abc"], text="abcd", ignorecase=True)  # "a" and "A" words are one group
+@example(words=["Policemen", "police(?:\\s+officers)?", "Police"], text="Police officers", ignorecase=True)
+def test_grouped_alternation_matches_what_the_plain_one_matches(words, text, ignorecase):
+    flags = re.IGNORECASE if ignorecase else 0
+    for tail in ("", r"\b", r"\s+\w", r"(?=s)"):  # what follows the words makes the engine try them in order
+        plain = re.compile("(" + _rules.alternation(words) + ")" + tail, flags)
+        grouped = re.compile("(" + _rules.alternation(words, ignorecase=ignorecase) + ")" + tail, flags)
+        assert [m.span(1) for m in grouped.finditer(text)] == [m.span(1) for m in plain.finditer(text)]
+
+
+# --------------------------------------------------------------------------- spans
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 60), st.integers(0, 12)), max_size=40))
+def test_spans_answer_what_a_list_of_the_stored_intervals_answers(queries):
+    spans, stored = places.Spans(), []
+    for s, n in queries:
+        e = s + n
+        want = any(a <= s < b for a, b in stored) if n == 0 else any(a < e and s < b for a, b in stored)
+        assert spans.overlaps(s, e) == want
+        if n and not want:
+            spans.add(s, e)
+            stored.append((s, e))
+
+
+def test_parsing_leaves_the_cycle_collector_as_it_was():
+    import gc
+
+    from iraq_atlas import geoparse as gp
+
+    assert gc.isenabled()
+    assert len(gp.parse_text("Clashes in Basra on Friday.", "2021-11-07")) == 3
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        gp.parse_text("Clashes in Basra on Friday.", "2021-11-07")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -184,3 +184,37 @@ def test_halabja_is_mapped_to_sulaymaniyah_by_rule(name):
 def test_missing_user_path_is_an_error_not_a_fallback(tmp_path):
     with pytest.raises(FileNotFoundError):
         boundaries.load_boundaries("ADM1", tmp_path / "nope.geojson")
+
+
+def _serve_geojson(body: bytes) -> LocalServer:
+    srv = LocalServer({"/files/irq1.geojson": lambda q: (200, "application/geo+json", body)})
+    srv.routes["/api/"] = lambda q: json_response({"gjDownloadURL": f"{srv.url}/files/irq1.geojson"})
+    return srv
+
+
+def test_a_download_cut_short_by_a_full_disk_keeps_the_cached_file(tmp_path, monkeypatch):
+    from disk_full import fill_disk_after
+
+    dest = tmp_path / "cache" / "geoBoundaries-IRQ-ADM1.geojson"
+    dest.parent.mkdir()
+    dest.write_bytes(b'{"type": "FeatureCollection", "features": []}')
+    new = json.dumps({"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {},
+                                                                   "geometry": None}] * 50}).encode()
+    with _serve_geojson(new) as srv:
+        fill_disk_after(monkeypatch, len(new) // 2)
+        with pytest.raises(OSError, match="No space left"):
+            boundaries.download_boundaries("ADM1", api_url=f"{srv.url}/api/", dest=dest)
+    assert [p.name for p in dest.parent.iterdir()] == [dest.name]        # no half-written or temporary file
+    assert dest.read_bytes() == b'{"type": "FeatureCollection", "features": []}'
+
+
+def test_a_downloaded_file_has_the_umask_permissions(tmp_path):
+    import stat
+
+    from iraq_atlas.files import UMASK
+
+    body = b'{"type": "FeatureCollection", "features": []}'
+    with _serve_geojson(body) as srv:
+        got = boundaries.download_boundaries("ADM1", api_url=f"{srv.url}/api/", dest=tmp_path / "adm1.geojson")
+    assert got.read_bytes() == body and [p.name for p in tmp_path.iterdir()] == ["adm1.geojson"]
+    assert stat.S_IMODE(got.stat().st_mode) == 0o666 & ~UMASK != 0o600

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import nbformat
@@ -786,6 +787,35 @@ def test_a_second_run_into_the_same_folder_fails_at_once(suite, capsys):
     assert not [p for p in out.iterdir() if p.name not in (".lock",)]
     run, res = _run(suite)  # free again
     assert _status(res) == {"01_alpha": "ok", "02_beta": "ok"}
+
+
+def test_a_locked_folder_is_a_user_error_reported_by_the_one_cli_handler(suite, capsys, monkeypatch):
+    from iraq_atlas.cli import main
+    from iraq_atlas.errors import IraqAtlasError, RunLocked
+
+    assert issubclass(RunLocked, IraqAtlasError) and publish.RunLocked is RunLocked
+    out = suite / "reports"
+    out.mkdir()
+    monkeypatch.setattr(execute, "execute_all", lambda *a, **k: pytest.fail("a notebook was executed"))
+    with publish.run_lock(out):
+        with pytest.raises(RunLocked) as caught:
+            with publish.run_lock(out):
+                pass
+        assert main(["report", "--notebooks-dir", str(suite / "notebooks"), "--out", str(out), "--quiet"]) == 2
+    assert str(caught.value) == (f"another report run (pid {os.getpid()}) is writing into {out}; "
+                                 "wait for it to finish or choose another --out")
+    assert capsys.readouterr().err == f"iraq-atlas: error: {caught.value}\n"
+
+
+def test_a_runtime_error_from_the_runner_keeps_its_traceback(suite, monkeypatch):
+    from iraq_atlas.cli import main
+
+    def broken(out):
+        raise RuntimeError("a bug in the runner")
+
+    monkeypatch.setattr(publish, "run_lock", broken)
+    with pytest.raises(RuntimeError, match="a bug in the runner"):
+        main(["report", "--notebooks-dir", str(suite / "notebooks"), "--out", str(suite / "reports"), "--quiet"])
 
 
 def test_run_folders_follow_the_umask(suite):

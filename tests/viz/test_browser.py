@@ -13,8 +13,8 @@ from pathlib import Path
 
 import geopandas as gpd
 import pytest
-from browser import (chromium, click_marker, clicked_card_link, hide_controls, image_stats, map_stats,  # noqa: F401
-                     open_every_popup, open_offline, point_values, points_outside_view)
+from browser import (chromium, click_marker, clicked_card_link, drawn_images, hide_controls, image_stats,  # noqa: F401
+                     ink_share, map_stats, open_every_popup, open_offline, point_values, points_outside_view)
 from conftest import NOTEBOOKS, ROOT, run_notebook
 from shapely.geometry import Point
 
@@ -22,6 +22,7 @@ pytestmark = pytest.mark.browser
 
 PLACES_CSV = ROOT / "geodata" / "places" / "places.csv"
 GOVERNORATES_CSV = ROOT / "geodata" / "places" / "governorates.csv"
+GOVERNORATE_SEATS_CSV = ROOT / "geodata" / "elections" / "governorate_seats.csv"
 EMBEDDED = ROOT / "geodata" / "boundaries"
 ADM1_FILE = "irq_admbnda_adm1_cso_20190603.geojson"
 IRAQ_GOVERNORATES = 18          # Iraq has 18 governorates (ISO 3166-2:IQ)
@@ -707,13 +708,69 @@ def default_report(offline_env, tmp_path_factory):
 
 FIGURES = """() => Array.from(document.querySelectorAll('img')).filter(i => !i.classList.contains('ia-map-print'))
   .map(i => [i.naturalWidth, i.naturalHeight])"""
+FIGURE_SELECTOR = "img:not(.ia-map-print)"
+# A figure with something drawn: not one flat colour (pixel spread, distinct colours) and more ink than an
+# empty frame. An empty axes box with its title and tick labels inks about 1 % of a 9 x 5 inch figure; the
+# sparsest real chart of the default report (one point, a caption) about 2.5 %.
+FIGURE_MIN_STD, FIGURE_MIN_COLOURS, FIGURE_MIN_INK = 10.0, 100, 0.018
+
+
+def _figure_problem(png: bytes) -> str:
+    """'' when a figure image has content; otherwise what is wrong with it."""
+    std, colours = image_stats(png)
+    ink = ink_share(png)
+    if std <= FIGURE_MIN_STD or colours <= FIGURE_MIN_COLOURS or ink <= FIGURE_MIN_INK:
+        return f"looks empty: std={std:.1f}, colours={colours}, ink={ink:.3f}"
+    return ""
+
+
+def test_figure_check_rejects_blank_and_empty_charts(chromium, tmp_path):
+    """The figure check of the report test fails a blank image and an empty axes frame, passes a chart."""
+    import base64
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    def png(draw) -> str:
+        fig, ax = plt.subplots(figsize=(9, 5))
+        draw(ax)
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=100)
+        plt.close(fig)
+        return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+    def frame_only(ax):
+        ax.set_title("Incidents per week")
+        ax.text(0.5, 0.5, "nothing to plot", ha="center", transform=ax.transAxes)
+
+    def bars(ax):
+        ax.bar(range(12), [3, 5, 2, 8, 6, 4, 9, 7, 1, 5, 6, 3], color="#546e7a")
+        ax.set_title("Incidents per week")
+
+    def blank(ax):
+        ax.set_axis_off()
+
+    page = tmp_path / "figures.html"
+    page.write_text("<!DOCTYPE html><html><body>" + "".join(
+        f'<img src="{png(f)}">' for f in (bars, frame_only, blank)) + "</body></html>", encoding="utf-8")
+    op = open_offline(chromium, page, wait_for="img")
+    try:
+        verdicts = [_figure_problem(p) for _, p in drawn_images(op.page, FIGURE_SELECTOR)]
+        assert verdicts[0] == "", verdicts
+        assert verdicts[1].startswith("looks empty") and verdicts[2].startswith("looks empty"), verdicts
+        _assert_clean(op)
+    finally:
+        op.close()
 PRINT_PICTURES = "() => Array.from(document.querySelectorAll('img.ia-map-print')).map(i => i.naturalWidth)"
 
 
 def test_every_page_of_the_default_report_reads_cleanly(chromium, default_report):
     """Each page of the default report: no warning or traceback, no temporary path and no path of the
-    machine that ran it, every figure drawn, every map with its print picture, tables without an index
-    column; nothing fetched from a network."""
+    machine that ran it, every figure drawn with content (not one flat colour, not an empty frame),
+    every map with its print picture, tables without an index column; nothing fetched from a network."""
     import iraq_atlas
 
     run_dir, results = default_report
@@ -730,6 +787,10 @@ def test_every_page_of_the_default_report_reads_cleanly(chromium, default_report
             assert "" not in headers, r.slug
             figures = page.evaluate(FIGURES)
             assert all(w > 50 and h > 50 for w, h in figures), (r.slug, figures)
+            drawn = drawn_images(page, FIGURE_SELECTOR)
+            assert len(drawn) == len(figures), r.slug
+            problems = [(src, _figure_problem(png)) for src, png in drawn]
+            assert not [p for p in problems if p[1]], (r.slug, problems)
             maps = page.eval_on_selector_all("iframe.ia-map", "fs => fs.length")
             assert figures or maps, r.slug
             prints = page.evaluate(PRINT_PICTURES)
@@ -737,3 +798,39 @@ def test_every_page_of_the_default_report_reads_cleanly(chromium, default_report
             assert op.blocked == [], (r.slug, op.blocked[:3])
         finally:
             op.close()
+
+
+SEATS_CAPTION = "Seats by governorate and election"
+SEATS_TABLE = """(caption) => { const t = Array.from(document.querySelectorAll('table.ia-table'))
+  .find(t => t.caption && t.caption.innerText.trim() === caption);
+  if (!t) return null;
+  const cells = row => Array.from(row.cells).map(c => c.innerText.trim());
+  const head = span => Array.from(t.tHead.rows[0].cells).map(c => c.querySelector(span).textContent.trim());
+  return {code: head('.ia-code'), reader: head('.ia-reader'), body: Array.from(t.tBodies[0].rows).map(cells)}; }"""
+
+
+def test_default_report_compares_seats_in_a_governorate_by_election_pivot(chromium, default_report):
+    """Notebook 02's seat table reads across the elections: one row per governorate, one column per
+    election year (the defaults 2018, 2021, 2025), no index column, whole numbers as in
+    governorate_seats.csv."""
+    run_dir, _ = default_report
+    op = open_offline(chromium, run_dir / "02_elections.html", wait_for="table.ia-table")
+    try:
+        table = op.page.evaluate(SEATS_TABLE, SEATS_CAPTION)
+        _assert_clean(op)
+    finally:
+        op.close()
+    assert table is not None, f"no table captioned {SEATS_CAPTION!r}"
+    assert table["code"] == ["name", "2018", "2021", "2025"]              # the code edition's headers
+    assert table["reader"] == ["Governorate", "2018", "2021", "2025"]     # the --no-input edition's
+    with open(GOVERNORATES_CSV, encoding="utf-8", newline="") as fh:
+        names = {r["iso_3166_2"]: r["name_en"] for r in csv.DictReader(fh)}
+    with open(GOVERNORATE_SEATS_CSV, encoding="utf-8", newline="") as fh:
+        expected = {}
+        for r in csv.DictReader(fh):
+            expected.setdefault(names[r["iso_3166_2"]], {})[r["year"]] = r["seats"]
+    rows = {row[0]: dict(zip(["2018", "2021", "2025"], row[1:])) for row in table["body"]}
+    assert len(table["body"]) == len(rows) == IRAQ_GOVERNORATES
+    assert rows == expected
+    assert rows["Baghdad"]["2018"] == "71"         # read by hand from governorate_seats.csv
+    assert rows["Ninawa"]["2025"] == "34"          # (the same allocation in all three elections)

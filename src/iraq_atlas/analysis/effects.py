@@ -271,10 +271,7 @@ def milestone_effects(incidents: pd.DataFrame, milestones: pd.DataFrame, milesto
         raise ParameterError(f"parameter 'placebo': must be 0 or more, not {placebo}")
     if by != "all" and by not in ("adm1", "adm2", "adm3") and not str(by).startswith("h3:"):
         raise ParameterError(f"parameter 'by': {by!r} is not one of all, adm1, adm2, adm3, h3:R")
-    try:
-        windows = milestone_windows(milestones, list(milestone_ids), int(window_days))
-    except ValueError as exc:
-        raise ParameterError(str(exc)) from None
+    windows = milestone_windows(milestones, list(milestone_ids), int(window_days))
     N = int(window_days)
     inc = incidents if "time_precision" in incidents.columns else incidents.assign(time_precision=1)
     gid, groups = _groups(inc, by)

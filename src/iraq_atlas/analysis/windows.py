@@ -31,6 +31,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from iraq_atlas.errors import ParameterError
 from iraq_atlas.places.governorates import governorate_names, iso_codes
 from iraq_atlas.vocab import TIME_ZONE
 
@@ -117,7 +118,7 @@ def find_milestone(milestones: pd.DataFrame, milestone_id: str) -> pd.Series:
     """
     hit = milestones[milestones["milestone_id"] == milestone_id]
     if hit.empty:
-        raise ValueError(f"parameter 'milestone': unknown milestone_id {milestone_id!r}; "
+        raise ParameterError(f"parameter 'milestone': unknown milestone_id {milestone_id!r}; "
                          f"known ids include {sorted(milestones['milestone_id'])[:40]}")
     return hit.iloc[0]
 
@@ -147,7 +148,7 @@ def milestone_windows(milestones: pd.DataFrame, milestone_ids: Sequence[str], da
     [('before', '12 Oct', '10 Nov'), ('after', '11 Nov', '10 Dec')]
     """
     if int(days) < 1:
-        raise ValueError(f"parameter 'window_days': must be at least 1, not {days}")
+        raise ParameterError(f"parameter 'window_days': must be at least 1, not {days}")
     rows = []
     for mid in milestone_ids:
         m = find_milestone(milestones, mid)

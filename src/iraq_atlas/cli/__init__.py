@@ -295,13 +295,6 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("iraq-atlas: interrupted; the previous report is untouched", file=sys.stderr)
         return 130
-    except RuntimeError as exc:
-        from iraq_atlas.runner.publish import RunLocked
-
-        if isinstance(exc, RunLocked):
-            print(f"iraq-atlas: error: {exc}", file=sys.stderr)
-            return 2
-        raise
 
 
 if __name__ == "__main__":

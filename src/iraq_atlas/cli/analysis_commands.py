@@ -44,12 +44,7 @@ def _load(args):
     """The accepted incidents of ``--source``; ``accepted N, rejected M, excluded K`` on stderr."""
     from iraq_atlas.cli.commands import load_mapped_source, report_counts
 
-    try:
-        loaded = load_mapped_source(args)
-    except ValueError as exc:
-        if isinstance(exc, ParameterError) or exc.__class__.__name__ == "DataError":
-            raise
-        raise ParameterError(str(exc)) from None
+    loaded = load_mapped_source(args)
     report_counts(loaded)
     return loaded.accepted
 

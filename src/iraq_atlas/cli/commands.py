@@ -15,6 +15,7 @@ from pathlib import Path
 
 from iraq_atlas.cli.choices import LazyChoices
 from iraq_atlas.errors import ParameterError
+from iraq_atlas.vocab import TIME_ZONE
 
 # read from the election tables and the source registry when a value is checked, not when the parser is built
 _election_years = LazyChoices(lambda: importlib.import_module("iraq_atlas.elections.schema").YEARS)
@@ -43,7 +44,6 @@ def _register_elections(sub: argparse._SubParsersAction, print_table) -> None:
 
     def run(args) -> int:
         from iraq_atlas.elections.aggregate import bloc_change_table, seats_table
-        from iraq_atlas.errors import IraqAtlasError, ParameterError
 
         if args.years:
             if args.by != "bloc" or args.governorate:
@@ -54,18 +54,13 @@ def _register_elections(sub: argparse._SubParsersAction, print_table) -> None:
                 raise ParameterError(f"--years: not a comma-separated list of years: {args.years!r}") from None
             try:
                 table = bloc_change_table(years)
-            except ValueError as exc:
+            except ParameterError as exc:
                 raise ParameterError(f"--years: {exc}") from None
             print_table(table, args.format)
             return 0
         if args.governorate and args.by != "list":
             raise ParameterError("--governorate works with --by list")
-        try:
-            table = seats_table(args.year, args.by, governorate=args.governorate)
-        except IraqAtlasError:
-            raise
-        except ValueError as exc:
-            raise ParameterError(str(exc)) from None
+        table = seats_table(args.year, args.by, governorate=args.governorate)
         print_table(table, args.format)
         return 0
 
@@ -472,7 +467,7 @@ def _register_geoparse(sub: argparse._SubParsersAction, print_table) -> None:
     """``iraq-atlas geoparse FILE ... --published YYYY-MM-DD``: places, dates, casualties in article text."""
     g = sub.add_parser("geoparse", help="find places, dates, casualty figures and events in news text")
     g.add_argument("files", nargs="+", metavar="FILE", help="text files or folders of .txt files")
-    g.add_argument("--published", required=True, metavar="YYYY-MM-DD", help="publication date (Asia/Baghdad)")
+    g.add_argument("--published", required=True, metavar="YYYY-MM-DD", help=f"publication date ({TIME_ZONE})")
     g.add_argument("--format", choices=["csv", "json", "table"], default="csv")
 
     def run(args) -> int:

@@ -13,7 +13,7 @@ import pandas as pd
 from iraq_atlas.elections.load import ElectionData, load_elections
 from iraq_atlas.elections.params import check_governorates, check_years
 from iraq_atlas.elections.schema import BLOCS, TOTAL_SEATS, TURNOUT_STAGES, YEARS
-from iraq_atlas.errors import DataError, Problem
+from iraq_atlas.errors import DataError, ParameterError, Problem
 from iraq_atlas.places.governorates import governorate_names
 from iraq_atlas.vocab import BLOC_LABELS
 
@@ -391,13 +391,13 @@ def seats_table(year: int, by: Grouping = "list", data: ElectionData | None = No
     """
     year = int(year)
     if year not in YEARS:
-        raise ValueError(f"year must be one of {list(YEARS)}, not {year}")
+        raise ParameterError(f"year must be one of {list(YEARS)}, not {year}")
     if by not in ("list", "bloc", "governorate"):
-        raise ValueError(f"by must be 'list', 'bloc' or 'governorate', not {by!r}")
+        raise ParameterError(f"by must be 'list', 'bloc' or 'governorate', not {by!r}")
     data = data or load_elections()
     if governorate is not None:
         if by != "list":
-            raise ValueError("a governorate is given with by='list' only")
+            raise ParameterError("a governorate is given with by='list' only")
         iso = check_governorates([governorate])[0]
         res = data.governorate_results
         part = res[(res["year"] == year) & (res["iso_3166_2"] == iso)]
@@ -449,7 +449,7 @@ def bloc_change_table(years: list[int], data: ElectionData | None = None) -> pd.
     """
     years = check_years(years)
     if len(years) < 2:
-        raise ValueError("give at least two election years")
+        raise ParameterError("give at least two election years")
     data = data or load_elections()
     by = seats_by_bloc(data.national)
     wide = by[by["year"].isin(years)].pivot_table(index="bloc", columns="year", values="seats", aggfunc="sum",

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from iraq_atlas.elections.schema import YEARS
+from iraq_atlas.errors import ParameterError
 from iraq_atlas.places.governorates import iso_codes, to_iso
 
 if TYPE_CHECKING:
@@ -36,12 +37,12 @@ def check_years(years: list[str] | list[int]) -> list[int]:
         try:
             v = int(str(y).strip())
         except ValueError:
-            raise ValueError(f"parameter 'years': {y!r} is not a year") from None
+            raise ParameterError(f"parameter 'years': {y!r} is not a year") from None
         if v not in YEARS:
-            raise ValueError(f"parameter 'years': {v} is not one of {list(YEARS)}")
+            raise ParameterError(f"parameter 'years': {v} is not one of {list(YEARS)}")
         out.append(v)
     if not out:
-        raise ValueError(f"parameter 'years': give at least one of {', '.join(map(str, YEARS))}")
+        raise ParameterError(f"parameter 'years': give at least one of {', '.join(map(str, YEARS))}")
     return sorted(set(out))
 
 
@@ -67,7 +68,7 @@ def check_governorates(governorates: list[str]) -> list[str]:
     for g in governorates:
         iso = to_iso(g)
         if iso is None:
-            raise ValueError(f"parameter 'governorates': unknown governorate {g!r}")
+            raise ParameterError(f"parameter 'governorates': unknown governorate {g!r}")
         out.append(iso)
     return out or sorted(iso_codes())
 
@@ -90,7 +91,7 @@ def check_grouping(grouping: str) -> str:
     'list'
     """
     if grouping not in ("bloc", "list"):
-        raise ValueError(f"parameter 'grouping': {grouping!r} is not 'bloc' or 'list'")
+        raise ParameterError(f"parameter 'grouping': {grouping!r} is not 'bloc' or 'list'")
     return grouping
 
 

@@ -9,7 +9,7 @@ digits (the cleaner maps them one to one).
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from iraq_atlas.geoparse import _rules
 
@@ -19,7 +19,7 @@ __all__ = ["casualty_mentions"]
 @lru_cache(maxsize=1)
 def _vocab() -> dict:
     v = _rules.load("casualties")
-    alt = _rules.alternation
+    alt = partial(_rules.alternation, ignorecase=True)  # every rule here is matched ignoring case
     words = dict(v["number_words"])
     num = r"(?:\d[\d,]*|" + alt([re.escape(w).replace(r"\ ", r"\s+") for w in list(words) + list(v["vague"])
                                  if w not in ("a", "an")]) + ")"
@@ -62,7 +62,7 @@ def _vocab() -> dict:
         ("ar_count_then_noun", r"(?<!\w)(?P<n>" + ar_num + r")\s+(?:[\u0621-\u064a]+\s+){0,2}?" + AK + r"(?!\w)"),
     ]
     names = [r for r, _ in rules]
-    combined = _rules.combine([(r, p, re.IGNORECASE) for r, p in rules])
+    combined = _rules.RuleSet([(r, p, re.IGNORECASE) for r, p in rules])
     return dict(names=names, combined=combined, trigger=_rules.trigger(v["triggers"]), words=words, vague=v["vague"], at_least=v["qualifiers"]["at_least"],
                 kill=kill, hurt=hurt, ar_kill=ar_kill, ar_hurt=ar_hurt, ar_words=ar["number_words"])
 
@@ -132,8 +132,8 @@ def casualty_mentions(text: str) -> list[dict]:
     """
     out: list[dict] = []
     v = _vocab()
-    for m in _rules.windowed(v["combined"], v["trigger"], text, back=200, fwd=80):
-        i, g = _rules.which(m)
+    for i, m in _rules.windowed(v["combined"], v["trigger"], text, back=200, fwd=80):
+        g = m.groupdict()
         rule = v["names"][i]
         qual, num, verb = g.get("q"), g.get("n") or "one", g.get("v") or ""
         value, base = _number(num)

@@ -61,14 +61,20 @@ _QUOTES = str.maketrans({"’": "'", "‘": "'", "‛": "'", "`": "'", "´": "'"
                          # Arabic-Indic and Persian digits → ASCII digits (one char each)
                          **{chr(0x0660 + i): str(i) for i in range(10)},
                          **{chr(0x06F0 + i): str(i) for i in range(10)}, "\u066c": ",", "\u060c": ","})
-# a sentence glued to the next one: "damage.The drone" → "damage. The drone"
-_GLUED = re.compile(r"(?<=[a-z\d)\"'][.!?])(?=[A-Z\"])|(?<=[a-z\d)][.!?][\"'])(?=[A-Za-z])"
-                    r"|(?<=[a-z],)(?=[A-Za-z])")
+# the characters _QUOTES changes, in runs (most of a text has none: only the runs are translated)
+_TO_TRANSLATE = re.compile("[" + re.escape("".join(map(chr, _QUOTES))) + "]+")
+# every match of _BOILER_INLINE holds one of these, lower-cased (letters without the extra case-insensitive
+# matches of the regex engine, such as ı for i and ſ for s): texts without them skip the regex
+_BOILER_INLINE_WORDS = ("dvert", "read more", "tory co")
+# a sentence glued to the next one: "damage.The drone" → "damage. The drone"; a match is the mark
+# before the missing space (matching it first lets the regex engine skip to the next mark at once)
+_GLUED = re.compile(r"[.!?\"',](?:(?<=[a-z\d)\"'][.!?])(?=[A-Z\"])|(?<=[a-z\d)][.!?][\"'])(?=[A-Za-z])"
+                    r"|(?<=[a-z],)(?=[A-Za-z]))")
 # "in2019" → "in 2019": the digits first (a fast scan), then the word before them
 _GLUED_YEAR = re.compile(r"(?<=[a-z])(?=(?:19|20)\d\d\b)(?:(?<=\bin)|(?<=\bsince)|(?<=\bby)|(?<=\bof)|(?<=\buntil))")
 # Arabic short vowels, shadda, sukun and tatweel: dropped (عمّان → عمان); the offset map keeps spans right
 _HARAKAT = re.compile("[\u064b-\u065f\u0670\u0640]+")
-_CAMEL_GLUE = re.compile(r"(?<=[a-z]{3})(?=(?:The|A|An|In|On|At|After|Before|Iraqi|Iran)\s)")
+_CAMEL_GLUE = re.compile(r"(?=[TAIOB])(?<=[a-z]{3})(?=(?:The|A|An|In|On|At|After|Before|Iraqi|Iran)\s)")
 
 
 def _sub(text: str, offsets: list[int], pattern: re.Pattern, repl: str) -> tuple[str, list[int]]:
@@ -91,6 +97,23 @@ def _sub(text: str, offsets: list[int], pattern: re.Pattern, repl: str) -> tuple
     return "".join(out), omap
 
 
+def _insert(text: str, offsets: list[int], points: list[int], repl: str) -> tuple[str, list[int]]:
+    """``repl`` inserted at each of the ascending positions ``points``; the inserted chars map to the point."""
+    if not points:
+        return text, offsets
+    out: list[str] = []
+    omap: list[int] = []
+    pos = 0
+    for p in points:
+        out += (text[pos:p], repl)
+        omap.extend(offsets[pos:p])
+        omap.extend([offsets[p]] * len(repl))
+        pos = p
+    out.append(text[pos:])
+    omap.extend(offsets[pos:])
+    return "".join(out), omap
+
+
 def clean_text(text: str) -> CleanText:
     """Strip boilerplate, fix glued sentences and odd quote marks, keeping an offset map.
 
@@ -110,12 +133,14 @@ def clean_text(text: str) -> CleanText:
     'Calm. The end'
     """
     text = text or ""
-    s = text.translate(_QUOTES)  # one char for one char: offsets unchanged
+    s = _TO_TRANSLATE.sub(lambda m: m.group().translate(_QUOTES), text)  # one char for one char: offsets unchanged
     offsets = list(range(len(s) + 1))
     s, offsets = _sub(s, offsets, _BOILER_LINE, "")
-    s, offsets = _sub(s, offsets, _BOILER_INLINE, " ")
+    low = s.lower()
+    if any(w in low for w in _BOILER_INLINE_WORDS):
+        s, offsets = _sub(s, offsets, _BOILER_INLINE, " ")
     s, offsets = _sub(s, offsets, _GLUED_YEAR, " ")
-    s, offsets = _sub(s, offsets, _GLUED, " ")
+    s, offsets = _insert(s, offsets, [m.end() for m in _GLUED.finditer(s)], " ")
     s, offsets = _sub(s, offsets, _CAMEL_GLUE, ". ")
     s, offsets = _sub(s, offsets, _HARAKAT, "")
     return CleanText(s, offsets)

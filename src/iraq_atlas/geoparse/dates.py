@@ -15,10 +15,11 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from iraq_atlas.geoparse import _rules
+from iraq_atlas.vocab import TIME_ZONE
 
 __all__ = ["TZ", "as_published", "date_mentions"]
 
-TZ = ZoneInfo("Asia/Baghdad")
+TZ = ZoneInfo(TIME_ZONE)
 _YEAR = r"(?:19[5-9]\d|20[0-4]\d)"
 _DAYN = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
 _SEASONS = {"spring": (3, 5), "summer": (6, 8), "autumn": (9, 11), "fall": (9, 11), "winter": (12, 2)}
@@ -90,34 +91,14 @@ def _calendar() -> tuple[dict[str, int], dict[str, int], str, str, str, str]:
     return month_of, wd_of, alt(en), ar_alt, alt(wd_en), alt(wd_ar)
 
 
-class _Match:
-    """A date rule's match cut out of the combined regex: group(), groupdict(), start(), end(), string."""
-
-    def __init__(self, m: re.Match, groups: dict[str, str | None]):
-        self._m, self._g, self.string = m, groups, m.string
-
-    def group(self, name: int | str = 0) -> str:
-        return self._m.group(0) if name == 0 else self._g[name]
-
-    def groupdict(self) -> dict[str, str | None]:
-        return self._g
-
-    def start(self) -> int:
-        return self._m.start()
-
-    def end(self) -> int:
-        return self._m.end()
-
-
 @lru_cache(maxsize=1)
 def _trigger() -> _rules.Trigger:
     return _rules.trigger(_rules.load("calendar")["triggers"], digits=True)
 
 
 @lru_cache(maxsize=1)
-def _combined() -> tuple[list[str], re.Pattern]:
-    rules = _date_rules()
-    return [r for r, _ in rules], _rules.combine([(r, p.pattern, p.flags & re.IGNORECASE) for r, p in rules])
+def _combined() -> _rules.RuleSet:
+    return _rules.RuleSet([(r, p.pattern, p.flags & re.IGNORECASE) for r, p in _date_rules()])
 
 
 @lru_cache(maxsize=1)
@@ -322,12 +303,11 @@ def date_mentions(text: str, published: date | datetime | str) -> list[dict]:
     [('5 November 2021', '2021-11-05', 'day'), ('The next day', '2021-11-06', 'day')]
     """
     pub = as_published(published)
-    names, rx = _combined()
+    rules = _combined()
     found = []
-    for m in _rules.windowed(rx, _trigger(), text, back=40, fwd=60):
+    for i, m in _rules.windowed(rules, _trigger(), text, back=40, fwd=60):
         if m.end() > m.start():
-            i, groups = _rules.which(m)
-            found.append((m.start(), m.end(), names[i], _Match(m, groups)))
+            found.append((m.start(), m.end(), rules.names[i], m))
     found.sort(key=lambda t: t[0])
     out = []
     ref = pub

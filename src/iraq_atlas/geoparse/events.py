@@ -49,8 +49,7 @@ def event_mentions(text: str) -> list[dict]:
     """
     rules = event_rules()
     out = []
-    for m in _rules.windowed(_combined(), _trigger(), text, back=40, fwd=40):
-        i, _ = _rules.which(m)
+    for i, m in _rules.windowed(_combined(), _trigger(), text, back=40, fwd=40):
         name, etype, sub, _ = rules[i]
         out.append(dict(kind="event", start=m.start(), end=m.end(), event_type=etype, sub_event_type=sub,
                         confidence=0.7, rule=f"event:{name}"))
@@ -63,5 +62,5 @@ def _trigger() -> _rules.Trigger:
 
 
 @lru_cache(maxsize=1)
-def _combined() -> re.Pattern:
-    return _rules.combine([(name, p.pattern, re.IGNORECASE) for name, _, _, p in event_rules()])
+def _combined() -> _rules.RuleSet:
+    return _rules.RuleSet([(name, p.pattern, re.IGNORECASE) for name, _, _, p in event_rules()])

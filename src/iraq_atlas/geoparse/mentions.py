@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import gc
+from contextlib import contextmanager
 from datetime import date, datetime
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+from pandas.arrays import ArrowStringArray
 
 from iraq_atlas.geoparse.casualties import casualty_mentions
 from iraq_atlas.geoparse.clean import CleanText, clean_text, sentence_of
@@ -91,6 +96,29 @@ def mention_records(text: str, pub: date, source: str, ct: CleanText) -> list[di
     >>> [(r["kind"], r["text"]) for r in mention_records(t, date(2021, 11, 7), "", clean_text(t))]
     [('event', 'Clashes'), ('place', 'Basra')]
     """
+    with _no_cycle_collection():
+        return _records(text, pub, source, ct)
+
+
+@contextmanager
+def _no_cycle_collection():
+    """Pause Python's cycle collector while a text is parsed.
+
+    Parsing makes many small objects (tokens, matches, mentions) and no reference cycles:
+    reference counting frees them all, and the collector, run every few hundred new
+    objects, would only walk them again and again (a sixth of the parse time). It runs
+    again afterwards if it ran before.
+    """
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
+
+
+def _records(text: str, pub: date, source: str, ct: CleanText) -> list[dict]:
     sents = ct.sentences
     starts = [a for a, _, _ in sents]
     base = dict.fromkeys(MENTION_COLUMNS, "")
@@ -121,6 +149,12 @@ def mention_records(text: str, pub: date, source: str, ct: CleanText) -> list[di
     return rows
 
 
+@lru_cache(maxsize=1)
+def _text_dtype():
+    """The dtype pandas gives text (str stored by pyarrow since pandas 3)."""
+    return pd.Series(["a"]).dtype
+
+
 def mention_frame(records: list[dict], columns: list[str] = MENTION_COLUMNS) -> pd.DataFrame:
     """The table of :func:`mention_records` (of one text or many joined), built once.
 
@@ -144,6 +178,8 @@ def mention_frame(records: list[dict], columns: list[str] = MENTION_COLUMNS) -> 
     (0, 18)
     """
     data = {}
+    text = _text_dtype()
+    arrow_text = isinstance(text, pd.StringDtype) and text.storage == "pyarrow"
     for col in columns:
         vals = [r[col] for r in records]
         if col in ("start", "end", "sentence", "paragraph"):
@@ -152,6 +188,10 @@ def mention_frame(records: list[dict], columns: list[str] = MENTION_COLUMNS) -> 
             data[col] = np.array(vals, dtype=np.float64)
         elif col == "value":
             data[col] = pd.array(vals, dtype="Int64")
-        else:  # pandas makes its text dtype of an object array of str (the fastest way in)
-            data[col] = np.array(vals, dtype=object) if vals else pd.array(vals, dtype="str")
+        elif not vals:
+            data[col] = pd.array(vals, dtype="str")
+        elif arrow_text:  # built from a pyarrow array at once, not converted from Python objects by pandas
+            data[col] = ArrowStringArray(pa.array(vals, type=pa.large_string()), dtype=text)
+        else:  # pandas makes its text dtype of an object array of str
+            data[col] = np.array(vals, dtype=object)
     return pd.DataFrame(data, columns=columns, copy=False)

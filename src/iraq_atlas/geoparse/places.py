@@ -15,7 +15,7 @@ and returns plain dicts with ``kind``, ``start``, ``end``, ``place_id``,
 from __future__ import annotations
 
 import re
-from bisect import bisect_right, insort
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import NamedTuple
@@ -36,23 +36,26 @@ _ARABIC_PREFIXES = ("وبال", "وب", "ول", "وال", "بال", "لل", "ف�
 
 # --------------------------------------------------------------------------- spans
 class Spans:
-    """A set of NON-overlapping [start, end) intervals with O(log n) overlap tests."""
+    """A set of NON-overlapping, non-empty [start, end) intervals: one byte per position says if one covers it.
+
+    Storing and testing an interval costs its length (mentions are short), however many are
+    stored, and whatever the order they come in.
+    """
 
     def __init__(self) -> None:
-        self.starts: list[int] = []
-        self.ends: dict[int, int] = {}
+        self._covered = bytearray()
 
     def overlaps(self, s: int, e: int) -> bool:
-        """True when [s, e) overlaps a stored interval."""
-        i = bisect_right(self.starts, s)
-        if i > 0 and self.ends[self.starts[i - 1]] > s:
-            return True
-        return i < len(self.starts) and self.starts[i] < e
+        """True when [s, e) overlaps a stored interval (an empty one when a stored interval holds s)."""
+        if e <= s:
+            return s < len(self._covered) and self._covered[s] == 1
+        return self._covered.find(1, s, e) >= 0
 
     def add(self, s: int, e: int) -> None:
         """Store [s, e) (the caller checked it does not overlap)."""
-        insort(self.starts, s)
-        self.ends[s] = e
+        if e > len(self._covered):
+            self._covered.extend(bytes(e - len(self._covered)))
+        self._covered[s:e] = b"\x01" * (e - s)
 
 
 def non_overlapping(cands: list[dict]) -> list[dict]:
@@ -90,19 +93,19 @@ def _tokens(text: str) -> list[_Token]:
     brk = _BREAK.search
     for m in _TOKEN.finditer(text):
         raw = m.group()
-        start = m.start()
+        start, end = m.span()
         gap = text[prev_end:start]
         if gap == " ":
             joined = bool(out)
         else:
             if (raw == "s" or raw == "S") and gap in ("'", "’"):  # possessive: Baghdad's
-                prev_end = m.end()
+                prev_end = end
                 continue
             joined = bool(out) and len(gap) <= 3 and not brk(gap)
             if len(last_raw) == 1 and (gap.strip() == "." or gap.endswith(". ")):
                 joined = True  # U.S. Embassy
-        append(_Token(normalise(raw), start, m.end(), raw, joined))
-        prev_end = m.end()
+        append(_Token(normalise(raw), start, end, raw, joined))
+        prev_end = end
         last_raw = raw
     return out
 
@@ -348,6 +351,12 @@ def _is_ar(raw: str) -> bool:
     return "\u0600" <= raw[0] <= "\u06ff"
 
 
+@lru_cache(maxsize=50_000)
+def _loose_word(key: str) -> str:
+    """``loose_from_normalised`` of one token's key (the same words recur in every text)."""
+    return loose_from_normalised(key)
+
+
 def _gazetteer_places(text: str) -> list[dict]:
     """Longest-match phrase lookup of gazetteer names/aliases (and trap/foreign word lists) over the tokens."""
     idx = _place_index()
@@ -366,7 +375,7 @@ def _gazetteer_places(text: str) -> list[dict]:
             continue  # proper nouns only
         heads = _arabic_variants(first.key, raw0) if arabic else (first.key,)
         heads = [h for h in heads if h in firsts]
-        loose0 = "" if arabic else loose_from_normalised(first.key)
+        loose0 = "" if arabic else _loose_word(first.key)
         if not heads and loose0 not in loose_firsts:
             i += 1
             continue
@@ -400,7 +409,7 @@ def _gazetteer_places(text: str) -> list[dict]:
         if not hit and loose0 in loose_firsts:
             lks = [loose0]  # loose key of the first 1, 2, … tokens, while it starts some loose key
             while len(lks) < top and lks[-1] in loose_prefixes:
-                lks.append(lks[-1] + loose_from_normalised(toks[i + len(lks)].key))
+                lks.append(lks[-1] + _loose_word(toks[i + len(lks)].key))
             for n in range(len(lks), 0, -1):
                 slot = loose.get(lks[n - 1])
                 if slot and not any(sp.isupper() and len(sp) <= 5 for _, sp in slot.values()):
@@ -474,15 +483,16 @@ def _phrase_regex(phrase: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _word_rules() -> dict[str, re.Pattern]:
+def _word_rules() -> dict[str, re.Pattern | _rules.RuleSet]:
     r = _rules.load("names")
     speaker = "|".join(_phrase_regex(p) for p in sorted(r["speaker_names"], key=len, reverse=True))
     verbs = _rules.alternation(r["speaker_verbs"])
     return dict(
-        trap_suffix=re.compile(r"\b(?:the\s+)?(?:[A-Z][\w'-]*\s+){1,4}?"
-                               + _rules.alternation(r["trap_suffixes"], escape=True) + r"\b"),
+        trap_suffix=_rules.RuleSet([("trap_suffix", r"\b(?:the\s+)?(?:[A-Z][\w'-]*\s+){1,4}?"
+                                     + _rules.alternation(r["trap_suffixes"], escape=True) + r"\b", 0)]),
         # "The U.S. Embassy (in Baghdad) condemns …" / "تدين سفارة الولايات المتحدة"
-        speaker=re.compile(r"(?:" + speaker + r")(?=(?:\s+in\s+Baghdad)?\s+" + verbs + r"\b)", re.IGNORECASE),
+        speaker=_rules.RuleSet([("speaker", r"(?:" + speaker + r")(?=(?:\s+in\s+Baghdad)?\s+" + verbs + r"\b)",
+                                 re.IGNORECASE)]),
         speaker_ar=re.compile(r"(?<=" + r"[\u0600-\u06ff]\s)(?:" + speaker + ")"),
         speaker_ar_verb=re.compile(_rules.alternation([v for v in r["speaker_verbs"] if is_arabic(v)]) + r"\s+$"),
     )
@@ -493,7 +503,7 @@ def _trap_spans(text: str) -> list[dict]:
     rules = _word_rules()
     out = []
     for key in ("trap_suffix", "speaker"):
-        for m in _rules.windowed(rules[key], _TRAP_TRIGGER, text, back=80, fwd=60):
+        for _, m in _rules.windowed(rules[key], _TRAP_TRIGGER, text, back=80, fwd=60):
             out.append(dict(kind="trap", start=m.start(), end=m.end(), place_id="", confidence=1.0,
                             rule=f"trap:{key}"))
     if _is_arabic_text(text):
@@ -519,15 +529,15 @@ def _context_rules() -> list[tuple[str, re.Pattern, str, float]]:
 
 
 @lru_cache(maxsize=1)
-def _context_combined() -> re.Pattern:
-    return _rules.combine([(rule, p.pattern, p.flags & re.IGNORECASE) for _, p, rule, _ in _context_rules()])
+def _context_combined() -> _rules.RuleSet:
+    return _rules.RuleSet([(rule, p.pattern, p.flags & re.IGNORECASE) for _, p, rule, _ in _context_rules()])
 
 
 def _context_places(text: str) -> list[dict]:
     rules = _context_rules()
     out = []
-    for m in _rules.windowed(_context_combined(), _CONTEXT_TRIGGER, text, back=80, fwd=80):
-        pid, _, rule, conf = rules[_rules.which(m)[0]]
+    for i, m in _rules.windowed(_context_combined(), _CONTEXT_TRIGGER, text, back=80, fwd=80):
+        pid, _, rule, conf = rules[i]
         out.append(dict(kind="place", start=m.start(), end=m.end(), place_id=pid, confidence=conf, rule=rule))
     return out
 
@@ -557,11 +567,10 @@ _POSSESSIVE = re.compile(r"[A-Z][a-z]+['’]s\s+(?=[A-Z])")
 
 
 class _Sub:
-    """Group 1 (``name``) of one rule inside the combined pattern regex."""
+    """Group 1 (the name) of a pattern rule's match, with the name's start movable."""
 
-    def __init__(self, m: re.Match, g: dict):
-        self._m, self._name = m, g["name"]
-        self._s = m.start(f"r{m.lastgroup[1:]}_name")
+    def __init__(self, m: re.Match):
+        self._m, self._name, self._s = m, m.group(1), m.start(1)
 
     def cut(self, n: int) -> None:
         """Drop the first ``n`` characters of the name."""
@@ -579,9 +588,8 @@ class _Sub:
 
 
 @lru_cache(maxsize=1)
-def _patterns_combined() -> re.Pattern:
-    return _rules.combine([(r[0], r[1].pattern.replace("(" + _NAME + ")", "(?P<name>" + _NAME + ")", 1)
-                           .replace("(" + _AR_WORD + ")", "(?P<name>" + _AR_WORD + ")", 1), 0) for r in _PATTERNS])
+def _patterns_combined() -> _rules.RuleSet:
+    return _rules.RuleSet([(r[0], r[1].pattern, 0) for r in _PATTERNS])
 
 
 # the context, pattern and trap rules only run near one of these words (see _rules.windowed)
@@ -598,11 +606,10 @@ _TRAP_TRIGGER = _rules.trigger(["provincial", "Operations", "Military", "Interna
 def _pattern_places(text: str) -> list[dict]:
     """Names in context phrases: "the city of X", "X province", "north of X", "the X refinery"."""
     out = []
-    for m in _rules.windowed(_patterns_combined(), _PATTERN_TRIGGER, text, back=60, fwd=60):
-        k, g = _rules.which(m)
+    for k, m in _rules.windowed(_patterns_combined(), _PATTERN_TRIGGER, text, back=60, fwd=60):
         rule, _, kinds, span, conf = _PATTERNS[k]
-        name = g["name"]
-        m = _Sub(m, g)
+        name = m.group(1)
+        m = _Sub(m)
         lead = _POSSESSIVE.match(name)  # "in Iraq's Qaim district": the name is Qaim
         if lead:
             name = name[lead.end():]

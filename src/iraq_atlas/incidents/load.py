@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from iraq_atlas.errors import DataError, Problem
+from iraq_atlas.errors import DataError, ParameterError, Problem
 from iraq_atlas.files import check_csv_file, data_path, gc_paused
 from iraq_atlas.incidents.schema import EXCLUDED_COLUMNS
 from iraq_atlas.incidents.sources import detect_format, get_source
@@ -29,7 +29,7 @@ def _as_date(value, name: str) -> pd.Timestamp | None:
     try:
         return pd.Timestamp(value).normalize()
     except (ValueError, TypeError) as exc:
-        raise ValueError(f"{name}: not a date {value!r} (use YYYY-MM-DD)") from exc
+        raise ParameterError(f"{name}: not a date {value!r} (use YYYY-MM-DD)") from exc
 
 
 def load_incidents(source: str | os.PathLike | None = None, format: str = "auto", start=None, end=None, *,
@@ -82,7 +82,7 @@ def load_incidents(source: str | os.PathLike | None = None, format: str = "auto"
     reader = get_source(fmt)
     start_d, end_d = _as_date(start, "start"), _as_date(end, "end")
     if start_d is not None and end_d is not None and start_d > end_d:
-        raise ValueError(f"start {start_d.date()} is after end {end_d.date()}")
+        raise ParameterError(f"start {start_d.date()} is after end {end_d.date()}")
     with gc_paused():  # a million points and text cells: see gc_paused
         got = reader.read(path, **options)
         raw, pre = got[0], got[1]

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -28,7 +27,7 @@ from shapely.geometry import box
 
 from iraq_atlas import settings
 from iraq_atlas.errors import DataError, Problem
-from iraq_atlas.files import data_path, record_probe, record_read
+from iraq_atlas.files import data_path, record_probe, record_read, write_atomic
 from iraq_atlas.places.gazetteer import gazetteer
 from iraq_atlas.places.governorates import TILE_GRID, governorate_names, load_governorates, to_iso
 from iraq_atlas.vocab import CRS
@@ -220,12 +219,7 @@ def download_boundaries(level: str = "ADM1", *, api_url: str | None = None, dest
     resp.raise_for_status()
     json.loads(resp.content)  # refuse to cache something that is not JSON
     dest = dest or cache_dir() / f"geoBoundaries-IRQ-{level}.geojson"
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, suffix=".part")
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(resp.content)
-    os.replace(tmp, dest)
-    return dest
+    return write_atomic(dest, resp.content)
 
 
 def tile_grid() -> gpd.GeoDataFrame:

@@ -31,7 +31,7 @@ from iraq_atlas.errors import DataError, Problem
 from iraq_atlas.files import data_path, read_csv, record_read, split_list, to_number
 from iraq_atlas.places.governorates import iso_codes, load_governorates, to_iso
 from iraq_atlas.places.names import is_arabic, loose_key, normalise
-from iraq_atlas.vocab import CRS, IRAQ_BBOX, PLACE_KINDS
+from iraq_atlas.vocab import CRS, IRAQ_BBOX, METRIC_CRS, PLACE_KINDS
 
 _PCODE = __import__("re").compile(r"^IQG\d\d(?:Q\d\d(?:N\d\d)?)?$")
 #: Extra columns every gazetteer row carries besides :data:`COLUMNS`.
@@ -117,7 +117,7 @@ def _admin_rows(level: str) -> pd.DataFrame:
     record_read(path)
     raw = gpd.read_file(path)
     k = level[-1]
-    metric = raw.geometry.to_crs("EPSG:32638")
+    metric = raw.geometry.to_crs(METRIC_CRS)
     reps = raw.geometry.representative_point()
     radius = (metric.area / 3.141592653589793) ** 0.5
     rows = []

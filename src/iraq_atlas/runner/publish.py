@@ -12,6 +12,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from iraq_atlas import __version__
+from iraq_atlas.errors import RunLocked
 from iraq_atlas.files import write_atomic
 from iraq_atlas.html import escape, note_html
 from iraq_atlas.runner.cache import library_fingerprint
@@ -278,10 +279,6 @@ def new_run_id(out: Path) -> str:
         n += 1
         run_id = f"{base}-{n}"
     return run_id
-
-
-class RunLocked(RuntimeError):
-    """Another run is writing into the same report folder."""
 
 
 def run_lock(out: Path):

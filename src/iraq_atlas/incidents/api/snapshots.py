@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -19,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from iraq_atlas.errors import DataError, ParameterError, Problem
-from iraq_atlas.files import FILE_MODE, record_read, write_atomic
+from iraq_atlas.files import record_read, write_atomic
 
 META_KEY = b"iraq_atlas.snapshot"
 
@@ -97,7 +96,7 @@ def _as_text(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_parquet_atomic(df: pd.DataFrame, path: str | os.PathLike, metadata: dict | None = None) -> Path:
-    """Write ``df`` (text columns) as Parquet via a temporary file in the same folder and ``os.replace``.
+    """Write ``df`` (text columns) as Parquet with :func:`iraq_atlas.files.write_atomic`.
 
     Parameters
     ----------
@@ -123,24 +122,15 @@ def write_parquet_atomic(df: pd.DataFrame, path: str | os.PathLike, metadata: di
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     text = _as_text(df)
     table = pa.Table.from_pandas(text, preserve_index=False,
                                  schema=pa.schema([(c, pa.string()) for c in text.columns]))
     if metadata is not None:
         table = table.replace_schema_metadata({**(table.schema.metadata or {}),
                                                META_KEY: json.dumps(metadata, sort_keys=True).encode()})
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    os.close(fd)
-    try:
-        pq.write_table(table, tmp)
-        os.chmod(tmp, FILE_MODE)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    buffer = pa.BufferOutputStream()
+    pq.write_table(table, buffer)
+    return write_atomic(path, buffer.getvalue().to_pybytes())
 
 
 def write_snapshot(snapshot: Snapshot, out: str | os.PathLike, *, csv: str | os.PathLike | None = None) -> Path:
