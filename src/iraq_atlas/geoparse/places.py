@@ -344,6 +344,14 @@ def _lookup_cached(name: str, kinds: frozenset[str] | None, kind: str | None) ->
                 spelling = slot[pids[0]][1] if kinds is None else None
                 named = tuple(p for p in pids if slot[p][0] in ("name", "name_ar"))
                 return _choose(pids, kind, spelling, named)[1]
+    if is_arabic(toks[0].raw):
+        return ()
+    # a spelling variant ("Beiji" for Baiji), as for a bare name in the text (see _gazetteer_places)
+    slot = idx.loose.get("".join(_loose_word(t.key) for t in toks))
+    if slot and not any(sp.isupper() and len(sp) <= 5 for _, sp in slot.values()):
+        pids = sorted(p for p in slot if p in idx.info and (kinds is None or idx.info[p]["kind"] in kinds))
+        if pids:
+            return _choose(pids, kind, name if kinds is None else None)[1]
     return ()
 
 
@@ -546,6 +554,8 @@ _NAME = r"(?:(?:al-|Al-|el-|Al\s)?[A-Z][\w'-]*(?:[ \t]+(?:al-|Al-|[Aa][ln]-|[Aa]
 _AR_WORD = r"[\u0621-\u064a]{2,}"
 _FACILITY = (r"(?:oil\s+refinery|refinery|air\s*base|airbase|air\s+field|airfield|airport|bridge|dam|university|"
              r"mosque|hospital|prison|military\s+base|base|police\s+station|market)")
+# the first word of a two-word facility written in capitals after the name ("Beiji Oil Refinery")
+_FACILITY_HEAD = re.compile(r"[ \t]+(?:Oil|Air|Military|Police)$")
 _GOV_KINDS = frozenset({"governorate"})
 _TOWN_KINDS = frozenset({"city", "district"})
 # (rule, regex, group of the name, kinds the name must be, span: "all" or "name", confidence)
@@ -576,6 +586,10 @@ class _Sub:
         """Drop the first ``n`` characters of the name."""
         self._s += n
         self._name = self._name[n:]
+
+    def trim(self, n: int) -> None:
+        """Keep the first ``n`` characters of the name."""
+        self._name = self._name[:n]
 
     def start(self, k: int = 0) -> int:
         return self._s if k else self._m.start()
@@ -614,6 +628,11 @@ def _pattern_places(text: str) -> list[dict]:
         if lead:
             name = name[lead.end():]
             m.cut(lead.end())
+        if rule == "facility":
+            tail = _FACILITY_HEAD.search(name)  # "Beiji Oil Refinery": the name is Beiji
+            if tail and tail.start() > 0:
+                name = name[:tail.start()]
+                m.trim(len(name))
         if True:
             hint = _kind_hint(text, m.start(1), m.end(1)) if kinds is not _GOV_KINDS else None
             pids = _lookup(name, kinds, hint) or (_lookup(name, None, hint) if kinds is _TOWN_KINDS else [])
