@@ -550,7 +550,7 @@ def _context_places(text: str) -> list[dict]:
     return out
 
 
-_NAME = r"(?:(?:al-|Al-|el-|Al\s)?[A-Z][\w'-]*(?:[ \t]+(?:al-|Al-|[Aa][ln]-|[Aa]z[ \t])?[A-Z][\w'-]*){0,3})"
+_NAME = r"(?:(?:al-|Al-|el-|Al\s)?[A-Z][\w'-]*(?:[ \t]+(?:al-|Al-|[Aa][ln]-|[Aa]z[ \t]|[Ee][lz]-)?[A-Z][\w'-]*){0,3})"
 _AR_WORD = r"[\u0621-\u064a]{2,}"
 _FACILITY = (r"(?:oil\s+refinery|refinery|air\s*base|airbase|air\s+field|airfield|airport|bridge|dam|university|"
              r"mosque|hospital|prison|military\s+base|base|police\s+station|market)")
@@ -654,10 +654,26 @@ def _pattern_places(text: str) -> list[dict]:
                                 rule=f"context:{rule}" + (":town" if rule == "facility" else "")))
             elif not pids:
                 first = normalise(name.split()[0]) if name.split() else ""
-                if first and first not in _not_places():
+                if first and first not in _not_places() and not _listed(name):
                     out.append(dict(kind="candidate", start=s, end=e, place_id="", confidence=0.3,
                                     rule=f"candidate:{rule}"))
     return out
+
+
+@lru_cache(maxsize=50_000)
+def _listed(name: str) -> bool:
+    """True when ``name`` (exactly or as a spelling variant) is on the trap or foreign word lists.
+
+    "Deir ez-Zor province" is the Syrian province, never a candidate Iraqi one.
+    """
+    idx = _place_index()
+    key = _phrase_key(name)
+    if not key:
+        return False
+    slot = idx.phrases.get(key)
+    if slot is None and not is_arabic(key[0]):
+        slot = idx.loose.get("".join(_loose_word(k) for k in key))
+    return bool(slot) and any(p.startswith("#") for p in slot)
 
 
 # --------------------------------------------------------------------------- candidates
@@ -737,11 +753,21 @@ def _candidate_places(text: str, taken: Spans) -> list[dict]:
     return out
 
 
+@lru_cache(maxsize=1)
+def _ambiguous_alone() -> frozenset[str]:
+    """Keys of the names never resolved on their own (``ambiguous_aliases`` of ``rules/names.yaml``)."""
+    return frozenset(normalise(w) for w in _rules.load("names")["ambiguous_aliases"])
+
+
 def _resolve_candidates(cands: list[dict], text: str) -> list[dict]:
     """Give candidates the offline geocoder's exact/fuzzy answer when it has one (misspellings)."""
     out = []
+    alone = _ambiguous_alone()
     for c in cands:
         name = text[c["start"]:c["end"]]
+        if normalise(name) in alone:  # "a statement from Sadr": the cleric, not Sadr City
+            out.append(c)
+            continue
         status, pid, conf, alts = _geocode_one(name)
         fuzzy_ok = not is_arabic(name) and len(name) >= 5
         if pid and (status == "matched" or (status == "fuzzy" and fuzzy_ok)):
