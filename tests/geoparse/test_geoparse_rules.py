@@ -105,6 +105,8 @@ def _iraqi_points(m, a: int, b: int) -> list[tuple[str, str]]:
     ("Kabul", "The envoy arrived from Kabul.", True),
     ("Deir ez-Zor", "Strikes hit Deir ez-Zor in eastern Syria.", True),
     ("Deir ez-Zor", "Fighters fled to Deir ez-Zor province.", True),
+    ("Deir ez-Zor", "Fighters fled to the province of Deir ez-Zor.", True),
+    ("Deir ez-Zor", "Fighters fled to the city of Deir ez-Zor.", True),
 ])
 def test_groups_bodies_and_foreign_places_never_get_an_iraqi_point(name, text, foreign):
     m = gp.parse_text(text, "2021-11-07")

@@ -550,7 +550,7 @@ def _context_places(text: str) -> list[dict]:
     return out
 
 
-_NAME = r"(?:(?:al-|Al-|el-|Al\s)?[A-Z][\w'-]*(?:[ \t]+(?:al-|Al-|[Aa][ln]-|[Aa]z[ \t]|[Ee][lz]-)?[A-Z][\w'-]*){0,3})"
+_NAME = r"(?:(?:al-|Al-|el-|Al\s)?[A-Z][\w'-]*(?:[ \t]+(?:al-|Al-|[Aa][ln]-|[Aa]z[ \t])?[A-Z][\w'-]*){0,3})"
 _AR_WORD = r"[\u0621-\u064a]{2,}"
 _FACILITY = (r"(?:oil\s+refinery|refinery|air\s*base|airbase|air\s+field|airfield|airport|bridge|dam|university|"
              r"mosque|hospital|prison|military\s+base|base|police\s+station|market)")
@@ -573,6 +573,7 @@ _PATTERNS: list[tuple[str, re.Pattern, set[str] | None, str, float]] = [
 ]
 
 
+_PARTICLE_AFTER = re.compile(r"[ \t]+[a-z]{1,3}-[A-Z][\w'-]*")  # " ez-Zor" after "Deir"
 _POSSESSIVE = re.compile(r"[A-Z][a-z]+['’]s\s+(?=[A-Z])")
 
 
@@ -623,6 +624,11 @@ def _pattern_places(text: str) -> list[dict]:
     for k, m in _rules.windowed(_patterns_combined(), _PATTERN_TRIGGER, text, back=60, fwd=60):
         rule, _, kinds, span, conf = _PATTERNS[k]
         name = m.group(1)
+        if m.start(1) and text[m.start(1) - 1] == "-":
+            continue  # the end of a hyphenated name: "Zor province" of "Deir ez-Zor province"
+        more = _PARTICLE_AFTER.match(text, m.end(1))
+        if more and _listed(name + more.group()):
+            continue  # "the province of Deir ez-Zor": a foreign name the pattern cut short
         m = _Sub(m)
         lead = _POSSESSIVE.match(name)  # "in Iraq's Qaim district": the name is Qaim
         if lead:
