@@ -42,6 +42,8 @@ def test_bare_town_spelling_variant_is_the_same_town():
     ("Tents were set alight at the protest camp in Nasiriyah on Friday.", "Violent demonstration", ""),
     ("Protesters in Nasiriyah set fire to tents on Friday; one protester was killed.", "Violent demonstration", 1),
     ("Rioters torched the party offices in Nasiriyah on Friday.", "Violent demonstration", ""),
+    ("Protesters set the tents on fire in Nasiriyah on Friday.", "Violent demonstration", ""),
+    ("أضرم متظاهرون النار في خيام الاعتصام في الناصرية يوم الجمعة.", "Violent demonstration", ""),
     ("An angry mob attacked a shop in Nasiriyah on Friday.", "Mob violence", ""),
 ])
 def test_arson_at_a_protest_is_a_riot_with_its_casualties(text, sub_event_type, fatalities):
