@@ -344,6 +344,14 @@ def _lookup_cached(name: str, kinds: frozenset[str] | None, kind: str | None) ->
                 spelling = slot[pids[0]][1] if kinds is None else None
                 named = tuple(p for p in pids if slot[p][0] in ("name", "name_ar"))
                 return _choose(pids, kind, spelling, named)[1]
+    if is_arabic(toks[0].raw):
+        return ()
+    # a spelling variant ("Beiji" for Baiji), as for a bare name in the text (see _gazetteer_places)
+    slot = idx.loose.get("".join(_loose_word(t.key) for t in toks))
+    if slot and not any(sp.isupper() and len(sp) <= 5 for _, sp in slot.values()):
+        pids = sorted(p for p in slot if p in idx.info and (kinds is None or idx.info[p]["kind"] in kinds))
+        if pids:
+            return _choose(pids, kind, name if kinds is None else None)[1]
     return ()
 
 
@@ -546,6 +554,8 @@ _NAME = r"(?:(?:al-|Al-|el-|Al\s)?[A-Z][\w'-]*(?:[ \t]+(?:al-|Al-|[Aa][ln]-|[Aa]
 _AR_WORD = r"[\u0621-\u064a]{2,}"
 _FACILITY = (r"(?:oil\s+refinery|refinery|air\s*base|airbase|air\s+field|airfield|airport|bridge|dam|university|"
              r"mosque|hospital|prison|military\s+base|base|police\s+station|market)")
+# the first word of a two-word facility written in capitals after the name ("Beiji Oil Refinery")
+_FACILITY_HEAD = re.compile(r"[ \t]+(?:Oil|Air|Military|Police)$")
 _GOV_KINDS = frozenset({"governorate"})
 _TOWN_KINDS = frozenset({"city", "district"})
 # (rule, regex, group of the name, kinds the name must be, span: "all" or "name", confidence)
@@ -563,6 +573,7 @@ _PATTERNS: list[tuple[str, re.Pattern, set[str] | None, str, float]] = [
 ]
 
 
+_PARTICLE_AFTER = re.compile(r"[ \t]+[a-z]{1,3}-[A-Z][\w'-]*")  # " ez-Zor" after "Deir"
 _POSSESSIVE = re.compile(r"[A-Z][a-z]+['’]s\s+(?=[A-Z])")
 
 
@@ -576,6 +587,10 @@ class _Sub:
         """Drop the first ``n`` characters of the name."""
         self._s += n
         self._name = self._name[n:]
+
+    def trim(self, n: int) -> None:
+        """Keep the first ``n`` characters of the name."""
+        self._name = self._name[:n]
 
     def start(self, k: int = 0) -> int:
         return self._s if k else self._m.start()
@@ -609,11 +624,21 @@ def _pattern_places(text: str) -> list[dict]:
     for k, m in _rules.windowed(_patterns_combined(), _PATTERN_TRIGGER, text, back=60, fwd=60):
         rule, _, kinds, span, conf = _PATTERNS[k]
         name = m.group(1)
+        if m.start(1) and text[m.start(1) - 1] == "-":
+            continue  # the end of a hyphenated name: "Zor province" of "Deir ez-Zor province"
+        more = _PARTICLE_AFTER.match(text, m.end(1))
+        if more and _listed(name + more.group()):
+            continue  # "the province of Deir ez-Zor": a foreign name the pattern cut short
         m = _Sub(m)
         lead = _POSSESSIVE.match(name)  # "in Iraq's Qaim district": the name is Qaim
         if lead:
             name = name[lead.end():]
             m.cut(lead.end())
+        if rule == "facility":
+            tail = _FACILITY_HEAD.search(name)  # "Beiji Oil Refinery": the name is Beiji
+            if tail and tail.start() > 0:
+                name = name[:tail.start()]
+                m.trim(len(name))
         if True:
             hint = _kind_hint(text, m.start(1), m.end(1)) if kinds is not _GOV_KINDS else None
             pids = _lookup(name, kinds, hint) or (_lookup(name, None, hint) if kinds is _TOWN_KINDS else [])
@@ -635,10 +660,26 @@ def _pattern_places(text: str) -> list[dict]:
                                 rule=f"context:{rule}" + (":town" if rule == "facility" else "")))
             elif not pids:
                 first = normalise(name.split()[0]) if name.split() else ""
-                if first and first not in _not_places():
+                if first and first not in _not_places() and not _listed(name):
                     out.append(dict(kind="candidate", start=s, end=e, place_id="", confidence=0.3,
                                     rule=f"candidate:{rule}"))
     return out
+
+
+@lru_cache(maxsize=50_000)
+def _listed(name: str) -> bool:
+    """True when ``name`` (exactly or as a spelling variant) is on the trap or foreign word lists.
+
+    "Deir ez-Zor province" is the Syrian province, never a candidate Iraqi one.
+    """
+    idx = _place_index()
+    key = _phrase_key(name)
+    if not key:
+        return False
+    slot = idx.phrases.get(key)
+    if slot is None and not is_arabic(key[0]):
+        slot = idx.loose.get("".join(_loose_word(k) for k in key))
+    return bool(slot) and any(p.startswith("#") for p in slot)
 
 
 # --------------------------------------------------------------------------- candidates
@@ -718,11 +759,21 @@ def _candidate_places(text: str, taken: Spans) -> list[dict]:
     return out
 
 
+@lru_cache(maxsize=1)
+def _ambiguous_alone() -> frozenset[str]:
+    """Keys of the names never resolved on their own (``ambiguous_aliases`` of ``rules/names.yaml``)."""
+    return frozenset(normalise(w) for w in _rules.load("names")["ambiguous_aliases"])
+
+
 def _resolve_candidates(cands: list[dict], text: str) -> list[dict]:
     """Give candidates the offline geocoder's exact/fuzzy answer when it has one (misspellings)."""
     out = []
+    alone = _ambiguous_alone()
     for c in cands:
         name = text[c["start"]:c["end"]]
+        if normalise(name) in alone:  # "a statement from Sadr": the cleric, not Sadr City
+            out.append(c)
+            continue
         status, pid, conf, alts = _geocode_one(name)
         fuzzy_ok = not is_arabic(name) and len(name) >= 5
         if pid and (status == "matched" or (status == "fuzzy" and fuzzy_ok)):
