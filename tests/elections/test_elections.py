@@ -621,7 +621,7 @@ def _row_election(file: str, row: dict) -> int:
 
 
 def test_every_cited_source_is_registered_and_reports_the_row_election():
-    register = {r["url"]: r for r in _rows("sources.csv")}
+    register = {r["source_url"]: r for r in _rows("sources.csv")}
     cited = set()
     for file in ("national_results.csv", "governorate_seats.csv", "governorate_results.csv",
                  "national_turnout.csv", "milestones.csv"):
@@ -637,7 +637,7 @@ def test_every_cited_source_is_registered_and_reports_the_row_election():
 
 def test_no_2018_or_2021_seat_row_cites_a_2025_article():
     """Every earlier seat row now cites a source of its own year (these rows cited 2025 articles before)."""
-    register = {r["url"]: r for r in _rows("sources.csv")}
+    register = {r["source_url"]: r for r in _rows("sources.csv")}
     seats = {(r["year"], r["iso_3166_2"]): r for r in _rows("governorate_seats.csv")}
     for key in [("2018", "IQ-NI"), ("2018", "IQ-AR"), ("2018", "IQ-WA"), ("2021", "IQ-AN"), ("2021", "IQ-BB"),
                 ("2021", "IQ-DI"), ("2021", "IQ-KA"), ("2021", "IQ-NA"), ("2021", "IQ-QA"), ("2021", "IQ-SD"),
@@ -653,7 +653,7 @@ def test_no_2018_or_2021_seat_row_cites_a_2025_article():
 
 @pytest.mark.parametrize("year", [2018, 2021, 2025])
 def test_seat_map_popups_cite_sources_about_the_mapped_election(data, year):
-    register = {r["url"]: r for r in _rows("sources.csv")}
+    register = {r["source_url"]: r for r in _rows("sources.csv")}
     page, _ = maps.to_html(maps.seats_folium_map(data.governorate_seats, year, load_boundaries("ADM1")))
     layers = [block["data"]["features"] for block in maps.page_data(page).values()
               if isinstance(block, dict) and "data" in block]
@@ -691,7 +691,7 @@ def test_an_unregistered_source_is_refused_and_a_folder_without_register_is_not_
     ("published", "9 Oct 2021", "not a date (YYYY, YYYY-MM or YYYY-MM-DD): '9 Oct 2021'"),
     ("published", "2021-13", "not a date"),
     ("election", "2019", "election 2019 is not one of"),
-    ("url", "www.example.org", "http(s) URL"),
+    ("source_url", "www.example.org", "http(s) URL"),
     ("date_evidence", "", "missing"),
 ])
 def test_a_broken_register_row_is_refused(tmp_path, column, value, words):
@@ -703,7 +703,7 @@ def test_a_broken_register_row_is_refused(tmp_path, column, value, words):
 
 def test_a_general_source_may_support_any_row(tmp_path):
     def general(df):
-        df.loc[df["url"] == "http://archive.ipu.org/parline-e/reports/2151_B.htm", "election"] = ""
+        df.loc[df["source_url"] == "http://archive.ipu.org/parline-e/reports/2151_B.htm", "election"] = ""
         return df
     folder = _broken(tmp_path, "sources.csv", general)
     shutil.copy(_with_seat_source(tmp_path / "b", 19, "http://archive.ipu.org/parline-e/reports/2151_B.htm")

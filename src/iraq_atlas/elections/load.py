@@ -313,13 +313,13 @@ def load_sources(path: str | os.PathLike | None = None) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        ``url``, ``publisher``, ``published`` (``YYYY-MM-DD``, ``YYYY-MM`` or
+        ``source_url``, ``publisher``, ``published`` (``YYYY-MM-DD``, ``YYYY-MM`` or
         ``YYYY``, empty when unknown), ``election`` (empty for a general page) and
         ``date_evidence`` (how the date is known).
 
     Examples
     --------
-    >>> s = load_sources().set_index("url")
+    >>> s = load_sources().set_index("source_url")
     >>> row = s.loc["https://akhbarmsr.news/5055"]
     >>> row["published"], int(row["election"])
     ('2021-10-09', 2021)

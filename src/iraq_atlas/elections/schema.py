@@ -134,7 +134,7 @@ def _source_reports_the_row_year(df: pd.DataFrame, file: str, context: dict) -> 
 
     from iraq_atlas.elections.params import cycle_of
 
-    reports = {r.url: (None if pd.isna(r.election) else int(r.election)) for r in sources.itertuples()}
+    reports = {r.source_url: (None if pd.isna(r.election) else int(r.election)) for r in sources.itertuples()}
     register = TABLES["sources"]
     problems = []
     for r in df.rename(columns={"_row": "row_no"}).itertuples():
@@ -245,9 +245,9 @@ def table_schema(table: str) -> pa.DataFrameSchema:
              "source_url": c["url"]()},
             ["milestone_id"], (), ()),
         "sources": (
-            {"url": c["url"](), "publisher": text(True), "published": c["partial_date"](),
+            {"source_url": c["url"](), "publisher": text(True), "published": c["partial_date"](),
              "election": c["election"](), "date_evidence": text(True)},
-            ["url"], (), ()),
+            ["source_url"], (), ()),
     }
     columns, keys, rules, context = specs[table]
     if table in CITING:
