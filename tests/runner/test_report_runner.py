@@ -1163,3 +1163,54 @@ def test_pdf_without_chromium_says_so_before_running_anything(suite, capsys, mon
     assert "--pdf prints the report with headless Chromium, and none is installed" in err
     assert "apt-get install chromium" in err
     assert not (suite / "reports").exists()
+
+
+def test_a_kernel_stopped_by_two_threads_at_once_is_shut_down_once():
+    """A job's thread and the closing pool may stop the same kernel together: one shutdown, never two at once
+    (two at once destroy its ZeroMQ context twice, which aborts the process)."""
+    import asyncio
+    import threading
+
+    from iraq_atlas.runner.execute import stop_kernel
+
+    class SlowKernel:
+        has_kernel = True
+
+        def __init__(self):
+            self.calls, self.inside, self.most = 0, 0, 0
+
+        async def shutdown_kernel(self, now=False):
+            self.calls += 1
+            self.inside += 1
+            self.most = max(self.most, self.inside)
+            await asyncio.sleep(0.2)
+            self.inside -= 1
+            self.has_kernel = False
+
+    km = SlowKernel()
+    start = threading.Barrier(3)
+
+    def stop():
+        start.wait()
+        stop_kernel(km, now=True)
+
+    threads = [threading.Thread(target=stop) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert (km.calls, km.most) == (1, 1)
+    stop_kernel(km)  # later calls do nothing
+    assert km.calls == 1
+
+    class NotStarted:
+        has_kernel = False
+    idle = NotStarted()
+    stop_kernel(idle)  # nothing to stop yet; a later stop after it starts still shuts it down
+    idle.has_kernel, idle.calls = True, 0
+
+    async def shutdown(now=False):
+        idle.calls += 1
+    idle.shutdown_kernel = shutdown
+    stop_kernel(idle)
+    assert idle.calls == 1

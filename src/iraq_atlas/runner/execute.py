@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -171,20 +172,38 @@ def kernel_environment(trace: str | os.PathLike, environ: dict[str, str] | None 
     return env
 
 
+_STOP_LOCKS_GUARD = threading.Lock()
+
+
 def stop_kernel(km, now: bool = False) -> None:
-    """Shut a kernel down (politely unless ``now``), whatever thread started it; never raises."""
+    """Shut a kernel down (politely unless ``now``), whatever thread started it; never raises.
+
+    A job's thread and the pool (closing on an interrupt or at the end of a run)
+    may both stop the same kernel: the second call waits for the first and then
+    does nothing, because two shutdowns at once destroy the kernel's ZeroMQ
+    context twice, which aborts the process.
+    """
     from jupyter_core.utils import run_sync
 
-    for kc in getattr(km, "run_clients", []):  # nbclient leaves a client of a kernel it was handed
+    with _STOP_LOCKS_GUARD:
+        lock = getattr(km, "_iraq_atlas_stop_lock", None)
+        if lock is None:
+            lock = threading.Lock()
+            km._iraq_atlas_stop_lock = lock
+    with lock:
+        if getattr(km, "_iraq_atlas_stopped", False):
+            return
+        for kc in getattr(km, "run_clients", []):  # nbclient leaves a client of a kernel it was handed
+            try:
+                kc.stop_channels()
+            except Exception as exc:  # already closed
+                log.debug("kernel client: %s", exc)
         try:
-            kc.stop_channels()
-        except Exception as exc:  # already closed
-            log.debug("kernel client: %s", exc)
-    try:
-        if km.has_kernel:
-            run_sync(km.shutdown_kernel)(now=now)
-    except Exception as exc:  # already gone
-        log.debug("kernel shutdown: %s", exc)
+            if km.has_kernel:
+                run_sync(km.shutdown_kernel)(now=now)
+                km._iraq_atlas_stopped = True  # a kernel not yet started may still start: not marked
+        except Exception as exc:  # already gone
+            log.debug("kernel shutdown: %s", exc)
 
 
 def _pool_manager_class():
