@@ -408,7 +408,8 @@ def load_elections(folder: str | os.PathLike | None = None) -> ElectionData:
     results = load_governorate_results(base / TABLES["governorate_results"], national=national,
                                        governorate_seats=seats, sources=sources)
     return ElectionData(national, seats, results, load_milestones(base / TABLES["milestones"], sources=sources),
-                        load_national_turnout(base / TABLES["national_turnout"], sources=sources), sources)
+                        load_national_turnout(base / TABLES["national_turnout"], sources=sources),
+                        None if sources is None else sources.copy())  # the cached register stays as read
 
 
 __all__ = ["load_table", "load_national_results", "load_governorate_seats", "load_governorate_results",
