@@ -89,3 +89,34 @@ def test_large_tables_pass_through_the_fast_path_and_fail_through_pandera(monkey
     with pytest.raises(pa.errors.SchemaErrors) as err:
         ACCEPTED_SCHEMA.validate(df)
     assert list(err.value.failure_cases["index"]) == [31]
+
+
+def test_distinct_hint_skips_only_the_uniqueness_rule_of_the_named_columns():
+    df = _good(4)
+    df.loc[3, "event_id_cnty"] = "E0"
+    assert failing_rows(df, accepted_schema()).tolist() == [True, False, False, True]
+    # told the ids are distinct, the duplicate is not looked for; every other rule still is
+    assert failing_rows(df, accepted_schema(), distinct=("event_id_cnty",)).tolist() == [False] * 4
+    df.loc[1, "fatalities"] = -1
+    assert failing_rows(df, accepted_schema(), distinct=("event_id_cnty",)).tolist() == [False, True, False, False]
+
+
+def test_validation_tells_the_schema_ids_are_distinct_only_after_finding_them_so(monkeypatch, tmp_path):
+    from iraq_atlas.incidents import load_incidents
+    from iraq_atlas.incidents import schema_fastpath
+
+    monkeypatch.setattr(AcceptedSchema, "SAMPLE", 1)
+    seen = []
+    real = schema_fastpath.failing_rows
+    monkeypatch.setattr(schema_fastpath, "failing_rows",
+                        lambda df, schema, distinct=(): seen.append(tuple(distinct)) or real(df, schema, distinct))
+    head = "event_id_cnty,event_date,event_type,sub_event_type,admin1,location,latitude,longitude,fatalities\n"
+    row = "{},2021-11-07,Protests,Peaceful protest,Baghdad,Baghdad,33.3,44.4,0\n"
+    unique = tmp_path / "unique.csv"
+    unique.write_text(head + row.format("E1") + row.format("E2") + row.format("E3"))
+    dup = tmp_path / "dup.csv"
+    dup.write_text(head + row.format("E1") + row.format("E2") + row.format("E1") + row.format("E4"))
+    assert len(load_incidents(unique, format="generic").accepted) == 3
+    result = load_incidents(dup, format="generic")
+    assert len(result.accepted) == 3 and len(result.rejected) == 1
+    assert seen == [("event_id_cnty",), ()]

@@ -8,6 +8,7 @@ what an accepted row must satisfy (pandera); its fast path for large tables,
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from functools import lru_cache
 
 import pandas as pd
@@ -85,13 +86,17 @@ class AcceptedSchema:
 
     SAMPLE = 10_000
 
-    def validate(self, df: pd.DataFrame) -> pd.DataFrame:
+    def validate(self, df: pd.DataFrame, distinct: Collection[str] = ()) -> pd.DataFrame:
         """The table, unchanged, if it meets the schema; pandera's SchemaErrors otherwise.
 
         Parameters
         ----------
         df : pandas.DataFrame
             An accepted table (the :data:`SCHEMA` columns).
+        distinct : collection of str, default ()
+            Columns the caller has already found to hold no two equal values (a
+            subset of rows whose values were checked for duplicates): their
+            ``unique`` rule is not checked a second time on the fast path.
 
         Returns
         -------
@@ -110,7 +115,7 @@ class AcceptedSchema:
             return df
         schema = accepted_schema()
         if len(df) > self.SAMPLE:
-            bad = failing_rows(df, schema)
+            bad = failing_rows(df, schema, distinct=distinct)
             if bad is not None and not bad.any():
                 schema.validate(df.iloc[: self.SAMPLE], lazy=True)
                 return df

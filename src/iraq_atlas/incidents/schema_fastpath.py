@@ -11,6 +11,8 @@ many generated tables that it accepts and rejects exactly the rows pandera does.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import numpy as np
 import pandas as pd
 
@@ -19,7 +21,7 @@ _BUILTIN = ("greater_than_or_equal_to", "greater_than", "less_than", "less_than_
             "isin", "notin", "str_matches", "str_length", "equal_to", "not_equal_to")
 
 
-def failing_rows(df: pd.DataFrame, schema) -> np.ndarray | None:
+def failing_rows(df: pd.DataFrame, schema, distinct: Collection[str] = ()) -> np.ndarray | None:
     """True for each row some rule of ``schema`` rejects; None when only pandera can tell.
 
     None means a table-level problem (a missing column, a wrong dtype) or a check
@@ -31,6 +33,9 @@ def failing_rows(df: pd.DataFrame, schema) -> np.ndarray | None:
         The table to check.
     schema : pandera.pandas.DataFrameSchema
         Its contract (column checks, ``nullable``, ``unique``; no coercion).
+    distinct : collection of str, default ()
+        Columns already known to hold no two equal values: their ``unique`` rule
+        holds without hashing them again.
 
     Returns
     -------
@@ -62,7 +67,7 @@ def failing_rows(df: pd.DataFrame, schema) -> np.ndarray | None:
             na = s.isna().to_numpy(dtype=bool)
             if not col.nullable:
                 bad |= na
-            if col.unique and not _all_distinct(s):
+            if col.unique and name not in distinct and not _all_distinct(s):
                 bad |= s.duplicated(keep=False).to_numpy(dtype=bool)
             for check in col.checks:
                 if check.name not in _BUILTIN or check.groupby is not None or getattr(check, "element_wise", False):

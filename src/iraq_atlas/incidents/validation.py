@@ -541,7 +541,8 @@ def validate(df: pd.DataFrame, file: str, *, geocoder=None, boundaries=None,
 
     # asked for last: the second thread has had all the checks above to hash the ids
     unique = side.ids_unique() if side is not None else None
-    if not (unique if unique is not None else ids.is_unique):
+    distinct = unique if unique is not None else ids.is_unique
+    if not distinct:
         first_row = df.groupby("event_id_cnty")["_row"].transform("min")
         probs[dup_slot] = _flag(df, (ids != "") & ids.duplicated(keep="first"), "event_id_cnty",
                                 lambda m: "duplicate id " + ids[m].map(repr) + " (first on row "
@@ -580,7 +581,8 @@ def validate(df: pd.DataFrame, file: str, *, geocoder=None, boundaries=None,
         geometry = gpd.points_from_xy(acc.longitude, acc.latitude)
     # copy=False: geopandas copies a plain DataFrame by default, and acc is ours alone
     accepted = gpd.GeoDataFrame(acc, geometry=geometry, crs=CRS, copy=False)
-    ACCEPTED_SCHEMA.validate(acc)
+    # the accepted rows are a subset of rows whose ids were all found distinct just above
+    ACCEPTED_SCHEMA.validate(acc, distinct=("event_id_cnty",) if distinct else ())
     return accepted, rejected
 
 
