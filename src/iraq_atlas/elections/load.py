@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from iraq_atlas.elections.schema import CITING, TABLES, TURNOUT_STAGES, table_schema
-from iraq_atlas.errors import DataError, Problem
+from iraq_atlas.errors import DataError, ParameterError, Problem
 from iraq_atlas.files import data_path, read_csv
 from iraq_atlas.places.governorates import to_iso
 
@@ -142,7 +142,7 @@ def load_table(table: str, path: str | os.PathLike | None = None, **context: pd.
     if not problems:
         missing = [c for c in schema.metadata["context"] if c not in context]
         if missing:
-            raise ValueError(f"{table}: its rules need the loaded {', '.join(missing)} table(s)")
+            raise ParameterError(f"{table}: its rules need the loaded {', '.join(missing)} table(s)")
         for rule in schema.metadata["rules"]:
             problems += rule(df, file, context)
     if problems:
