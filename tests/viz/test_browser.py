@@ -220,6 +220,10 @@ def test_baghdad_map_draws_districts_and_subdistricts_with_labels(chromium, nb01
     op = open_offline(chromium, nb01_out / "maps" / "01_baghdad.html")
     try:
         stats = map_stats(op.page)
+        # the page opens on its fitted view: no zoom animation still running (one that is undoes
+        # any view set meanwhile when it ends)
+        view = op.page.evaluate("() => ({animating: !!window.__iaMap._animatingZoom, zoom: window.__iaMap.getZoom()})")
+        assert view == {"animating": False, "zoom": 11}
         assert sorted(stats["labels"]) == sorted(districts + subdistricts)
         assert set(BAGHDAD_DISTRICT_SPELLINGS) <= set(stats["labels"])
         drawn = op.page.evaluate("""() => { const out = {district: [], subdistrict: []};

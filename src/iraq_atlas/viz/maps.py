@@ -514,11 +514,11 @@ def add_legend(m: folium.Map, title: str, items: Sequence[tuple[str, str]] | dic
 
 
 class _FitBounds(_CodeElement):
-    """Fit the view to [[south, west], [north, east]] when the page opens."""
+    """Fit the view to [[south, west], [north, east]] when the page opens (at once: no zoom animation)."""
 
     _template = Template(u"""
 {% macro script(this, kwargs) %}
-    (function (b) { {{ this._parent.get_name() }}.fitBounds(b.bounds, {padding: [12, 12], maxZoom: b.maxZoom}); })(
+    (function (b) { {{ this._parent.get_name() }}.fitBounds(b.bounds, {padding: [12, 12], maxZoom: b.maxZoom, animate: false}); })(
       IA.data('{{ this.get_name() }}_data'));
 {% endmacro %}
 """)
