@@ -26,6 +26,8 @@ LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking
                "--disable-features=IsolateSandboxedIframes"]
 VIEWPORT = {"width": 1000, "height": 700}
 _LOCAL_SCHEMES = ("file:", "data:", "about:", "blob:")
+_NAVIGATOR_OFFLINE = ("Object.defineProperty(Navigator.prototype, 'onLine', "
+                      "{get: () => false, configurable: true});")
 
 
 def find_chromium() -> str | None:
@@ -93,6 +95,10 @@ def open_offline(browser, path: Path | str, *, wait_for: str | None = ".leaflet-
     """
     context = browser.new_context(viewport=VIEWPORT)
     context.set_offline(True)
+    # Some Chromium releases leave navigator.onLine true under the offline emulation (seen with
+    # Debian's 150 and Playwright 1.65); a browser with no connection reports false, and the
+    # pages read it to decide on tiles, so every frame of the context is told so as well.
+    context.add_init_script(_NAVIGATOR_OFFLINE)
     op = OfflinePage(page=None, context=context)
 
     def route(r):
