@@ -76,11 +76,26 @@ def test_arabic_dates(phrase, start, end):
     ("مقتل ما لا يقل عن ١٥ شخصا", 15, "killed"),
     ("سقط 7 قتلى", 7, "killed"),
     ("و 4 جرحى", 4, "injured"),
+    ("قتل متظاهر في ساحة التحرير", 1, "killed"),               # one person, no figure
+    ("وأدى الانفجار إلى إصابة شرطي", 1, "injured"),
+    ("استشهاد جنديا", 1, "killed"),
+    ("مقتل المتظاهر", 1, "killed"),
 ])
 def test_arabic_casualties(text, value, what):
     c = kinds(gp.parse_text(text, PUBLISHED), "casualty")
     assert len(c) == 1, c
     assert (int(c.iloc[0].value), c.iloc[0].casualty) == (value, what)
+
+
+def test_arabic_one_killed_and_three_injured():
+    c = kinds(gp.parse_text("أسفر الهجوم عن مقتل شخص وإصابة ثلاثة", PUBLISHED), "casualty")
+    assert sorted(zip(c.value.astype(int), c.casualty)) == [(1, "killed"), (3, "injured")]
+
+
+@pytest.mark.parametrize("text", ["مقتل متظاهرين", "مقتل المتظاهرين", "قتل شخصين"])
+def test_arabic_dual_or_plural_is_not_one_person(text):
+    c = kinds(gp.parse_text(text, PUBLISHED), "casualty")
+    assert 1 not in set(c.value.astype(int)), c
 
 
 def test_arabic_casualty_at_least():

@@ -1,7 +1,7 @@
 """Casualty figures: killed/injured counts with a lower bound and a qualifier.
 
 English ("more than 125 people were injured", "killing two", "a protester was
-killed") and Arabic ("مقتل 5 أشخاص", "إصابة ٣ آخرين", "قتل وجرح 20") phrases.
+killed") and Arabic ("مقتل 5 أشخاص", "إصابة ٣ آخرين", "قتل وجرح 20", "مقتل متظاهر") phrases.
 Vocabulary lives in ``rules/casualties.yaml``; Arabic-Indic digits are read as
 digits (the cleaner maps them one to one).
 """
@@ -60,6 +60,8 @@ def _vocab() -> dict:
                                + r")\s+)?(?P<n>" + ar_num + r")(?!\w)"),
         # "5 قتلى", "عشرة جرحى"
         ("ar_count_then_noun", r"(?<!\w)(?P<n>" + ar_num + r")\s+(?:[\u0621-\u064a]+\s+){0,2}?" + AK + r"(?!\w)"),
+        # "مقتل متظاهر", "إصابة شرطي", "قتل جنديا": one person, no figure
+        ("ar_one_person", r"(?<!\w)[وبل]?" + AK + r"\s+(?:ال)?" + alt(ar["person"]) + r"(?:اً|ًا|ا)?(?!\w)"),
     ]
     names = [r for r, _ in rules]
     combined = _rules.RuleSet([(r, p, re.IGNORECASE) for r, p in rules])
