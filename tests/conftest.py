@@ -1,4 +1,4 @@
-"""Shared fixtures: offline by default, real boundaries from ../shared/geodata, notebook runs."""
+"""Shared fixtures: real boundaries from ../shared/geodata, notebook runs (offline settings: ../conftest.py)."""
 
 from __future__ import annotations
 
@@ -16,14 +16,6 @@ def shared_geodata_dir() -> Path | None:
     env = os.environ.get("IRAQ_ATLAS_TEST_GEODATA")
     cand = Path(env) if env else ROOT.parent / "shared" / "geodata"
     return cand if (cand / "irq_admbnda_adm1_cso_20190603.geojson").exists() else None
-
-
-@pytest.fixture(autouse=True)
-def _offline(monkeypatch, tmp_path_factory):
-    """No test downloads anything: boundaries come from a path or fall back to the tile grid."""
-    monkeypatch.setenv("IRAQ_ATLAS_OFFLINE", "1")
-    monkeypatch.setenv("IRAQ_ATLAS_CACHE", str(tmp_path_factory.mktemp("cache")))
-    monkeypatch.delenv("IRAQ_ATLAS_BOUNDARIES", raising=False)
 
 
 @pytest.fixture(scope="session")
