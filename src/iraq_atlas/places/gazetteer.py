@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
+from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
@@ -337,15 +338,25 @@ def admin_polygon(place_id: str):
 
 
 @lru_cache(maxsize=1)
-def foreign_names() -> pd.DataFrame:
+def foreign_names(path=None) -> pd.DataFrame:
     """Names of places outside Iraq (``foreign_names.csv``): they must never get an Iraqi point.
+
+    Parameters
+    ----------
+    path : path-like, optional
+        The CSV (default: the curated ``geodata/places/foreign_names.csv``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``place_id`` (``foreign_<name>``) and the file's columns; every row has a source URL.
 
     Examples
     --------
     >>> "Deir ez-Zor" in set(foreign_names().name)
     True
     """
-    df = read_table(data_path("places", TABLES["foreign_names"]), table_schema("foreign_names"))
+    df = read_table(path or data_path("places", TABLES["foreign_names"]), table_schema("foreign_names"))
     df.insert(0, "place_id", ["foreign_" + "_".join(normalise(n).split()) for n in df.name])
     return df
 
@@ -356,9 +367,31 @@ def governorate_place_id(iso: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def outlines() -> gpd.GeoDataFrame:
-    """Curated outline polygons (the Green Zone), keyed by place_id."""
-    path = data_path("places", TABLES["outlines"])
+def outlines(path=None) -> gpd.GeoDataFrame:
+    """Curated outline polygons (the Green Zone), keyed by place_id, each valid and with a source URL.
+
+    Parameters
+    ----------
+    path : path-like, optional
+        A GeoJSON FeatureCollection (default: the curated ``geodata/places/outlines.geojson``).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row per feature: its properties and its polygon (EPSG:4326).
+
+    Raises
+    ------
+    DataError
+        A polygon that is not valid or a feature without a source URL, naming file,
+        feature number (as the row) and column.
+
+    Examples
+    --------
+    >>> outlines().place_id.tolist()
+    ['green_zone']
+    """
+    path = Path(path) if path else data_path("places", TABLES["outlines"])
     record_read(path)
     with open(path, encoding="utf-8") as fh:
         fc = json.load(fh)
