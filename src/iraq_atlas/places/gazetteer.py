@@ -362,7 +362,23 @@ def foreign_names(path=None) -> pd.DataFrame:
 
 
 def governorate_place_id(iso: str) -> str:
-    """Gazetteer id of a governorate, e.g. IQ-BG → gov_iq_bg."""
+    """Gazetteer id of a governorate, e.g. IQ-BG → gov_iq_bg.
+
+    Parameters
+    ----------
+    iso : str
+        An ISO 3166-2:IQ code.
+
+    Returns
+    -------
+    str
+        The id of the governorate's row in the gazetteer.
+
+    Examples
+    --------
+    >>> governorate_place_id("IQ-BG")
+    'gov_iq_bg'
+    """
     return "gov_" + iso.lower().replace("-", "_")
 
 
@@ -481,7 +497,25 @@ def approximate_point_note(place_id: str) -> str | None:
 
 
 def expand_aliases(df: pd.DataFrame) -> pd.DataFrame:
-    """One row per (place_id, spelling, how): name, Arabic name and each alias."""
+    """One row per (place_id, spelling, how): name, Arabic name and each alias.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Rows with ``place_id``, ``name``, ``name_ar`` and (optionally) ``aliases`` (pipe-separated).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``place_id``, ``spelling`` and ``how`` (``name``, ``name_ar`` or ``alias``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> rows = pd.DataFrame({"place_id": ["hit"], "name": ["Hit"], "name_ar": ["هيت"], "aliases": ["Heet|Hīt"]})
+    >>> expand_aliases(rows).values.tolist()
+    [['hit', 'Hit', 'name'], ['hit', 'هيت', 'name_ar'], ['hit', 'Heet', 'alias'], ['hit', 'Hīt', 'alias']]
+    """
     recs = []
     if "aliases" not in df.columns:
         df = df.assign(aliases="")

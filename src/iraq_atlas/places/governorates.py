@@ -22,7 +22,18 @@ COLUMNS = GOVERNORATE_COLUMNS
 
 @lru_cache(maxsize=1)
 def iso_codes() -> dict[str, str]:
-    """ISO 3166-2:IQ governorate codes and their official names (Kurdistan Region excluded)."""
+    """ISO 3166-2:IQ governorate codes and their official names (Kurdistan Region excluded).
+
+    Returns
+    -------
+    dict of str to str
+        The 18 codes, each with its name in pycountry's ISO 3166-2 list.
+
+    Examples
+    --------
+    >>> len(iso_codes()), "IQ-BG" in iso_codes(), "IQ-KR" in iso_codes()
+    (18, True, False)
+    """
     return {s.code: s.name for s in pycountry.subdivisions.get(country_code="IQ")
             if s.type == "Governorate"}
 
@@ -146,7 +157,18 @@ def _pcodes() -> dict[str, str]:
 
 
 def governorate_names() -> dict[str, str]:
-    """ISO code → English display name from the curated table."""
+    """ISO code → English display name from the curated table.
+
+    Returns
+    -------
+    dict of str to str
+        The 18 governorates' ``name_en``, keyed by ISO 3166-2:IQ code.
+
+    Examples
+    --------
+    >>> governorate_names()["IQ-NI"]
+    'Ninawa'
+    """
     t = load_governorates()
     return dict(zip(t.iso_3166_2, t.name_en))
 
