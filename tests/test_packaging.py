@@ -193,7 +193,8 @@ def test_notebooks_run_from_the_package_by_default():
     assert py["tool"]["hatch"]["build"]["targets"]["wheel"]["force-include"]["notebooks"] == "iraq_atlas/notebooks"
 
 
-@pytest.mark.parametrize("module", ["iraq_atlas.elections", "iraq_atlas.incidents", "iraq_atlas.places.boundaries",
+@pytest.mark.parametrize("module", ["iraq_atlas.places", "iraq_atlas.places.schema", "iraq_atlas.runner",
+                                    "iraq_atlas.elections", "iraq_atlas.incidents", "iraq_atlas.places.boundaries",
                                     "iraq_atlas.places.geocoding", "iraq_atlas.analysis",
                                     "iraq_atlas.analysis.timeline", "iraq_atlas.geoparse"])
 def test_data_modules_do_not_load_drawing_libraries(module):

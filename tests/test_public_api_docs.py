@@ -37,6 +37,21 @@ def test_the_curated_api_is_not_empty():
     assert set(iraq_atlas.__all__) <= set(dir(iraq_atlas))
 
 
+# the packages whose public API is a curated list (``iraq_atlas.incidents.api`` offers its modules)
+CURATED = [name for name in PACKAGES if name != "iraq_atlas.incidents.api"]
+
+
+@pytest.mark.parametrize("name", CURATED)
+def test_every_package_curates_its_api(name):
+    """Each package lists its public names, and each listed name resolves on the package."""
+    module = importlib.import_module(name)
+    names = getattr(module, "__all__", None)
+    assert names, f"{name} has no __all__"
+    assert len(names) == len(set(names)), f"{name}.__all__ lists a name twice"
+    missing = [attr for attr in names if not hasattr(module, attr)]
+    assert not missing, f"{name}: {missing} do not resolve"
+
+
 @pytest.mark.parametrize("name,obj", PUBLIC, ids=[n for n, _ in PUBLIC])
 def test_public_docstring_has_an_example_that_runs(name, obj):
     doc = inspect.getdoc(obj) or ""

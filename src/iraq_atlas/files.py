@@ -303,33 +303,273 @@ def _arrow_rows_fit(path: Path) -> bool:
         return False
 
 
-def to_number(df: pd.DataFrame, column: str, file: str, *, integer: bool = False,
-              required: bool = False, minimum: float | None = None,
-              maximum: float | None = None, problems: list[Problem]) -> pd.Series:
-    """Parse a text column to numbers, recording a Problem for every cell that is not a valid one.
+def parse_to_schema(df: pd.DataFrame, schema, file: str, problems: list[Problem]) -> tuple[pd.DataFrame, set]:
+    """Text cells to the types a pandera schema declares; a cell that cannot be parsed is a Problem (and NA).
 
-    Bad cells become NaN in the result; the caller raises once with every problem found.
+    ``Int64`` and ``float64`` columns are parsed as numbers (``Int64`` cells must be
+    whole), ``datetime64`` columns as ``YYYY-MM-DD`` dates; other columns stay text,
+    an empty cell becoming None (so ``nullable=False`` rejects it). A column declared
+    without a type (``dtype=None``) is left as it is.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Text cells with a ``_row`` column (as :func:`read_csv` gives them).
+    schema : pandera.pandas.DataFrameSchema
+        The table's schema.
+    file : str
+        The file's name, for the problems.
+    problems : list of Problem
+        Receives one problem per cell that is not a number, a whole number or a date.
+
+    Returns
+    -------
+    tuple of (pandas.DataFrame, set)
+        The typed frame, and the ``(row, column)`` pairs already reported (their
+        pandera failures are not reported a second time).
+
+    Examples
+    --------
+    >>> import pandas as pd, pandera.pandas as pa
+    >>> schema = pa.DataFrameSchema({"n": pa.Column("Int64", nullable=True)})
+    >>> problems = []
+    >>> typed, _ = parse_to_schema(pd.DataFrame({"_row": [1, 2, 3], "n": ["4", "", "x"]}), schema, "t.csv", problems)
+    >>> typed["n"].tolist()[:2], [str(p) for p in problems]
+    ([4, <NA>], ["t.csv, row 3, column 'n': not a number: 'x'"])
     """
-    raw = df[column].fillna("").astype(str)
     import pandas as pd
 
-    num = pd.to_numeric(raw.where(raw != "", None), errors="coerce").astype(float)
+    out = df.copy()
+    unparsed: set[tuple[int, str]] = set()
+    for name, col in schema.columns.items():
+        raw = df[name]
+        kind = str(col.dtype)
+        if col.dtype is None:
+            continue
+        blank = raw == ""
+        if kind in ("Int64", "float64"):
+            num = pd.to_numeric(raw.where(~blank, None), errors="coerce")
+            bad = (~blank & num.isna()).to_numpy()
+            frac = (num.notna() & (num != num.round())).to_numpy() if kind == "Int64" else bad & False
+            for i in bad.nonzero()[0]:
+                problems.append(Problem(file, int(df["_row"].iloc[i]), name, f"not a number: {raw.iloc[i]!r}"))
+            for i in frac.nonzero()[0]:
+                problems.append(Problem(file, int(df["_row"].iloc[i]), name, "not a whole number"))
+            num = num.where(~frac)
+            out[name] = num.astype("Int64") if kind == "Int64" else num.astype("float64")
+            bad = bad | frac
+        elif kind.startswith("datetime64"):
+            day = pd.to_datetime(raw.where(~blank, None), format="%Y-%m-%d", errors="coerce")
+            bad = (~blank & day.isna()).to_numpy()
+            for i in bad.nonzero()[0]:
+                problems.append(Problem(file, int(df["_row"].iloc[i]), name,
+                                        f"not a date (YYYY-MM-DD): {raw.iloc[i]!r}"))
+            out[name] = day.astype("datetime64[ns]")
+        else:
+            out[name] = raw.where(~blank, None).astype(object)
+            bad = blank.to_numpy() & False
+        unparsed |= {(int(r), name) for r in df["_row"].to_numpy()[bad]}
+    return out, unparsed
+
+
+def _format(reason: str, value) -> str:
+    return reason.format(value=value.item() if hasattr(value, "item") else value)
+
+
+def schema_problems(err, df: pd.DataFrame, schema, file: str, unparsed: set = frozenset()) -> list[Problem]:
+    """pandera's failure cases as Problems: file, data row, column and the check's own reason.
+
+    A check's reason is its ``error`` text, ``{value!r}`` replaced by the bad value. A
+    repeated key (the schema's ``unique``, or a column's ``unique=True``) is reported
+    once per repeated row. A table-wide check (the schema's ``checks``) is reported
+    once per failing row, under the column named in its ``statistics["column"]``
+    (``{value!r}``: that row's cell in it). The schema's ``metadata["hints"]`` may map
+    a column to ``hint(value, row) -> str``, a text added to the reason of a bad value
+    there (a likely correction).
+
+    Parameters
+    ----------
+    err : pandera.errors.SchemaErrors
+        The failure of ``schema.validate(df, lazy=True)``.
+    df : pandas.DataFrame
+        The frame validated, with its ``_row`` column.
+    schema : pandera.pandas.DataFrameSchema
+        The schema it was validated against.
+    file : str
+        The file's name, for the problems.
+    unparsed : set, optional
+        ``(row, column)`` pairs already reported by :func:`parse_to_schema`: skipped.
+
+    Returns
+    -------
+    list of Problem
+        In pandera's order of failure cases.
+
+    Examples
+    --------
+    >>> import pandas as pd, pandera.pandas as pa
+    >>> schema = pa.DataFrameSchema({"k": pa.Column(str, pa.Check.isin(["a"], error="unknown {value!r}"),
+    ...                                             unique=True)})
+    >>> df = pd.DataFrame({"_row": [1, 2, 3], "k": ["a", "a", "b"]})
+    >>> try:
+    ...     schema.validate(df, lazy=True)
+    ... except pa.errors.SchemaErrors as err:
+    ...     print("\\n".join(map(str, schema_problems(err, df, schema, "t.csv"))))
+    t.csv, row 1, column 'k': duplicate value 'a'
+    t.csv, row 2, column 'k': duplicate value 'a'
+    t.csv, row 3, column 'k': unknown 'b'
+    """
+    import pandas as pd
+
+    table_checks = {str(c.error or c.name): c for c in schema.checks}
+    hints = (schema.metadata or {}).get("hints", {})
+    problems = []
+    done: set[tuple[int, str]] = set()
     rows = df["_row"].to_numpy()
+    keys = list(schema.unique or [])
+    for case in err.failure_cases.itertuples(index=False):
+        if case.index is None or pd.isna(case.index):
+            problems.append(Problem(file, None, case.column, str(case.check)))
+            continue
+        at = int(case.index)
+        row = int(rows[at])
+        if case.check == "multiple_fields_uniqueness":
+            if (row, "unique") in done:
+                continue
+            done.add((row, "unique"))
+            values = df.iloc[at]
+            key = ", ".join(f"{k}={values[k]}" for k in keys)
+            problems.append(Problem(file, row, keys[-1], f"duplicate row for {key}"))
+            continue
+        if case.check == "field_uniqueness":
+            problems.append(Problem(file, row, case.column, f"duplicate value {_format('{value!r}', case.failure_case)}"))
+            continue
+        column = case.column
+        if case.schema_context == "DataFrameSchema" and str(case.check) in table_checks:
+            column = table_checks[str(case.check)].statistics.get("column", column)
+            if (row, str(case.check)) in done:
+                continue
+            done.add((row, str(case.check)))
+            value = df.iloc[at][column]
+        else:
+            value = case.failure_case
+        if (row, column) in unparsed:
+            continue  # already reported as a cell that is not a number or a date
+        if case.check == "not_nullable":
+            reason = "value is missing"
+        else:
+            reason = _format(str(case.check), value)
+            if column in hints:
+                reason += hints[column](value, df.iloc[at])
+        problems.append(Problem(file, row, column, reason))
+    return problems
 
-    def flag(mask: pd.Series, reason) -> None:
-        for i in mask.to_numpy().nonzero()[0]:
-            problems.append(Problem(file, int(rows[i]), column, reason(raw.iloc[i]) if callable(reason) else reason))
 
-    flag((raw != "") & num.isna(), lambda v: f"not a number: {v!r}")
-    if required:
-        flag(raw == "", "value is missing")
-    if integer:
-        flag(num.notna() & (num != num.round()), "not a whole number")
-    if minimum is not None:
-        flag(num.notna() & (num < minimum), f"must be ≥ {minimum}")
-    if maximum is not None:
-        flag(num.notna() & (num > maximum), f"must be ≤ {maximum}")
-    return num
+def validate_table(raw: pd.DataFrame, schema, file: str, **context: pd.DataFrame) -> pd.DataFrame:
+    """Parse text cells to a pandera schema's types and validate them: every problem at once, or the table.
+
+    The schema's ``metadata`` may hold ``rules`` (functions ``rule(df, file,
+    context)`` returning Problems, for what needs the whole table or another one;
+    they run once every cell passes), ``context`` (the names of the tables the rules
+    need) and ``hints`` (see :func:`schema_problems`).
+
+    Parameters
+    ----------
+    raw : pandas.DataFrame
+        Text cells with a ``_row`` column (as :func:`read_csv` gives them).
+    schema : pandera.pandas.DataFrameSchema
+        The table's schema.
+    file : str
+        The file's name, for the problems.
+    **context : pandas.DataFrame
+        The tables the rules need.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Numbers and dates typed, text as in the file (an empty cell is ``""``),
+        ``_row`` dropped, in file order.
+
+    Raises
+    ------
+    DataError
+        Every cell that cannot be parsed, breaks a check or repeats a key, and every
+        broken rule, each naming file, row (where one row is to blame) and column.
+    ParameterError
+        A rule needs a table not given in ``context``.
+
+    Examples
+    --------
+    >>> import pandas as pd, pandera.pandas as pa
+    >>> schema = pa.DataFrameSchema({"n": pa.Column("Int64", pa.Check.ge(0, error="must be ≥ 0"))})
+    >>> validate_table(pd.DataFrame({"_row": [1], "n": ["3"]}), schema, "t.csv")["n"].tolist()
+    [3]
+    >>> validate_table(pd.DataFrame({"_row": [1], "n": ["-3"]}), schema, "t.csv")
+    Traceback (most recent call last):
+    ...
+    iraq_atlas.errors.DataError: 1 problem(s) in input:
+      t.csv, row 1, column 'n': must be ≥ 0
+    """
+    import pandera.pandas as pa
+
+    from iraq_atlas.errors import ParameterError
+
+    metadata = schema.metadata or {}
+    problems: list[Problem] = []
+    df, unparsed = parse_to_schema(raw, schema, file, problems)
+    try:
+        schema.validate(df, lazy=True)
+    except pa.errors.SchemaErrors as err:
+        problems += schema_problems(err, df, schema, file, unparsed)
+    if not problems:
+        missing = [c for c in metadata.get("context", ()) if c not in context]
+        if missing:
+            raise ParameterError(f"{schema.name}: its rules need the loaded {', '.join(missing)} table(s)")
+        for rule in metadata.get("rules", ()):
+            problems += rule(df, file, context)
+    if problems:
+        raise DataError(problems)
+    for name, col in schema.columns.items():
+        kind = str(col.dtype)
+        if col.dtype is not None and kind not in ("Int64", "float64") and not kind.startswith("datetime64"):
+            df[name] = raw[name]  # text stays text: an empty cell is "", as in the file
+    return df.drop(columns="_row").reset_index(drop=True)
+
+
+def read_table(path: str | os.PathLike, schema, **context: pd.DataFrame) -> pd.DataFrame:
+    """Read a CSV through a pandera schema: its columns required, cells typed and validated.
+
+    Parameters
+    ----------
+    path : path-like
+        A UTF-8 CSV file.
+    schema : pandera.pandas.DataFrameSchema
+        The table's schema (see :func:`validate_table`).
+    **context : pandas.DataFrame
+        The tables the schema's rules need.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The schema's columns (and any other column of the file), typed, in file order.
+
+    Raises
+    ------
+    DataError
+        A missing column or any problem :func:`validate_table` finds, naming file, row and column.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, pandera.pandas as pa
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = p.write_text("id,n\\na,1\\nb,\\n")
+    >>> schema = pa.DataFrameSchema({"id": pa.Column(str), "n": pa.Column("Int64", nullable=True)})
+    >>> read_table(p, schema).values.tolist()
+    [['a', 1], ['b', <NA>]]
+    """
+    path = Path(path)
+    raw = read_csv(path, required=list(schema.columns))
+    return validate_table(raw, schema, path.name, **context)
 
 
 def split_list(value: str, sep: str = "|") -> list[str]:

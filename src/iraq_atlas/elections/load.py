@@ -1,7 +1,7 @@
 """Reading the election tables: one loader driven by each table's schema, and the cross-checked set.
 
 The curated tables in ``geodata/elections/`` are read through
-:func:`iraq_atlas.files.read_csv` (text, with data row numbers), parsed to the
+:func:`iraq_atlas.files.read_table` (text, with data row numbers), parsed to the
 types their schema declares (:mod:`iraq_atlas.elections.schema`) and validated by
 pandera and by the schema's table rules (329 seats a year, the governorates adding
 up to the national total, known ISO codes and blocs, a source on every row). Any
@@ -19,76 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from iraq_atlas.elections.schema import CITING, TABLES, TURNOUT_STAGES, table_schema
-from iraq_atlas.errors import DataError, ParameterError, Problem
-from iraq_atlas.files import data_path, read_csv
-from iraq_atlas.places.governorates import to_iso
-
-
-def _parse(df: pd.DataFrame, schema, file: str, problems: list[Problem]) -> tuple[pd.DataFrame, set]:
-    """Text cells to the schema's column types; a cell that cannot be parsed is a Problem (and NA)."""
-    out = df.copy()
-    unparsed: set[tuple[int, str]] = set()
-    for name, col in schema.columns.items():
-        raw = df[name]
-        blank = raw == ""
-        kind = str(col.dtype)
-        if kind in ("Int64", "float64"):
-            num = pd.to_numeric(raw.where(~blank, None), errors="coerce")
-            bad = (~blank & num.isna()).to_numpy()
-            frac = (num.notna() & (num != num.round())).to_numpy() if kind == "Int64" else bad & False
-            for i in bad.nonzero()[0]:
-                problems.append(Problem(file, int(df["_row"].iloc[i]), name, f"not a number: {raw.iloc[i]!r}"))
-            for i in frac.nonzero()[0]:
-                problems.append(Problem(file, int(df["_row"].iloc[i]), name, "not a whole number"))
-            num = num.where(~frac)
-            out[name] = num.astype("Int64") if kind == "Int64" else num.astype("float64")
-            bad = bad | frac
-        elif kind.startswith("datetime64"):
-            day = pd.to_datetime(raw.where(~blank, None), format="%Y-%m-%d", errors="coerce")
-            bad = (~blank & day.isna()).to_numpy()
-            for i in bad.nonzero()[0]:
-                problems.append(Problem(file, int(df["_row"].iloc[i]), name,
-                                        f"not a date (YYYY-MM-DD): {raw.iloc[i]!r}"))
-            out[name] = day.astype("datetime64[ns]")
-        else:
-            out[name] = raw.where(~blank, None).astype(object)
-            bad = blank.to_numpy() & False
-        unparsed |= {(int(r), name) for r in df["_row"].to_numpy()[bad]}
-    return out, unparsed
-
-
-def _schema_problems(err, df: pd.DataFrame, schema, file: str, unparsed: set) -> list[Problem]:
-    """pandera's failure cases as Problems: file, data row, column and the check's own reason."""
-    fc = err.failure_cases
-    problems = []
-    done: set[tuple[int, str]] = set()
-    rows = df["_row"].to_numpy()
-    keys = list(schema.unique or [])
-    for case in fc.itertuples(index=False):
-        if case.index is None or pd.isna(case.index):
-            problems.append(Problem(file, None, case.column, str(case.check)))
-            continue
-        row = int(rows[int(case.index)])
-        if case.check == "multiple_fields_uniqueness":
-            if (row, "unique") in done:
-                continue
-            done.add((row, "unique"))
-            values = df.iloc[int(case.index)]
-            key = ", ".join(f"{k}={values[k]}" for k in keys)
-            problems.append(Problem(file, row, keys[-1], f"duplicate row for {key}"))
-            continue
-        if (row, case.column) in unparsed:
-            continue  # already reported as a cell that is not a number or a date
-        if case.check == "not_nullable":
-            reason = "value is missing"
-        else:
-            value = case.failure_case
-            reason = str(case.check).format(value=value.item() if hasattr(value, "item") else value)
-            if case.check.startswith("unknown ISO"):
-                hint = to_iso(str(value))
-                reason += f" (did you mean {hint}?)" if hint else ""
-        problems.append(Problem(file, row, case.column, reason))
-    return problems
+from iraq_atlas.files import data_path, read_table
 
 
 def load_table(table: str, path: str | os.PathLike | None = None, **context: pd.DataFrame) -> pd.DataFrame:
@@ -125,32 +56,10 @@ def load_table(table: str, path: str | os.PathLike | None = None, **context: pd.
     >>> t.loc[t["year"] == 2025, ["stage", "turnout_pct"]].values.tolist()
     [['preliminary', 56.11], ['final', 56.11]]
     """
-    import pandera.pandas as pa
-
     schema = table_schema(table)
     if path is None and table in CITING and context.get("sources") is None:
         context["sources"] = _curated_sources()  # the curated tables answer to the curated register
-    path = Path(path) if path else data_path("elections", TABLES[table])
-    file = path.name
-    raw = read_csv(path, required=list(schema.columns))
-    problems: list[Problem] = []
-    df, unparsed = _parse(raw, schema, file, problems)
-    try:
-        schema.validate(df, lazy=True)
-    except pa.errors.SchemaErrors as err:
-        problems += _schema_problems(err, df, schema, file, unparsed)
-    if not problems:
-        missing = [c for c in schema.metadata["context"] if c not in context]
-        if missing:
-            raise ParameterError(f"{table}: its rules need the loaded {', '.join(missing)} table(s)")
-        for rule in schema.metadata["rules"]:
-            problems += rule(df, file, context)
-    if problems:
-        raise DataError(problems)
-    for name, col in schema.columns.items():
-        if str(col.dtype) not in ("Int64", "float64") and not str(col.dtype).startswith("datetime64"):
-            df[name] = raw[name]  # text stays text: an empty cell is "", as in the file
-    return df.drop(columns="_row").reset_index(drop=True)
+    return read_table(Path(path) if path else data_path("elections", TABLES[table]), schema, **context)
 
 
 def load_national_results(path: str | os.PathLike | None = None, *,

@@ -10,7 +10,7 @@ repeated rows. What needs the whole table, or another table, is written as a
 context)`` returning :class:`~iraq_atlas.errors.Problem` objects (the seats of a
 year adding up to 329, every governorate present, the lists of a governorate
 adding up to its allocation). :func:`iraq_atlas.elections.load.load_table` reads a
-file through its schema.
+file through its schema (with :func:`iraq_atlas.files.read_table`, as the place tables are read).
 
 pandera is imported when a schema is first asked for, so importing the package stays quick.
 """
@@ -202,8 +202,9 @@ def table_schema(table: str) -> pa.DataFrameSchema:
     -------
     pandera.pandas.DataFrameSchema
         Columns with their types and checks, ``unique`` keys, and ``metadata``:
-        ``file`` (the curated file's name), ``rules`` (table rules) and
-        ``context`` (the other tables the rules need).
+        ``file`` (the curated file's name), ``rules`` (table rules),
+        ``context`` (the other tables the rules need) and ``hints`` (the
+        correction suggested beside an unknown governorate code).
 
     Examples
     --------
@@ -214,6 +215,8 @@ def table_schema(table: str) -> pa.DataFrameSchema:
     ('float64', False)
     """
     import pandera.pandas as pa
+
+    from iraq_atlas.places.schema import iso_hint
 
     if table not in TABLES:
         raise ValueError(f"table must be one of {list(TABLES)}, not {table!r}")
@@ -253,7 +256,8 @@ def table_schema(table: str) -> pa.DataFrameSchema:
     if table in CITING:
         rules = (*rules, _source_reports_the_row_year)
     return pa.DataFrameSchema(columns, unique=keys, report_duplicates="exclude_first", strict=False,
-                              name=table, metadata={"file": TABLES[table], "rules": rules, "context": context})
+                              name=table, metadata={"file": TABLES[table], "rules": rules, "context": context,
+                                        "hints": {"iso_3166_2": iso_hint}})
 
 
 __all__ = ["YEARS", "TOTAL_SEATS", "BLOCS", "MILESTONE_KINDS", "TURNOUT_STAGES", "TABLES", "CITING", "table_schema"]

@@ -251,6 +251,11 @@ def tile_grid() -> gpd.GeoDataFrame:
 def tile_grid_boundaries() -> Boundaries:
     """The tile grid wrapped as :class:`Boundaries` (``origin="tile-grid"``), for charts that ask for it.
 
+    Returns
+    -------
+    Boundaries
+        One square per governorate (:data:`~iraq_atlas.places.governorates.TILE_GRID`), ``is_fallback`` True.
+
     Examples
     --------
     >>> tile_grid_boundaries().is_fallback
@@ -280,6 +285,16 @@ def capital_points() -> gpd.GeoDataFrame:
 
 def embedded_path(level: str) -> Path:
     """The embedded simplified OCHA COD-AB file of a level (works from the wheel too).
+
+    Parameters
+    ----------
+    level : str
+        ``"ADM1"`` (governorates), ``"ADM2"`` (districts) or ``"ADM3"`` (sub-districts).
+
+    Returns
+    -------
+    pathlib.Path
+        The GeoJSON file of that level.
 
     Examples
     --------

@@ -22,22 +22,22 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
+from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 from shapely.geometry import Point, shape
 
-from iraq_atlas.errors import DataError, Problem
-from iraq_atlas.files import data_path, read_csv, record_read, split_list, to_number
-from iraq_atlas.places.governorates import iso_codes, load_governorates, to_iso
+from iraq_atlas.files import data_path, read_table, record_read, split_list, validate_table
+from iraq_atlas.places.governorates import load_governorates, to_iso
 from iraq_atlas.places.names import is_arabic, loose_key, normalise
-from iraq_atlas.vocab import CRS, IRAQ_BBOX, METRIC_CRS, PLACE_KINDS
+from iraq_atlas.places.schema import PLACE_COLUMNS, TABLES, table_schema
+from iraq_atlas.vocab import CRS, IRAQ_BBOX, METRIC_CRS
 
-_PCODE = __import__("re").compile(r"^IQG\d\d(?:Q\d\d(?:N\d\d)?)?$")
 #: Extra columns every gazetteer row carries besides :data:`COLUMNS`.
 EXTRA_COLUMNS = ["source", "admin_pcode", "population", "point_from"]
-COLUMNS = ["place_id", "name", "name_ar", "aliases", "kind", "lat", "lon", "precision_m",
-           "geo_precision", "governorate_iso", "parent_id", "source_url", "note"]
+#: The gazetteer's columns: those of the curated ``places.csv`` (:data:`~iraq_atlas.places.schema.PLACE_COLUMNS`).
+COLUMNS = PLACE_COLUMNS
 
 
 def in_iraq_bbox(lat: pd.Series, lon: pd.Series) -> pd.Series:
@@ -47,42 +47,37 @@ def in_iraq_bbox(lat: pd.Series, lon: pd.Series) -> pd.Series:
 
 
 def load_places(path=None) -> gpd.GeoDataFrame:
-    """The curated places as a GeoDataFrame (EPSG:4326), validated cell by cell."""
-    path = path or data_path("places", "places.csv")
-    df = read_csv(path, required=COLUMNS)
-    name = getattr(path, "name", str(path))
-    problems: list[Problem] = []
-    lat = to_number(df, "lat", name, problems=problems, minimum=-90, maximum=90)
-    lon = to_number(df, "lon", name, problems=problems, minimum=-180, maximum=180)
-    prec = to_number(df, "precision_m", name, problems=problems, minimum=0)
-    geo = to_number(df, "geo_precision", name, integer=True, required=True, minimum=1,
-                    maximum=3, problems=problems)
-    known_iso = iso_codes()
-    ids = set(df.place_id)
-    for i, r in df.iterrows():
-        if not r.place_id:
-            problems.append(Problem(name, r._row, "place_id", "value is missing"))
-        if r.kind not in PLACE_KINDS:
-            problems.append(Problem(name, r._row, "kind", f"unknown kind {r.kind!r}; use one of {sorted(PLACE_KINDS)}"))
-        if r.governorate_iso not in known_iso:
-            problems.append(Problem(name, r._row, "governorate_iso", f"unknown ISO 3166-2:IQ code {r.governorate_iso!r}"))
-        if r.parent_id and r.parent_id not in ids and not _PCODE.match(r.parent_id):
-            problems.append(Problem(name, r._row, "parent_id", f"no place with id {r.parent_id!r}"))
-        if not r.source_url.startswith(("http://", "https://")):
-            problems.append(Problem(name, r._row, "source_url", "every row needs a source URL"))
-        if pd.isna(lat[i]) != pd.isna(lon[i]):
-            problems.append(Problem(name, r._row, "lat" if pd.isna(lat[i]) else "lon",
-                                    "give both lat and lon, or neither"))
-        elif pd.notna(lat[i]) and not in_iraq_bbox(pd.Series([lat[i]]), pd.Series([lon[i]])).iloc[0]:
-            swapped = in_iraq_bbox(pd.Series([lon[i]]), pd.Series([lat[i]])).iloc[0]
-            hint = " (lat and lon look swapped)" if swapped else ""
-            problems.append(Problem(name, r._row, "lat", f"point {lat[i]}, {lon[i]} is outside Iraq{hint}"))
-    for _, r in df[df.place_id.duplicated(keep=False)].iterrows():
-        problems.append(Problem(name, r._row, "place_id", f"duplicate id {r.place_id!r}"))
-    if problems:
-        raise DataError(problems)
-    out = df.drop(columns="_row").assign(lat=lat, lon=lon, precision_m=prec,
-                                         geo_precision=geo.astype("Int64"))
+    """The curated places as a GeoDataFrame (EPSG:4326), validated by their schema.
+
+    The schema (:func:`iraq_atlas.places.schema.table_schema` ``("places")``) asks for
+    unique ids, a kind of :data:`~iraq_atlas.vocab.PLACE_KINDS`, a point inside Iraq's
+    bounding box (or no point: both lat and lon, or neither), a precision ≥ 0, an
+    ACLED geo_precision 1–3, a known governorate code, a parent that exists and a
+    source URL on every row.
+
+    Parameters
+    ----------
+    path : path-like, optional
+        The CSV (default: the curated ``geodata/places/places.csv``).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Columns :data:`COLUMNS` and a point geometry (None for a place without coordinates).
+
+    Raises
+    ------
+    DataError
+        Every broken rule, each naming file, row and column.
+
+    Examples
+    --------
+    >>> p = load_places().set_index("place_id")
+    >>> p.loc["green_zone", ["kind", "governorate_iso"]].tolist(), int(p.loc["green_zone", "geo_precision"])
+    (['zone', 'IQ-BG'], 2)
+    """
+    path = path or data_path("places", TABLES["places"])
+    out = read_table(path, table_schema("places"))
     geom = [Point(x, y) if pd.notna(x) else None for x, y in zip(out.lon, out.lat)]
     return gpd.GeoDataFrame(out, geometry=geom, crs=CRS)
 
@@ -180,16 +175,9 @@ def load_geonames(path=None) -> pd.DataFrame:
     >>> gn.loc[gn.name == "Hīt", ["place_id", "governorate_iso"]].values.tolist()
     [['gn_95788', 'IQ-AN']]
     """
-    path = path or data_path("places", "geonames_iq.csv")
-    df = read_csv(path, required=["geonameid", "name", "asciiname", "name_ar", "alternatenames", "lat", "lon",
-                                  "population", "governorate_iso", "source_url"])
-    fname = getattr(path, "name", str(path))
-    problems: list[Problem] = []
-    lat = to_number(df, "lat", fname, problems=problems, required=True, minimum=-90, maximum=90)
-    lon = to_number(df, "lon", fname, problems=problems, required=True, minimum=-180, maximum=180)
-    pop = to_number(df, "population", fname, problems=problems, minimum=0)
-    if problems:
-        raise DataError(problems)
+    path = path or data_path("places", TABLES["geonames"])
+    df = read_table(path, table_schema("geonames"))
+    lat, lon, pop = df["lat"], df["lon"], df["population"]
     gov_keys = set(_governorate_keys())
     rows = []
     for i, r in df.iterrows():
@@ -350,49 +338,86 @@ def admin_polygon(place_id: str):
 
 
 @lru_cache(maxsize=1)
-def foreign_names() -> pd.DataFrame:
+def foreign_names(path=None) -> pd.DataFrame:
     """Names of places outside Iraq (``foreign_names.csv``): they must never get an Iraqi point.
+
+    Parameters
+    ----------
+    path : path-like, optional
+        The CSV (default: the curated ``geodata/places/foreign_names.csv``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``place_id`` (``foreign_<name>``) and the file's columns; every row has a source URL.
 
     Examples
     --------
     >>> "Deir ez-Zor" in set(foreign_names().name)
     True
     """
-    path = data_path("places", "foreign_names.csv")
-    df = read_csv(path, required=["name", "name_ar", "aliases", "country_iso", "kind", "source_url"])
-    problems = [Problem(path.name, r._row, "source_url", "every row needs a source URL")
-                for r in df.itertuples() if not r.source_url.startswith(("http://", "https://"))]
-    if problems:
-        raise DataError(problems)
-    df = df.drop(columns="_row")
+    df = read_table(path or data_path("places", TABLES["foreign_names"]), table_schema("foreign_names"))
     df.insert(0, "place_id", ["foreign_" + "_".join(normalise(n).split()) for n in df.name])
     return df
 
 
 def governorate_place_id(iso: str) -> str:
-    """Gazetteer id of a governorate, e.g. IQ-BG → gov_iq_bg."""
+    """Gazetteer id of a governorate, e.g. IQ-BG → gov_iq_bg.
+
+    Parameters
+    ----------
+    iso : str
+        An ISO 3166-2:IQ code.
+
+    Returns
+    -------
+    str
+        The id of the governorate's row in the gazetteer.
+
+    Examples
+    --------
+    >>> governorate_place_id("IQ-BG")
+    'gov_iq_bg'
+    """
     return "gov_" + iso.lower().replace("-", "_")
 
 
 @lru_cache(maxsize=1)
-def outlines() -> gpd.GeoDataFrame:
-    """Curated outline polygons (the Green Zone), keyed by place_id."""
-    path = data_path("places", "outlines.geojson")
+def outlines(path=None) -> gpd.GeoDataFrame:
+    """Curated outline polygons (the Green Zone), keyed by place_id, each valid and with a source URL.
+
+    Parameters
+    ----------
+    path : path-like, optional
+        A GeoJSON FeatureCollection (default: the curated ``geodata/places/outlines.geojson``).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row per feature: its properties and its polygon (EPSG:4326).
+
+    Raises
+    ------
+    DataError
+        A polygon that is not valid or a feature without a source URL, naming file,
+        feature number (as the row) and column.
+
+    Examples
+    --------
+    >>> outlines().place_id.tolist()
+    ['green_zone']
+    """
+    path = Path(path) if path else data_path("places", TABLES["outlines"])
     record_read(path)
     with open(path, encoding="utf-8") as fh:
         fc = json.load(fh)
-    rows, problems = [], []
-    for i, feat in enumerate(fc.get("features", []), start=1):
-        props = feat.get("properties", {})
-        geom = shape(feat["geometry"])
-        if not geom.is_valid:
-            problems.append(Problem(path.name, i, "geometry", "polygon is not valid"))
-        if not str(props.get("source_url", "")).startswith("http"):
-            problems.append(Problem(path.name, i, "source_url", "every outline needs a source URL"))
-        rows.append({**props, "geometry": geom})
-    if problems:
-        raise DataError(problems)
-    return gpd.GeoDataFrame(rows, geometry="geometry", crs=CRS)
+    rows = [{**feat.get("properties", {}), "geometry": shape(feat["geometry"])} for feat in fc.get("features", [])]
+    names = [k for k in dict.fromkeys(k for r in rows for k in r) if k != "geometry"]
+    raw = pd.DataFrame(rows, columns=[*names, *(["source_url"] if "source_url" not in names else []), "geometry"])
+    raw["source_url"] = raw["source_url"].fillna("").astype(str).str.strip()  # a feature without one: ""
+    raw.insert(0, "_row", range(1, len(raw) + 1))
+    out = validate_table(raw, table_schema("outlines"), path.name)
+    return gpd.GeoDataFrame(out, geometry="geometry", crs=CRS)
 
 
 def place(place_id: str) -> pd.Series:
@@ -472,7 +497,25 @@ def approximate_point_note(place_id: str) -> str | None:
 
 
 def expand_aliases(df: pd.DataFrame) -> pd.DataFrame:
-    """One row per (place_id, spelling, how): name, Arabic name and each alias."""
+    """One row per (place_id, spelling, how): name, Arabic name and each alias.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Rows with ``place_id``, ``name``, ``name_ar`` and (optionally) ``aliases`` (pipe-separated).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``place_id``, ``spelling`` and ``how`` (``name``, ``name_ar`` or ``alias``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> rows = pd.DataFrame({"place_id": ["hit"], "name": ["Hit"], "name_ar": ["هيت"], "aliases": ["Heet|Hīt"]})
+    >>> expand_aliases(rows).values.tolist()
+    [['hit', 'Hit', 'name'], ['hit', 'هيت', 'name_ar'], ['hit', 'Heet', 'alias'], ['hit', 'Hīt', 'alias']]
+    """
     recs = []
     if "aliases" not in df.columns:
         df = df.assign(aliases="")

@@ -12,43 +12,58 @@ from functools import lru_cache
 import pandas as pd
 import pycountry
 
-from iraq_atlas.errors import DataError, Problem
-from iraq_atlas.files import data_path, read_csv, split_list
+from iraq_atlas.files import data_path, read_table, split_list
 from iraq_atlas.places.names import normalise
+from iraq_atlas.places.schema import GOVERNORATE_COLUMNS, TABLES, table_schema
 
-COLUMNS = ["iso_3166_2", "name_en", "name_ar", "ocha_pcode", "ocha_name",
-           "geoboundaries_name", "variants", "capital_place_id", "region", "source_url"]
+#: The columns of the curated governorate table (:data:`~iraq_atlas.places.schema.GOVERNORATE_COLUMNS`).
+COLUMNS = GOVERNORATE_COLUMNS
 
 
 @lru_cache(maxsize=1)
 def iso_codes() -> dict[str, str]:
-    """ISO 3166-2:IQ governorate codes and their official names (Kurdistan Region excluded)."""
+    """ISO 3166-2:IQ governorate codes and their official names (Kurdistan Region excluded).
+
+    Returns
+    -------
+    dict of str to str
+        The 18 codes, each with its name in pycountry's ISO 3166-2 list.
+
+    Examples
+    --------
+    >>> len(iso_codes()), "IQ-BG" in iso_codes(), "IQ-KR" in iso_codes()
+    (18, True, False)
+    """
     return {s.code: s.name for s in pycountry.subdivisions.get(country_code="IQ")
             if s.type == "Governorate"}
 
 
 def load_governorates(path=None) -> pd.DataFrame:
-    """The governorate table, validated: 18 known ISO codes, unique p-codes, a source per row."""
-    path = path or data_path("places", "governorates.csv")
-    df = read_csv(path, required=COLUMNS)
-    name = getattr(path, "name", str(path))
-    problems: list[Problem] = []
-    known = iso_codes()
-    for _, r in df.iterrows():
-        if r.iso_3166_2 not in known:
-            problems.append(Problem(name, r._row, "iso_3166_2", f"unknown ISO 3166-2:IQ code {r.iso_3166_2!r}"))
-        if not r.source_url.startswith(("http://", "https://")):
-            problems.append(Problem(name, r._row, "source_url", "every row needs a source URL"))
-    for col in ("iso_3166_2", "ocha_pcode"):
-        dup = df[col].duplicated(keep=False) & (df[col] != "")
-        for _, r in df[dup].iterrows():
-            problems.append(Problem(name, r._row, col, f"duplicate value {r[col]!r}"))
-    missing = set(known) - set(df.iso_3166_2)
-    if missing:
-        problems.append(Problem(name, None, "iso_3166_2", f"governorates missing: {sorted(missing)}"))
-    if problems:
-        raise DataError(problems)
-    return df.drop(columns="_row").reset_index(drop=True)
+    """The governorate table, validated by its schema: 18 known ISO codes, unique p-codes, a source per row.
+
+    Parameters
+    ----------
+    path : path-like, optional
+        The CSV (default: the curated ``geodata/places/governorates.csv``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per governorate, columns :data:`COLUMNS`.
+
+    Raises
+    ------
+    DataError
+        Every broken rule (:func:`iraq_atlas.places.schema.table_schema` ``("governorates")``),
+        each naming file, row and column.
+
+    Examples
+    --------
+    >>> g = load_governorates()
+    >>> len(g), g.set_index("iso_3166_2").loc["IQ-BG", "ocha_pcode"]
+    (18, 'IQG08')
+    """
+    return read_table(path or data_path("places", TABLES["governorates"]), table_schema("governorates"))
 
 
 #: Admin1 names that are not ISO 3166-2:IQ governorates, with the rule that maps them.
@@ -142,7 +157,18 @@ def _pcodes() -> dict[str, str]:
 
 
 def governorate_names() -> dict[str, str]:
-    """ISO code → English display name from the curated table."""
+    """ISO code → English display name from the curated table.
+
+    Returns
+    -------
+    dict of str to str
+        The 18 governorates' ``name_en``, keyed by ISO 3166-2:IQ code.
+
+    Examples
+    --------
+    >>> governorate_names()["IQ-NI"]
+    'Ninawa'
+    """
     t = load_governorates()
     return dict(zip(t.iso_3166_2, t.name_en))
 

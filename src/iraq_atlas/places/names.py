@@ -30,7 +30,23 @@ _GLOTTAL = re.compile("[’'ʿʾ`‘ʼ]")
 
 
 def is_arabic(text: str) -> bool:
-    """True when the text contains Arabic script."""
+    """True when the text contains Arabic script.
+
+    Parameters
+    ----------
+    text : str
+        Any text (None counts as empty).
+
+    Returns
+    -------
+    bool
+        Whether one character of it is Arabic script.
+
+    Examples
+    --------
+    >>> is_arabic("بغداد"), is_arabic("Baghdad")
+    (True, False)
+    """
     return bool(_ARABIC_CHARS.search(text or ""))
 
 

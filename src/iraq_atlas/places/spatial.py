@@ -19,7 +19,23 @@ _GEOD = Geod(ellps="WGS84")
 
 
 def outline(place_id: str = "green_zone"):
-    """The curated outline polygon of a place (shapely geometry, EPSG:4326)."""
+    """The curated outline polygon of a place (shapely geometry, EPSG:4326).
+
+    Parameters
+    ----------
+    place_id : str
+        A place of ``outlines.geojson`` (default ``"green_zone"``).
+
+    Returns
+    -------
+    shapely.geometry.Polygon
+        The outline, longitude/latitude.
+
+    Examples
+    --------
+    >>> outline("green_zone").contains(__import__("shapely").geometry.Point(44.396, 33.299))
+    True
+    """
     o = outlines()
     hit = o[o.place_id == place_id]
     if hit.empty:
@@ -92,7 +108,26 @@ def distance_m(lat, lon, place_id: str) -> np.ndarray | float:
 
 
 def distance_to_outline_m(lat, lon, place_id: str = "green_zone") -> np.ndarray:
-    """Metres from points to an outline polygon (0 inside), in UTM 38N."""
+    """Metres from points to an outline polygon (0 inside), in UTM 38N.
+
+    Parameters
+    ----------
+    lat, lon : float or array-like
+        Points in degrees (EPSG:4326).
+    place_id : str
+        A place of ``outlines.geojson`` (default ``"green_zone"``).
+
+    Returns
+    -------
+    numpy.ndarray
+        One distance in metres per point, 0 for a point inside the outline.
+
+    Examples
+    --------
+    >>> d = distance_to_outline_m([33.299, 33.40], [44.396, 44.39])
+    >>> float(d[0]), bool(d[1] > 5000)
+    (0.0, True)
+    """
     poly = gpd.GeoSeries([outline(place_id)], crs=CRS).to_crs(METRIC_CRS).iloc[0]
     pts = gpd.GeoSeries(gpd.points_from_xy(np.atleast_1d(lon), np.atleast_1d(lat)), crs=CRS).to_crs(METRIC_CRS)
     return shapely.distance(poly, pts.values).astype(float)

@@ -50,6 +50,30 @@ _BETWEEN = re.compile(r"\(between\s+(\S+)\s+and\s+(\S+)\)\s*$")
 
 @dataclass
 class Parameter:
+    """One declared parameter of a notebook: name, type, default, help and the values it accepts.
+
+    Parameters
+    ----------
+    name : str
+        The variable's name in the parameters cell.
+    type : str
+        ``str``, ``int``, ``float``, ``bool``, ``date``, ``list[str]``, ``list[int]``,
+        ``list[float]`` or ``choice``.
+    default : object
+        The value the cell assigns.
+    help : str
+        The comment beside it.
+    choices : tuple
+        The values allowed (empty: any).
+    bounds : tuple, optional
+        ``(lowest, highest)``, both allowed.
+
+    Examples
+    --------
+    >>> Parameter("start_date", "str", "2021-01-01", help="first day (YYYY-MM-DD)").is_date
+    True
+    """
+
     name: str
     type: str               # "str", "int", "float", "bool", "date", "list[str]", "list[int]", "list[float]", "choice"
     default: Any
@@ -70,6 +94,22 @@ class Parameter:
 
 @dataclass
 class NotebookParams:
+    """The parameters one notebook declares, by name (:func:`read_params`).
+
+    Parameters
+    ----------
+    notebook : str
+        The notebook's file name.
+    params : dict of str to Parameter
+        In the order of the parameters cell.
+
+    Examples
+    --------
+    >>> spec = NotebookParams("x.ipynb", {"n": Parameter("n", "int", 3)})
+    >>> spec.params["n"].default
+    3
+    """
+
     notebook: str
     params: dict[str, Parameter] = field(default_factory=dict)
 
@@ -240,7 +280,26 @@ def _narrow(name: str, typ: str, choices: tuple, where: str) -> tuple[str, tuple
 
 
 def read_params(notebook: str | Path) -> NotebookParams:
-    """Parse a notebook's parameters cell into declared parameters."""
+    """Parse a notebook's parameters cell into declared parameters.
+
+    Parameters
+    ----------
+    notebook : str or Path
+        An ``.ipynb`` file; its first code cell tagged ``parameters`` is read.
+
+    Returns
+    -------
+    NotebookParams
+        Every variable the cell assigns, with its type, default and help (no parameters
+        when the notebook has no such cell).
+
+    Examples
+    --------
+    >>> from iraq_atlas.runner.plan import default_notebooks_dir
+    >>> spec = read_params(default_notebooks_dir() / "02_elections.ipynb")
+    >>> spec.params["grouping"].default, "output_dir" in spec.params
+    ('bloc', True)
+    """
     path = Path(notebook)
     src = parameters_cell(read_notebook_json(path))
     out = NotebookParams(path.name)
@@ -423,7 +482,37 @@ def _in_choices(p: Parameter, value, fail):
 
 
 def resolve(spec: NotebookParams, given: dict[str, Any], *, strict: bool = True) -> dict[str, Any]:
-    """Defaults overlaid with ``given`` values, all converted; unknown names raise when strict."""
+    """Defaults overlaid with ``given`` values, all converted; unknown names raise when strict.
+
+    Parameters
+    ----------
+    spec : NotebookParams
+        A notebook's declarations (:func:`read_params`).
+    given : dict
+        Values by name, as typed on the command line or already converted.
+    strict : bool
+        Raise for a name the notebook does not declare (else it is ignored).
+
+    Returns
+    -------
+    dict
+        Every declared parameter, with its default or its given value converted to its type.
+
+    Raises
+    ------
+    ParameterError
+        An unknown name (when strict) or a value the parameter does not accept.
+
+    Examples
+    --------
+    >>> spec = NotebookParams("x.ipynb", {"n": Parameter("n", "int", 3), "s": Parameter("s", "str", "a")})
+    >>> resolve(spec, {"n": "5"})
+    {'n': 5, 's': 'a'}
+    >>> resolve(spec, {"m": 1})
+    Traceback (most recent call last):
+    ...
+    iraq_atlas.errors.ParameterError: x.ipynb: unknown parameter 'm' (it takes: n, s)
+    """
     out = {name: p.default for name, p in spec.params.items()}
     for name, value in given.items():
         if name not in spec.params:
@@ -447,6 +536,11 @@ def describe(spec: NotebookParams) -> list[dict[str, Any]]:
     -------
     list of dict
         One row per parameter.
+
+    Examples
+    --------
+    >>> describe(NotebookParams("x.ipynb", {"n": Parameter("n", "int", 3, help="how many")}))
+    [{'name': 'n', 'type': 'int', 'default': 3, 'help': 'how many'}]
     """
     rows = []
     for p in spec.params.values():

@@ -43,6 +43,11 @@ def default_notebooks_dir() -> Path:
     -------
     Path
         ``iraq_atlas/notebooks`` inside an installed wheel, else ``<checkout>/notebooks``.
+
+    Examples
+    --------
+    >>> (default_notebooks_dir() / "01_places.ipynb").is_file()
+    True
     """
     packaged = package_dir() / "notebooks"
     if packaged.is_dir():
@@ -54,7 +59,25 @@ def default_notebooks_dir() -> Path:
 
 @dataclass
 class Job:
-    """One notebook execution: a notebook with resolved parameters (one sweep value, if any)."""
+    """One notebook execution: a notebook with resolved parameters (one sweep value, if any).
+
+    Parameters
+    ----------
+    notebook : Path
+        The notebook file.
+    params : dict
+        Its parameters, resolved (:func:`~iraq_atlas.runner.params.resolve`).
+    slug : str
+        The job's name in the run folder (``01_places``, ``02_elections__governorates-IQ-BG``).
+    section : str
+        The sweep value's label, ``""`` outside a sweep.
+
+    Examples
+    --------
+    >>> job = Job(Path("01_places.ipynb"), {"output_dir": "outputs"}, "01_places")
+    >>> job.slug, job.section
+    ('01_places', '')
+    """
 
     notebook: Path
     params: dict[str, Any]
@@ -79,7 +102,14 @@ class Job:
 
 @dataclass
 class JobResult:
-    """What one execution (or reuse) of a job produced."""
+    """What one execution (or reuse) of a job produced.
+
+    Examples
+    --------
+    >>> res = JobResult("01_places", "01_places.ipynb", "", "ok")
+    >>> res.status, res.cached, res.outputs
+    ('ok', False, [])
+    """
 
     slug: str
     notebook: str
@@ -99,7 +129,14 @@ class JobResult:
 
 @dataclass
 class RunOptions:
-    """How a run is made: where to, how many notebooks at once, which executor, kernel pool size."""
+    """How a run is made: where to, how many notebooks at once, which executor, kernel pool size.
+
+    Examples
+    --------
+    >>> opts = RunOptions(Path("report"))
+    >>> opts.jobs, opts.executor, opts.timeout
+    (2, 'local', 900)
+    """
 
     out: Path
     jobs: int = 2
@@ -135,6 +172,11 @@ def discover(notebooks_dir: Path, select: Iterable[str] | None = None) -> list[P
     ------
     ParameterError
         When the folder holds no numbered notebook, or a selection matches none.
+
+    Examples
+    --------
+    >>> [p.name for p in discover(default_notebooks_dir(), ["02", "03_incidents"])]
+    ['02_elections.ipynb', '03_incidents.ipynb']
     """
     notebooks_dir = Path(notebooks_dir)
     if not notebooks_dir.is_dir():
@@ -282,7 +324,25 @@ def job_kernel_name(job: Job) -> str:
 
 
 def output_folders(output_dir: str | os.PathLike) -> dict[str, Path]:
-    """The maps/, figures/ and tables/ folders a notebook writes into (created if missing)."""
+    """The maps/, figures/ and tables/ folders a notebook writes into (created if missing).
+
+    Parameters
+    ----------
+    output_dir : path-like
+        The notebook's ``output_dir``.
+
+    Returns
+    -------
+    dict of str to Path
+        ``maps``, ``figures`` and ``tables``, each an existing folder inside ``output_dir``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folders = output_folders(tempfile.mkdtemp())
+    >>> sorted(folders), all(f.is_dir() for f in folders.values())
+    (['figures', 'maps', 'tables'], True)
+    """
     base = Path(output_dir)
     folders = {kind: base / kind for kind in OUTPUT_KINDS}
     for f in folders.values():

@@ -1,1 +1,42 @@
-"""Drawing: charts (matplotlib), timelines, tables and maps (folium). Nothing here computes data."""
+"""Drawing: charts (matplotlib), timelines, tables and maps (folium). Nothing here computes data.
+
+The names below are loaded on first use (``iraq_atlas.viz.base_map``), so importing the
+package loads neither matplotlib nor folium until a drawing is asked for.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+# each public name and the module that holds it
+_HOMES = {
+    **dict.fromkeys(("save_figure", "hemicycle_layout", "scatter_iran_change", "per_seat_map",
+                     "mention_timeline"), "charts"),
+    **dict.fromkeys(("CATEGORY_COLORS", "category_map", "top_cells", "category_counts", "forest_plot"),
+                    "hotspots"),
+    **dict.fromkeys(("base_map", "add_legend", "finish"), "maps"),
+    **dict.fromkeys(("static_map", "print_image_html"), "static_maps"),
+    **dict.fromkeys(("reader_header", "safe_link", "table_html", "show_table", "show_note"), "tables"),
+}
+_MODULES = ("charts", "hotspots", "maps", "static_maps", "tables", "timeline", "bigpoints")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _HOMES:
+        return getattr(importlib.import_module(f"{__name__}.{_HOMES[name]}"), name)
+    if name in _MODULES:
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__, *_MODULES})
+
+
+__all__ = [
+    "save_figure", "hemicycle_layout", "scatter_iran_change", "per_seat_map", "mention_timeline",
+    "CATEGORY_COLORS", "category_map", "top_cells", "category_counts", "forest_plot",
+    "base_map", "add_legend", "finish", "static_map", "print_image_html",
+    "reader_header", "safe_link", "table_html", "show_table", "show_note",
+]

@@ -155,6 +155,27 @@ def hemicycle_layout(n_seats: int, rows: int | None = None, inner: float = 0.4) 
     Each arc gets seats in proportion to its radius (largest remainders settle the
     rounding), seats on an arc are spread evenly from 180° to 0°, and the whole set is
     sorted by angle so that consecutive seats, and so each bloc, form a wedge.
+
+    Parameters
+    ----------
+    n_seats : int
+        Number of seats (329 for the Council of Representatives).
+    rows : int, optional
+        Number of arcs (default: chosen from ``n_seats``).
+    inner : float
+        Radius of the innermost arc (the outer one is 1).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``row``, ``radius``, ``angle`` (degrees), ``x`` and ``y`` of each seat centre, one row per
+        seat, left to right.
+
+    Examples
+    --------
+    >>> seats = hemicycle_layout(329)
+    >>> len(seats), bool(seats["y"].min() >= 0), bool(seats["x"].iloc[0] < 0 < seats["x"].iloc[-1])
+    (329, True, True)
     """
     if n_seats < 1:
         raise ValueError("a hemicycle needs at least one seat")

@@ -47,6 +47,11 @@ def category_map(result: gpd.GeoDataFrame, boundaries: Boundaries | None = None,
     show_quiet_cells : bool
         Also draw, in grey and hidden at first, cells with incidents but no pattern.
 
+    Returns
+    -------
+    folium.Map
+        The finished map (layer switcher added, view fitted to the cells).
+
     Examples
     --------
     >>> from iraq_atlas.analysis.hotspots import emerging_hotspots
@@ -85,6 +90,19 @@ def category_map(result: gpd.GeoDataFrame, boundaries: Boundaries | None = None,
 def top_cells(result: pd.DataFrame, n: int = 6) -> list[str]:
     """Cells to chart: cells with incidents, those with a pattern first (hot before cold), then the busiest;
     cells with a pattern but no incident of their own only fill up the list.
+
+    Parameters
+    ----------
+    result : pandas.DataFrame
+        ``cell``, ``category`` and ``events`` per cell (from
+        :func:`iraq_atlas.analysis.hotspots.emerging_hotspots`).
+    n : int
+        How many cells at most.
+
+    Returns
+    -------
+    list of str
+        Cell ids, in the order they are charted.
 
     Examples
     --------
@@ -159,6 +177,21 @@ def forest_plot(effects: pd.DataFrame, *, min_events: int = 1, caption: str | No
     an infinite bound is drawn as an arrow to the edge. The caption warns
     against a causal reading.
 
+    Parameters
+    ----------
+    effects : pandas.DataFrame
+        From :func:`iraq_atlas.analysis.effects.milestone_effects`: ``name``, ``before``,
+        ``after``, ``rate_ratio``, ``ci_low``, ``ci_high`` and ``verdict`` per group.
+    min_events : int
+        Groups with fewer incidents in both windows together are left out.
+    caption : str, optional
+        Replaces the default caption.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One axis, a row per group.
+
     Examples
     --------
     >>> eff = pd.DataFrame({"milestone_id": ["m"], "name": ["Baghdad"], "before": [2], "after": [6],
@@ -212,6 +245,17 @@ def forest_plot(effects: pd.DataFrame, *, min_events: int = 1, caption: str | No
 
 def category_counts(result: pd.DataFrame) -> pd.DataFrame:
     """Number of cells and incidents per category, every category listed (zeros included).
+
+    Parameters
+    ----------
+    result : pandas.DataFrame
+        ``category`` and ``events`` per cell (from :func:`iraq_atlas.analysis.hotspots.emerging_hotspots`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``category``, ``cells`` and ``events``, one row per category of
+        :data:`iraq_atlas.analysis.hotspots.CATEGORIES`.
 
     Examples
     --------

@@ -502,6 +502,11 @@ def add_legend(m: folium.Map, title: str, items: Sequence[tuple[str, str]] | dic
     position : str
         A Leaflet control position.
 
+    Returns
+    -------
+    None
+        The legend is added to ``m``.
+
     Examples
     --------
     >>> m = base_map(tiles=False, green_zone=False, boundaries=False)
@@ -757,6 +762,18 @@ def finish(m: folium.Map, *, fit: bool = True) -> folium.Map:
 
     The view fits the data layers (everything but the base boundaries and outlines); a
     map with no data fits its base area (Iraq, or Baghdad's districts).
+
+    Parameters
+    ----------
+    m : folium.Map
+        A map made by :func:`base_map`, with its layers added.
+    fit : bool
+        Fit the view to the data (False keeps the map's centre and zoom).
+
+    Returns
+    -------
+    folium.Map
+        ``m`` itself.
 
     Examples
     --------
