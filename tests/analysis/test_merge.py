@@ -93,6 +93,19 @@ def test_join_without_polygons_keeps_the_data_governorate():
     assert j.loc[0, "governorate_candidates"] == "IQ-BG"    # nearest capital, a hint only
 
 
+def test_join_places_rows_without_a_precision_by_their_point():
+    """A user's own table often has no geo_precision: its rows are joined by their point, not refused."""
+    inc = incidents([{"admin1": "IQ-BA", "geo_precision": pd.NA},                               # point in Baghdad
+                     {"admin1": "IQ-BA", "geo_precision": pd.NA, "lon": BASRA[0], "lat": BASRA[1]},
+                     {"admin1": "IQ-BG", "geo_precision": 3, "lon": BASRA[0], "lat": BASRA[1]}])
+    for adm1 in (load_boundaries("ADM1"), FALLBACK):  # the embedded OCHA polygons, then none
+        j = merge.join_incidents(inc, adm1)
+        assert list(j["governorate_method"]) == (["polygon", "polygon", "governorate_only"] if adm1 is not FALLBACK
+                                                 else ["no_polygons", "no_polygons", "governorate_only"])
+        assert list(j["governorate"]) == (["IQ-BG", "IQ-BA", "IQ-BG"] if adm1 is not FALLBACK
+                                          else ["IQ-BA", "IQ-BA", "IQ-BG"])
+
+
 # -- summary ---------------------------------------------------------------------------------
 def _seats(year: int) -> dict[str, int]:
     with open(data_path("elections", "governorate_seats.csv"), encoding="utf-8") as fh:

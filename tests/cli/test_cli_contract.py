@@ -314,6 +314,22 @@ def test_incidents_diff_is_a_sub_command_of_incidents(tmp_path, capsys):
     assert exc.value.code == 2
 
 
+@pytest.mark.parametrize("option,value,words", [
+    ("--columns", "date", "iraq-atlas: error: --columns: expected NAME=VALUE pairs separated by commas, or a .yaml, "
+                          ".yml or .json file of them, not 'date'"),
+    ("--columns", "date=When,date=Y", "iraq-atlas: error: --columns: 'date' is given twice"),
+    ("--event-types", "types.yaml", "iraq-atlas: error: --event-types: "),
+])
+def test_a_malformed_mapping_option_exits_2_naming_it(tmp_path, monkeypatch, capsys, option, value, words):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "mine.csv").write_text("When,Y,X,Kind\n2021-11-07,33.311,44.39,Protests\n", encoding="utf-8")
+    assert main(["incidents", "--source", "mine.csv", "--format-in", "generic", option, value]) == 2
+    line = _one_error_line(capsys)
+    assert line.startswith(words)
+    if value.endswith(".yaml"):
+        assert line.endswith(f"{tmp_path / value} not found")
+
+
 # -- report: paths are the user's, checks run before any kernel ---------------------------------
 def _capture_jobs(monkeypatch, tmp_path):
     from iraq_atlas.runner import report
@@ -347,6 +363,26 @@ def test_relative_paths_are_read_from_the_working_directory_or_the_parameter_fil
     assert seen["jobs"][0].params["text_paths"] == f"{work / 'a.txt'},{work / 'more'}"
 
 
+def test_a_mapping_file_is_read_from_the_working_directory_or_the_parameter_file(tmp_path, monkeypatch):
+    work, elsewhere = tmp_path / "work", tmp_path / "project"
+    work.mkdir()
+    elsewhere.mkdir()
+    for folder in (work, elsewhere):
+        (folder / "mine.csv").write_text("When,Y,X,Kind\n2021-11-07,33.311,44.39,Protests\n", encoding="utf-8")
+        (folder / "cols.yaml").write_text("date: When\nlat: Y\nlon: X\ntype: Kind\n", encoding="utf-8")
+    monkeypatch.chdir(work)
+    seen = _capture_jobs(monkeypatch, tmp_path)
+    assert main(["report", "--notebooks", "04", "-p", "incidents_path", "mine.csv", "-p", "columns", "cols.yaml",
+                 "--out", "out"]) == 0
+    assert seen["jobs"][0].params["columns"] == str(work / "cols.yaml")
+    params = elsewhere / "params.yaml"
+    params.write_text("incidents_path: mine.csv\ncolumns: cols.yaml\nevent_type_map: Kind=Protests\n",
+                      encoding="utf-8")
+    assert main(["report", "--notebooks", "04", "--params", str(params), "--out", "out"]) == 0
+    assert seen["jobs"][0].params["columns"] == str(elsewhere / "cols.yaml")
+    assert seen["jobs"][0].params["event_type_map"] == "Kind=Protests"
+
+
 @pytest.mark.parametrize("argv,words", [
     (["--notebooks", "03", "-p", "incidents_path", "data/missing.csv"],
      "03_incidents.ipynb: parameter 'incidents_path' (-p): data/missing.csv not found (looked for "),
@@ -358,6 +394,12 @@ def test_relative_paths_are_read_from_the_working_directory_or_the_parameter_fil
      "03_incidents.ipynb: start_date 2021-12-01 lies after end_date 2021-11-01"),
     (["--notebooks", "04", "-p", "distance_bands_km", "0,5,1"],
      "04_elections_vs_incidents.ipynb: parameter 'distance_bands_km': edges must start at 0 and increase"),
+    (["--notebooks", "03", "-p", "columns", "date"],
+     "03_incidents.ipynb: parameter 'columns' (-p): expected NAME=VALUE pairs separated by commas"),
+    (["--notebooks", "06", "-p", "columns", "Datum=When"],
+     "06_hotspots_and_trends.ipynb: parameter 'columns' (-p): unknown schema column 'Datum'"),
+    (["--notebooks", "04", "-p", "event_type_map", "types.yaml"],
+     "04_elections_vs_incidents.ipynb: parameter 'event_type_map' (-p): types.yaml not found (looked for "),
 ])
 def test_values_a_notebook_would_refuse_are_refused_before_any_kernel(tmp_path, monkeypatch, capsys, no_kernels,
                                                                       argv, words):

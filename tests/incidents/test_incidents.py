@@ -435,6 +435,35 @@ def test_notebook_03_with_user_acled_export(acled_csv, tmp_path, geodata_dir):
     assert "OCHA" in page
 
 
+@pytest.mark.notebook
+def test_notebook_03_reads_a_users_own_table_through_columns(tmp_path):
+    """Column names that are not ACLED's, mapped by ``columns``; type values mapped by a YAML ``event_type_map``."""
+    from conftest import run_notebook
+
+    own = tmp_path / "own.csv"
+    own.write_text("Ref,Day,Lat_N,Lon_E,Kind,Dead\n"
+                   "M1,2021-10-10,33.3152,44.3661,Demo,0\n"
+                   "M2,2021-10-20,33.311,44.39,Airstrike,1\n"
+                   "M3,2021-11-07,36.34,43.13,Demo,2\n"
+                   "M4,2021-11-08,33.31,44.39,Demo,many\n"      # not a number: rejected
+                   "M5,2020-01-01,33.31,44.39,Demo,0\n",        # before start_date: outside the selection
+                   encoding="utf-8")
+    types = tmp_path / "types.yaml"
+    types.write_text("Demo: Protests|Peaceful protest\nAirstrike: [Explosions/Remote violence, Air/drone strike]\n",
+                     encoding="utf-8")
+    run_notebook("03_incidents.ipynb", tmp_path / "run", incidents_path=str(own), incidents_format="generic",
+                 columns="id=Ref,date=Day,latitude=Lat_N,longitude=Lon_E,event_type=Kind,fatalities=Dead",
+                 event_type_map=str(types))
+    table = pd.read_csv(tmp_path / "run" / "tables" / "03_incidents.csv")
+    assert len(table) == 3
+    assert table[["event_id_cnty", "event_type", "sub_event_type", "admin1", "fatalities"]].values.tolist() == [
+        ["M1", "Protests", "Peaceful protest", "IQ-BG", 0],
+        ["M2", "Explosions/Remote violence", "Air/drone strike", "IQ-BG", 1],
+        ["M3", "Protests", "Peaceful protest", "IQ-NI", 2]]
+    rejected = pd.read_csv(tmp_path / "run" / "tables" / "03_rejected.csv")
+    assert rejected[["row", "column"]].values.tolist() == [[4, "fatalities"]]
+
+
 # -- reliability: points, truncation, numbers, unreadable files ---------------------------
 @pytest.mark.parametrize("name, lat, lon, admin1", [("Kuwait City", "29.37", "47.98", "Basra"),
                                                     ("Deir ez-Zor", "35.33", "40.14", "Ninewa"),

@@ -102,7 +102,8 @@ def join_incidents(incidents: gpd.GeoDataFrame, adm1: Boundaries,
     pts = out.geometry.to_crs(CRS).values
     n = len(out)
     admin1 = out["admin1"].astype(object).where(out["admin1"].notna(), None).to_numpy()
-    coarse = (pd.to_numeric(out["geo_precision"], errors="coerce") == 3).to_numpy()
+    # a row without geo_precision (a user's own table) is placed by its point, as precise ones are
+    coarse = (pd.to_numeric(out["geo_precision"], errors="coerce") == 3).to_numpy(bool, na_value=False)
     gov = np.array(admin1, dtype=object)
     method = np.full(n, "", dtype=object)
     polygon = np.full(n, "", dtype=object)

@@ -157,39 +157,12 @@ def load_mapped_source(args):
     return load_incidents(args.source, _format_of(args.source, args.format_in, options), start, end, **options)
 
 
-def _mapping_arg(value: str | None, what: str) -> dict | None:
-    """``a=b,c=d`` or a YAML/JSON file of the same → dict; ParameterError when neither."""
-    from pathlib import Path
-
-    from iraq_atlas.errors import ParameterError
-
-    if not value:
-        return None
-    if value.lower().endswith((".yaml", ".yml", ".json")):
-        path = Path(value)
-        if not path.exists():
-            raise ParameterError(f"{what}: no file {value!r}")
-        import yaml
-
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        if not isinstance(data, dict):
-            raise ParameterError(f"{what}: {value} does not hold a mapping")
-        return {str(k): v for k, v in data.items()}
-    out = {}
-    for part in value.split(","):
-        if not part.strip():
-            continue
-        key, sep, val = part.partition("=")
-        if not sep or not key.strip() or not val.strip():
-            raise ParameterError(f"{what}: expected NAME=VALUE pairs separated by commas, not {part!r}")
-        out[key.strip()] = val.strip()
-    return out
-
-
 def _source_options(args) -> dict:
     """Reader options from the command line (only those given, so curated/ACLED/UCDP take none)."""
-    options = {"columns": _mapping_arg(args.columns, "--columns"),
-               "event_types": _mapping_arg(args.event_types, "--event-types"),
+    from iraq_atlas.incidents.mappings import parse_mapping
+
+    options = {"columns": parse_mapping(args.columns, "--columns"),
+               "event_types": parse_mapping(args.event_types, "--event-types"),
                "dayfirst": False if args.month_first else None}
     return {k: v for k, v in options.items() if v is not None}
 

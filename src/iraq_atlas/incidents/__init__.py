@@ -24,11 +24,12 @@ _HOMES = {
     **dict.fromkeys(("UCDP_COLUMNS", "UCDP_WHERE_PREC", "UCDP_DATE_PREC", "UCDP_VIOLENCE"), "sources.ucdp"),
     **dict.fromkeys(("link_duplicates", "Linked"), "dedupe"),
     "diff_events": "diff",
+    "parse_mapping": "mappings",
 }
 # modules are named apart from the functions they hold (``validation.validate``,
 # ``selection.select``): importing a sub-module binds its name on the package
 _MODULES = ("schema", "schema_fastpath", "validation", "load", "selection", "aggregate", "dedupe", "diff", "sources",
-            "api")
+            "mappings", "api")
 
 
 def __getattr__(name: str) -> Any:
@@ -74,4 +75,5 @@ __all__ = [
     "BORDER_TOLERANCE_M",
     "SOURCES",
     "diff_events",
+    "parse_mapping",
 ]

@@ -264,7 +264,9 @@ def _check_given(spec: NotebookParams, params: dict[str, Any], given: set[str],
 
     Paths become absolute and must exist; ``governorates`` and ``event_types`` must be
     known to the library; ``start_date`` may not lie after ``end_date``;
-    ``distance_bands_km`` must be valid edges. Values left at their defaults are the
+    ``distance_bands_km`` must be valid edges; the mappings ``columns`` and
+    ``event_type_map`` must read (a file named there is a path like the others) and name
+    schema columns and ACLED event types. Values left at their defaults are the
     notebook's own and are not re-checked here (a warm run imports nothing to check them).
     """
     where = spec.notebook
@@ -284,6 +286,8 @@ def _check_given(spec: NotebookParams, params: dict[str, Any], given: set[str],
                     raise ParameterError(f"{where}: parameter {name!r} ({origin}): {path} cannot be read")
                 resolved.append(str(path.resolve()))
             params[name] = ",".join(resolved)
+        elif name in MAPPING_PARAMS and p.type == "str" and str(value).strip():
+            params[name] = _check_mapping(spec, params, name, base, origin)
         elif name == "governorates" and value:
             from iraq_atlas.places.governorates import to_iso
 
@@ -308,6 +312,52 @@ def _check_given(spec: NotebookParams, params: dict[str, Any], given: set[str],
     start, end = params.get("start_date"), params.get("end_date")
     if {"start_date", "end_date"} & given and start and end and str(start) > str(end):
         raise ParameterError(f"{where}: start_date {start} lies after end_date {end}")
+
+
+#: Parameters holding a mapping for a user's own incident table, as ``--columns`` and ``--event-types`` do.
+MAPPING_PARAMS = ("columns", "event_type_map")
+
+
+def _check_mapping(spec: NotebookParams, params: dict[str, Any], name: str, base: Path, origin: str) -> str:
+    """A ``columns`` or ``event_type_map`` value checked as the notebook would read it; a file's path made absolute.
+
+    The mapping must be ``NAME=VALUE`` pairs or an existing YAML/JSON file of them;
+    ``columns`` must name schema columns (or their aliases), ``event_type_map`` ACLED
+    event types and sub-types; and the notebook's ``incidents_path`` must name a table
+    read in a format that takes a mapping.
+    """
+    from iraq_atlas.incidents.mappings import mapping_file, parse_mapping
+
+    what = f"{spec.notebook}: parameter {name!r} ({origin})"
+    value = str(params[name]).strip()
+    path = mapping_file(value, base)
+    if path is not None:
+        if not path.exists():
+            raise ParameterError(f"{what}: {value} not found (looked for {path})")
+        if not os.access(path, os.R_OK):
+            raise ParameterError(f"{what}: {path} cannot be read")
+        value = str(path.resolve())
+    mapping = parse_mapping(value, what)
+    from iraq_atlas.incidents.sources import generic
+
+    if name == "columns":
+        for target in mapping:
+            generic.target_column(target, what)
+    else:
+        generic.parse_event_types(mapping, what)
+    if "incidents_path" in spec.params and not str(params.get("incidents_path", "")).strip():
+        raise ParameterError(f"{what}: a mapping is for your own table, and incidents_path is empty "
+                             "(the curated set takes none)")
+    fmt = params.get("incidents_format", "auto")
+    if fmt not in ("auto", "", None):
+        import inspect
+
+        from iraq_atlas.incidents.sources import get_source
+
+        if "columns" not in inspect.signature(get_source(fmt).read).parameters:
+            raise ParameterError(f"{what}: incidents_format {fmt} takes no mapping; "
+                                 "mappings are for the generic and geojson formats")
+    return value
 
 
 def _slug(text: str) -> str:

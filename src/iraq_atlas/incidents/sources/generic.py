@@ -55,6 +55,38 @@ def _canonical(target: str) -> str | None:
     return ALIASES.get(low)
 
 
+def target_column(name, what: str = "columns") -> str:
+    """The schema column a mapping's name stands for (the column itself, any case, or an alias).
+
+    Parameters
+    ----------
+    name : str
+        A name on the left of a column mapping (``date``, ``Latitude``, ``event_type``).
+    what : str, default "columns"
+        What the mapping is for, named in the error.
+
+    Returns
+    -------
+    str
+        The schema column (or ``country``).
+
+    Raises
+    ------
+    ParameterError
+        When the name is no schema column and no alias, listing the names allowed.
+
+    Examples
+    --------
+    >>> target_column("date"), target_column("Latitude"), target_column("killed")
+    ('event_date', 'latitude', 'fatalities')
+    """
+    canon = _canonical(str(name))
+    if canon is None:
+        raise ParameterError(f"{what}: unknown schema column {name!r}; use any of "
+                             f"{', '.join(_targets())} (or date, lat, lon)")
+    return canon
+
+
 def default_mapping(header) -> dict[str, str]:
     """The mapping used when none is given: file columns named like schema columns or aliases.
 
@@ -131,10 +163,7 @@ def resolve_mapping(columns: dict[str, str] | None, header: list[str]) -> dict[s
         raise ParameterError(f"columns: expected a mapping of schema column to file column, not {columns!r}")
     out: dict[str, str] = {}
     for target, col in columns.items():
-        canon = _canonical(str(target))
-        if canon is None:
-            raise ParameterError(f"columns: unknown schema column {target!r}; use any of "
-                                 f"{', '.join(_targets())} (or date, lat, lon)")
+        canon = target_column(target)
         if col not in header:
             raise ParameterError(f"columns: {target}={col!r}, but the file has no column {col!r} "
                                  f"(its columns: {', '.join(map(str, header))})")
@@ -142,7 +171,7 @@ def resolve_mapping(columns: dict[str, str] | None, header: list[str]) -> dict[s
     return out
 
 
-def parse_event_types(event_types) -> dict[str, tuple[str, str | None]]:
+def parse_event_types(event_types, what: str = "event_types") -> dict[str, tuple[str, str | None]]:
     """A value mapping onto ACLED's vocabulary: raw value → (event_type, sub_event_type or None).
 
     Values may be ``"Type"``, ``"Type|Sub type"`` or a pair; anything outside
@@ -152,6 +181,8 @@ def parse_event_types(event_types) -> dict[str, tuple[str, str | None]]:
     ----------
     event_types : dict or None
         The file's own type value → ACLED event type (and sub-type).
+    what : str, default "event_types"
+        What the mapping is for, named in the error.
 
     Returns
     -------
@@ -174,10 +205,10 @@ def parse_event_types(event_types) -> dict[str, tuple[str, str | None]]:
             sub = sub or None
         etype = etype.strip() if isinstance(etype, str) else etype
         if etype not in VOCABULARY:
-            raise ParameterError(f"event_types: {raw!r} → {etype!r} is not an ACLED event type "
+            raise ParameterError(f"{what}: {raw!r} → {etype!r} is not an ACLED event type "
                                  f"({', '.join(VOCABULARY)})")
         if sub is not None and sub.strip() not in VOCABULARY[etype]:
-            raise ParameterError(f"event_types: {raw!r} → {sub!r} is not an ACLED sub-type of {etype!r}")
+            raise ParameterError(f"{what}: {raw!r} → {sub!r} is not an ACLED sub-type of {etype!r}")
         out[str(raw).strip()] = (etype, sub.strip() if sub else None)
     return out
 
