@@ -26,7 +26,37 @@ __all__ = ["places_overview", "save_figure", "hemicycle_layout", "hemicycle", "s
 
 
 def places_overview(boundaries: Boundaries, places: gpd.GeoDataFrame):
-    """A static map of governorates (or the tile grid) with gazetteer places coloured by kind."""
+    """A static map of governorates (or the tile grid) with gazetteer places coloured by kind.
+
+    Parameters
+    ----------
+    boundaries : Boundaries
+        Governorate polygons (:func:`~iraq_atlas.places.boundaries.load_boundaries`); on the
+        tile grid each tile is labelled with its ISO code.
+    places : geopandas.GeoDataFrame
+        Gazetteer places with ``kind`` and a point geometry
+        (:func:`~iraq_atlas.places.gazetteer.load_places`); rows without a point are left out.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One axis: the governorates, one marker colour per place kind (named in the legend)
+        and the boundaries' credit line.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from iraq_atlas.places.boundaries import load_boundaries
+    >>> from iraq_atlas.places.gazetteer import load_places
+    >>> fig = places_overview(load_boundaries("ADM1"), load_places())
+    >>> ax = fig.axes[0]
+    >>> ax.get_title()
+    'Iraq Atlas gazetteer: places by kind'
+    >>> [t.get_text() for t in ax.get_legend().get_texts()][:3]
+    ['airport', 'base', 'bridge']
+    >>> plt.close(fig)
+    """
     fig, ax = plt.subplots(figsize=(7, 7))
     gdf = boundaries.gdf
     gdf.plot(ax=ax, color="#eceff1", edgecolor="#78909c", linewidth=0.8)
@@ -210,8 +240,35 @@ def _bloc_sorted(seats: pd.DataFrame) -> pd.DataFrame:
 def hemicycle(seats: pd.DataFrame, title: str = "", *, majority: bool = True):
     """Parliament diagram: one circle per seat, coloured by bloc, blocs as wedges from left to right.
 
-    ``seats`` has a ``bloc`` and a ``seats`` column (one row per bloc or per list).
     Each seat is a Circle patch with gid ``seat-<bloc>``, so the drawing can be counted.
+    Blocs are placed in the order of :data:`iraq_atlas.vocab.BLOC_ORDER`.
+
+    Parameters
+    ----------
+    seats : pandas.DataFrame
+        A ``bloc`` and a ``seats`` column, one row per bloc or per list (e.g. one year of
+        :func:`~iraq_atlas.elections.aggregate.seats_by_bloc`); rows with no seat are left out.
+    title : str
+        Title above the diagram (none when empty).
+    majority : bool
+        Print the majority (half the seats plus one) under the total.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One axis with a circle per seat and a legend of the blocs with their seats.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> fig = hemicycle(pd.DataFrame({"bloc": ["iran_aligned", "sadrist"], "seats": [3, 5]}), "Example")
+    >>> ax = fig.axes[0]
+    >>> len(ax.patches), [p.get_gid() for p in ax.patches].count("seat-sadrist")
+    (8, 5)
+    >>> [t.get_text() for t in ax.get_legend().get_texts()]
+    ['Sadrist — 5', 'Iran-aligned (Fatah & allies) — 3']
+    >>> plt.close(fig)
     """
     rows = _bloc_sorted(seats[seats["seats"] > 0])
     colours = [b for b, n in zip(rows["bloc"], rows["seats"].astype(int)) for _ in range(n)]
@@ -269,8 +326,36 @@ def seat_change_chart(by_bloc: pd.DataFrame, by_list: pd.DataFrame | None = None
                       first: int = 2018, second: int = 2021, top: int = 8):
     """Dumbbell chart of seats in two elections: hollow dot = first, filled dot and arrow = second.
 
-    ``by_bloc`` comes from :func:`iraq_atlas.elections.aggregate.change_by_bloc`, ``by_list`` from
-    :func:`~iraq_atlas.elections.aggregate.change_by_list` (its ``top`` largest lists are shown).
+    Parameters
+    ----------
+    by_bloc : pandas.DataFrame
+        From :func:`iraq_atlas.elections.aggregate.change_by_bloc`: ``bloc``, ``label``,
+        ``seats_<first>``, ``seats_<second>`` and ``change`` per bloc.
+    by_list : pandas.DataFrame, optional
+        From :func:`~iraq_atlas.elections.aggregate.change_by_list` (``name`` instead of
+        ``label``); when given and not empty, a second panel shows its ``top`` first lists.
+    first, second : int
+        The two elections compared.
+    top : int
+        How many lists the second panel shows.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One panel ("By bloc"), or two with the lists; each row is labelled
+        ``<first> → <second> (<change>)``.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> by_bloc = pd.DataFrame({"bloc": ["sadrist", "iran_aligned"], "label": ["Sadrist", "Iran-aligned"],
+    ...                         "seats_2018": [54, 48], "seats_2021": [73, 22], "change": [19, -26]})
+    >>> fig = seat_change_chart(by_bloc)
+    >>> ax = fig.axes[0]
+    >>> len(fig.axes), ax.get_title(loc="left"), [t.get_text() for t in ax.texts if t.get_text()]
+    (1, 'By bloc', ['48 → 22 (−26)', '54 → 73 (+19)'])
+    >>> plt.close(fig)
     """
     panels = [(by_bloc, "label", "By bloc")]
     if by_list is not None and len(by_list):
@@ -295,9 +380,46 @@ def seats_map(seats: pd.DataFrame, boundaries: Boundaries, year: int, *,
               highlight: list[str] | None = None, blocs: pd.DataFrame | None = None):
     """Seats per governorate: a choropleth on polygons, or a cartogram on :func:`~iraq_atlas.places.boundaries.tile_grid_boundaries`.
 
-    ``seats`` has ``iso_3166_2`` and ``seats`` for one year. Governorates outside
-    ``highlight`` are drawn grey. On the tile grid, governorates with a published
-    list breakdown (``blocs``: iso_3166_2, bloc, seats) get a strip in bloc colours.
+    Parameters
+    ----------
+    seats : pandas.DataFrame
+        ``iso_3166_2`` and ``seats`` for one year (a year of
+        :attr:`~iraq_atlas.elections.load.ElectionData.governorate_seats`); every governorate
+        of ``boundaries`` needs a row.
+    boundaries : Boundaries
+        Governorate polygons, or the tile grid.
+    year : int
+        The election, for the title.
+    highlight : list of str, optional
+        ISO codes coloured by their seats; the others are drawn grey (default: all).
+    blocs : pandas.DataFrame, optional
+        ``iso_3166_2``, ``bloc`` and ``seats`` (:func:`~iraq_atlas.elections.aggregate.governorate_blocs`):
+        on the tile grid, governorates with a published list breakdown get a strip in bloc colours.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The map (each governorate labelled with its seats, with its ISO code on the tile grid)
+        and a colour bar.
+
+    Raises
+    ------
+    ValueError
+        When a governorate has no seat figure.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from iraq_atlas.elections import load_elections
+    >>> from iraq_atlas.places.boundaries import tile_grid_boundaries
+    >>> seats = load_elections().governorate_seats
+    >>> fig = seats_map(seats[seats["year"] == 2018], tile_grid_boundaries(), 2018)
+    >>> ["IQ-BG", "71"] in [t.get_text().split() for t in fig.axes[0].texts]
+    True
+    >>> fig.axes[0].get_title().splitlines()[0]
+    'Council of Representatives seats by governorate, 2018'
+    >>> plt.close(fig)
     """
     gdf = boundaries.gdf[["iso_3166_2", "name", "geometry"]].merge(
         seats[["iso_3166_2", "seats"]], on="iso_3166_2", how="left")
@@ -374,15 +496,40 @@ def _national_turnout_bars(ax, national: pd.DataFrame, years: list[int]) -> None
 def turnout_chart(turnout: pd.DataFrame, years: list[int], national: pd.DataFrame | None = None):
     """Turnout per governorate on the tile grid, one panel per year; unpublished values say so.
 
-    ``turnout`` has year, iso_3166_2, turnout_pct (empty when not published). Missing
-    values are never drawn as zero: their tiles are hatched and read "not published".
-    ``national`` (optional; year, stage, turnout_pct as from
-    :func:`iraq_atlas.elections.aggregate.national_turnout_table`) adds a panel at the left with one
-    bar per year, labelled with the percentage and whether it is the preliminary or final figure.
-    The governorate panels come first in ``fig.axes``, the national panel last. When no
-    governorate's turnout is published for ``years`` there are no governorate panels (a grid of
-    "not published" tiles tells a reader nothing); with no national figures either, the
-    figure is marked empty (:func:`mark_empty`).
+    Missing values are never drawn as zero: their tiles are hatched and read "not published".
+    When no governorate's turnout is published for ``years`` there are no governorate panels
+    (a grid of "not published" tiles tells a reader nothing); with no national figures either,
+    the figure is marked empty (:func:`mark_empty`).
+
+    Parameters
+    ----------
+    turnout : pandas.DataFrame
+        ``year``, ``iso_3166_2`` and ``turnout_pct`` (empty when not published), as from
+        :func:`iraq_atlas.elections.aggregate.turnout`.
+    years : list of int
+        The elections, one governorate panel each.
+    national : pandas.DataFrame, optional
+        ``year``, ``stage`` and ``turnout_pct`` as from
+        :func:`iraq_atlas.elections.aggregate.national_turnout_table`: adds a panel at the left
+        with one bar per year, labelled with the percentage and whether it is the preliminary
+        or final figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The governorate panels first in ``fig.axes``, the national panel last.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> t = pd.DataFrame({"year": [2021, 2021], "iso_3166_2": ["IQ-BA", "IQ-BG"], "turnout_pct": [51.3, None]})
+    >>> fig = turnout_chart(t, [2021])
+    >>> len(fig.axes), fig.axes[0].get_title()
+    (1, '2021: 1 of 18 governorates published')
+    >>> sum("not published" in " ".join(x.get_text().split()) for x in fig.axes[0].texts)
+    17
+    >>> plt.close(fig)
     """
     from iraq_atlas.places.governorates import TILE_GRID
 
@@ -447,7 +594,43 @@ def _undated(label: str, date, limit: int = 90) -> str:
 
 def small_multiples(joined: pd.DataFrame, milestones: pd.DataFrame, start, end, *,
                     governorates: Sequence[str] | None = None, freq: str = "W"):
-    """Incident counts per period, one panel per governorate (with incidents, or those chosen), milestone lines."""
+    """Incident counts per period, one panel per governorate (with incidents, or those chosen), milestone lines.
+
+    Parameters
+    ----------
+    joined : pandas.DataFrame
+        Incidents with ``event_date``, ``event_type`` and ``governorate`` (an ISO code), as from
+        :func:`iraq_atlas.analysis.joins.join_incidents`.
+    milestones : pandas.DataFrame
+        ``date``, ``milestone_id``, ``label``, ``kind`` and ``source_url``
+        (:func:`iraq_atlas.analysis.timeline.load_milestones`); those in the period are drawn
+        as vertical lines and listed under the panels.
+    start, end : date-like
+        The period (both days included).
+    governorates : sequence of str, optional
+        ISO codes, one panel each (default: every governorate with an incident in the
+        period, else Baghdad).
+    freq : {"D", "W", "M"}
+        Count per day, week or month.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One panel per governorate, titled with its name, code and number of incidents.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> inc = pd.DataFrame({"event_date": pd.to_datetime(["2021-11-05", "2021-11-07", "2021-11-07"]),
+    ...                     "governorate": ["IQ-BG", "IQ-BG", "IQ-NI"], "event_type": ["Battles"] * 3})
+    >>> ms = pd.DataFrame({"date": pd.to_datetime(["2021-11-07"]), "milestone_id": ["m1"],
+    ...                    "label": ["drone strike"], "kind": ["killing"], "source_url": [""]})
+    >>> fig = small_multiples(inc, ms, "2021-11-01", "2021-11-14")
+    >>> [ax.get_title() for ax in fig.axes if ax.axison]
+    ['Baghdad (IQ-BG): 2', 'Ninawa (IQ-NI): 1']
+    >>> plt.close(fig)
+    """
     from iraq_atlas.analysis.timeline import LINE_STYLES, counts_by_period, lines_for_chart, select_window
 
     start, end = pd.Timestamp(start), pd.Timestamp(end)
