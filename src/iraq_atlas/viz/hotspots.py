@@ -121,16 +121,41 @@ def trend_small_multiples(result: gpd.GeoDataFrame, gstar: pd.DataFrame, cells: 
                           n: int = 6, ncols: int = 3):
     """Counts (bars) and Gi* z-scores (line, right axis) per step for a few cells; a note when there is none.
 
-    ``result`` and ``gstar`` are the two tables of
-    :func:`iraq_atlas.analysis.hotspots.hotspot_analysis`.
+    Parameters
+    ----------
+    result : geopandas.GeoDataFrame
+        One row per cell (``cell``, ``name``, ``category``, ``events``): the first table of
+        :func:`iraq_atlas.analysis.hotspots.hotspot_analysis`.
+    gstar : pandas.DataFrame
+        One row per cell and step (``events``, ``gi_z``, ``hot``, ``cold``): its second table.
+    cells : list of str, optional
+        The cells to chart, in order (default: :func:`top_cells` of ``result``).
+    n : int
+        How many cells :func:`top_cells` picks.
+    ncols : int
+        Panels per row.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        A panel per cell, titled with its name and category: the counts on the left axis, the
+        Gi* z-scores on a twin axis (so ``fig.axes`` holds the count axes, then the z axes).
+        With no cell to chart, a one-line note, marked empty (:func:`~iraq_atlas.viz.charts.mark_empty`).
 
     Examples
     --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
     >>> from iraq_atlas.analysis.hotspots import hotspot_analysis
     >>> from iraq_atlas.incidents import load_incidents
-    >>> fig = trend_small_multiples(*hotspot_analysis(load_incidents().accepted, "adm1", "quarter"))
-    >>> len(fig.axes) >= 1
-    True
+    >>> from iraq_atlas.viz.charts import nothing_to_show
+    >>> result, gstar = hotspot_analysis(load_incidents().accepted, "adm1", "quarter")
+    >>> fig = trend_small_multiples(result, gstar, n=2)
+    >>> [ax.get_title().split(" · ")[0] for ax in fig.axes[:2]], [ax.get_ylabel() for ax in fig.axes]
+    (['Baghdad', 'Arbil'], ['incidents', 'incidents', 'Gi* z', 'Gi* z'])
+    >>> nothing_to_show(trend_small_multiples(result, gstar, []))
+    'no cell has incidents in this period'
+    >>> plt.close("all")
     """
     gi = gstar
     cells = top_cells(result, n) if cells is None else list(cells)

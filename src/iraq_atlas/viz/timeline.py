@@ -12,7 +12,44 @@ from iraq_atlas.vocab import DEFAULT_COLOR, EVENT_COLORS
 
 def timeline_chart(incidents: pd.DataFrame, milestones: pd.DataFrame, start, end, freq: str = "W",
                    title: str | None = None):
-    """Stacked incident counts per period by event type, with milestones as labelled vertical lines."""
+    """Stacked incident counts per period by event type, with milestones as labelled vertical lines.
+
+    Parameters
+    ----------
+    incidents : pandas.DataFrame
+        Incidents with ``event_date`` and ``event_type`` (e.g. ``load_incidents().accepted``).
+    milestones : pandas.DataFrame
+        ``date``, ``milestone_id``, ``label``, ``kind`` and ``source_url``
+        (:func:`iraq_atlas.analysis.timeline.load_milestones`); those in the period are drawn
+        as vertical lines with their labels, none overlapping another (:func:`place_labels`).
+    start, end : date-like
+        The period (both days included).
+    freq : {"D", "W", "M"}
+        Count per day, week or month.
+    title : str, optional
+        Replaces the default title (the event types and the period).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One axis: a stacked bar per period, a legend of the event types, the milestone lines.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> inc = pd.DataFrame({"event_date": pd.to_datetime(["2021-11-05", "2021-11-07", "2021-11-07"]),
+    ...                     "event_type": ["Battles", "Explosions/Remote violence", "Battles"]})
+    >>> ms = pd.DataFrame({"date": pd.to_datetime(["2021-11-07"]), "milestone_id": ["m1"],
+    ...                    "label": ["drone strike"], "kind": ["killing"], "source_url": [""]})
+    >>> fig = timeline_chart(inc, ms, "2021-11-01", "2021-11-14")
+    >>> ax = fig.axes[0]
+    >>> ax.get_title(), ax.get_ylabel()
+    ('Incidents by type, 01 Nov 2021 – 14 Nov 2021', 'incidents per week')
+    >>> [t.get_text() for t in ax.get_legend().get_texts()], [t.get_text().strip() for t in ax.texts]
+    (['Battles', 'Explosions/Remote violence'], ['drone strike'])
+    >>> plt.close(fig)
+    """
     start, end = pd.Timestamp(start), pd.Timestamp(end)
     counts = counts_by_period(incidents, start, end, freq)
     width = {"D": 0.8, "W": 5.6, "M": 24}[freq]
