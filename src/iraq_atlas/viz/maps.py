@@ -697,8 +697,46 @@ def add_points(m: folium.Map, gdf: gpd.GeoDataFrame, *, name: str, popup: Sequen
                show: bool = True) -> SafeGeoJson | BigPointLayer:
     """Add point rows as one toggleable layer; every text reaches the page as data, not markup.
 
-    Above bigpoints.BIG_POINTS points the layer is drawn by bigpoints.add_big_points (binary columns,
-    one clustered canvas) instead of one circle per row.
+    Above :data:`~iraq_atlas.viz.bigpoints.BIG_POINTS` points the layer is drawn by
+    :func:`~iraq_atlas.viz.bigpoints.add_big_points` (binary columns, one clustered canvas)
+    instead of one circle per row.
+
+    Parameters
+    ----------
+    m : folium.Map
+        A map made by :func:`base_map`.
+    gdf : geopandas.GeoDataFrame
+        The rows to draw, with the columns the popup, title, tooltip and time field name.
+    name : str
+        The layer's name in the layer switcher.
+    popup : sequence of (column, label, is_link)
+        The popup's rows; only http(s) values of a link column become anchors.
+    title, tooltip : str, optional
+        Columns for the popup's heading and the hover text.
+    color : str or pandas.Series
+        ``#rrggbb``, one for all or one per row.
+    radius : float or pandas.Series
+        Circle radius in pixels, one for all or one per row.
+    cluster : bool
+        Group nearby points into clusters.
+    time_field : str, optional
+        A ``YYYY-MM-DD`` column that the date slider (:func:`add_time_slider`) filters on.
+    show : bool
+        Whether the layer is on when the page opens.
+
+    Returns
+    -------
+    SafeGeoJson or BigPointLayer
+        The layer, already added to ``m``.
+
+    Examples
+    --------
+    >>> m = base_map(tiles=False, green_zone=False, boundaries=False, rivers=False)
+    >>> pts = gpd.GeoDataFrame({"name": ["Baghdad", "Mosul"], "kind": ["city", "city"]},
+    ...                        geometry=gpd.points_from_xy([44.4, 43.1], [33.3, 36.3]), crs=4326)
+    >>> layer = add_points(m, pts, name="Two cities", popup=[("kind", "Kind", False)], title="name")
+    >>> layer.layer_name, len(layer.payload["data"]["features"]), layer.bounds
+    ('Two cities', 2, [[33.3, 43.1], [36.3, 44.4]])
     """
     from iraq_atlas.viz import bigpoints
 
@@ -822,7 +860,38 @@ def to_html(m: folium.Map, *, assets_mode: str = "inline", asset_prefix: str = "
 
 
 def save_map(m: folium.Map, path: str | os.PathLike, *, assets_mode: str = "inline") -> Path:
-    """Write a map page that works with no network: assets inline (default) or in ``assets/`` beside it."""
+    """Write a map page that works with no network: assets inline (default) or in ``assets/`` beside it.
+
+    Parameters
+    ----------
+    m : folium.Map
+        A map made by :func:`base_map` (finished with :func:`finish`).
+    path : path
+        The page to write (written atomically).
+    assets_mode : {"inline", "folder"}
+        Leaflet's scripts and styles inside the page, or as files in ``assets/`` beside it.
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Raises
+    ------
+    OfflineAssetError
+        When the page would still fetch a script or style from the network.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> m = finish(base_map(tiles=False, green_zone=False, boundaries=False, rivers=False))
+    >>> page = save_map(m, folder / "map.html", assets_mode="folder")
+    >>> page.name, sorted(p.name for p in (folder / "assets").iterdir())
+    ('map.html', ['leaflet.css', 'leaflet.js'])
+    >>> '<script src="assets/leaflet.js"></script>' in page.read_text()
+    True
+    """
     page, files = to_html(m, assets_mode=assets_mode)
     path = Path(path)
     for name, text in files:
@@ -848,12 +917,61 @@ class MapView:
 
 
 def show(m: folium.Map, height: int = 520) -> MapView:
-    """Display helper for notebooks."""
+    """Display helper for notebooks: the map as a self-contained frame, with a picture of it for print.
+
+    Parameters
+    ----------
+    m : folium.Map
+        A finished map (:func:`finish`).
+    height : int
+        Height of the frame in pixels.
+
+    Returns
+    -------
+    MapView
+        Shown by the notebook as an ``<iframe srcdoc>`` holding the whole page (see
+        :func:`to_html`), followed by the static picture
+        (:func:`~iraq_atlas.viz.static_maps.print_image_html`).
+
+    Examples
+    --------
+    >>> view = show(finish(base_map(tiles=False, green_zone=False, boundaries=False, rivers=False)), 400)
+    >>> frame = view._repr_html_()
+    >>> frame.startswith('<iframe class="ia-map" srcdoc="&lt;!DOCTYPE html&gt;'), "height:400px" in frame
+    (True, True)
+    """
     return MapView(m, height)
 
 
 def add_places(m: folium.Map, places: gpd.GeoDataFrame, *, name: str = "Places") -> SafeGeoJson:
-    """Gazetteer places as circles coloured by kind, popups with names, precision and source."""
+    """Gazetteer places as circles coloured by kind, popups with names, precision and source.
+
+    Places without a point are left out; a legend names the kinds drawn.
+
+    Parameters
+    ----------
+    m : folium.Map
+        A map made by :func:`base_map`.
+    places : geopandas.GeoDataFrame
+        Gazetteer rows (:func:`~iraq_atlas.places.gazetteer.load_places`): ``name``, ``name_ar``,
+        ``kind``, ``precision_m``, ``governorate_iso`` and ``source_url``.
+    name : str
+        The layer's name in the layer switcher.
+
+    Returns
+    -------
+    SafeGeoJson
+        The layer, already added to ``m``.
+
+    Examples
+    --------
+    >>> from iraq_atlas.places.gazetteer import load_places
+    >>> places = load_places()
+    >>> m = base_map(tiles=False, green_zone=False, boundaries=False, rivers=False)
+    >>> layer = add_places(m, places)
+    >>> layer.layer_name, len(layer.payload["data"]["features"]) == int(places.geometry.notna().sum())
+    ('Places', True)
+    """
     places = places[places.geometry.notna()]
     kinds = [k for k in dict.fromkeys(places["kind"]) if isinstance(k, str)]
     if kinds:
@@ -907,9 +1025,37 @@ def incident_map(incidents: gpd.GeoDataFrame, boundaries: Boundaries | None = No
                  heat_cell_deg: float | None = None, time_slider: bool = True) -> folium.Map:
     """Incidents as circles coloured by event type and sized by casualties, one layer per type.
 
-    cluster=None clusters when there are more than 200 points. The heat layer
-    counts incidents on a grid (cell size from the zoom unless given) and draws
-    the cells as polygons; the time slider filters points by date.
+    The heat layer (off at first) counts incidents on a grid and draws the cells as polygons;
+    the time slider filters points by date. Incidents without a point are left out.
+
+    Parameters
+    ----------
+    incidents : geopandas.GeoDataFrame
+        Accepted incidents (``load_incidents().accepted``).
+    boundaries : Boundaries, optional
+        Governorates drawn underneath (see :func:`base_map`; None loads the ADM1 polygons).
+    center, zoom
+        Initial view, before the view is fitted to the incidents.
+    cluster : bool, optional
+        Group nearby points; None clusters when there are more than 200 points.
+    heat_cell_deg : float, optional
+        Grid cell size in degrees (default from the zoom: 0.25°, 0.05° from zoom 8, 0.01° from 11).
+    time_slider : bool
+        Add a date slider.
+
+    Returns
+    -------
+    folium.Map
+        The finished map (:func:`finish`); its layers are named ``<event type> (<count>)``.
+
+    Examples
+    --------
+    >>> from iraq_atlas.incidents import load_incidents
+    >>> from iraq_atlas.places.boundaries import tile_grid_boundaries
+    >>> m = incident_map(load_incidents().accepted, tile_grid_boundaries())
+    >>> names = [v for k, v in page_data(to_html(m)[0]).items() if k.startswith("layer_control_")][0]
+    >>> names[4:6], names[-1]
+    (['Battles (4)', 'Explosions/Remote violence (64)'], 'Incident density (0.25° cells)')
     """
     from iraq_atlas.incidents.aggregate import casualties, density_grid
     from iraq_atlas.vocab import EVENT_TYPES
@@ -975,7 +1121,40 @@ def page_data(page: str) -> dict[str, object]:
 # -- interactive map ----------------------------------------------------------------------
 def seats_folium_map(governorate_seats: pd.DataFrame, year: int, boundaries: Boundaries,
                      governorates: list[str] | None = None):
-    """A self-contained folium choropleth of seats per governorate (tile grid when no polygons)."""
+    """A self-contained folium choropleth of seats per governorate (tile grid when no polygons).
+
+    Parameters
+    ----------
+    governorate_seats : pandas.DataFrame
+        :attr:`~iraq_atlas.elections.load.ElectionData.governorate_seats` (``year``, ``iso_3166_2``,
+        ``seats`` and the quota and source columns); every governorate needs a row for ``year``.
+    year : int
+        The election.
+    boundaries : Boundaries
+        Governorate polygons, or the tile grid.
+    governorates : list of str, optional
+        ISO codes coloured by their seats; the others are grey (default: all).
+
+    Returns
+    -------
+    folium.Map
+        The finished map: a layer ``Seats by governorate, <year>`` with a ``<name>: <n> seats``
+        tooltip per governorate, and a legend of the seat classes.
+
+    Raises
+    ------
+    ValueError
+        When a governorate has no seat figure for ``year``.
+
+    Examples
+    --------
+    >>> from iraq_atlas.elections import load_elections
+    >>> from iraq_atlas.places.boundaries import tile_grid_boundaries
+    >>> m = seats_folium_map(load_elections().governorate_seats, 2021, tile_grid_boundaries(), ["IQ-BG"])
+    >>> data = page_data(to_html(m)[0])
+    >>> [v for k, v in data.items() if k.startswith("layer_control_")][0][-1], "Baghdad: 71 seats" in str(data)
+    ('Seats by governorate, 2021', True)
+    """
     import matplotlib as mpl
 
     from iraq_atlas.viz import maps
@@ -1017,7 +1196,37 @@ def _seats_geo(governorate_seats: pd.DataFrame, year: int, boundaries: Boundarie
 
 def baghdad_map(focus: gpd.GeoDataFrame, boundaries: Boundaries | None = None,
                 bands: Sequence[float] = DEFAULT_BANDS_KM):
-    """Folium map of Baghdad incidents with distance rings around the PM residence and the Green Zone."""
+    """Folium map of Baghdad incidents with distance rings around the PM residence and the Green Zone.
+
+    Parameters
+    ----------
+    focus : geopandas.GeoDataFrame
+        From :func:`iraq_atlas.analysis.bands.baghdad_focus`; rows placed only by governorate
+        (``governorate_only``) are left out.
+    boundaries : Boundaries, None or False
+        As for :func:`base_map` (False draws no administrative layers).
+    bands : sequence of float
+        Radii of the rings in km.
+
+    Returns
+    -------
+    folium.Map
+        The finished map: ring layers around the PM residence (shown) and the Green Zone
+        outline (hidden at first), and one layer ``Incidents (<n>)``.
+
+    Examples
+    --------
+    >>> focus = gpd.GeoDataFrame(
+    ...     {"governorate_only": [False], "event_date": [pd.Timestamp("2021-11-07")],
+    ...      "event_type": ["Explosions/Remote violence"], "sub_event_type": ["Air/drone strike"],
+    ...      "location": ["Baghdad"], "area": ["Green Zone"], "band_pm_residence": ["0-1 km"],
+    ...      "band_green_zone": ["inside"], "fatalities": [0], "district": ["Karkh"], "flags": [""],
+    ...      "source_url": ["https://example.org"], "event_id_cnty": ["X1"]},
+    ...     geometry=gpd.points_from_xy([44.390259], [33.307577]), crs=CRS)
+    >>> m = baghdad_map(focus, False)
+    >>> [v for k, v in page_data(to_html(m)[0]).items() if k.startswith("layer_control_")][0][2:]
+    ['Distance from the PM residence (approximate point)', 'Distance from the Green Zone outline', 'Incidents (1)']
+    """
     from iraq_atlas.viz import maps
 
     m = maps.base_map(maps.BAGHDAD, 11, boundaries=boundaries)
