@@ -11,13 +11,16 @@ from typing import Any
 
 # each public name and the module that holds it
 _HOMES = {
-    **dict.fromkeys(("save_figure", "hemicycle_layout", "scatter_iran_change", "per_seat_map",
+    **dict.fromkeys(("save_figure", "hemicycle_layout", "hemicycle", "seat_change_chart", "seats_map",
+                     "turnout_chart", "places_overview", "small_multiples", "scatter_iran_change", "per_seat_map",
                      "mention_timeline"), "charts"),
-    **dict.fromkeys(("CATEGORY_COLORS", "category_map", "top_cells", "category_counts", "forest_plot"),
-                    "hotspots"),
-    **dict.fromkeys(("base_map", "add_legend", "finish"), "maps"),
+    **dict.fromkeys(("CATEGORY_COLORS", "category_map", "top_cells", "category_counts", "trend_small_multiples",
+                     "forest_plot"), "hotspots"),
+    **dict.fromkeys(("base_map", "add_legend", "add_points", "add_places", "finish", "incident_map",
+                     "seats_folium_map", "baghdad_map", "save_map", "show"), "maps"),
     **dict.fromkeys(("static_map", "print_image_html"), "static_maps"),
     **dict.fromkeys(("reader_header", "safe_link", "table_html", "show_table", "show_note"), "tables"),
+    "timeline_chart": "timeline",
 }
 _MODULES = ("charts", "hotspots", "maps", "static_maps", "tables", "timeline", "bigpoints")
 
@@ -35,8 +38,11 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
-    "save_figure", "hemicycle_layout", "scatter_iran_change", "per_seat_map", "mention_timeline",
-    "CATEGORY_COLORS", "category_map", "top_cells", "category_counts", "forest_plot",
-    "base_map", "add_legend", "finish", "static_map", "print_image_html",
+    "save_figure", "hemicycle_layout", "hemicycle", "seat_change_chart", "seats_map", "turnout_chart",
+    "places_overview", "small_multiples", "scatter_iran_change", "per_seat_map", "mention_timeline",
+    "CATEGORY_COLORS", "category_map", "top_cells", "category_counts", "trend_small_multiples", "forest_plot",
+    "base_map", "add_legend", "add_points", "add_places", "finish", "incident_map", "seats_folium_map",
+    "baghdad_map", "save_map", "show", "static_map", "print_image_html",
     "reader_header", "safe_link", "table_html", "show_table", "show_note",
+    "timeline_chart",
 ]
