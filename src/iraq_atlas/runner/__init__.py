@@ -1,6 +1,7 @@
 """The report runner: parameters, planning, cache, execution and publishing of the notebooks.
 
-The names below are loaded on first use (``iraq_atlas.runner.read_params``); ``plan``,
+The names below are loaded on first use (``iraq_atlas.runner.read_params``;
+:func:`~iraq_atlas.runner.report.run_report` makes a whole run); ``plan``,
 ``params``, ``cache``, ``execute``, ``publish`` and ``report`` are the modules.
 """
 
@@ -14,6 +15,7 @@ _HOMES = {
     **dict.fromkeys(("Job", "JobResult", "RunOptions", "discover", "default_notebooks_dir", "output_folders"),
                     "plan"),
     **dict.fromkeys(("Parameter", "NotebookParams", "read_params", "resolve", "describe"), "params"),
+    "run_report": "report",
 }
 _MODULES = ("plan", "params", "cache", "execute", "publish", "report")
 
@@ -31,4 +33,4 @@ def __dir__() -> list[str]:
 
 
 __all__ = ["Job", "JobResult", "RunOptions", "discover", "default_notebooks_dir", "output_folders",
-           "Parameter", "NotebookParams", "read_params", "resolve", "describe"]
+           "Parameter", "NotebookParams", "read_params", "resolve", "describe", "run_report"]

@@ -65,6 +65,21 @@ def run_report(jobs: list[Job], opts: RunOptions) -> tuple[Path, list[JobResult]
         Before anything runs when ``out`` is a file or holds a file or folder named ``latest``;
         when the report cannot be written (read-only folder, full disk), with the previous
         report and ``latest`` left as they were.
+
+    Examples
+    --------
+    A run of no notebook still publishes a complete, empty run folder and points ``latest`` at it
+    (a real run plans its jobs with :func:`~iraq_atlas.runner.plan.discover` and
+    :func:`~iraq_atlas.runner.plan.plan`, and each job starts a kernel):
+
+    >>> import tempfile
+    >>> out = Path(tempfile.mkdtemp())
+    >>> run_dir, results = run_report([], RunOptions(out, progress=False))
+    >>> results, sorted(p.name for p in run_dir.iterdir())
+    ([], ['index.html', 'manifest.json', 'run.log'])
+    >>> manifest = json.loads((run_dir / "manifest.json").read_text())
+    >>> (out / "latest").resolve() == run_dir.resolve(), manifest["notebooks"], manifest["status"]
+    (True, [], 'ok')
     """
     out = opts.out.resolve()
     if out.exists() and not out.is_dir():
