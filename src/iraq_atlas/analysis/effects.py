@@ -340,6 +340,17 @@ def _verdict(a: int, b: int, lo: float, hi: float, placebo_p: float, used: int, 
 def effect_table(effects: pd.DataFrame) -> pd.DataFrame:
     """The CLI's table: dates as YYYY-MM-DD, numbers rounded to 4 decimals.
 
+    Parameters
+    ----------
+    effects : pandas.DataFrame
+        From :func:`milestone_effects`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with ``milestone_date`` as text and the ratio, interval and p-value columns
+        (those present) rounded; the other columns as they were.
+
     Examples
     --------
     >>> t = effect_table(pd.DataFrame({"milestone_date": [pd.Timestamp("2021-10-10")], "rate_ratio": [1 / 3]}))

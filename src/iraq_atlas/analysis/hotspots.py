@@ -91,10 +91,28 @@ class CellKind:
 def parse_cell(cell: str) -> CellKind:
     """Parse ``"h3:6"``, ``"adm1"``, ``"adm2"`` or ``"adm3"`` (ParameterError otherwise).
 
+    Parameters
+    ----------
+    cell : str
+        ``h3:R`` (an H3 resolution R from 0 to 10) or an admin level; case and surrounding
+        spaces do not matter.
+
+    Returns
+    -------
+    CellKind
+        The kind of cell and, for H3, the resolution.
+
+    Raises
+    ------
+    ParameterError
+        For anything else.
+
     Examples
     --------
     >>> parse_cell("h3:6")
     CellKind(kind='h3', resolution=6)
+    >>> parse_cell(" ADM2 ").label
+    'adm2'
     """
     text = str(cell).strip().lower()
     if text in ADMIN_LEVELS:
@@ -108,10 +126,25 @@ def parse_cell(cell: str) -> CellKind:
 def parse_step(step: str) -> str:
     """The pandas period frequency of a step name (week, month, quarter), ParameterError otherwise.
 
+    Parameters
+    ----------
+    step : str
+        ``week``, ``month`` or ``quarter`` (case and surrounding spaces do not matter).
+
+    Returns
+    -------
+    str
+        The period frequency: ``W-SUN`` (weeks from Monday), ``M`` or ``Q``.
+
+    Raises
+    ------
+    ParameterError
+        For any other name.
+
     Examples
     --------
-    >>> parse_step("month")
-    'M'
+    >>> parse_step("month"), parse_step("Week")
+    ('M', 'W-SUN')
     """
     if str(step).strip().lower() not in STEPS:
         raise ParameterError(f"parameter 'step': {step!r} is not one of {list(STEPS)}")
@@ -928,6 +961,19 @@ def summarise(gstar: pd.DataFrame, grid: gpd.GeoDataFrame, trend_alpha: float = 
 
 def hotspot_table(result: pd.DataFrame) -> pd.DataFrame:
     """The CLI's table: :data:`RESULT_COLUMNS`, rounded, hot and cold spots first, then by events.
+
+    Parameters
+    ----------
+    result : pandas.DataFrame
+        One row per cell, from :func:`emerging_hotspots` (or the first table of
+        :func:`hotspot_analysis`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The :data:`RESULT_COLUMNS` only (no geometry), the trend and z-score columns rounded to
+        4 decimals, ordered by category (as in :data:`CATEGORIES`), then by incidents (most
+        first), then by cell.
 
     Examples
     --------

@@ -98,7 +98,31 @@ def load_milestones(political: str | os.PathLike | None = None,
 
 
 def key_incidents(incidents: pd.DataFrame, ids: tuple[str, ...] = KEY_INCIDENT_IDS) -> pd.DataFrame:
-    """Incidents shaped as milestones (kind ``incident``), labelled from their own date, type and place."""
+    """Incidents shaped as milestones (kind ``incident``), labelled from their own date, type and place.
+
+    Parameters
+    ----------
+    incidents : pandas.DataFrame
+        Incidents with ``event_id_cnty``, ``event_date``, ``sub_event_type``, ``location`` and
+        ``source_url`` (e.g. ``load_incidents().accepted``).
+    ids : tuple of str
+        The incidents to keep (default: the 5 Nov 2021 clash at the Green Zone gates and the
+        7 Nov 2021 drone strike on the Prime Minister's residence).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``date``, ``milestone_id`` (the incident's id), ``label``, ``kind`` (``incident``),
+        ``source_url`` and ``origin`` (``incidents``), one row per incident found: the shape of
+        :func:`load_milestones`, so the two can be concatenated.
+
+    Examples
+    --------
+    >>> inc = pd.DataFrame({"event_id_cnty": ["X1"], "event_date": [pd.Timestamp("2021-11-07")],
+    ...                     "sub_event_type": ["Air/drone strike"], "location": ["Baghdad"], "source_url": [""]})
+    >>> key_incidents(inc, ("X1",))[["milestone_id", "label", "kind"]].values.tolist()
+    [['X1', '7 Nov 2021: air/drone strike, Baghdad', 'incident']]
+    """
     hit = incidents[incidents["event_id_cnty"].isin(ids)]
     label = (hit["event_date"].dt.day.astype(str) + hit["event_date"].dt.strftime(" %b %Y") + ": " + hit["sub_event_type"].str.lower()
              + ", " + hit["location"])
@@ -107,7 +131,30 @@ def key_incidents(incidents: pd.DataFrame, ids: tuple[str, ...] = KEY_INCIDENT_I
 
 
 def select_window(df: pd.DataFrame, start=None, end=None, column: str = "date") -> pd.DataFrame:
-    """Rows whose ``column`` date lies in [start, end] (either bound may be None)."""
+    """Rows whose ``column`` date lies in [start, end] (either bound may be None).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Any table with a datetime column.
+    start, end : date-like, optional
+        The bounds, both included; None or ``""`` leaves that side open.
+    column : str
+        The date column.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows in the window, in their order, with their index.
+
+    Examples
+    --------
+    >>> ms = pd.DataFrame({"date": pd.to_datetime(["2021-10-10", "2021-11-07", "2022-01-09"])})
+    >>> select_window(ms, "2021-11-01", None)["date"].dt.strftime("%Y-%m-%d").tolist()
+    ['2021-11-07', '2022-01-09']
+    >>> len(select_window(ms, end="2021-11-07"))
+    2
+    """
     keep = pd.Series(True, index=df.index)
     if start not in (None, ""):
         keep &= df[column] >= pd.Timestamp(start)
@@ -117,7 +164,28 @@ def select_window(df: pd.DataFrame, start=None, end=None, column: str = "date") 
 
 
 def lines_for_chart(milestones: pd.DataFrame) -> pd.DataFrame:
-    """One line per (date, kind): milestones recorded in both tables are merged, ids joined by '|'."""
+    """One line per (date, kind): milestones recorded in both tables are merged, ids joined by '|'.
+
+    Parameters
+    ----------
+    milestones : pandas.DataFrame
+        ``date``, ``milestone_id``, ``label``, ``kind`` and ``source_url``
+        (:func:`load_milestones`, possibly with :func:`key_incidents` added).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``date``, ``kind``, ``label`` and ``source_url`` (of the first milestone of each pair)
+        and ``milestone_ids``, sorted by date and kind.
+
+    Examples
+    --------
+    >>> ms = pd.DataFrame({"date": pd.to_datetime(["2021-10-10", "2021-10-10"]), "milestone_id": ["a", "b"],
+    ...                    "label": ["Election day", "Polling day"], "kind": ["election_day", "election_day"],
+    ...                    "source_url": ["", ""]})
+    >>> lines_for_chart(ms)[["label", "milestone_ids"]].values.tolist()
+    [['Election day', 'a|b']]
+    """
     if milestones.empty:
         return milestones.assign(milestone_ids=pd.Series(dtype=str))
     g = milestones.groupby(["date", "kind"], sort=True)
