@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 import synthetic as gen
 
 import iraq_atlas.incidents as incidents
