@@ -11,6 +11,8 @@ run. It watches the places where slow work starts:
   and a ``subprocess.Popen`` of a Chromium program (the PDF printer) is checked too;
 * a notebook run: ``run_notebook`` of tests/conftest.py calls :func:`require_slow`.
 
+A test marked ``notebook`` or ``browser`` but not ``slow`` is an error at collection.
+
 The kernel and dask wrappers are put in place when ``jupyter_client.manager`` and
 ``distributed.deploy.spec`` are first imported, so a quick run imports neither for them.
 
@@ -170,3 +172,11 @@ def pytest_runtest_teardown(item, nextitem):
 
 def pytest_configure(config):
     install()
+
+
+def pytest_collection_modifyitems(config, items):
+    """A ``notebook`` or ``browser`` test is a slow one: carrying either without ``slow`` is an error."""
+    lone = [item.nodeid for item in items if not _is_slow(item)
+            and any(item.get_closest_marker(name) for name in ("notebook", "browser"))]
+    if lone:
+        raise pytest.UsageError(f"marked notebook or browser but not {MARKER}: " + ", ".join(lone))

@@ -106,6 +106,25 @@ def test_an_unmarked_test_starting_slow_work_fails_and_a_marked_one_passes(guard
     assert "test_unmarked_quick_work" not in out and "test_marked_asks_for_slow_work" not in out
 
 
+def test_a_notebook_or_browser_mark_without_slow_is_an_error(guarded):
+    guarded.makepyfile(test_inner=textwrap.dedent('''
+        import pytest
+
+        @pytest.mark.notebook
+        def test_lone_notebook():
+            pass
+
+        @pytest.mark.slow
+        @pytest.mark.browser
+        def test_slow_browser():
+            pass
+    '''))
+    result = guarded.runpytest("-p", "slowguard", "-p", "no:cacheprovider", "-q")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*marked notebook or browser but not slow: test_inner.py::test_lone_notebook"])
+    assert "test_slow_browser" not in result.stderr.str()
+
+
 @pytest.mark.slow
 @pytest.mark.notebook
 def test_a_marked_test_starts_a_real_kernel(guarded):
