@@ -1,6 +1,7 @@
 """Headless Chromium for the browser tests: offline pages, Leaflet inspection, screenshot checks.
 
-Not a test module. ``chromium`` is a session fixture (import it into a test module);
+Not a test module. ``chromium`` is a fixture (import it into a test module) handing every test
+the one browser of the session;
 :func:`open_offline` opens a page with the network cut off and records every request
 that tried to leave file:// or data:, every console error and every page error, so a
 test can assert that a page needs nothing from the network and runs cleanly.
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from slowguard import require_slow
 
 ENV_REQUIRE = "IRAQ_ATLAS_REQUIRE_BROWSER"
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -49,9 +51,13 @@ def _unavailable(reason: str):
 _SHARED: dict = {}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def chromium(request):
-    """One headless Chromium for the whole session (launched from the system binary)."""
+    """The one headless Chromium of the session (launched from the system binary on first use).
+
+    Only for tests marked ``slow`` (and ``browser``); an unmarked test that asks for it fails.
+    """
+    require_slow("uses headless Chromium", request.node)
     if "browser" in _SHARED:
         return _SHARED["browser"]
     exe = find_chromium()
@@ -69,7 +75,7 @@ def chromium(request):
         browser.close()
         pw.stop()
 
-    request.addfinalizer(close)
+    request.session.config.add_cleanup(close)   # closed once, when the session ends
     _SHARED["browser"] = browser
     return browser
 

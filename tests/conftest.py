@@ -1,4 +1,8 @@
-"""Shared fixtures: real boundaries from ../shared/geodata, notebook runs (offline settings: ../conftest.py)."""
+"""Shared fixtures: real boundaries from ../shared/geodata, notebook runs (offline settings: ../conftest.py).
+
+The slowguard plugin fails a test that starts a kernel, a dask cluster or Chromium unless it
+is marked ``slow``, so that ``pytest -m "not slow"`` stays quick.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,8 @@ import os
 from pathlib import Path
 
 import pytest
+
+pytest_plugins = ["slowguard"]
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
@@ -37,7 +43,13 @@ def adm1(geodata_dir):
 
 
 def run_notebook(name: str, out_dir: Path, **params) -> Path:
-    """Execute a notebook under papermill with the given parameters; returns the executed copy."""
+    """Execute a notebook under papermill with the given parameters; returns the executed copy.
+
+    Only for tests marked ``slow`` (and ``notebook``): it starts a kernel.
+    """
+    from slowguard import require_slow  # the plugin above; imported here so pytest loads it first
+
+    require_slow(f"runs the notebook {name}")
     import papermill as pm
 
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -136,6 +136,7 @@ def _clean_env() -> dict:
 
 
 @pytest.mark.slow
+@pytest.mark.notebook
 def test_installed_wheel_runs_its_own_notebooks(tmp_path):
     """Built and installed (not cloned), the package ships its notebooks and runs them from an empty folder."""
     import sysconfig

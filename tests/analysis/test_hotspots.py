@@ -347,6 +347,7 @@ if __name__ == "__main__":
 
 
 @pytest.mark.parametrize("how", ["ctrl-c", "parent killed"])
+@pytest.mark.slow
 def test_interrupted_permutations_leave_no_process_behind(how, tmp_path):
     import os
     import signal
@@ -466,6 +467,7 @@ def test_bad_parameters_raise_parameter_error():
         hs.local_gstar(cube, pairs, p_values="bootstrap")
 
 
+@pytest.mark.slow
 def test_curated_set_degrades_gracefully():
     from iraq_atlas.incidents import load_incidents
 
@@ -595,6 +597,7 @@ def test_min_neighbourhood_events_stops_single_incident_hot_spots():
 
 
 @pytest.mark.notebook
+@pytest.mark.slow
 def test_notebook_06_runs_on_a_users_acled_export_with_permutations_on_two_jobs(tmp_path):
     """A user's ACLED export through notebook 06: every event counted once in the cube, permutation
     p-values (k + 1) / (P + 1) computed on two worker processes, the tables written."""

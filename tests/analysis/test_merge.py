@@ -342,6 +342,8 @@ def _cell_text(out) -> str:
                      for c in nb.cells for o in c.get("outputs", []))  # printed lines and one-line notes
 
 
+@pytest.mark.slow
+@pytest.mark.notebook
 def test_notebook_runs_with_defaults(tmp_path):
     """Defaults: the 2025 cycle (30 days either side of election day, 11 Nov 2025), the 2025 seats."""
     out = tmp_path / "run"
@@ -369,6 +371,8 @@ def test_notebook_runs_with_defaults(tmp_path):
     assert "period 2025-10-12 to 2025-12-10; seats of the 2025 election" in text
 
 
+@pytest.mark.slow
+@pytest.mark.notebook
 def test_notebook_centres_on_a_2026_milestone_with_the_2021_seats(tmp_path):
     """A government-formation milestone of the 2025 cycle; the seats of 2021, which has no list breakdown."""
     out = tmp_path / "run"
@@ -387,6 +391,8 @@ def test_notebook_centres_on_a_2026_milestone_with_the_2021_seats(tmp_path):
     assert "windows centred on pm_nominee_2026: 24 Jan 2026" in text
 
 
+@pytest.mark.slow
+@pytest.mark.notebook
 def test_notebook_centres_on_a_2018_milestone(tmp_path):
     """The 2018 cycle: its seats, and the bloc scatter on its own breakdown (no earlier election has one)."""
     out = tmp_path / "run"
@@ -427,6 +433,8 @@ def test_notebook_parameter_choices_come_from_the_library():
         plan([nbs / "04_elections_vs_incidents.ipynb"], {"election_year": "2019"})
 
 
+@pytest.mark.slow
+@pytest.mark.notebook
 def test_notebook_runs_with_a_user_acled_export(tmp_path, geodata_dir):
     src = tmp_path / "acled.csv"
     write_acled(src)

@@ -724,6 +724,8 @@ def _check_run(out: Path, years=(2018, 2021, 2025)) -> None:
     assert gov.groupby("year")["seats"].sum().to_dict() == {y: 329 for y in years}
 
 
+@pytest.mark.slow
+@pytest.mark.notebook
 def test_notebook_runs_offline_with_embedded_boundaries(tmp_path):
     run_notebook("02_elections.ipynb", tmp_path)  # defaults: the three elections
     _check_run(tmp_path)
@@ -737,6 +739,8 @@ def test_notebook_runs_offline_with_embedded_boundaries(tmp_path):
                                                                           [2025, "final", 56.11]]
 
 
+@pytest.mark.slow
+@pytest.mark.notebook
 def test_notebook_runs_with_real_boundaries_and_list_grouping(tmp_path, geodata_dir):
     run_notebook("02_elections.ipynb", tmp_path, boundaries_path=str(geodata_dir), grouping="list",
                  years=["2018", "2021"])
@@ -745,6 +749,8 @@ def test_notebook_runs_with_real_boundaries_and_list_grouping(tmp_path, geodata_
     assert lists.loc["fatah", "seats_2021"] == 17
 
 
+@pytest.mark.slow
+@pytest.mark.notebook
 def test_notebook_rejects_unknown_year(tmp_path):
     import papermill as pm
 

@@ -134,6 +134,8 @@ def test_arabic_sample_drafts_carry_casualties():
     assert (airport.event_date, airport.fatalities) == ("2021-11-03", 3)
 
 
+@pytest.mark.slow
+@pytest.mark.notebook
 def test_arabic_sample_through_the_notebook(tmp_path):
     """Notebook 05 on the Arabic sample: Arabic places mapped, Arabic dates resolved, the text shown as Arabic."""
     import json

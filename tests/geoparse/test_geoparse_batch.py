@@ -124,6 +124,8 @@ def test_file_labels_are_paths_below_the_shared_folder(tmp_path):
     assert gp.file_labels([]) == {}
 
 
+@pytest.mark.slow
+@pytest.mark.notebook
 def test_notebook_names_articles_without_the_folders_they_lie_in(tmp_path):
     """Notebook 05's page and tables say which article a mention comes from, not where it lay on disk."""
     import json

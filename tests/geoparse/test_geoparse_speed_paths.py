@@ -31,6 +31,7 @@ def _names() -> list[str]:
     return sp[::10] + odd + hints
 
 
+@pytest.mark.slow
 def test_one_name_answer_is_the_geocoders_answer_for_gazetteer_names():
     names = _names()
     got = [places._geocode_one.__wrapped__(n) for n in names]

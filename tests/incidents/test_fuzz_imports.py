@@ -127,6 +127,7 @@ def _with_examples(test):
 @FUZZ
 @_with_examples
 @given(case=csv_files())
+@pytest.mark.slow
 def test_generated_files_load_or_fail_cleanly(tmp_path_factory, case):
     shape, data = case
     folder = tmp_path_factory.mktemp("fuzz")

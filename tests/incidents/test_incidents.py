@@ -407,6 +407,7 @@ def test_curated_map_layers_colours_and_heat(tmp_path):
 
 
 @pytest.mark.notebook
+@pytest.mark.slow
 def test_notebook_03_defaults(tmp_path):
     from conftest import run_notebook
 
@@ -421,6 +422,7 @@ def test_notebook_03_defaults(tmp_path):
 
 
 @pytest.mark.notebook
+@pytest.mark.slow
 def test_notebook_03_with_user_acled_export(acled_csv, tmp_path, geodata_dir):
     from conftest import run_notebook
 

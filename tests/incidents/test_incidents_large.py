@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 import synthetic as gen
 
 import iraq_atlas.incidents as incidents
@@ -26,6 +27,7 @@ def _write(tmp_path: Path) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_large_export_reports_each_bad_row_and_keeps_the_rest(tmp_path, monkeypatch):
     path = _write(tmp_path)
     assert validation._SideWork.MIN_ROWS < N

@@ -55,6 +55,7 @@ def _pandera_failing(df: pd.DataFrame) -> set[int]:
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(row, min_size=1, max_size=12))
+@pytest.mark.slow
 def test_fast_path_and_pandera_reject_the_same_rows(rows):
     df = _frame(rows)
     bad = failing_rows(df, accepted_schema())

@@ -295,6 +295,7 @@ def test_region_export_is_filtered_to_iraq_while_streaming(tmp_path, monkeypatch
 
 
 @pytest.mark.parametrize("column", ["timestamp", "notes"])
+@pytest.mark.slow
 def test_a_quoted_line_break_where_a_block_ends_keeps_its_row_whole(tmp_path, monkeypatch, column):
     # a value whose second line has as many fields as a row; cut at its line break, it once read
     # as a row of its own ("timestamp", the last column: row 19 of 18) or lost its row's end

@@ -25,7 +25,7 @@ import pytest
 from browser import chromium  # noqa: F401
 from conftest import NOTEBOOKS, shared_geodata_dir
 
-pytestmark = [pytest.mark.browser, pytest.mark.notebook]
+pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.notebook]
 
 JUPYTER = Path(sys.executable).with_name("jupyter")
 SERVER_START_S = 90

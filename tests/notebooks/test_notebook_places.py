@@ -14,6 +14,7 @@ def _outputs_text(nb) -> str:
 
 
 @pytest.mark.notebook
+@pytest.mark.slow
 def test_places_notebook_with_real_boundaries(tmp_path, geodata_dir):
     nb_path = run_notebook("01_places.ipynb", tmp_path, boundaries_path=str(geodata_dir),
                            names_to_geocode=["Green Zone", "Kadimiya", "Atlantis"])
@@ -32,6 +33,7 @@ def test_places_notebook_with_real_boundaries(tmp_path, geodata_dir):
 
 
 @pytest.mark.notebook
+@pytest.mark.slow
 def test_places_notebook_embedded_boundaries(tmp_path):
     nb_path = run_notebook("01_places.ipynb", tmp_path, kinds=["zone", "residence", "embassy"])
     text = _outputs_text(nbformat.read(nb_path, as_version=4))

@@ -65,6 +65,7 @@ def assert_same(geocoder: Geocoder, index: dict, names: list[str]) -> None:
         assert fast == full_output(geocoder, names, fmt), (fmt, names)
 
 
+@pytest.mark.slow
 def test_every_spelling_is_answered_as_the_geocoder_answers_it(geocoder, index):
     spellings = sorted(index["spellings"])
     assert len(spellings) > 3000
@@ -112,6 +113,7 @@ def variants(draw, spellings: list[str]) -> str:
 @settings(max_examples=150, deadline=None, database=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(data=st.data())
+@pytest.mark.slow
 def test_generated_variants_print_as_the_full_path(geocoder, index, data):
     spellings = sorted(index["spellings"])
     names = data.draw(st.lists(variants(spellings), min_size=1, max_size=5))
@@ -206,6 +208,7 @@ def test_a_fuzzy_name_goes_to_the_geocoder_once(built_cache):
     assert modules == set() and again == out  # the full path remembered its answer
 
 
+@pytest.mark.slow
 def test_a_changed_gazetteer_file_makes_the_index_stale(tmp_path):
     geodata = tmp_path / "geodata"
     for part in ("places", "boundaries"):
@@ -226,6 +229,7 @@ def test_a_changed_gazetteer_file_makes_the_index_stale(tmp_path):
     assert modules == set() and again == after  # the full path wrote a fresh index
 
 
+@pytest.mark.slow
 def test_a_corrupt_index_is_ignored_and_rebuilt(built_cache, tmp_path):
     cache, outputs = built_cache
     mine = tmp_path / "cache"

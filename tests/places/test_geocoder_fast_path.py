@@ -383,6 +383,7 @@ def test_hints_match_the_reference(text):
 
 @SETTINGS
 @given(st.lists(QUERY, min_size=1, max_size=40))
+@pytest.mark.slow
 def test_batch_answers_match_the_reference(geocoder, reference, queries):
     queries = queries + queries[: len(queries) // 2]  # repeated names share one answer
     same(geocoder.geocode_names(queries), reference.geocode_names(queries))
@@ -390,12 +391,14 @@ def test_batch_answers_match_the_reference(geocoder, reference, queries):
 
 @SETTINGS
 @given(QUERY)
+@pytest.mark.slow
 def test_single_name_answers_match_the_reference(geocoder, reference, query):
     same(geocoder.geocode_names([query]), reference.geocode_names([query]))
 
 
 @SETTINGS
 @given(st.lists(st.one_of(latin_form(), arabic_form(), TEXT), min_size=1, max_size=20))
+@pytest.mark.slow
 def test_text_series_answers_match_the_reference(geocoder, reference, queries):
     """A Series of pandas' text dtype takes the path that keeps the input column as the query."""
     series = pd.Series(queries, dtype="str")

@@ -14,7 +14,7 @@ from browser import chromium, map_stats, open_offline  # noqa: E402,F401,F811
 from iraq_atlas.places.rivers import RIVERS_ATTRIBUTION  # noqa: E402
 from iraq_atlas.viz import maps  # noqa: E402
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 DRAWN_LINES = """() => { const out = [];
   window.__iaMap.eachLayer(l => {

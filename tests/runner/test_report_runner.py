@@ -108,6 +108,8 @@ def test_cli_values_are_converted_by_declared_type_not_guessed(suite):
 
 
 # -- runs ------------------------------------------------------------------------
+@pytest.mark.slow
+@pytest.mark.notebook
 def test_run_layout_index_manifest_and_latest(suite):
     run_dir, results = _run(suite)
     assert _status(results) == {"01_alpha": "ok", "02_beta": "ok"}
@@ -127,6 +129,8 @@ def test_run_layout_index_manifest_and_latest(suite):
     assert not [p for p in (suite / "reports").iterdir() if p.name.startswith(".run-")]
 
 
+@pytest.mark.slow
+@pytest.mark.notebook
 def test_parallel_run_matches_sequential(suite):
     seq_dir, _ = _run(suite, jobs=1)
     par_dir, res = _run(suite, jobs=2, force=True)
@@ -135,6 +139,8 @@ def test_parallel_run_matches_sequential(suite):
         assert (seq_dir / f).read_text() == (par_dir / f).read_text()
 
 
+@pytest.mark.slow
+@pytest.mark.notebook
 def test_warm_rerun_executes_nothing_and_force_reruns(suite):
     _run(suite)
     run2, res2 = _run(suite)
@@ -145,6 +151,8 @@ def test_warm_rerun_executes_nothing_and_force_reruns(suite):
     assert _status(res3) == {"01_alpha": "ok", "02_beta": "ok"}
 
 
+@pytest.mark.slow
+@pytest.mark.notebook
 def test_no_input_applies_to_reused_notebooks_too(suite):
     """--no-input changes the pages, not the results: reused notebooks are converted again."""
     code = "savefig"  # a name in 02_beta's code (highlighted as its own token)
@@ -158,6 +166,8 @@ def test_no_input_applies_to_reused_notebooks_too(suite):
     assert code in (run3 / "02_beta.html").read_text()
 
 
+@pytest.mark.slow
+@pytest.mark.notebook
 def test_changed_parameter_or_data_file_reruns_only_what_depends_on_it(suite):
     _run(suite)
     _, res = _run(suite, {"repeat": "3"})          # only 01 declares repeat
@@ -168,6 +178,8 @@ def test_changed_parameter_or_data_file_reruns_only_what_depends_on_it(suite):
     assert (run / "tables" / "01_rows.csv").read_text().splitlines()[0].endswith(",1")
 
 
+@pytest.mark.slow
+@pytest.mark.notebook
 def test_failing_notebook_is_isolated(suite, capsys):
     nb = suite / "notebooks" / "01_alpha.ipynb"
     book = nbformat.read(nb, as_version=4)
@@ -188,6 +200,8 @@ def test_failing_notebook_is_isolated(suite, capsys):
     assert "boom &lt;b&gt;here&lt;/b&gt;" in index and "<b>here</b>" not in index
 
 
+@pytest.mark.slow
+@pytest.mark.notebook
 def test_interrupted_run_leaves_previous_report(suite, monkeypatch):
     first, _ = _run(suite)
     calls = []
@@ -207,6 +221,8 @@ def test_interrupted_run_leaves_previous_report(suite, monkeypatch):
     assert not [p for p in reports.iterdir() if p.name.startswith(".run-")]
 
 
+@pytest.mark.slow
+@pytest.mark.notebook
 def test_sweep_runs_one_section_per_value(suite):
     run, res = _run(suite, sweep=("label", ["x", "y"]))
     slugs = sorted(r.slug for r in res)
@@ -222,6 +238,8 @@ def test_sweep_of_unknown_parameter_fails(suite):
         _run(suite, sweep=("colour", ["red"]))
 
 
+@pytest.mark.slow
+@pytest.mark.notebook
 def test_dask_executor_on_local_cluster(suite):
     from distributed import LocalCluster
 
@@ -248,6 +266,8 @@ def test_choice_default_outside_its_choices_is_rejected(tmp_path):
         read_params(nb)
 
 
+@pytest.mark.slow
+@pytest.mark.notebook
 def test_longest_notebook_starts_first_on_rerun(suite, monkeypatch):
     """With a cache from earlier runs, the job that took longest last time is started first."""
     _run(suite)
@@ -269,6 +289,8 @@ def test_longest_notebook_starts_first_on_rerun(suite, monkeypatch):
     assert order == ["02_beta", "01_alpha"]
 
 
+@pytest.mark.slow
+@pytest.mark.notebook
 def test_progress_bars_over_the_run_and_over_cells_when_sequential_and_verbose(suite, capfd):
     jobs = plan(discover(suite / "notebooks"), {})
     run_report(jobs, RunOptions(out=suite / "reports", jobs=1, progress=True))
@@ -280,6 +302,8 @@ def test_progress_bars_over_the_run_and_over_cells_when_sequential_and_verbose(s
     assert err.count("Executing: 100%") >= 2                 # -v: a cell bar per notebook
 
 
+@pytest.mark.slow
+@pytest.mark.notebook
 def test_first_run_orders_by_notebook_size_then_history(suite):
     """With no history, the notebook with more code starts first; notebooks never run here
     come before those with a recorded duration."""
@@ -295,6 +319,8 @@ def test_first_run_orders_by_notebook_size_then_history(suite):
     assert cache.expected_order(jobs, out)[0].slug == "03_gamma"
 
 
+@pytest.mark.slow
+@pytest.mark.notebook
 def test_failed_html_conversion_fails_the_job_but_keeps_the_notebook(suite, monkeypatch):
     def broken(path, **kw):
         raise RuntimeError("template missing")
@@ -306,6 +332,8 @@ def test_failed_html_conversion_fails_the_job_but_keeps_the_notebook(suite, monk
         assert (run_dir / "notebooks" / f"{r.slug}.ipynb").exists() and not r.html
 
 
+@pytest.mark.slow
+@pytest.mark.notebook
 def test_workers_see_the_environment_of_each_run(tmp_path, monkeypatch):
     """A variable set between two runs reaches the second run's notebooks, whether their kernels
     were started ahead (a pool) or when each notebook started."""
@@ -355,6 +383,8 @@ def _spans(run_dir: Path, results) -> list[tuple[float, float]]:
                   for r in results for o in r.outputs if "/span_" in o)
 
 
+@pytest.mark.slow
+@pytest.mark.notebook
 def test_execute_job_leaves_the_process_environment_alone(suite):
     """The trace path and the run's variables reach the kernel through its manager, not os.environ."""
     import os
@@ -382,6 +412,8 @@ def test_execute_job_leaves_the_process_environment_alone(suite):
     assert seen == {None}
 
 
+@pytest.mark.slow
+@pytest.mark.notebook
 def test_dask_jobs_cap_concurrency_and_keep_inputs_apart(tmp_path):
     """On a cluster with more threads than --jobs, at most --jobs notebooks run at once, and
     notebooks running side by side in one worker each record only their own inputs."""
@@ -403,6 +435,8 @@ def test_dask_jobs_cap_concurrency_and_keep_inputs_apart(tmp_path):
         assert set(r.inputs) == {str(d)}, (r.slug, r.inputs)
 
 
+@pytest.mark.slow
+@pytest.mark.notebook
 def test_local_dask_cluster_has_one_thread_per_worker(suite, monkeypatch):
     import distributed
 
@@ -446,6 +480,8 @@ def _cached_boundaries(folder: Path) -> None:
         .to_file(folder / "geoBoundaries-IRQ-ADM1.geojson", driver="GeoJSON")
 
 
+@pytest.mark.slow
+@pytest.mark.notebook
 def test_a_probe_that_found_nothing_is_an_input(tmp_path, monkeypatch):
     """Boundaries absent from the cache, then present: the notebook runs again and uses them."""
     folder = tmp_path / "cache"
@@ -467,6 +503,8 @@ def test_a_probe_that_found_nothing_is_an_input(tmp_path, monkeypatch):
     assert (run3 / "tables" / "origin.txt").read_text() == "cache"
 
 
+@pytest.mark.slow
+@pytest.mark.notebook
 def test_boundaries_named_by_the_environment_are_probed_too(tmp_path, monkeypatch):
     folder = tmp_path / "b"
     folder.mkdir()
@@ -502,6 +540,8 @@ def test_library_fingerprint_covers_every_sub_package():
 
 
 # -- outputs outside the output folders ----------------------------------------------
+@pytest.mark.slow
+@pytest.mark.notebook
 def test_files_outside_the_output_folders_are_reported(suite, capsys):
     nb = suite / "notebooks" / "02_beta.ipynb"
     book = nbformat.read(nb, as_version=4)
@@ -527,6 +567,7 @@ def test_files_outside_the_output_folders_are_reported(suite, capsys):
 
 
 @pytest.mark.notebook
+@pytest.mark.slow
 def test_every_shipped_notebook_publishes_its_tables_figures_and_maps(tmp_path):
     """Each shipped notebook runs through the runner; each kind of output its code writes
     (tables, figures, maps) arrives in the run folder, and nothing is written beside them."""
@@ -575,6 +616,8 @@ def _kernel_children() -> list[str]:
 
 @pytest.mark.skipif(not Path("/proc/self").exists(), reason="reads kernel start times from /proc")
 @pytest.mark.parametrize("pool", [1, 0])
+@pytest.mark.slow
+@pytest.mark.notebook
 def test_kernels_start_ahead_of_their_notebooks_when_pooled(tmp_path, pool):
     jobs = _kernel_suite(tmp_path)
     run, res = run_report(jobs, RunOptions(out=tmp_path / "r", jobs=1, progress=False, kernel_pool=pool))
@@ -591,6 +634,8 @@ def test_kernels_start_ahead_of_their_notebooks_when_pooled(tmp_path, pool):
     assert json.loads((run / "manifest.json").read_text())["kernel_pool"] == pool
 
 
+@pytest.mark.slow
+@pytest.mark.notebook
 def test_an_interrupted_run_leaves_no_kernel_behind(tmp_path, monkeypatch):
     jobs = _kernel_suite(tmp_path)
     real = execute.execute_job
@@ -668,6 +713,8 @@ def test_typed_parameters_are_read_by_plain_papermill_too(tmp_path):
     assert seen["day"].inferred_type_name == "date"
 
 
+@pytest.mark.slow
+@pytest.mark.notebook
 def test_typed_notebook_runs_with_converted_values(tmp_path):
     nbs = tmp_path / "notebooks"
     nbs.mkdir()
@@ -735,6 +782,8 @@ def _processes_in(folder: Path) -> list[int]:
 
 @pytest.mark.skipif(not Path("/proc/self").exists(), reason="looks for processes in /proc")
 @pytest.mark.parametrize("signame,code", [("SIGTERM", 143), ("SIGINT", 130)])
+@pytest.mark.slow
+@pytest.mark.notebook
 def test_a_signal_stops_the_run_cleanly(tmp_path, signame, code):
     import os
     import signal
@@ -772,6 +821,8 @@ def test_a_signal_stops_the_run_cleanly(tmp_path, signame, code):
     assert not list(out.glob(".run-*"))
 
 
+@pytest.mark.slow
+@pytest.mark.notebook
 def test_a_second_run_into_the_same_folder_fails_at_once(suite, capsys):
     import time
 
@@ -818,6 +869,8 @@ def test_a_runtime_error_from_the_runner_keeps_its_traceback(suite, monkeypatch)
         main(["report", "--notebooks-dir", str(suite / "notebooks"), "--out", str(suite / "reports"), "--quiet"])
 
 
+@pytest.mark.slow
+@pytest.mark.notebook
 def test_run_folders_follow_the_umask(suite):
     import os
     import stat
@@ -843,6 +896,8 @@ def test_run_ids_are_unique_within_a_second(suite):
 
 
 # -- warm runs, unwritable folders, hostile text in the notebook pages --------------------------------
+@pytest.mark.slow
+@pytest.mark.notebook
 def test_a_warm_rerun_decides_from_the_cache_without_jupyter(suite):
     """Nothing changed: the run is published from the cache without importing any of the execution machinery."""
     import os
@@ -870,6 +925,8 @@ def test_a_warm_rerun_decides_from_the_cache_without_jupyter(suite):
     assert (after / "tables" / "01_rows.csv").read_text() == (before / "tables" / "01_rows.csv").read_text()
 
 
+@pytest.mark.slow
+@pytest.mark.notebook
 def test_a_full_disk_exits_2_and_keeps_the_previous_report(suite, monkeypatch, capsys):
     import errno
 
@@ -940,6 +997,8 @@ def hostile_page(tmp_path_factory) -> Path:
     return run_dir / "01_hostile.html"
 
 
+@pytest.mark.slow
+@pytest.mark.notebook
 def test_hostile_text_outputs_show_literally_in_the_notebook_page(hostile_page):
     """Incident text printed, displayed as a table and returned by a cell is text in the published page."""
     from bs4 import BeautifulSoup
@@ -961,6 +1020,8 @@ def test_hostile_text_outputs_show_literally_in_the_notebook_page(hostile_page):
 
 
 @pytest.mark.browser
+@pytest.mark.slow
+@pytest.mark.notebook
 def test_hostile_text_outputs_stay_inert_in_a_browser(request, hostile_page):
     """Opened offline in Chromium, the page runs none of the strings and shows each one as text."""
     from browser import open_offline
@@ -991,6 +1052,8 @@ def _console_lines(text: str) -> list[str]:
     return [line.strip() for line in text.replace("\r", "\n").splitlines() if line.strip()]
 
 
+@pytest.mark.slow
+@pytest.mark.notebook
 def test_console_holds_the_bar_and_the_summary_alone(suite, capfd):
     """Kernel and converter log lines go into the run's log file (linked from the index), not
     onto the console; the console shows the run's bar and the closing summary."""
@@ -1014,6 +1077,8 @@ def test_console_holds_the_bar_and_the_summary_alone(suite, capfd):
     assert 'href="run.log"' in (run / "index.html").read_text()
 
 
+@pytest.mark.slow
+@pytest.mark.notebook
 def test_verbose_console_shows_the_kernel_lines_too(suite, capfd):
     from iraq_atlas.cli import main
 
@@ -1034,6 +1099,8 @@ print("names:", ", ".join(names))
 '''
 
 
+@pytest.mark.slow
+@pytest.mark.notebook
 def test_pages_show_the_run_parameters_and_warnings_as_notes(suite):
     """A successful notebook's page holds no warning block, no echoed source line and no
     temporary run folder; its parameters cell shows the run's values, Arabic as Arabic."""
@@ -1076,6 +1143,8 @@ plt.show()
 '''
 
 
+@pytest.mark.slow
+@pytest.mark.notebook
 def test_a_figure_with_nothing_to_show_is_not_saved_nor_promoted(suite):
     _nb(suite / "notebooks" / "03_figs.ipynb", 'output_dir: str = "o"  # out', FIGURES)
     jobs = plan(discover(suite / "notebooks", ["03"]), {})
@@ -1102,6 +1171,8 @@ def _boundary_folder(tmp_path: Path) -> Path:
     return folder
 
 
+@pytest.mark.slow
+@pytest.mark.notebook
 def test_index_says_what_was_run_failures_first_and_labels_sweeps(suite):
     from bs4 import BeautifulSoup
 
@@ -1132,6 +1203,9 @@ def test_index_says_what_was_run_failures_first_and_labels_sweeps(suite):
 
 
 # -- one PDF ------------------------------------------------------------------------------
+@pytest.mark.slow
+@pytest.mark.notebook
+@pytest.mark.browser
 def test_pdf_holds_the_index_and_every_page(suite, capsys):
     from iraq_atlas.cli import main
 

@@ -14,7 +14,7 @@ import pytest
 from browser import chromium, map_stats, open_offline  # noqa: F401
 from test_browser import H_IMG, H_LAYER, H_QUOTES, H_SCRIPT, JS_URL, SAFE_URL, _assert_clean, _assert_not_pwned
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 N = 100_000
 HOSTILE_ROW, LINK_ROW, SAME_SPOT = 17, 18, (40, 41)

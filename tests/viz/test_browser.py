@@ -18,7 +18,7 @@ from browser import (chromium, click_marker, clicked_card_link, drawn_images, hi
 from conftest import NOTEBOOKS, ROOT, run_notebook
 from shapely.geometry import Point
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 PLACES_CSV = ROOT / "geodata" / "places" / "places.csv"
 GOVERNORATES_CSV = ROOT / "geodata" / "places" / "governorates.csv"
@@ -168,6 +168,7 @@ def test_harness_catches_network_assets_and_errors(chromium, tmp_path):
 
 # -- maps written by notebook 01 ---------------------------------------------------------
 @pytest.mark.parametrize("map_name", ["01_baghdad", "01_iraq"])
+@pytest.mark.notebook
 def test_notebook01_maps_render_offline(chromium, nb01_out, geodata_dir, map_name):
     op = open_offline(chromium, nb01_out / "maps" / f"{map_name}.html")
     try:
@@ -190,6 +191,7 @@ def test_notebook01_maps_render_offline(chromium, nb01_out, geodata_dir, map_nam
         op.close()
 
 
+@pytest.mark.notebook
 def test_iraq_map_draws_the_18_governorates_with_labels(chromium, nb01_out):
     """Offline, the Iraq map shows every governorate polygon named on the map itself."""
     op = open_offline(chromium, nb01_out / "maps" / "01_iraq.html")
@@ -213,6 +215,7 @@ def test_iraq_map_draws_the_18_governorates_with_labels(chromium, nb01_out):
         op.close()
 
 
+@pytest.mark.notebook
 def test_baghdad_map_draws_districts_and_subdistricts_with_labels(chromium, nb01_out):
     """The Baghdad map draws the ADM2/ADM3 units of IQG08 and names them as OCHA spells them."""
     districts, subdistricts = _baghdad_units(2), _baghdad_units(3)
@@ -242,6 +245,7 @@ def test_baghdad_map_draws_districts_and_subdistricts_with_labels(chromium, nb01
         op.close()
 
 
+@pytest.mark.notebook
 def test_clicking_a_marker_opens_its_popup(chromium, nb01_out):
     pm = next(r for r in _places_rows() if r["name"] == PM)
     op = open_offline(chromium, nb01_out / "maps" / "01_baghdad.html")
@@ -343,6 +347,7 @@ def test_fallback_map_without_boundaries_is_not_blank(chromium, tmp_path):
 
 
 # -- the report runner's pages ---------------------------------------------------------
+@pytest.mark.notebook
 def test_report_index_renders_offline(chromium, report_dir):
     op = open_offline(chromium, report_dir / "index.html", wait_for="#notebooks")
     try:
@@ -359,6 +364,7 @@ def test_report_index_renders_offline(chromium, report_dir):
         op.close()
 
 
+@pytest.mark.notebook
 def test_report_notebook_html_renders_maps_offline(chromium, report_dir, geodata_dir):
     op = open_offline(chromium, report_dir / "01_places.html", wait_for="iframe.ia-map")
     try:
@@ -399,6 +405,7 @@ def _visible_headers(page) -> list[str]:
     return page.eval_on_selector_all("table.ia-table th", "ths => ths.map(th => th.innerText.trim())")
 
 
+@pytest.mark.notebook
 def test_report_pages_read_cleanly_and_reader_headers_in_the_no_input_edition(chromium, offline_env, tmp_path):
     """The code edition's tables show column names, the --no-input edition's reader headers;
     neither page shows a warning, a traceback or a temporary path, and every image is drawn."""
@@ -771,6 +778,7 @@ def test_figure_check_rejects_blank_and_empty_charts(chromium, tmp_path):
 PRINT_PICTURES = "() => Array.from(document.querySelectorAll('img.ia-map-print')).map(i => i.naturalWidth)"
 
 
+@pytest.mark.notebook
 def test_every_page_of_the_default_report_reads_cleanly(chromium, default_report):
     """Each page of the default report: no warning or traceback, no temporary path and no path of the
     machine that ran it, every figure drawn with content (not one flat colour, not an empty frame),
@@ -813,6 +821,7 @@ SEATS_TABLE = """(caption) => { const t = Array.from(document.querySelectorAll('
   return {code: head('.ia-code'), reader: head('.ia-reader'), body: Array.from(t.tBodies[0].rows).map(cells)}; }"""
 
 
+@pytest.mark.notebook
 def test_default_report_compares_seats_in_a_governorate_by_election_pivot(chromium, default_report):
     """Notebook 02's seat table reads across the elections: one row per governorate, one column per
     election year (the defaults 2018, 2021, 2025), no index column, whole numbers as in
