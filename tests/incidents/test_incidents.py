@@ -437,6 +437,7 @@ def test_notebook_03_with_user_acled_export(acled_csv, tmp_path, geodata_dir):
     assert "OCHA" in page
 
 
+@pytest.mark.slow
 @pytest.mark.notebook
 def test_notebook_03_reads_a_users_own_table_through_columns(tmp_path):
     """Column names that are not ACLED's, mapped by ``columns``; type values mapped by a YAML ``event_type_map``."""
