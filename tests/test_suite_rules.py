@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import os
 import textwrap
 from pathlib import Path
 
@@ -82,18 +83,21 @@ def test_marked_asks_for_slow_work():
 
 @pytest.fixture
 def guarded(pytester, monkeypatch, tmp_path):
-    """A pytester folder whose runs load the slowguard plugin; kernels would write under tmp_path."""
-    import distributed  # noqa: F401  (imported out here, so the inner run's module snapshot keeps it)
-    import jupyter_client.manager  # noqa: F401
+    """A pytester folder whose runs load the slowguard plugin; kernels would write under tmp_path.
 
+    Its runs are separate processes (``runpytest_subprocess``): an inner run in this process
+    would hand back a module table without what it imported, and packages imported again
+    afterwards (h3 reading its own version) no longer found their metadata.
+    """
     monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(tmp_path / "runtime"))
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(TESTS), os.environ.get("PYTHONPATH")])))
     pytester.makeini(INI)
     return pytester
 
 
 def test_an_unmarked_test_starting_slow_work_fails_and_a_marked_one_passes(guarded):
     guarded.makepyfile(test_inner=UNMARKED)
-    result = guarded.runpytest("-p", "slowguard", "-p", "no:cacheprovider", "-q")
+    result = guarded.runpytest_subprocess("-p", "slowguard", "-p", "no:cacheprovider", "-q")
     result.assert_outcomes(passed=2, failed=5, errors=1)
     out = result.stdout.str()
     for name, what in [("test_unmarked_kernel", "starts a Jupyter kernel"),
@@ -119,7 +123,7 @@ def test_a_notebook_or_browser_mark_without_slow_is_an_error(guarded):
         def test_slow_browser():
             pass
     '''))
-    result = guarded.runpytest("-p", "slowguard", "-p", "no:cacheprovider", "-q")
+    result = guarded.runpytest_subprocess("-p", "slowguard", "-p", "no:cacheprovider", "-q")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*marked notebook or browser but not slow: test_inner.py::test_lone_notebook"])
     assert "test_slow_browser" not in result.stderr.str()
@@ -141,7 +145,7 @@ def test_a_marked_test_starts_a_real_kernel(guarded):
             finally:
                 km.shutdown_kernel(now=True)
     '''))
-    guarded.runpytest("-p", "slowguard", "-p", "no:cacheprovider", "-q").assert_outcomes(passed=1)
+    guarded.runpytest_subprocess("-p", "slowguard", "-p", "no:cacheprovider", "-q").assert_outcomes(passed=1)
 
 
 # -- tests import no benchmark code ----------------------------------------------------
