@@ -12,34 +12,34 @@ Examples
 'IQ-NI'
 """
 
-from importlib import import_module
+import lazy_loader
 
 _API = {
     # places
-    "Boundaries": "iraq_atlas.places.boundaries", "load_boundaries": "iraq_atlas.places.boundaries",
-    "gazetteer": "iraq_atlas.places.gazetteer", "place": "iraq_atlas.places.gazetteer",
-    "Geocoder": "iraq_atlas.places.geocoding", "geocode": "iraq_atlas.places.geocoding",
-    "to_iso": "iraq_atlas.places.governorates",
-    "in_iraq": "iraq_atlas.places.spatial", "in_green_zone": "iraq_atlas.places.spatial",
-    "distance_m": "iraq_atlas.places.spatial", "assign_governorate": "iraq_atlas.places.spatial",
+    "Boundaries": "places.boundaries", "load_boundaries": "places.boundaries",
+    "gazetteer": "places.gazetteer", "place": "places.gazetteer",
+    "Geocoder": "places.geocoding", "geocode": "places.geocoding",
+    "to_iso": "places.governorates",
+    "in_iraq": "places.spatial", "in_green_zone": "places.spatial",
+    "distance_m": "places.spatial", "assign_governorate": "places.spatial",
     # elections
-    "load_elections": "iraq_atlas.elections.load", "seats_table": "iraq_atlas.elections.aggregate",
-    "bloc_change_table": "iraq_atlas.elections.aggregate", "sainte_lague": "iraq_atlas.elections.seats",
+    "load_elections": "elections.load", "seats_table": "elections.aggregate",
+    "bloc_change_table": "elections.aggregate", "sainte_lague": "elections.seats",
     # incidents
-    "load_incidents": "iraq_atlas.incidents.load", "select": "iraq_atlas.incidents.selection",
-    "link_duplicates": "iraq_atlas.incidents.dedupe", "diff_events": "iraq_atlas.incidents.diff",
+    "load_incidents": "incidents.load", "select": "incidents.selection",
+    "link_duplicates": "incidents.dedupe", "diff_events": "incidents.diff",
     # analysis
-    "join_incidents": "iraq_atlas.analysis.joins", "governorate_summary": "iraq_atlas.analysis.summaries",
-    "milestone_windows": "iraq_atlas.analysis.windows", "window_counts": "iraq_atlas.analysis.windows",
-    "baghdad_focus": "iraq_atlas.analysis.bands", "load_milestones": "iraq_atlas.analysis.timeline",
-    "hotspot_analysis": "iraq_atlas.analysis.hotspots", "emerging_hotspots": "iraq_atlas.analysis.hotspots",
-    "milestone_effects": "iraq_atlas.analysis.effects",
+    "join_incidents": "analysis.joins", "governorate_summary": "analysis.summaries",
+    "milestone_windows": "analysis.windows", "window_counts": "analysis.windows",
+    "baghdad_focus": "analysis.bands", "load_milestones": "analysis.timeline",
+    "hotspot_analysis": "analysis.hotspots", "emerging_hotspots": "analysis.hotspots",
+    "milestone_effects": "analysis.effects",
     # geoparse
-    "parse_text": "iraq_atlas.geoparse", "draft_incidents": "iraq_atlas.geoparse",
-    "evaluate_corpus": "iraq_atlas.geoparse",
+    "parse_text": "geoparse", "draft_incidents": "geoparse",
+    "evaluate_corpus": "geoparse",
     # errors
-    "IraqAtlasError": "iraq_atlas.errors", "DataError": "iraq_atlas.errors", "Problem": "iraq_atlas.errors",
-    "ParameterError": "iraq_atlas.errors", "ServiceError": "iraq_atlas.errors",
+    "IraqAtlasError": "errors", "DataError": "errors", "Problem": "errors",
+    "ParameterError": "errors", "ServiceError": "errors",
 }
 
 __all__ = ["__version__", *_API]
@@ -54,16 +54,15 @@ def _version() -> str:
         return "0.0.0"
 
 
+_lazy_getattr, _, _ = lazy_loader.attach(
+    __name__, submod_attrs={m: [n for n, home in _API.items() if home == m] for m in set(_API.values())})
+
+
 def __getattr__(name: str):
     if name == "__version__":
         globals()[name] = value = _version()
         return value
-    module = _API.get(name)
-    if module is None:
-        raise AttributeError(f"module 'iraq_atlas' has no attribute {name!r}")
-    value = getattr(import_module(module), name)
-    globals()[name] = value
-    return value
+    return _lazy_getattr(name)
 
 
 def __dir__() -> list[str]:

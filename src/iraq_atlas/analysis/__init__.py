@@ -11,7 +11,7 @@ module of the package (a worker process that imports only ``permutations``, say)
 does not import geopandas and the rest.
 """
 
-from importlib import import_module
+import lazy_loader
 
 _MODULES = {
     "bands": ("BAGHDAD_ISO", "DEFAULT_BANDS_KM", "baghdad_focus", "band_labels", "band_table", "check_bands",
@@ -28,16 +28,4 @@ _MODULES = {
 _API = {name: module for module, names in _MODULES.items() for name in names}
 
 __all__ = list(_API)
-
-
-def __getattr__(name: str):
-    module = _API.get(name)
-    if module is None:
-        raise AttributeError(f"module 'iraq_atlas.analysis' has no attribute {name!r}")
-    value = getattr(import_module(f"iraq_atlas.analysis.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(__all__) | set(globals()))
+__getattr__, __dir__, _ = lazy_loader.attach(__name__, submod_attrs=_MODULES)

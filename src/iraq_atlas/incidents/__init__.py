@@ -7,8 +7,7 @@ load the geometry libraries.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+import lazy_loader
 
 # each public name and the module that holds it (one concept per module)
 _HOMES = {
@@ -30,14 +29,10 @@ _HOMES = {
 # ``selection.select``): importing a sub-module binds its name on the package
 _MODULES = ("schema", "schema_fastpath", "validation", "load", "selection", "aggregate", "dedupe", "diff", "sources",
             "mappings", "api")
-
-
-def __getattr__(name: str) -> Any:
-    if name in _HOMES:
-        return getattr(importlib.import_module(f"{__name__}.{_HOMES[name]}"), name)
-    if name in _MODULES:
-        return importlib.import_module(f"{__name__}.{name}")
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# the names load from their modules on first use, so importing the package stays cheap
+__getattr__, __dir__, _ = lazy_loader.attach(
+    __name__, submodules=_MODULES,
+    submod_attrs={m: [n for n, home in _HOMES.items() if home == m] for m in set(_HOMES.values())})
 
 
 __all__ = [

@@ -6,8 +6,7 @@ package loads neither matplotlib nor folium until a drawing is asked for.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+import lazy_loader
 
 # each public name and the module that holds it
 _HOMES = {
@@ -23,18 +22,10 @@ _HOMES = {
     "timeline_chart": "timeline",
 }
 _MODULES = ("charts", "hotspots", "maps", "static_maps", "tables", "timeline", "bigpoints")
-
-
-def __getattr__(name: str) -> Any:
-    if name in _HOMES:
-        return getattr(importlib.import_module(f"{__name__}.{_HOMES[name]}"), name)
-    if name in _MODULES:
-        return importlib.import_module(f"{__name__}.{name}")
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__, *_MODULES})
+# the names load from their modules on first use, so importing the package stays cheap
+__getattr__, __dir__, _ = lazy_loader.attach(
+    __name__, submodules=_MODULES,
+    submod_attrs={m: [n for n, home in _HOMES.items() if home == m] for m in set(_HOMES.values())})
 
 
 __all__ = [
