@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins = ["slowguard"]
+pytest_plugins = ["slowguard", "browser"]  # browser: the session's Chromium as the ``chromium`` fixture
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"

@@ -602,6 +602,7 @@ def test_notebook_06_runs_on_a_users_acled_export_with_permutations_on_two_jobs(
     """A user's ACLED export through notebook 06: every event counted once in the cube, permutation
     p-values (k + 1) / (P + 1) computed on two worker processes, the tables written."""
     import synthetic
+
     from conftest import run_notebook
 
     export = synthetic.write_acled_csv(tmp_path / "acled_iraq.csv", 1500, seed=21)

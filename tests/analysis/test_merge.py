@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from conftest import run_notebook
 from pyproj import Geod
 
+from conftest import run_notebook
 from iraq_atlas import analysis as merge
 from iraq_atlas.cli import main
 from iraq_atlas.elections import ElectionData, load_elections

@@ -18,9 +18,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
-from conftest import run_notebook  # noqa: E402
 from matplotlib.patches import Circle  # noqa: E402
 
+from conftest import run_notebook  # noqa: E402
 from iraq_atlas import elections
 from iraq_atlas.cli import main  # noqa: E402
 from iraq_atlas.errors import DataError  # noqa: E402

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from synthetic import ACLED_HEADER
+from synthetic import acled_row as _acled_row
 
 import iraq_atlas.incidents as incidents
 from iraq_atlas.cli import main
@@ -16,8 +18,6 @@ from iraq_atlas.files import data_path
 from iraq_atlas.incidents import validation
 from iraq_atlas.places.spatial import in_green_zone
 from iraq_atlas.vocab import EVENT_COLORS
-from synthetic import ACLED_HEADER
-from synthetic import acled_row as _acled_row
 
 UCDP_HEADER = ["id", "relid", "year", "active_year", "code_status", "type_of_violence", "conflict_dset_id",
                "conflict_new_id", "conflict_name", "dyad_dset_id", "dyad_new_id", "dyad_name", "side_a_dset_id",

@@ -103,8 +103,7 @@ def test_distinct_hint_skips_only_the_uniqueness_rule_of_the_named_columns():
 
 
 def test_validation_tells_the_schema_ids_are_distinct_only_after_finding_them_so(monkeypatch, tmp_path):
-    from iraq_atlas.incidents import load_incidents
-    from iraq_atlas.incidents import schema_fastpath
+    from iraq_atlas.incidents import load_incidents, schema_fastpath
 
     monkeypatch.setattr(AcceptedSchema, "SAMPLE", 1)
     seen = []

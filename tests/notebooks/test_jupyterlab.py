@@ -22,7 +22,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from browser import chromium  # noqa: F401
+
 from conftest import NOTEBOOKS, shared_geodata_dir
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.notebook]

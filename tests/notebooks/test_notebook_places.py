@@ -5,6 +5,7 @@ import re
 import nbformat
 import pandas as pd
 import pytest
+
 from conftest import run_notebook
 
 

@@ -4,9 +4,14 @@ The name asked online must be one the offline gazetteer lacks (answers here are 
 """
 
 import json
+import socket
+import threading
+import time
 
+import pytest
 from localserver import LocalServer, json_response
 
+from iraq_atlas.errors import ParameterError
 from iraq_atlas.places import geocoding
 from iraq_atlas.places.geocoding import Geocoder, OnlineGeocoder
 
@@ -47,14 +52,6 @@ def test_online_is_off_by_default():
 
 
 # -- a failing service: one deadline, bounded retries, offline answers kept ------------------
-import socket
-import threading
-import time
-
-import pytest
-
-from iraq_atlas.errors import ParameterError
-
 NAMES = ["Nahrawan", "Green Zone", "Nowhere Town"]   # neither unknown name is in the gazetteer
 OFFLINE = ["unresolved", "matched", "unresolved"]
 

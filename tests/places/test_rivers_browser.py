@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
+from browser import map_stats, open_offline
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared browser harness in tests/
-
-from browser import chromium, map_stats, open_offline  # noqa: E402,F401,F811
-
-from iraq_atlas.places.rivers import RIVERS_ATTRIBUTION  # noqa: E402
-from iraq_atlas.viz import maps  # noqa: E402
+from iraq_atlas.places.rivers import RIVERS_ATTRIBUTION
+from iraq_atlas.viz import maps
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 

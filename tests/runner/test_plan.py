@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import NOTEBOOKS
 
+from conftest import NOTEBOOKS
 from iraq_atlas.errors import ParameterError
 from iraq_atlas.runner.plan import plan
 

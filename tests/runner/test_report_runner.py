@@ -8,7 +8,6 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from browser import chromium  # noqa: F401  (the Chromium fixture of the browser test below)
 
 from iraq_atlas.errors import ParameterError
 from iraq_atlas.runner import cache, execute, publish, report

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from browser import chromium, map_stats, open_offline  # noqa: F401
+from browser import map_stats, open_offline
 from test_browser import H_IMG, H_LAYER, H_QUOTES, H_SCRIPT, JS_URL, SAFE_URL, _assert_clean, _assert_not_pwned
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]

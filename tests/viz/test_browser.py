@@ -13,10 +13,22 @@ from pathlib import Path
 
 import geopandas as gpd
 import pytest
-from browser import (chromium, click_marker, clicked_card_link, drawn_images, hide_controls, image_stats,  # noqa: F401
-                     ink_share, map_stats, open_every_popup, open_offline, point_values, points_outside_view)
-from conftest import NOTEBOOKS, ROOT, run_notebook
+from browser import (
+    click_marker,
+    clicked_card_link,
+    drawn_images,
+    hide_controls,
+    image_stats,
+    ink_share,
+    map_stats,
+    open_every_popup,
+    open_offline,
+    point_values,
+    points_outside_view,
+)
 from shapely.geometry import Point
+
+from conftest import NOTEBOOKS, ROOT, run_notebook
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 

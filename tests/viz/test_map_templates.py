@@ -18,9 +18,9 @@ import pytest
 from shapely.geometry import Point
 
 from iraq_atlas.cli import main
+from iraq_atlas.html import escape
 from iraq_atlas.places.boundaries import Boundaries, tile_grid
 from iraq_atlas.viz import maps
-from iraq_atlas.html import escape
 
 
 def _templates(canary: Path) -> list[str]:
