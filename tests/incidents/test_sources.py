@@ -448,3 +448,24 @@ def test_a_quoted_line_break_keeps_its_row_whole_in_the_parallel_reader(tmp_path
         df = _common._read_export(path, ["event_id_cnty"])
         assert df["_row"].tolist() == list(range(1, 19)), block
         assert df[column].tolist() == [v.strip() for v in expected], block
+
+
+def test_generic_table_without_a_sub_type_column_is_accepted_and_a_wrong_sub_type_is_not(tmp_path):
+    """A log that records no sub-type leaves it empty (unknown); a sub-type given must be the type's own."""
+    header = ["Date", "Lat", "Lon", "Type", "Killed", "Summary", "URL"]
+    rows = [{"Date": "2021-11-07", "Lat": BAGHDAD[0], "Lon": BAGHDAD[1], "Type": "Explosions/Remote violence",
+             "Killed": "0", "Summary": "drone strike on the residence", "URL": "https://example.org/a"},
+            {"Date": "2021-11-05", "Lat": BAGHDAD[0], "Lon": BAGHDAD[1], "Type": "Protests",
+             "Killed": "0", "Summary": "march on the zone", "URL": "https://example.org/b"}]
+    path = _write_csv(tmp_path / "log.csv", header, rows)
+    mapping = {"date": "Date", "latitude": "Lat", "longitude": "Lon", "event_type": "Type",
+               "fatalities": "Killed", "notes": "Summary", "source": "URL"}
+    s = incidents.load_incidents(path, "generic", None, None, columns=mapping)
+    assert (len(s.accepted), len(s.rejected)) == (2, 0)
+    assert list(s.accepted.sub_event_type) == ["", ""]
+    header2 = header + ["Sub"]
+    rows[0]["Sub"], rows[1]["Sub"] = "Air/drone strike", "Air/drone strike"   # the second is no protest sub-type
+    path2 = _write_csv(tmp_path / "log2.csv", header2, rows)
+    s2 = incidents.load_incidents(path2, "generic", None, None, columns={**mapping, "sub_event_type": "Sub"})
+    assert list(s2.accepted.sub_event_type) == ["Air/drone strike"]
+    assert list(s2.rejected.column) == ["sub_event_type"] and "not an ACLED sub-type of 'Protests'" in s2.rejected.reason.iloc[0]

@@ -470,7 +470,8 @@ def validate(df: pd.DataFrame, file: str, *, geocoder=None, boundaries=None,
     probs.append(_flag(df, ~known_type, "event_type",
                        lambda m: "unknown event type " + etype[m].map(repr) + " (ACLED types: "
                        + ", ".join(EVENT_TYPES) + ")"))
-    probs.append(_flag(df, known_type & ~_known_pairs(etype, sub), "sub_event_type",
+    # an empty sub-type is one the source does not record (a user's own log): unknown, not wrong
+    probs.append(_flag(df, known_type & (sub != "") & ~_known_pairs(etype, sub), "sub_event_type",
                        lambda m: "sub-event type " + sub[m].map(repr) + " is not an ACLED sub-type of "
                        + etype[m].map(repr)))
 
