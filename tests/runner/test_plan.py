@@ -82,3 +82,20 @@ def test_a_mapping_file_naming_an_unknown_column_is_refused(table, no_kernels):
     with pytest.raises(ParameterError, match=r"^03_incidents.ipynb: parameter 'columns' \(-p\): unknown schema "
                                              r"column 'Datum'"):
         plan([NOTEBOOKS / "03_incidents.ipynb"], {"incidents_path": str(table), "columns": "cols.json"})
+
+
+def test_a_mapping_written_as_yaml_in_a_parameter_file_reaches_the_notebook(table, tmp_path):
+    """``columns:`` as a YAML mapping (as a parameter file naturally holds it) is planned as JSON text."""
+    import yaml
+
+    from iraq_atlas.incidents import parse_mapping
+    (tmp_path / "params.yaml").write_text(
+        "incidents_path: mine.csv\nincidents_format: generic\n"
+        "columns:\n  date: When\n  latitude: Y\n  longitude: X\n  event_type: Kind\n"
+        "event_type_map:\n  'Sit-in, peaceful': [Protests, Peaceful protest]\n", encoding="utf-8")
+    given = yaml.safe_load((tmp_path / "params.yaml").read_text(encoding="utf-8"))
+    jobs = plan([NOTEBOOKS / "03_incidents.ipynb"], given)
+    cols, types = jobs[0].params["columns"], jobs[0].params["event_type_map"]
+    assert isinstance(cols, str) and parse_mapping(cols, "columns") == {
+        "date": "When", "latitude": "Y", "longitude": "X", "event_type": "Kind"}
+    assert parse_mapping(types, "event_type_map") == {"Sit-in, peaceful": ["Protests", "Peaceful protest"]}

@@ -59,18 +59,20 @@ def mapping_file(value: Any, base: str | os.PathLike | None = None) -> Path | No
 
 
 def parse_mapping(value: Any, what: str, *, base: str | os.PathLike | None = None) -> dict[str, Any] | None:
-    """A mapping given as ``a=b,c=d`` text, as a YAML/JSON file of it, or as a dict, read into a dict.
+    """A mapping given as ``a=b,c=d`` text, a JSON object, a YAML/JSON file of it, or a dict, read into a dict.
 
     Names and values are stripped of surrounding spaces; a value may hold ``=``
     (only the first one splits a pair) but not a comma. In a file, a value may
     also be a list (``[Explosions/Remote violence, Air/drone strike]`` for an
-    event type and its sub-type); numbers become text. Reading a file is
+    event type and its sub-type); numbers become text. Text that starts with ``{``
+    is read as a JSON object, which holds any name (a comma in a column name too);
+    the report runner passes a mapping written in a parameter file to a notebook so. Reading a file is
     recorded as an input (the report runner re-runs a notebook when it changes).
 
     Parameters
     ----------
     value : str, path-like, dict or None
-        The pairs, a file (see :func:`mapping_file`) or a dict; None or blank
+        The pairs, a JSON object, a file (see :func:`mapping_file`) or a dict; None or blank
         text for no mapping.
     what : str
         What the mapping is for (``--columns``, ``columns``), named in every error.
@@ -94,6 +96,8 @@ def parse_mapping(value: Any, what: str, *, base: str | os.PathLike | None = Non
     --------
     >>> parse_mapping("date=Date, latitude=Lat", "--columns")
     {'date': 'Date', 'latitude': 'Lat'}
+    >>> parse_mapping('{"date": "Date", "notes": "Summary, in English"}', "columns")
+    {'date': 'Date', 'notes': 'Summary, in English'}
     >>> parse_mapping("", "--columns") is None
     True
     >>> parse_mapping("date", "--columns")
@@ -111,6 +115,16 @@ def parse_mapping(value: Any, what: str, *, base: str | os.PathLike | None = Non
     if not isinstance(value, str):
         raise ParameterError(f"{what}: expected NAME=VALUE pairs, a .yaml, .yml or .json file, or a dict, "
                              f"not {type(value).__name__} {value!r}")
+    if value.lstrip().startswith("{"):
+        import json
+
+        try:
+            data = json.loads(value)
+        except ValueError as exc:
+            raise ParameterError(f"{what}: not a JSON object ({exc})") from None
+        if not isinstance(data, dict):
+            raise ParameterError(f"{what}: not a JSON object: {value!r}")
+        return _checked(data, what, "")
     out: dict[str, Any] = {}
     for part in value.split(","):
         if not part.strip():

@@ -44,6 +44,9 @@ from typing import Any
 
 from iraq_atlas.errors import ParameterError
 
+#: Parameters holding a mapping for a user's own incident table, as ``--columns`` and ``--event-types`` do.
+MAPPING_PARAMS = ("columns", "event_type_map")
+
 _ONE_OF = re.compile(r"\(one of:\s*([^)]*)\)\s*$")
 _BETWEEN = re.compile(r"\(between\s+(\S+)\s+and\s+(\S+)\)\s*$")
 
@@ -451,6 +454,9 @@ def convert(p: Parameter, value: Any, notebook: str) -> Any:
             if value == c or str(value) == str(c):
                 return c
         raise fail(f"must be one of {list(p.choices)}")
+    if p.type == "str" and p.name in MAPPING_PARAMS and isinstance(value, dict):
+        # a mapping written as a YAML mapping in a parameter file reaches the notebook as JSON text
+        return json.dumps(value, ensure_ascii=False, default=str)
     if p.type in ("str", "date") and isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return value.isoformat()  # YAML reads an unquoted 2021-11-07 as a date: it is that day
     # str, date

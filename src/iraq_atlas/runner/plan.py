@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from iraq_atlas.errors import ParameterError
-from iraq_atlas.runner.params import NotebookParams, read_params, resolve
+from iraq_atlas.runner.params import MAPPING_PARAMS, NotebookParams, read_params, resolve
 
 OUTPUT_KINDS = ("maps", "figures", "tables")
 
@@ -314,8 +314,6 @@ def _check_given(spec: NotebookParams, params: dict[str, Any], given: set[str],
         raise ParameterError(f"{where}: start_date {start} lies after end_date {end}")
 
 
-#: Parameters holding a mapping for a user's own incident table, as ``--columns`` and ``--event-types`` do.
-MAPPING_PARAMS = ("columns", "event_type_map")
 
 
 def _check_mapping(spec: NotebookParams, params: dict[str, Any], name: str, base: Path, origin: str) -> str:
