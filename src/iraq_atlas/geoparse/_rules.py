@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import re._constants as _c
 import re._parser as _parser
+import weakref
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
@@ -221,33 +223,29 @@ def start_gate(rules: list[tuple[str, int]]) -> str:
 
 
 class Trigger:
-    """Trigger words found in one pass of an Aho-Corasick automaton (pyahocorasick).
+    """Trigger words found with an Aho-Corasick automaton (pyahocorasick).
 
     Reports what the regex alternation of the words, longest first, would match
     scanning left to right: at each position the longest word that starts there,
     then on from its end (optionally any decimal digit, ``\\d``, is a one-character
     trigger too). One automaton pass costs a small fraction of the regex scan,
-    which tries every alternative at every position.
+    which tries every alternative at every position, and one pass serves every
+    trigger at once (see :func:`_word_starts`): the rules of dates, casualty figures,
+    events and places each have their own trigger words, all looked for in the same text.
     """
 
     def __init__(self, forms: set[str], digits: bool = False):
         self.forms = frozenset(forms)
         self.digits = digits
-        self._auto = ahocorasick.Automaton()
-        for f in self.forms:
-            self._auto.add_word(f, len(f))
-        if self.forms:
-            self._auto.make_automaton()
+        self._id = next(_TRIGGER_IDS)
+        _TRIGGERS[self._id] = self
+        _GENERATION[0] += 1  # the shared automaton is built again, with these words too
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         """(start, end) of each trigger in ``text``, in order, never overlapping."""
-        longest: dict[int, int] = {}
-        if self.forms:
-            for end, n in self._auto.iter(text):
-                s = end + 1 - n
-                if longest.get(s, 0) < n:
-                    longest[s] = n
+        longest = _word_starts(text, _GENERATION[0]).get(self._id, {}) if self.forms else {}
         if self.digits:
+            longest = dict(longest)
             for m in _DIGIT.finditer(text):
                 longest[m.start()] = 1  # no word starts with a digit: never a longer word here
         out = []
@@ -257,6 +255,45 @@ class Trigger:
                 pos = s + longest[s]
                 out.append((s, pos))
         return out
+
+
+_TRIGGERS: weakref.WeakValueDictionary[int, Trigger] = weakref.WeakValueDictionary()  # every trigger in use, by id
+_TRIGGER_IDS = itertools.count()
+_GENERATION = [0]  # changes whenever a trigger is made
+
+
+@lru_cache(maxsize=1)
+def _automaton(generation: int) -> ahocorasick.Automaton | None:
+    """One automaton of the words of every trigger: word → (length, ids of the triggers that have it)."""
+    owners: dict[str, list[int]] = {}
+    for tid, trig in list(_TRIGGERS.items()):
+        for f in trig.forms:
+            owners.setdefault(f, []).append(tid)
+    if not owners:
+        return None
+    auto = ahocorasick.Automaton()
+    for f, ids in owners.items():
+        auto.add_word(f, (len(f), tuple(ids)))
+    auto.make_automaton()
+    return auto
+
+
+@lru_cache(maxsize=2)  # a text and the same text with some names blanked out (see places.place_mentions)
+def _word_starts(text: str, generation: int) -> dict[int, dict[int, int]]:
+    """Trigger id → {start: length of the longest of its words that starts there} in ``text``, in one pass."""
+    out: dict[int, dict[int, int]] = {}
+    auto = _automaton(generation)
+    if auto is None:
+        return out
+    for end, (n, ids) in auto.iter(text):
+        s = end + 1 - n
+        for tid in ids:
+            longest = out.get(tid)
+            if longest is None:
+                out[tid] = {s: n}
+            elif longest.get(s, 0) < n:
+                longest[s] = n
+    return out
 
 
 _DIGIT = re.compile(r"\d")
