@@ -810,7 +810,7 @@ def _candidate_places(text: str, taken: Spans) -> list[dict]:
             if key and key.split()[0] not in stop and not taken.overlaps(s0, e0):
                 out.append(dict(kind="candidate", start=s0, end=e0, place_id="", confidence=0.2,
                                 rule="candidate:list"))
-    for m in _AR_CANDIDATE.finditer(text):
+    for m in _AR_CANDIDATE.finditer(text) if _is_arabic_text(text) else ():  # Arabic words only
         if not taken.overlaps(m.start(1), m.end(1)) and normalise(m.group(1)) not in stop:
             out.append(dict(kind="candidate", start=m.start(1), end=m.end(1), place_id="", confidence=0.2,
                             rule="candidate:after_preposition"))
