@@ -60,7 +60,9 @@ def parse_text(text: str, published: date | datetime | str, source: str = "") ->
     >>> m[["kind", "text"]].values.tolist()
     [['event', 'drone hit'], ['place', 'Baghdad'], ['date', 'on Friday']]
     """
-    return mention_frame(mention_records(text, as_published(published), source, clean_text(text)))
+    pub = as_published(published)
+    with _no_cycle_collection():  # cleaning and the table too, not only the parse
+        return mention_frame(mention_records(text, pub, source, clean_text(text)))
 
 
 _STR_COLUMNS = ("source", "kind", "text", "place_id", "rule", "date_start", "date_end", "precision", "qualifier",
