@@ -74,8 +74,8 @@ class RuleSet:
     a zero-width test of the first character (and, for rules that begin with ``\\b`` or
     ``(?<!\\w)``, of the one before it) that every match must pass (see :func:`start_gate`).
     Most positions fail the gate at once instead of entering every rule, and each rule has
-    its own gate inside the alternation. Where the scan matches, the first rule that
-    matches there alone is the one that matched, with its own groups.
+    its own gate inside the alternation, in a group of its own: where the scan matches,
+    that group names the rule that matched, which is matched again alone for its groups.
 
     Examples
     --------
@@ -88,26 +88,24 @@ class RuleSet:
         self.names = [name for name, _, _ in rules]
         self.patterns = [re.compile(pattern, flags) for _, pattern, flags in rules]
         bodies = []
-        for name, pattern, flags in rules:
+        for k, (name, pattern, flags) in enumerate(rules):
             if _BACKREF.search(pattern):
                 raise ValueError(f"rule {name}: a back-reference cannot be scanned with other rules")
             scope = "(?i:" if flags & re.IGNORECASE else "(?-i:"
-            # each rule behind its own gate too: a rule that cannot start here is left after one test
-            bodies.append(start_gate([(pattern, flags)]) + scope + _NAMED.sub("(?:", pattern) + ")")
+            # each rule behind its own gate too: a rule that cannot start here is left after one test;
+            # its group (the rules' own groups are not kept) closes last, so it is the match's lastindex
+            bodies.append(f"(?P<_{k}>" + start_gate([(pattern, flags)]) + scope + _NAMED.sub("(?:", pattern) + "))")
         self.gate = start_gate([(pattern, flags) for _, pattern, flags in rules])
         self.scan = re.compile(self.gate + "(?:" + "|".join(bodies) + ")")
+        self._rule_of_group = {self.scan.groupindex[f"_{k}"]: k for k in range(len(rules))}
 
     def finditer(self, text: str, pos: int = 0, endpos: int | None = None) -> Iterator[tuple[int, re.Match]]:
         """(rule index, that rule's match) of each match in ``text[pos:endpos]``, left to right."""
         endpos = len(text) if endpos is None else endpos
-        patterns = self.patterns
+        patterns, rule_of_group = self.patterns, self._rule_of_group
         for m in self.scan.finditer(text, pos, endpos):
-            s = m.start()
-            for i, rx in enumerate(patterns):
-                hit = rx.match(text, s, endpos)
-                if hit is not None:
-                    yield i, hit
-                    break
+            i = rule_of_group[m.lastindex]
+            yield i, patterns[i].match(text, m.start(), endpos)
 
 
 class _Unknown(Exception):
