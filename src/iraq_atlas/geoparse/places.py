@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from itertools import accumulate, compress
-from operator import itemgetter
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import accumulate, compress
+from operator import itemgetter
 from typing import NamedTuple
 
 import pandas as pd
