@@ -215,13 +215,23 @@ _PLAIN_GLUED = re.compile(r"(?<=[a-z\d)\"'][.!?])(?=[A-Z\"])|(?<=[a-z\d)][.!?][\
 _PLAIN_CAMEL = re.compile(r"(?<=[a-z]{3})(?=(?:The|A|An|In|On|At|After|Before|Iraqi|Iran)\s)")
 
 
+def _plain_sub(text: str, offsets: list[int], pattern: re.Pattern, repl: str) -> tuple[str, list[int]]:
+    """A substitution that rewrites the whole offset list: replacement chars map to the match start."""
+    out, omap, pos = [], [], 0
+    for m in pattern.finditer(text):
+        out += [text[pos:m.start()], repl]
+        omap += offsets[pos:m.start()] + [offsets[m.start()]] * len(repl)
+        pos = m.end()
+    return "".join(out) + text[pos:], omap + offsets[pos:]
+
+
 def _plain_clean(text: str) -> clean.CleanText:
     """Every cleaning rule as a plain substitution on the whole text, one after the other."""
     s = text.translate(clean._QUOTES)
     offsets = list(range(len(s) + 1))
     for rx, repl in ((clean._BOILER_LINE, ""), (clean._BOILER_INLINE, " "), (clean._GLUED_YEAR, " "),
                      (_PLAIN_GLUED, " "), (_PLAIN_CAMEL, ". "), (clean._HARAKAT, "")):
-        s, offsets = clean._sub(s, offsets, rx, repl)
+        s, offsets = _plain_sub(s, offsets, rx, repl)
     return clean.CleanText(s, offsets)
 
 

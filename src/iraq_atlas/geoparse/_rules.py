@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import re._constants as _c
 import re._parser as _parser
+import weakref
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
@@ -72,8 +74,8 @@ class RuleSet:
     a zero-width test of the first character (and, for rules that begin with ``\\b`` or
     ``(?<!\\w)``, of the one before it) that every match must pass (see :func:`start_gate`).
     Most positions fail the gate at once instead of entering every rule, and each rule has
-    its own gate inside the alternation. Where the scan matches, the first rule that
-    matches there alone is the one that matched, with its own groups.
+    its own gate inside the alternation, in a group of its own: where the scan matches,
+    that group names the rule that matched, which is matched again alone for its groups.
 
     Examples
     --------
@@ -86,26 +88,24 @@ class RuleSet:
         self.names = [name for name, _, _ in rules]
         self.patterns = [re.compile(pattern, flags) for _, pattern, flags in rules]
         bodies = []
-        for name, pattern, flags in rules:
+        for k, (name, pattern, flags) in enumerate(rules):
             if _BACKREF.search(pattern):
                 raise ValueError(f"rule {name}: a back-reference cannot be scanned with other rules")
             scope = "(?i:" if flags & re.IGNORECASE else "(?-i:"
-            # each rule behind its own gate too: a rule that cannot start here is left after one test
-            bodies.append(start_gate([(pattern, flags)]) + scope + _NAMED.sub("(?:", pattern) + ")")
+            # each rule behind its own gate too: a rule that cannot start here is left after one test;
+            # its group (the rules' own groups are not kept) closes last, so it is the match's lastindex
+            bodies.append(f"(?P<_{k}>" + start_gate([(pattern, flags)]) + scope + _NAMED.sub("(?:", pattern) + "))")
         self.gate = start_gate([(pattern, flags) for _, pattern, flags in rules])
         self.scan = re.compile(self.gate + "(?:" + "|".join(bodies) + ")")
+        self._rule_of_group = {self.scan.groupindex[f"_{k}"]: k for k in range(len(rules))}
 
     def finditer(self, text: str, pos: int = 0, endpos: int | None = None) -> Iterator[tuple[int, re.Match]]:
         """(rule index, that rule's match) of each match in ``text[pos:endpos]``, left to right."""
         endpos = len(text) if endpos is None else endpos
-        patterns = self.patterns
+        patterns, rule_of_group = self.patterns, self._rule_of_group
         for m in self.scan.finditer(text, pos, endpos):
-            s = m.start()
-            for i, rx in enumerate(patterns):
-                hit = rx.match(text, s, endpos)
-                if hit is not None:
-                    yield i, hit
-                    break
+            i = rule_of_group[m.lastindex]
+            yield i, patterns[i].match(text, m.start(), endpos)
 
 
 class _Unknown(Exception):
@@ -221,33 +221,29 @@ def start_gate(rules: list[tuple[str, int]]) -> str:
 
 
 class Trigger:
-    """Trigger words found in one pass of an Aho-Corasick automaton (pyahocorasick).
+    """Trigger words found with an Aho-Corasick automaton (pyahocorasick).
 
     Reports what the regex alternation of the words, longest first, would match
     scanning left to right: at each position the longest word that starts there,
     then on from its end (optionally any decimal digit, ``\\d``, is a one-character
     trigger too). One automaton pass costs a small fraction of the regex scan,
-    which tries every alternative at every position.
+    which tries every alternative at every position, and one pass serves every
+    trigger at once (see :func:`_word_starts`): the rules of dates, casualty figures,
+    events and places each have their own trigger words, all looked for in the same text.
     """
 
     def __init__(self, forms: set[str], digits: bool = False):
         self.forms = frozenset(forms)
         self.digits = digits
-        self._auto = ahocorasick.Automaton()
-        for f in self.forms:
-            self._auto.add_word(f, len(f))
-        if self.forms:
-            self._auto.make_automaton()
+        self._id = next(_TRIGGER_IDS)
+        _TRIGGERS[self._id] = self
+        _GENERATION[0] += 1  # the shared automaton is built again, with these words too
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         """(start, end) of each trigger in ``text``, in order, never overlapping."""
-        longest: dict[int, int] = {}
-        if self.forms:
-            for end, n in self._auto.iter(text):
-                s = end + 1 - n
-                if longest.get(s, 0) < n:
-                    longest[s] = n
+        longest = _word_starts(text, _GENERATION[0]).get(self._id, {}) if self.forms else {}
         if self.digits:
+            longest = dict(longest)
             for m in _DIGIT.finditer(text):
                 longest[m.start()] = 1  # no word starts with a digit: never a longer word here
         out = []
@@ -257,6 +253,45 @@ class Trigger:
                 pos = s + longest[s]
                 out.append((s, pos))
         return out
+
+
+_TRIGGERS: weakref.WeakValueDictionary[int, Trigger] = weakref.WeakValueDictionary()  # every trigger in use, by id
+_TRIGGER_IDS = itertools.count()
+_GENERATION = [0]  # changes whenever a trigger is made
+
+
+@lru_cache(maxsize=1)
+def _automaton(generation: int) -> ahocorasick.Automaton | None:
+    """One automaton of the words of every trigger: word → (length, ids of the triggers that have it)."""
+    owners: dict[str, list[int]] = {}
+    for tid, trig in list(_TRIGGERS.items()):
+        for f in trig.forms:
+            owners.setdefault(f, []).append(tid)
+    if not owners:
+        return None
+    auto = ahocorasick.Automaton()
+    for f, ids in owners.items():
+        auto.add_word(f, (len(f), tuple(ids)))
+    auto.make_automaton()
+    return auto
+
+
+@lru_cache(maxsize=2)  # a text and the same text with some names blanked out (see places.place_mentions)
+def _word_starts(text: str, generation: int) -> dict[int, dict[int, int]]:
+    """Trigger id → {start: length of the longest of its words that starts there} in ``text``, in one pass."""
+    out: dict[int, dict[int, int]] = {}
+    auto = _automaton(generation)
+    if auto is None:
+        return out
+    for end, (n, ids) in auto.iter(text):
+        s = end + 1 - n
+        for tid in ids:
+            longest = out.get(tid)
+            if longest is None:
+                out[tid] = {s: n}
+            elif longest.get(s, 0) < n:
+                longest[s] = n
+    return out
 
 
 _DIGIT = re.compile(r"\d")

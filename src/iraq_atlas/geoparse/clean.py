@@ -77,41 +77,99 @@ _HARAKAT = re.compile("[\u064b-\u065f\u0670\u0640]+")
 _CAMEL_GLUE = re.compile(r"(?=[TAIOB])(?<=[a-z]{3})(?=(?:The|A|An|In|On|At|After|Before|Iraqi|Iran)\s)")
 
 
-def _sub(text: str, offsets: list[int], pattern: re.Pattern, repl: str) -> tuple[str, list[int]]:
+class _OffsetRuns:
+    """The offset map of a text being rewritten, kept as runs until the text is clean.
+
+    Run ``k`` covers the current text from ``starts[k]`` to the next run's start: copied
+    characters (``copied[k]``) map to ``bases[k]``, ``bases[k] + 1`` …, inserted ones all to
+    ``bases[k]``. A rewrite costs the number of runs and edits, not the length of the text;
+    the map is written out once, at the end (:meth:`offsets`).
+    """
+
+    def __init__(self, length: int):
+        self.length = length  # of the current text
+        self.end = length  # the original length: the map's extra sentinel entry
+        self.starts, self.bases, self.copied = ([0], [0], [True]) if length else ([], [], [])
+
+    def original(self, pos: int) -> int:
+        """The original index of character ``pos`` of the current text (the sentinel at its end)."""
+        if pos >= self.length:
+            return self.end
+        k = bisect_right(self.starts, pos) - 1
+        return self.bases[k] + (pos - self.starts[k]) if self.copied[k] else self.bases[k]
+
+    def rewrite(self, edits: list[tuple[int, int, int]]) -> None:
+        """Apply ascending, non-overlapping edits ``(start, end, n)``: [start, end) becomes ``n`` new characters
+        (mapped to the original index of ``start``)."""
+        starts, bases, copied, length = self.starts, self.bases, self.copied, self.length
+        ns: list[int] = []
+        nb: list[int] = []
+        nc: list[bool] = []
+        out = 0
+
+        def keep(a: int, b: int) -> None:
+            nonlocal out
+            if a >= b:
+                return
+            k = bisect_right(starts, a) - 1
+            while k < len(starts) and starts[k] < b:
+                s0 = max(a, starts[k])
+                e0 = min(b, starts[k + 1] if k + 1 < len(starts) else length)
+                ns.append(out)
+                nb.append(bases[k] + (s0 - starts[k]) if copied[k] else bases[k])
+                nc.append(copied[k])
+                out += e0 - s0
+                k += 1
+
+        pos = 0
+        for a, b, n in edits:
+            keep(pos, a)
+            if n:
+                ns.append(out)
+                nb.append(self.original(a))
+                nc.append(False)
+                out += n
+            pos = b
+        keep(pos, length)
+        self.starts, self.bases, self.copied, self.length = ns, nb, nc, out
+
+    def offsets(self) -> list[int]:
+        """The map: original index of each character of the current text, then the sentinel."""
+        out: list[int] = []
+        ends = self.starts[1:] + [self.length]
+        for s, e, base, copied in zip(self.starts, ends, self.bases, self.copied):
+            out.extend(range(base, base + e - s) if copied else [base] * (e - s))
+        out.append(self.end)
+        return out
+
+
+def _sub(text: str, runs: _OffsetRuns, pattern: re.Pattern, repl: str) -> str:
     """Regex substitution that keeps the offset map: replacement chars map to the match start."""
-    first = pattern.search(text)
-    if first is None:  # nothing to replace: the text and its map stay as they are
-        return text, offsets
+    spans = [m.span() for m in pattern.finditer(text)]
+    if not spans:  # nothing to replace: the text and its map stay as they are
+        return text
     out: list[str] = []
-    omap: list[int] = []
     pos = 0
-    for m in pattern.finditer(text, first.start()):
-        out.append(text[pos:m.start()])
-        omap.extend(offsets[pos:m.start()])
-        out.append(repl)
-        omap.extend([offsets[m.start()]] * len(repl))
-        pos = m.end()
+    for a, b in spans:
+        out += (text[pos:a], repl)
+        pos = b
     out.append(text[pos:])
-    omap.extend(offsets[pos:len(text)])
-    omap.append(offsets[len(text)])
-    return "".join(out), omap
+    runs.rewrite([(a, b, len(repl)) for a, b in spans])
+    return "".join(out)
 
 
-def _insert(text: str, offsets: list[int], points: list[int], repl: str) -> tuple[str, list[int]]:
+def _insert(text: str, runs: _OffsetRuns, points: list[int], repl: str) -> str:
     """``repl`` inserted at each of the ascending positions ``points``; the inserted chars map to the point."""
     if not points:
-        return text, offsets
+        return text
     out: list[str] = []
-    omap: list[int] = []
     pos = 0
     for p in points:
         out += (text[pos:p], repl)
-        omap.extend(offsets[pos:p])
-        omap.extend([offsets[p]] * len(repl))
         pos = p
     out.append(text[pos:])
-    omap.extend(offsets[pos:])
-    return "".join(out), omap
+    runs.rewrite([(p, p, len(repl)) for p in points])
+    return "".join(out)
 
 
 def clean_text(text: str) -> CleanText:
@@ -134,16 +192,16 @@ def clean_text(text: str) -> CleanText:
     """
     text = text or ""
     s = _TO_TRANSLATE.sub(lambda m: m.group().translate(_QUOTES), text)  # one char for one char: offsets unchanged
-    offsets = list(range(len(s) + 1))
-    s, offsets = _sub(s, offsets, _BOILER_LINE, "")
+    runs = _OffsetRuns(len(s))
+    s = _sub(s, runs, _BOILER_LINE, "")
     low = s.lower()
     if any(w in low for w in _BOILER_INLINE_WORDS):
-        s, offsets = _sub(s, offsets, _BOILER_INLINE, " ")
-    s, offsets = _sub(s, offsets, _GLUED_YEAR, " ")
-    s, offsets = _insert(s, offsets, [m.end() for m in _GLUED.finditer(s)], " ")
-    s, offsets = _sub(s, offsets, _CAMEL_GLUE, ". ")
-    s, offsets = _sub(s, offsets, _HARAKAT, "")
-    return CleanText(s, offsets)
+        s = _sub(s, runs, _BOILER_INLINE, " ")
+    s = _sub(s, runs, _GLUED_YEAR, " ")
+    s = _insert(s, runs, [m.end() for m in _GLUED.finditer(s)], " ")
+    s = _sub(s, runs, _CAMEL_GLUE, ". ")
+    s = _sub(s, runs, _HARAKAT, "")
+    return CleanText(s, runs.offsets())
 
 
 _ABBREV = re.compile(r"(?:\b(?:[A-Z]|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|Mr|Mrs|Ms|Dr|"

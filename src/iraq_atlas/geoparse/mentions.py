@@ -6,11 +6,12 @@ import gc
 from contextlib import contextmanager
 from datetime import date, datetime
 from functools import lru_cache
+from operator import itemgetter
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-from pandas.arrays import ArrowStringArray
+from pandas.arrays import ArrowStringArray, IntegerArray
 
 from iraq_atlas.geoparse.casualties import casualty_mentions
 from iraq_atlas.geoparse.clean import CleanText, clean_text, sentence_of
@@ -59,7 +60,9 @@ def parse_text(text: str, published: date | datetime | str, source: str = "") ->
     >>> m[["kind", "text"]].values.tolist()
     [['event', 'drone hit'], ['place', 'Baghdad'], ['date', 'on Friday']]
     """
-    return mention_frame(mention_records(text, as_published(published), source, clean_text(text)))
+    pub = as_published(published)
+    with _no_cycle_collection():  # cleaning and the table too, not only the parse
+        return mention_frame(mention_records(text, pub, source, clean_text(text)))
 
 
 _STR_COLUMNS = ("source", "kind", "text", "place_id", "rule", "date_start", "date_end", "precision", "qualifier",
@@ -180,18 +183,21 @@ def mention_frame(records: list[dict], columns: list[str] = MENTION_COLUMNS) -> 
     data = {}
     text = _text_dtype()
     arrow_text = isinstance(text, pd.StringDtype) and text.storage == "pyarrow"
-    for col in columns:
-        vals = [r[col] for r in records]
+    # the records turned into columns in one step (a list of values per column)
+    values = zip(*map(itemgetter(*columns), records)) if records and len(columns) > 1 else \
+        ([[r[c] for r in records] for c in columns])
+    for col, vals in zip(columns, values):
         if col in ("start", "end", "sentence", "paragraph"):
             data[col] = np.array(vals, dtype=np.int64)
         elif col == "confidence":
             data[col] = np.array(vals, dtype=np.float64)
-        elif col == "value":
-            data[col] = pd.array(vals, dtype="Int64")
+        elif col == "value":  # an int or None in every record
+            data[col] = IntegerArray(np.array([0 if v is None else v for v in vals], dtype=np.int64),
+                                     np.array([v is None for v in vals], dtype=bool))
         elif not vals:
             data[col] = pd.array(vals, dtype="str")
         elif arrow_text:  # built from a pyarrow array at once, not converted from Python objects by pandas
             data[col] = ArrowStringArray(pa.array(vals, type=pa.large_string()), dtype=text)
         else:  # pandas makes its text dtype of an object array of str
             data[col] = np.array(vals, dtype=object)
-    return pd.DataFrame(data, columns=columns, copy=False)
+    return pd.DataFrame(data, copy=False)  # the columns in the order of ``data``

@@ -18,6 +18,8 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import accumulate, compress
+from operator import itemgetter
 from typing import NamedTuple
 
 import pandas as pd
@@ -85,29 +87,76 @@ class _Token(NamedTuple):
     joined: bool  # True when nothing but spaces/hyphens/apostrophes separate it from the previous token
 
 
-def _tokens(text: str) -> list[_Token]:
-    out: list[_Token] = []
-    append = out.append
-    prev_end = 0
-    last_raw = ""
+class _Tokens(NamedTuple):
+    """The tokens of a text that have a key, as parallel lists (see :func:`_token_lists`)."""
+
+    keys: list[str]
+    starts: list[int]
+    ends: list[int]
+    raws: list[str]
+    joined: list[bool]  # True when nothing but spaces/hyphens/apostrophes separate it from the previous token
+
+
+_SPLIT = re.compile("(" + _TOKEN.pattern + ")", re.UNICODE)  # text between tokens, token, text between …
+_NOT_LOWER_ASCII = re.compile(r"[^a-z]")
+
+
+def _token_lists(text: str) -> _Tokens:
+    """Word tokens of ``text`` with a non-empty key: keys, spans, raw words and ``joined`` flags.
+
+    A possessive "s" ("Baghdad's") is no token. A token is joined to the one before it
+    (empty-key tokens count as tokens there) when one space separates them, or a gap of at
+    most three characters holding no break (comma, full stop before a space, dash between
+    spaces …), or a full stop after a one-letter word ("U.S. Embassy"). The text is split
+    once and most tokens (one space before them) take no step of their own.
+
+    Examples
+    --------
+    >>> t = _token_lists("The U.S. Embassy's gate, al-Rasheed")
+    >>> list(zip(t.raws, t.joined))
+    [('U', True), ('S', True), ('Embassy', True), ('gate', True), ('Rasheed', True)]
+    >>> t.keys[0], t.starts[0], t.ends[0]
+    ('u', 4, 5)
+    """
+    parts = _SPLIT.split(text)
+    raws = parts[1::2]
+    n = len(raws)
+    gaps = parts[0:2 * n:2]  # the text before each token
+    pos = list(accumulate(map(len, parts)))
+    starts, ends = pos[0:2 * n:2], pos[1:2 * n:2]
+    keys = list(map(normalise, raws))
+    joined = [g == " " for g in gaps]
+    skipped: set[int] = set()
     brk = _BREAK.search
-    for m in _TOKEN.finditer(text):
-        raw = m.group()
-        start, end = m.span()
-        gap = text[prev_end:start]
-        if gap == " ":
-            joined = bool(out)
-        else:
-            if (raw == "s" or raw == "S") and gap in ("'", "’"):  # possessive: Baghdad's
-                prev_end = end
-                continue
-            joined = bool(out) and len(gap) <= 3 and not brk(gap)
-            if len(last_raw) == 1 and (gap.strip() == "." or gap.endswith(". ")):
-                joined = True  # U.S. Embassy
-        append(_Token(normalise(raw), start, end, raw, joined))
-        prev_end = end
-        last_raw = raw
-    return out
+    for k in compress(range(n), map(" ".__ne__, gaps)):
+        gap, raw = gaps[k], raws[k]
+        if (raw == "s" or raw == "S") and gap in ("'", "’"):  # possessive: Baghdad's
+            skipped.add(k)
+            continue
+        p = k - 1
+        while p in skipped:
+            p -= 1
+        last_raw = raws[p] if p >= 0 else ""
+        j = p >= 0 and len(gap) <= 3 and not brk(gap)
+        if len(last_raw) == 1 and (gap.strip() == "." or gap.endswith(". ")):
+            j = True  # U.S. Embassy
+        joined[k] = j
+    first = 0
+    while first in skipped:
+        first += 1
+    if first < n:
+        joined[first] = False  # nothing before the first token
+    if skipped or "" in keys:
+        keep = list(map(bool, keys))
+        for k in skipped:
+            keep[k] = False
+        keys, starts, ends, raws, joined = (list(compress(x, keep)) for x in (keys, starts, ends, raws, joined))
+    return _Tokens(keys, starts, ends, raws, joined)
+
+
+def _tokens(text: str) -> list[_Token]:
+    """The tokens of :func:`_token_lists` one by one."""
+    return [_Token(*t) for t in zip(*_token_lists(text))]
 
 
 def _phrase_key(spelling: str) -> tuple[str, ...]:
@@ -365,50 +414,61 @@ def _loose_word(key: str) -> str:
     return loose_from_normalised(key)
 
 
+def _proper_nouns(raws: list[str]) -> list[int]:
+    """Indices of the tokens that begin with a capital letter, a digit or an Arabic letter.
+
+    Examples
+    --------
+    >>> _proper_nouns(["in", "Basra", "on", "5", "May", "في", "بغداد"])
+    [1, 3, 4, 5, 6]
+    """
+    initials = "".join(map(itemgetter(0), raws))
+    return [k for k in (m.start() for m in _NOT_LOWER_ASCII.finditer(initials))
+            if initials[k].isupper() or initials[k].isdigit() or "\u0600" <= initials[k] <= "\u06ff"]
+
+
 def _gazetteer_places(text: str) -> list[dict]:
     """Longest-match phrase lookup of gazetteer names/aliases (and trap/foreign word lists) over the tokens."""
     idx = _place_index()
     phrases, firsts, max_len, loose, loose_firsts = idx.phrases, idx.firsts, idx.max_len, idx.loose, idx.loose_firsts
     prefixes, loose_prefixes = idx.prefixes, idx.loose_prefixes
-    toks = [t for t in _tokens(text) if t.key]
+    keys, starts, ends, raws, joined = _token_lists(text)
     out: list[dict] = []
-    n_toks = len(toks)
+    n_toks = len(keys)
     i = 0
-    while i < n_toks:
-        first = toks[i]
-        raw0 = first.raw
+    for at in _proper_nouns(raws):  # a phrase starts at a capital, a digit or an Arabic word
+        if at < i:
+            continue  # inside the phrase found before
+        i = at
+        key0, raw0 = keys[i], raws[i]
         arabic = _is_ar(raw0)
-        if not arabic and not (raw0[0].isupper() or raw0[0].isdigit()):
-            i += 1
-            continue  # proper nouns only
-        heads = _arabic_variants(first.key, raw0) if arabic else (first.key,)
+        heads = _arabic_variants(key0, raw0) if arabic else (key0,)
         heads = [h for h in heads if h in firsts]
-        loose0 = "" if arabic else _loose_word(first.key)
+        loose0 = "" if arabic else _loose_word(key0)
         if not heads and loose0 not in loose_firsts:
-            i += 1
             continue
         hit, hkey = None, ()
         variant = False
         # the longest window of joined tokens first
         top = 1
-        while top < max_len and i + top < n_toks and toks[i + top].joined:
+        while top < max_len and i + top < n_toks and joined[i + top]:
             top += 1
         # no phrase is longer than the longest run of tokens that is the start of one
         lim = 0
         for k in heads:
             j, key = 1, (k,)
-            while j < top and key + (toks[i + j].key,) in prefixes:
-                key += (toks[i + j].key,)
+            while j < top and key + (keys[i + j],) in prefixes:
+                key += (keys[i + j],)
                 j += 1
             lim = max(lim, j)
         for n in range(lim, 0, -1):
-            rest = tuple(t.key for t in toks[i + 1:i + n])
+            rest = tuple(keys[i + 1:i + n])
             for k in heads:
                 slot = phrases.get((k, *rest))
                 if not slot:
                     continue
                 acronym = [sp for _, sp in slot.values() if sp.isupper() and len(sp) <= 5]
-                if acronym and not all(t.raw.isupper() for t in toks[i:i + n]):
+                if acronym and not all(r.isupper() for r in raws[i:i + n]):
                     continue
                 hit, hkey = (n, slot), (k, *rest)
                 break
@@ -417,17 +477,16 @@ def _gazetteer_places(text: str) -> list[dict]:
         if not hit and loose0 in loose_firsts:
             lks = [loose0]  # loose key of the first 1, 2, … tokens, while it starts some loose key
             while len(lks) < top and lks[-1] in loose_prefixes:
-                lks.append(lks[-1] + _loose_word(toks[i + len(lks)].key))
+                lks.append(lks[-1] + _loose_word(keys[i + len(lks)]))
             for n in range(len(lks), 0, -1):
                 slot = loose.get(lks[n - 1])
                 if slot and not any(sp.isupper() and len(sp) <= 5 for _, sp in slot.values()):
                     hit, variant = (n, slot), True
                     break
         if not hit:
-            i += 1
             continue
         n, slot = hit
-        start, end = first.start, toks[i + n - 1].end
+        start, end = starts[i], ends[i + n - 1]
         tag = next(iter(slot))
         if tag == "#foreign" and hkey in idx.shadowed:  # "Riyadh sub-district": the Iraqi unit
             hint = _kind_hint(text, start, end)
@@ -444,8 +503,7 @@ def _gazetteer_places(text: str) -> list[dict]:
                             rule=f"{kind}:list" if kind == "foreign" else "trap" + tag[5:]))
             i += n
             continue
-        if n == 1 and first.key in _needs_preposition() and not _PLACE_PREP.search(text, max(0, start - 12), start):
-            i += 1
+        if n == 1 and key0 in _needs_preposition() and not _PLACE_PREP.search(text, max(0, start - 12), start):
             continue  # "Hit" the verb, not Hit the town
         pids = sorted(slot)
         named = () if variant else tuple(p for p in pids if slot[p][0] in ("name", "name_ar"))
@@ -752,7 +810,7 @@ def _candidate_places(text: str, taken: Spans) -> list[dict]:
             if key and key.split()[0] not in stop and not taken.overlaps(s0, e0):
                 out.append(dict(kind="candidate", start=s0, end=e0, place_id="", confidence=0.2,
                                 rule="candidate:list"))
-    for m in _AR_CANDIDATE.finditer(text):
+    for m in _AR_CANDIDATE.finditer(text) if _is_arabic_text(text) else ():  # Arabic words only
         if not taken.overlaps(m.start(1), m.end(1)) and normalise(m.group(1)) not in stop:
             out.append(dict(kind="candidate", start=m.start(1), end=m.end(1), place_id="", confidence=0.2,
                             rule="candidate:after_preposition"))
